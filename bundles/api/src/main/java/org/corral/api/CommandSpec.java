@@ -1,0 +1,403 @@
+package org.corral.api;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * An immutable description of one program run: argv (no shell), environment, directory, stdio, limits,
+ * user, cgroup and kill behaviour. Build one with {@link #builder(String...)}; validation that needs the
+ * system (does the program exist, is the user known) happens when it is run, before anything starts.
+ */
+public final class CommandSpec {
+
+    /** Default grace between the kill signal and SIGKILL: 500 ms, like MuonTrap. */
+    public static final Duration DEFAULT_GRACE = Duration.ofMillis(500);
+    /** Default flow-control window per stream: 256 KiB. */
+    public static final int DEFAULT_WINDOW = 256 * 1024;
+
+    private final List<String> argv;
+    private final String arg0;
+    private final boolean clearEnv;
+    private final Map<String, String> env;
+    private final Set<String> unsetEnv;
+    private final Path directory;
+    private final Stdin stdin;
+    private final StderrMode stderrMode;
+    private final boolean collectOutput;
+    private final OutputConsumer consumer;
+    private final long maxOutputBytes;
+    private final Duration timeout;
+    private final Signal killSignal;
+    private final Duration grace;
+    private final String user;
+    private final String group;
+    private final List<String> supplementaryGroups;
+    private final boolean allowRoot;
+    private final String cgroupBase;
+    private final String cgroupPath;
+    private final boolean allowPopulatedCgroup;
+    private final CgroupLimits limits;
+    private final int window;
+    private final boolean killDescendantsOnExit;
+
+    private CommandSpec(Builder b) {
+        this.argv = List.copyOf(b.argv);
+        this.arg0 = b.arg0;
+        this.clearEnv = b.clearEnv;
+        this.env = Collections.unmodifiableMap(new LinkedHashMap<>(b.env));
+        this.unsetEnv = Collections.unmodifiableSet(new LinkedHashSet<>(b.unsetEnv));
+        this.directory = b.directory;
+        this.stdin = b.stdin;
+        this.stderrMode = b.stderrMode;
+        this.collectOutput = b.collectOutput;
+        this.consumer = b.consumer;
+        this.maxOutputBytes = b.maxOutputBytes;
+        this.timeout = b.timeout;
+        this.killSignal = b.killSignal;
+        this.grace = b.grace;
+        this.user = b.user;
+        this.group = b.group;
+        this.supplementaryGroups = b.supplementaryGroups == null ? null : List.copyOf(b.supplementaryGroups);
+        this.allowRoot = b.allowRoot;
+        this.cgroupBase = b.cgroupBase;
+        this.cgroupPath = b.cgroupPath;
+        this.allowPopulatedCgroup = b.allowPopulatedCgroup;
+        this.limits = b.limits;
+        this.window = b.window;
+        this.killDescendantsOnExit = b.killDescendantsOnExit;
+    }
+
+    /** A spec with only argv set: {@code argv[0]} is a path or a name looked up in {@code PATH}. */
+    public static CommandSpec of(String... argv) {
+        return builder(argv).build();
+    }
+
+    /** A builder starting from argv ({@code argv[0]} is a path or a name looked up in {@code PATH}). */
+    public static Builder builder(String... argv) {
+        return new Builder().command(argv);
+    }
+
+    /** A builder starting from argv. */
+    public static Builder builder(List<String> argv) {
+        return new Builder().command(argv);
+    }
+
+    /** A builder holding this spec's values. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** The program and its arguments; {@code argv().get(0)} is the program (path or name). */
+    public List<String> argv() { return argv; }
+    /** The {@code argv[0]} the program sees, when it differs from the program path. */
+    public Optional<String> arg0() { return Optional.ofNullable(arg0); }
+    /** Start from an empty environment instead of the JVM's. */
+    public boolean clearEnv() { return clearEnv; }
+    /** Variables set (over the inherited or empty environment). */
+    public Map<String, String> env() { return env; }
+    /** Variables removed from the inherited environment. */
+    public Set<String> unsetEnv() { return unsetEnv; }
+    /** Working directory; the JVM's when empty. */
+    public Optional<Path> directory() { return Optional.ofNullable(directory); }
+    public Stdin stdin() { return stdin; }
+    public StderrMode stderrMode() { return stderrMode; }
+    /** Whether stdout/stderr are collected into the result (default true). */
+    public boolean collectOutput() { return collectOutput; }
+    /** Receives output as it arrives, besides (or instead of) collection. */
+    public Optional<OutputConsumer> consumer() { return Optional.ofNullable(consumer); }
+    /** Cap on collected bytes per stream; beyond it output is still drained but dropped (result says truncated). */
+    public long maxOutputBytes() { return maxOutputBytes; }
+    public Optional<Duration> timeout() { return Optional.ofNullable(timeout); }
+    public Signal killSignal() { return killSignal; }
+    public Duration grace() { return grace; }
+    /** User name or numeric uid to run as. */
+    public Optional<String> user() { return Optional.ofNullable(user); }
+    /** Group name or numeric gid to run as (default: the user's primary group). */
+    public Optional<String> group() { return Optional.ofNullable(group); }
+    /** Supplementary groups (names or numbers); empty optional = the user's groups from /etc/group. */
+    public Optional<List<String>> supplementaryGroups() { return Optional.ofNullable(supplementaryGroups); }
+    /** Whether running as uid 0 is allowed when a user is given (refused by default). */
+    public boolean allowRoot() { return allowRoot; }
+    /** Base cgroup (relative to the cgroup2 mount) under which a unique sub-cgroup is created. */
+    public Optional<String> cgroupBase() { return Optional.ofNullable(cgroupBase); }
+    /** Fixed cgroup path (relative to the cgroup2 mount) to run in. */
+    public Optional<String> cgroupPath() { return Optional.ofNullable(cgroupPath); }
+    /** Whether a fixed {@link #cgroupPath()} may already hold processes. */
+    public boolean allowPopulatedCgroup() { return allowPopulatedCgroup; }
+    public Optional<CgroupLimits> limits() { return Optional.ofNullable(limits); }
+    /** Flow-control window per stream in bytes: the most output that can be in flight or buffered. */
+    public int window() { return window; }
+    /** Whether descendants still running when the program exits are killed (default true). */
+    public boolean killDescendantsOnExit() { return killDescendantsOnExit; }
+
+    /** Whether any cgroup option is set. */
+    public boolean usesCgroup() {
+        return cgroupBase != null || cgroupPath != null || limits != null;
+    }
+
+    @Override
+    public String toString() {
+        return "CommandSpec" + argv;
+    }
+
+    /** Builds a {@link CommandSpec}; every setter checks its argument and names it when refused. */
+    public static final class Builder {
+        private List<String> argv = List.of();
+        private String arg0;
+        private boolean clearEnv;
+        private final Map<String, String> env = new LinkedHashMap<>();
+        private final Set<String> unsetEnv = new LinkedHashSet<>();
+        private Path directory;
+        private Stdin stdin = Stdin.none();
+        private StderrMode stderrMode = StderrMode.SEPARATE;
+        private boolean collectOutput = true;
+        private OutputConsumer consumer;
+        private long maxOutputBytes = Long.MAX_VALUE;
+        private Duration timeout;
+        private Signal killSignal = Signal.TERM;
+        private Duration grace = DEFAULT_GRACE;
+        private String user;
+        private String group;
+        private List<String> supplementaryGroups;
+        private boolean allowRoot;
+        private String cgroupBase;
+        private String cgroupPath;
+        private boolean allowPopulatedCgroup;
+        private CgroupLimits limits;
+        private int window = DEFAULT_WINDOW;
+        private boolean killDescendantsOnExit = true;
+
+        private Builder() {
+        }
+
+        private Builder(CommandSpec s) {
+            argv = s.argv;
+            arg0 = s.arg0;
+            clearEnv = s.clearEnv;
+            env.putAll(s.env);
+            unsetEnv.addAll(s.unsetEnv);
+            directory = s.directory;
+            stdin = s.stdin;
+            stderrMode = s.stderrMode;
+            collectOutput = s.collectOutput;
+            consumer = s.consumer;
+            maxOutputBytes = s.maxOutputBytes;
+            timeout = s.timeout;
+            killSignal = s.killSignal;
+            grace = s.grace;
+            user = s.user;
+            group = s.group;
+            supplementaryGroups = s.supplementaryGroups;
+            allowRoot = s.allowRoot;
+            cgroupBase = s.cgroupBase;
+            cgroupPath = s.cgroupPath;
+            allowPopulatedCgroup = s.allowPopulatedCgroup;
+            limits = s.limits;
+            window = s.window;
+            killDescendantsOnExit = s.killDescendantsOnExit;
+        }
+
+        public Builder command(String... argv) {
+            return command(List.of(argv));
+        }
+
+        public Builder command(List<String> argv) {
+            List<String> copy = new ArrayList<>(argv.size());
+            for (int i = 0; i < argv.size(); i++) {
+                String a = Objects.requireNonNull(argv.get(i), "argv[" + i + "] is null");
+                if (a.indexOf('\0') >= 0) {
+                    throw new InvalidCommandException("argv[" + i + "] contains a NUL character");
+                }
+                copy.add(a);
+            }
+            if (copy.isEmpty() || copy.get(0).isEmpty()) {
+                throw new InvalidCommandException("argv[0] (the program) is missing or empty");
+            }
+            this.argv = copy;
+            return this;
+        }
+
+        public Builder arg0(String arg0) {
+            this.arg0 = noNul("arg0", arg0);
+            return this;
+        }
+
+        public Builder clearEnv(boolean clear) {
+            this.clearEnv = clear;
+            return this;
+        }
+
+        public Builder env(String name, String value) {
+            checkEnvName(name);
+            env.put(name, noNul("env " + name, Objects.requireNonNull(value, "value of env " + name)));
+            unsetEnv.remove(name);
+            return this;
+        }
+
+        public Builder env(Map<String, String> vars) {
+            vars.forEach(this::env);
+            return this;
+        }
+
+        public Builder unsetEnv(String name) {
+            checkEnvName(name);
+            env.remove(name);
+            unsetEnv.add(name);
+            return this;
+        }
+
+        public Builder directory(Path directory) {
+            this.directory = directory;
+            return this;
+        }
+
+        public Builder stdin(Stdin stdin) {
+            this.stdin = Objects.requireNonNull(stdin, "stdin");
+            return this;
+        }
+
+        public Builder stderr(StderrMode mode) {
+            this.stderrMode = Objects.requireNonNull(mode, "stderr mode");
+            return this;
+        }
+
+        public Builder collectOutput(boolean collect) {
+            this.collectOutput = collect;
+            return this;
+        }
+
+        public Builder consumer(OutputConsumer consumer) {
+            this.consumer = consumer;
+            return this;
+        }
+
+        public Builder maxOutputBytes(long max) {
+            if (max < 0) {
+                throw new InvalidCommandException("maxOutputBytes must be >= 0, got " + max);
+            }
+            this.maxOutputBytes = max;
+            return this;
+        }
+
+        public Builder timeout(Duration timeout) {
+            if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
+                throw new InvalidCommandException("timeout must be positive, got " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        public Builder killSignal(Signal signal) {
+            this.killSignal = Objects.requireNonNull(signal, "kill signal");
+            return this;
+        }
+
+        public Builder grace(Duration grace) {
+            if (grace == null || grace.isNegative()) {
+                throw new InvalidCommandException("grace must be >= 0, got " + grace);
+            }
+            if (grace.toMillis() > Integer.MAX_VALUE) {
+                throw new InvalidCommandException("grace too long: " + grace);
+            }
+            this.grace = grace;
+            return this;
+        }
+
+        public Builder user(String user) {
+            this.user = blankToNull(user);
+            return this;
+        }
+
+        public Builder uid(int uid) {
+            return user(Integer.toString(uid));
+        }
+
+        public Builder group(String group) {
+            this.group = blankToNull(group);
+            return this;
+        }
+
+        public Builder gid(int gid) {
+            return group(Integer.toString(gid));
+        }
+
+        public Builder supplementaryGroups(List<String> groups) {
+            this.supplementaryGroups = groups == null ? null : List.copyOf(groups);
+            return this;
+        }
+
+        public Builder allowRoot(boolean allow) {
+            this.allowRoot = allow;
+            return this;
+        }
+
+        public Builder cgroupBase(String base) {
+            this.cgroupBase = blankToNull(base);
+            return this;
+        }
+
+        public Builder cgroupPath(String path) {
+            this.cgroupPath = blankToNull(path);
+            return this;
+        }
+
+        public Builder allowPopulatedCgroup(boolean allow) {
+            this.allowPopulatedCgroup = allow;
+            return this;
+        }
+
+        public Builder limits(CgroupLimits limits) {
+            this.limits = limits;
+            return this;
+        }
+
+        public Builder window(int bytes) {
+            if (bytes < 4096 || bytes > 64 * 1024 * 1024) {
+                throw new InvalidCommandException("window must be between 4096 and 67108864 bytes, got " + bytes);
+            }
+            this.window = bytes;
+            return this;
+        }
+
+        public Builder killDescendantsOnExit(boolean kill) {
+            this.killDescendantsOnExit = kill;
+            return this;
+        }
+
+        public CommandSpec build() {
+            if (argv.isEmpty()) {
+                throw new InvalidCommandException("argv[0] (the program) is missing");
+            }
+            if (cgroupBase != null && cgroupPath != null) {
+                throw new InvalidCommandException("cgroupBase and cgroupPath are exclusive: give one");
+            }
+            return new CommandSpec(this);
+        }
+
+        private static String blankToNull(String s) {
+            return s == null || s.isBlank() ? null : s.trim();
+        }
+
+        private static String noNul(String what, String s) {
+            if (s != null && s.indexOf('\0') >= 0) {
+                throw new InvalidCommandException(what + " contains a NUL character");
+            }
+            return s;
+        }
+
+        private static void checkEnvName(String name) {
+            if (name == null || name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+                throw new InvalidCommandException("invalid environment variable name '" + name + "'");
+            }
+        }
+    }
+}

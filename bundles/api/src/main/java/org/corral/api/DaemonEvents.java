@@ -1,0 +1,35 @@
+package org.corral.api;
+
+/**
+ * OSGi Event Admin topics and property keys of daemon state changes (posted when Event Admin is
+ * present). Subscribe to {@code org/corral/daemon/*}.
+ */
+public final class DaemonEvents {
+
+    public static final String TOPIC_PREFIX = "org/corral/daemon/";
+    public static final String STARTED = TOPIC_PREFIX + "STARTED";
+    public static final String READY = TOPIC_PREFIX + "READY";
+    public static final String EXITED = TOPIC_PREFIX + "EXITED";
+    public static final String RESTARTING = TOPIC_PREFIX + "RESTARTING";
+    public static final String FAILED = TOPIC_PREFIX + "FAILED";
+    public static final String OOM = TOPIC_PREFIX + "OOM";
+    public static final String STOPPED = TOPIC_PREFIX + "STOPPED";
+
+    /** Event property: daemon name (String). */
+    public static final String NAME = "daemon.name";
+    /** Event property: program pid (Long). */
+    public static final String PID = "daemon.pid";
+    /** Event property: helper pid (Long). */
+    public static final String HELPER_PID = "daemon.helper.pid";
+    /** Event property: exit code (Integer), on EXITED. */
+    public static final String EXIT_CODE = "exit.code";
+    /** Event property: terminating signal name (String), on EXITED. */
+    public static final String SIGNAL = "exit.signal";
+    /** Event property: restart count (Integer). */
+    public static final String RESTARTS = "daemon.restarts";
+    /** Event property: a human-readable reason (String), on FAILED. */
+    public static final String REASON = "reason";
+
+    private DaemonEvents() {
+    }
+}

@@ -1,0 +1,219 @@
+package org.corral.api;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An immutable description of a supervised daemon: the program ({@link CommandSpec}: argv, env, user,
+ * cgroup, kill signal and grace; its timeout and output collection are ignored), the restart policy
+ * with back-off and intensity, readiness, dependencies and logging.
+ */
+public final class DaemonSpec {
+
+    private final String name;
+    private final CommandSpec command;
+    private final RestartPolicy restart;
+    private final Duration restartDelay;
+    private final Duration maxRestartDelay;
+    private final double backoffFactor;
+    private final int maxRestarts;
+    private final Duration restartWindow;
+    private final Readiness readiness;
+    private final List<String> dependsOn;
+    private final LogLevel stdoutLevel;
+    private final LogLevel stderrLevel;
+    private final String logPrefix;
+    private final int maxLineLength;
+    private final int recentLines;
+
+    private DaemonSpec(Builder b) {
+        this.name = b.name;
+        this.command = b.command;
+        this.restart = b.restart;
+        this.restartDelay = b.restartDelay;
+        this.maxRestartDelay = b.maxRestartDelay;
+        this.backoffFactor = b.backoffFactor;
+        this.maxRestarts = b.maxRestarts;
+        this.restartWindow = b.restartWindow;
+        this.readiness = b.readiness;
+        this.dependsOn = List.copyOf(b.dependsOn);
+        this.stdoutLevel = b.stdoutLevel;
+        this.stderrLevel = b.stderrLevel;
+        this.logPrefix = b.logPrefix;
+        this.maxLineLength = b.maxLineLength;
+        this.recentLines = b.recentLines;
+    }
+
+    /** A builder for a daemon named {@code name} running {@code command}. */
+    public static Builder builder(String name, CommandSpec command) {
+        return new Builder(name, command);
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder(name, command);
+        b.restart = restart;
+        b.restartDelay = restartDelay;
+        b.maxRestartDelay = maxRestartDelay;
+        b.backoffFactor = backoffFactor;
+        b.maxRestarts = maxRestarts;
+        b.restartWindow = restartWindow;
+        b.readiness = readiness;
+        b.dependsOn = dependsOn;
+        b.stdoutLevel = stdoutLevel;
+        b.stderrLevel = stderrLevel;
+        b.logPrefix = logPrefix;
+        b.maxLineLength = maxLineLength;
+        b.recentLines = recentLines;
+        return b;
+    }
+
+    /** Unique name: letters, digits, {@code . _ -}; the logger is {@code org.corral.daemon.<name>}. */
+    public String name() { return name; }
+    public CommandSpec command() { return command; }
+    public RestartPolicy restart() { return restart; }
+    /** Delay before the first restart. */
+    public Duration restartDelay() { return restartDelay; }
+    /** Cap of the exponential back-off. */
+    public Duration maxRestartDelay() { return maxRestartDelay; }
+    /** Each consecutive restart waits {@code backoffFactor} times longer (1 = constant delay). */
+    public double backoffFactor() { return backoffFactor; }
+    /** Intensity: more than this many restarts within {@link #restartWindow()} → FAILED. */
+    public int maxRestarts() { return maxRestarts; }
+    public Duration restartWindow() { return restartWindow; }
+    public Readiness readiness() { return readiness; }
+    /** Names of daemons that must be READY before this one starts. */
+    public List<String> dependsOn() { return dependsOn; }
+    public LogLevel stdoutLevel() { return stdoutLevel; }
+    public LogLevel stderrLevel() { return stderrLevel; }
+    /** Prefix of each logged line (default: {@code [<name>] }). */
+    public String logPrefix() { return logPrefix; }
+    /** Longer lines are split at this many bytes. */
+    public int maxLineLength() { return maxLineLength; }
+    /** How many recent output lines are kept for the console. */
+    public int recentLines() { return recentLines; }
+
+    @Override
+    public String toString() {
+        return "DaemonSpec[" + name + ", " + command.argv() + ", " + restart + "]";
+    }
+
+    /** Builds a {@link DaemonSpec}; every setter checks its argument and names it when refused. */
+    public static final class Builder {
+        private final String name;
+        private final CommandSpec command;
+        private RestartPolicy restart = RestartPolicy.PERMANENT;
+        private Duration restartDelay = Duration.ofMillis(100);
+        private Duration maxRestartDelay = Duration.ofSeconds(30);
+        private double backoffFactor = 2.0;
+        private int maxRestarts = 5;
+        private Duration restartWindow = Duration.ofSeconds(60);
+        private Readiness readiness = Readiness.immediate();
+        private List<String> dependsOn = List.of();
+        private LogLevel stdoutLevel = LogLevel.INFO;
+        private LogLevel stderrLevel = LogLevel.WARN;
+        private String logPrefix;
+        private int maxLineLength = 4096;
+        private int recentLines = 200;
+
+        private Builder(String name, CommandSpec command) {
+            if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+                throw new InvalidCommandException("daemon name '" + name
+                        + "' is invalid: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+            }
+            this.name = name;
+            this.command = Objects.requireNonNull(command, "command");
+        }
+
+        public Builder restart(RestartPolicy policy) {
+            this.restart = Objects.requireNonNull(policy, "restart policy");
+            return this;
+        }
+
+        public Builder restartDelay(Duration delay) {
+            this.restartDelay = nonNegative("restart delay", delay);
+            return this;
+        }
+
+        public Builder maxRestartDelay(Duration delay) {
+            this.maxRestartDelay = nonNegative("max restart delay", delay);
+            return this;
+        }
+
+        public Builder backoffFactor(double factor) {
+            if (!(factor >= 1.0) || factor > 100) {
+                throw new InvalidCommandException("back-off factor must be between 1 and 100, got " + factor);
+            }
+            this.backoffFactor = factor;
+            return this;
+        }
+
+        /** Intensity: more than {@code maxRestarts} restarts within {@code window} → FAILED. */
+        public Builder intensity(int maxRestarts, Duration window) {
+            if (maxRestarts < 0) {
+                throw new InvalidCommandException("intensity (max restarts) must be >= 0, got " + maxRestarts);
+            }
+            if (window == null || window.isNegative() || window.isZero()) {
+                throw new InvalidCommandException("intensity window must be positive, got " + window);
+            }
+            this.maxRestarts = maxRestarts;
+            this.restartWindow = window;
+            return this;
+        }
+
+        public Builder readiness(Readiness readiness) {
+            this.readiness = Objects.requireNonNull(readiness, "readiness");
+            return this;
+        }
+
+        public Builder dependsOn(List<String> names) {
+            this.dependsOn = List.copyOf(names);
+            return this;
+        }
+
+        public Builder stdoutLevel(LogLevel level) {
+            this.stdoutLevel = Objects.requireNonNull(level, "stdout log level");
+            return this;
+        }
+
+        public Builder stderrLevel(LogLevel level) {
+            this.stderrLevel = Objects.requireNonNull(level, "stderr log level");
+            return this;
+        }
+
+        public Builder logPrefix(String prefix) {
+            this.logPrefix = prefix;
+            return this;
+        }
+
+        public Builder maxLineLength(int bytes) {
+            if (bytes < 16 || bytes > 1 << 20) {
+                throw new InvalidCommandException("max line length must be 16..1048576 bytes, got " + bytes);
+            }
+            this.maxLineLength = bytes;
+            return this;
+        }
+
+        public Builder recentLines(int lines) {
+            if (lines < 0 || lines > 100_000) {
+                throw new InvalidCommandException("recent lines must be 0..100000, got " + lines);
+            }
+            this.recentLines = lines;
+            return this;
+        }
+
+        public DaemonSpec build() {
+            if (dependsOn.contains(name)) {
+                throw new InvalidCommandException("daemon '" + name + "' cannot depend on itself");
+            }
+            return new DaemonSpec(this);
+        }
+
+        private static Duration nonNegative(String what, Duration d) {
+            if (d == null || d.isNegative()) {
+                throw new InvalidCommandException(what + " must be >= 0, got " + d);
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,198 @@
+/* Corral helper control protocol (docs/protocol.md): framing, the SPAWN
+ * field parser and the frame encoders.  Pure code: no system calls (the
+ * SPAWN parser allocates its result with malloc), so it is unit-tested and
+ * fuzzed on its own. */
+#ifndef CORRAL_PROTOCOL_H
+#define CORRAL_PROTOCOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_VERSION 1
+#define PROTO_TOKEN_LEN 16
+#define PROTO_DATA_MAX (1024u * 1024u)          /* largest DATA/STDIN payload */
+#define PROTO_FRAME_MAX (PROTO_DATA_MAX + 16u)  /* largest length field */
+#define PROTO_HDR_LEN 5                         /* u32 length + u8 type */
+#define PROTO_DATA_HDR_LEN 6                    /* + u8 stream */
+
+/* JVM -> broker/helper */
+enum {
+    T_SPAWN = 0x01,
+    T_CREDIT = 0x02,
+    T_STDIN = 0x03,
+    T_STDIN_EOF = 0x04,
+    T_SIGNAL = 0x05,
+    T_STOP = 0x06,
+    T_DETACH = 0x07,
+    T_ATTACH = 0x08,
+};
+
+/* broker/helper -> JVM */
+enum {
+    T_HELLO = 0x41,
+    T_SPAWNED = 0x42,
+    T_SPAWN_FAILED = 0x43,
+    T_DATA = 0x44,
+    T_EOF = 0x45,
+    T_EXIT = 0x46,
+    T_MESSAGE = 0x47,
+};
+
+enum { ROLE_BROKER = 1, ROLE_HELPER = 2 };
+enum { STREAM_STDOUT = 1, STREAM_STDERR = 2 };
+enum { LVL_DEBUG = 1, LVL_INFO = 2, LVL_WARN = 3, LVL_ERROR = 4 };
+enum { SIGTARGET_PROGRAM = 0, SIGTARGET_GROUP = 1, SIGTARGET_TREE = 2 };
+
+/* SPAWN_FAILED stages */
+enum {
+    STAGE_PARSE = 1,
+    STAGE_FORK = 2,
+    STAGE_STDIO = 3,
+    STAGE_CGROUP = 4,
+    STAGE_CHDIR = 5,
+    STAGE_IDS = 6,
+    STAGE_EXEC = 7,
+    STAGE_OTHER = 8,
+};
+
+/* EXIT kind and flags */
+enum { EXIT_EXITED = 0, EXIT_SIGNALED = 1 };
+enum {
+    EXITF_SIGNALED_BY_HELPER = 1,
+    EXITF_SIGKILL_NEEDED = 2,
+    EXITF_CGROUP_NOT_REMOVED = 4,
+};
+
+/* SPAWN field tags */
+enum {
+    F_TOKEN = 1,
+    F_PATH = 2,
+    F_ARG = 3,
+    F_ENV = 4,
+    F_CWD = 5,
+    F_STDIN = 6,
+    F_UID = 7,
+    F_GID = 8,
+    F_GROUPS = 9,
+    F_CGROUP = 10,
+    F_CGROUP_REMOVE = 11,
+    F_KILL_SIGNAL = 12,
+    F_GRACE_MS = 13,
+    F_WINDOW = 14,
+    F_STDERR_MODE = 15,
+    F_STDOUT_MODE = 16,
+    F_LABEL = 17,
+    F_FLAGS = 18,
+    F_MAX_TAG = 18,
+};
+
+enum { STDIN_NULL = 0, STDIN_PIPE = 1, STDIN_FILE = 2 };
+enum { OUT_PIPE = 0, OUT_MERGE = 1, OUT_NULL = 2 };
+#define SPAWN_FLAG_KEEP_DESCENDANTS 1u
+
+/* Which side's frames a parser accepts. */
+enum proto_dir { DIR_TO_HELPER, DIR_FROM_HELPER };
+
+struct frame {
+    uint8_t type;
+    uint32_t len; /* payload length (length field - 1) */
+    const uint8_t *payload;
+};
+
+enum frame_result { FRAME_ERROR = -1, FRAME_NEED_MORE = 0, FRAME_OK = 1 };
+
+/* Look for one frame at the start of buf[0..avail).  FRAME_OK: *f is set and
+ * *used is the frame's total size.  FRAME_NEED_MORE: *used is the total size
+ * needed to make progress (at least 5, at most PROTO_FRAME_MAX + 4).
+ * FRAME_ERROR: err holds a sentence naming what is wrong (bad length,
+ * unknown type, wrong payload size of a fixed-size frame); the header is
+ * checked as soon as its 5 bytes are there. */
+int proto_frame_next(enum proto_dir dir, const uint8_t *buf, size_t avail,
+                     struct frame *f, size_t *used, char *err, size_t errlen);
+
+const char *proto_type_name(uint8_t type);
+const char *proto_tag_name(unsigned tag);
+
+static inline uint32_t get_u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint16_t get_u16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+static inline void put_u32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+static inline void put_u16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+/* ---- SPAWN ---- */
+
+struct spawn_spec {
+    int has_token;
+    uint8_t token[PROTO_TOKEN_LEN];
+    const char *path;
+    char **argv; /* NULL-terminated */
+    size_t argc;
+    char **envp; /* NULL-terminated, exactly the ENV fields */
+    size_t envc;
+    const char *cwd;          /* NULL: inherit */
+    int stdin_mode;           /* STDIN_* */
+    const char *stdin_path;   /* STDIN_FILE */
+    int has_uid, has_gid, has_groups;
+    uint32_t uid, gid;
+    uint32_t *groups;
+    size_t ngroups;
+    const char *cgroup;       /* NULL: none */
+    char **cgroup_remove;     /* NULL-terminated, in the order given */
+    size_t ncgroup_remove;
+    uint32_t kill_signal;     /* default 15 */
+    uint32_t grace_ms;        /* default 500 */
+    uint32_t window;          /* default 262144 */
+    int stdout_mode;          /* OUT_PIPE or OUT_NULL */
+    int stderr_mode;          /* OUT_* */
+    const uint8_t *label;
+    size_t label_len;
+    uint32_t flags;
+    void *mem_; /* the one allocation everything above points into */
+};
+
+#define SPAWN_DEFAULT_SIGNAL 15u
+#define SPAWN_DEFAULT_GRACE_MS 500u
+#define SPAWN_DEFAULT_WINDOW 262144u
+
+/* Parse a SPAWN payload.  Returns 0 and fills *s (free with spawn_spec_free),
+ * or -1 with err naming the problem (field name, tag, offset).  Even on
+ * failure, s->has_token/s->token tell whether a valid TOKEN field was seen
+ * (the broker needs it to route the failure) and *s needs spawn_spec_free. */
+int spawn_parse(const uint8_t *p, size_t len, struct spawn_spec *s, char *err, size_t errlen);
+void spawn_spec_free(struct spawn_spec *s);
+
+/* ---- encoders: write a whole frame into buf, return its size ---- */
+
+size_t enc_hello(uint8_t *buf, int role, uint32_t pid, const uint8_t token[PROTO_TOKEN_LEN]);
+size_t enc_spawned(uint8_t *buf, uint32_t pid);
+/* token may be NULL (helper form) or the 16 token bytes (broker form).
+ * The text is truncated so that the frame fits in cap bytes. */
+size_t enc_spawn_failed(uint8_t *buf, size_t cap, uint32_t err, int stage,
+                        const uint8_t *token, const char *text);
+size_t enc_data_hdr(uint8_t *buf, int stream, uint32_t n); /* 6 bytes, payload follows */
+size_t enc_eof(uint8_t *buf, int stream);
+size_t enc_exit(uint8_t *buf, int kind, int32_t value, int flags);
+size_t enc_message(uint8_t *buf, size_t cap, int level, const char *text);
+/* JVM-side frames, used by tests and the fuzz seeds */
+size_t enc_frame_hdr(uint8_t *buf, uint8_t type, uint32_t payload_len);
+size_t enc_field(uint8_t *buf, uint16_t tag, const void *val, uint32_t len);
+
+/* "0123..." (32 hex digits) -> 16 bytes; 0 on success */
+int token_from_hex(const char *hex, uint8_t token[PROTO_TOKEN_LEN]);
+
+#endif
