@@ -1,0 +1,14 @@
+package org.corral.supervisor.internal;
+
+import org.corral.supervisor.internal.engine.Engine;
+
+/**
+ * The supervisor's core, registered (in OSGi) as a singleton service of this internal type by the
+ * supervisor's own DS component, so that the bundle's other DS components (daemons) share one engine.
+ * Not exported: only components of this bundle see it.
+ */
+public interface Core {
+
+    /** The engine every program of this bundle runs on. Never null while the service is registered. */
+    Engine engine();
+}

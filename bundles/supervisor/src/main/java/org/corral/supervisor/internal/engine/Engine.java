@@ -1,0 +1,90 @@
+package org.corral.supervisor.internal.engine;
+
+import java.util.concurrent.Executor;
+
+import org.corral.api.CommandSpec;
+import org.corral.api.Containment;
+import org.corral.api.InvalidCommandException;
+import org.corral.api.OutputConsumer;
+import org.corral.api.ProcessException;
+import org.corral.api.ProgramNotFoundException;
+
+/**
+ * The process engine: starts programs through the native helper (or, on platforms without one, through
+ * {@link ProcessBuilder}), moves their output, and tells when they end. This is the internal contract that
+ * {@code ProcessService} and daemon supervision are built on.
+ *
+ * <h2>Threads</h2>
+ * An engine owns a constant number of threads whatever the number of programs: one IO thread
+ * ({@code corral-io}: sockets and {@link #timers() timers}) and one delivery thread ({@code corral-deliver}:
+ * {@link OutputConsumer} callbacks, see {@link #deliverExecutor()}).
+ *
+ * <h2>Ownership</h2>
+ * The engine owns every program it launched: {@link #close()} stops them all (kill signal, grace, SIGKILL)
+ * and waits for them. Callers that own a subset (a consumer bundle's {@code ProcessService}, a daemon) stop
+ * their own programs with {@link RunningProgram#stop}.
+ */
+public interface Engine extends AutoCloseable {
+
+    /**
+     * Validates {@code spec} against the system without starting anything: the program is resolved against
+     * {@code PATH} of the effective environment and must be an executable regular file, the directory must
+     * exist, user and groups must be known, uid 0 is refused unless allowed, cgroup options must be usable.
+     *
+     * @throws ProgramNotFoundException the program does not exist or is not executable (names it and the
+     *     {@code PATH} searched)
+     * @throws InvalidCommandException any other option is refused (names the option, value and why)
+     */
+    void validate(CommandSpec spec);
+
+    /**
+     * Starts a program. Output goes to {@code spec.consumer()} (if set) and into the result when
+     * {@code spec.collectOutput()}. The spec's timeout is honoured (kill signal, grace, SIGKILL;
+     * the result says {@code timedOut}).
+     *
+     * <p>Validation happens here, synchronously, before anything runs: the exceptions below are thrown
+     * by this method. Failures after that (the helper could not fork, exec failed in the child, the
+     * helper vanished) complete {@link RunningProgram#started()} and {@link RunningProgram#completion()}
+     * exceptionally with a {@link ProcessException} naming what failed.
+     *
+     * @throws ProgramNotFoundException the program does not exist or is not executable
+     * @throws InvalidCommandException an option is refused
+     * @throws ProcessException the engine is closed or broken
+     */
+    default RunningProgram launch(CommandSpec spec) {
+        return launch(spec, spec.consumer().orElse(null));
+    }
+
+    /**
+     * Starts a program with {@code consumer} receiving its output <em>instead of</em> {@code spec.consumer()}
+     * ({@code null}: no consumer). Consumer calls for one program never overlap and run on the delivery
+     * thread, in order per stream; flow-control credit is returned to the program only after a call returned,
+     * so a slow consumer blocks the program's writes, never the JVM heap. Everything else as
+     * {@link #launch(CommandSpec)}.
+     */
+    RunningProgram launch(CommandSpec spec, OutputConsumer consumer);
+
+    /** Timers run on the IO thread (timeouts, graces, restart delays). Keep the tasks short and non-blocking. */
+    Timers timers();
+
+    /**
+     * The single-threaded executor ({@code corral-deliver}) that runs output consumers. Tasks submitted here
+     * are serialized with every consumer callback; use it for user-facing callbacks that must not run on the
+     * IO thread (for example, completing user futures, logging lines).
+     */
+    Executor deliverExecutor();
+
+    /** How strongly programs are contained by this engine. */
+    Containment containment();
+
+    /** Whether {@link #close()} was called. */
+    boolean isClosed();
+
+    /**
+     * Stops every program this engine started (each with its kill signal and grace, then SIGKILL), waits for
+     * them (bounded by the longest grace plus a margin), then releases the threads, the socket and the
+     * runtime directory. Idempotent.
+     */
+    @Override
+    void close();
+}
