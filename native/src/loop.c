@@ -1,0 +1,666 @@
+/* The helper's event loop: forwards output under credit, feeds stdin,
+ * reacts to control frames, signals and child exits, and drives the
+ * teardown state machine. */
+#include "loop.h"
+#include "sig.h"
+#include "spawn.h"
+#include "tree.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define IN_INITIAL 16384
+#define PIPE_BIG (1 << 20)
+#define BULK_READ 65536 /* a read this big means a busy stream: enlarge, splice */
+
+void helper_init(struct helper *h, int sock, int sigfd)
+{
+    memset(h, 0, sizeof *h);
+    h->sock = sock;
+    h->connected = 1;
+    h->sigfd = sigfd;
+    h->ino_fd = -1;
+    h->pid = -1;
+    h->stdin_fd = -1;
+    h->splice_ok = 1;
+    for (int i = 0; i < 2; i++) {
+        h->out[i].fd = -1;
+        h->out[i].id = i + 1;
+    }
+}
+
+static void td_apply(struct helper *h, unsigned act);
+
+static void close_stdin(struct helper *h)
+{
+    if (h->stdin_fd >= 0)
+        close(h->stdin_fd);
+    h->stdin_fd = -1;
+    h->stdin_len = h->stdin_off = 0;
+    h->stdin_eof_pending = 0;
+}
+
+/* The owner is gone (or spoke nonsense): tear down at once. */
+static void hangup(struct helper *h)
+{
+    if (!h->connected)
+        return;
+    h->connected = 0;
+    close(h->sock);
+    h->sock = -1;
+    close_stdin(h);
+    h->ctl_blocked = 0;
+    if (h->pid > 0 && h->spec)
+        td_apply(h, td_start(&h->td, (int)h->spec->kill_signal, h->spec->grace_ms, !h->reaped, now_ms()));
+}
+
+void helper_send(struct helper *h, const void *buf, size_t n)
+{
+    if (h->connected && write_all(h->sock, buf, n) < 0)
+        hangup(h);
+}
+
+void helper_msg(struct helper *h, int level, const char *fmt, ...)
+{
+    char text[1024];
+    uint8_t frame[1024 + 8];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (h->connected) {
+        helper_send(h, frame, enc_message(frame, sizeof frame, level, text));
+    } else if (level >= LVL_WARN) {
+        dprintf(2, "corral-helper[%d]: %s\n", (int)getpid(), text);
+    }
+}
+
+static void protocol_error(struct helper *h, const char *text)
+{
+    helper_msg(h, LVL_ERROR, "protocol error: %s", text);
+    hangup(h);
+}
+
+/* ---- teardown actions ---- */
+
+static void check_cgroup(struct helper *h)
+{
+    if (!h->spec->cgroup || h->td.state == TD_DONE || !h->td.watching)
+        return;
+    int p = cgroup_populated(h->spec->cgroup);
+    if (p < 0)
+        helper_msg(h, LVL_WARN, "cannot read %s/cgroup.events: %s; taking the cgroup as empty",
+                   h->spec->cgroup, strerror(errno));
+    if (p <= 0)
+        td_apply(h, td_event(&h->td, TD_EV_CGROUP_EMPTY, now_ms()));
+}
+
+static void remove_cgroups(struct helper *h)
+{
+    for (size_t i = 0; i < h->spec->ncgroup_remove; i++) {
+        const char *d = h->spec->cgroup_remove[i];
+        if (rmdir(d) < 0 && errno != ENOENT) {
+            h->cgroup_not_removed = 1;
+            helper_msg(h, LVL_WARN, "cannot remove cgroup %s: %s", d, strerror(errno));
+        }
+    }
+}
+
+static void td_apply(struct helper *h, unsigned act)
+{
+    const char *cg = h->spec->cgroup;
+    if (act & TD_ACT_WATCH_CGROUP) {
+        h->ino_fd = cgroup_watch(cg);
+        if (h->ino_fd < 0)
+            helper_msg(h, LVL_WARN, "cannot watch %s/cgroup.events (%s): checking it on the re-kill timer",
+                       cg, strerror(errno));
+        check_cgroup(h); /* may finish the machine (and remove the cgroups) */
+    }
+    if (h->td.state != TD_DONE) {
+        if (act & TD_ACT_SIGNAL)
+            tree_signal(h->pid, cg, h->td.signo);
+        if (act & TD_ACT_KILL)
+            tree_signal(h->pid, cg, SIGKILL);
+    }
+    if (act & TD_ACT_RMDIR)
+        remove_cgroups(h);
+}
+
+/* ---- children ---- */
+
+static void reap(struct helper *h)
+{
+    int some = 0, gone = 0, program_now = 0;
+    for (;;) {
+        int st;
+        pid_t p = waitpid(-1, &st, WNOHANG);
+        if (p > 0) {
+            some = 1;
+            if (p == h->pid) {
+                h->reaped = 1;
+                h->status = st;
+                program_now = 1;
+            }
+            continue;
+        }
+        if (p < 0 && errno == EINTR)
+            continue;
+        if (p < 0 && errno == ECHILD)
+            gone = h->subreaper || (kill(-h->pid, 0) < 0 && errno == ESRCH);
+        break;
+    }
+    int64_t now = now_ms();
+    if (gone && !h->td.children_gone)
+        td_apply(h, td_event(&h->td, TD_EV_CHILDREN_GONE, now));
+    else if (some && !gone)
+        td_apply(h, td_event(&h->td, TD_EV_REAPED_SOME, now));
+    if (program_now) {
+        close_stdin(h);
+        if (!(h->spec->flags & SPAWN_FLAG_KEEP_DESCENDANTS) || !h->connected)
+            td_apply(h, td_start(&h->td, (int)h->spec->kill_signal, h->spec->grace_ms, 0, now));
+    }
+}
+
+/* ---- output ---- */
+
+static int ensure_obuf(struct helper *h)
+{
+    if (!h->obuf)
+        h->obuf = malloc(PROTO_DATA_HDR_LEN + PROTO_DATA_MAX);
+    return h->obuf ? 0 : -1;
+}
+
+static void stream_eof(struct helper *h, struct outstream *s)
+{
+    uint8_t f[8];
+    close(s->fd);
+    s->fd = -1;
+    s->eof_sent = 1;
+    helper_send(h, f, enc_eof(f, s->id));
+}
+
+/* Moves n bytes that are known to sit in the pipe into the socket, after
+ * the DATA header was written. */
+static void move_bytes(struct helper *h, struct outstream *s, size_t n)
+{
+    while (n > 0 && h->connected) {
+        if (h->splice_ok) {
+            ssize_t r = splice(s->fd, NULL, h->sock, NULL, n, SPLICE_F_MOVE);
+            if (r > 0) {
+                n -= (size_t)r;
+                continue;
+            }
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0 && (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+                h->splice_ok = 0; /* nothing moved: copy instead */
+                continue;
+            }
+            hangup(h);
+            return;
+        }
+        if (ensure_obuf(h) < 0) {
+            hangup(h);
+            return;
+        }
+        ssize_t r = read(s->fd, h->obuf, n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) { /* cannot happen: the bytes were there */
+            hangup(h);
+            return;
+        }
+        helper_send(h, h->obuf, (size_t)r);
+        n -= (size_t)r;
+    }
+}
+
+static void pump(struct helper *h, struct outstream *s, short rev)
+{
+    if (ensure_obuf(h) < 0)
+        return;
+    if (!h->connected) { /* owner gone: drop output so writers never block */
+        ssize_t r = read(s->fd, h->obuf, PROTO_DATA_MAX);
+        if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
+            close(s->fd);
+            s->fd = -1;
+            s->eof_sent = 1;
+        }
+        return;
+    }
+    size_t want = s->credit < PROTO_DATA_MAX ? (size_t)s->credit : PROTO_DATA_MAX;
+    if (s->bulk) {
+        int avail = 0;
+        if (ioctl(s->fd, FIONREAD, &avail) == 0) {
+            if (avail <= 0) {
+                if (rev & (POLLHUP | POLLERR))
+                    stream_eof(h, s);
+                return;
+            }
+            size_t n = (size_t)avail < want ? (size_t)avail : want;
+            uint8_t hdr[PROTO_DATA_HDR_LEN];
+            helper_send(h, hdr, enc_data_hdr(hdr, s->id, (uint32_t)n));
+            s->credit -= n;
+            move_bytes(h, s, n);
+            return;
+        }
+    }
+    ssize_t r = read(s->fd, h->obuf + PROTO_DATA_HDR_LEN, want);
+    if (r < 0) {
+        if (errno == EINTR || errno == EAGAIN)
+            return;
+        helper_msg(h, LVL_WARN, "reading the program's stream %d: %s", s->id, strerror(errno));
+        r = 0;
+    }
+    if (r == 0) {
+        stream_eof(h, s);
+        return;
+    }
+    enc_data_hdr(h->obuf, s->id, (uint32_t)r);
+    s->credit -= (uint64_t)r;
+    helper_send(h, h->obuf, PROTO_DATA_HDR_LEN + (size_t)r);
+    if (!s->bulk && r >= BULK_READ) {
+        s->bulk = 1;
+        fcntl(s->fd, F_SETPIPE_SZ, PIPE_BIG); /* may fail (limits): fine */
+    }
+}
+
+/* ---- stdin ---- */
+
+/* Writes what the pipe takes; returns bytes consumed (all of them when the
+ * program closed its stdin: those bytes are dropped). */
+static size_t stdin_write(struct helper *h, const uint8_t *p, size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(h->stdin_fd, p + done, n - done);
+        if (w > 0) {
+            done += (size_t)w;
+            continue;
+        }
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && errno == EAGAIN)
+            break;
+        close_stdin(h); /* EPIPE: the program closed its stdin */
+        return n;
+    }
+    return done;
+}
+
+static void ctl_process(struct helper *h);
+
+static void stdin_flush(struct helper *h)
+{
+    h->stdin_off += stdin_write(h, h->stdin_buf + h->stdin_off, h->stdin_len - h->stdin_off);
+    if (h->stdin_fd < 0 || h->stdin_off < h->stdin_len)
+        return;
+    h->stdin_len = h->stdin_off = 0;
+    if (h->stdin_eof_pending)
+        close_stdin(h);
+    if (h->ctl_blocked) {
+        h->ctl_blocked = 0;
+        ctl_process(h);
+    }
+}
+
+/* ---- control frames ---- */
+
+static void handle_frame(struct helper *h, const struct frame *f)
+{
+    const uint8_t *p = f->payload;
+    switch (f->type) {
+    case T_CREDIT:
+        if (p[0] != STREAM_STDOUT && p[0] != STREAM_STDERR) {
+            char e[64];
+            snprintf(e, sizeof e, "CREDIT for unknown stream %u", p[0]);
+            protocol_error(h, e);
+            return;
+        }
+        h->out[p[0] - 1].credit += get_u32(p + 1);
+        return;
+    case T_STDIN:
+        if (h->stdin_fd < 0) {
+            if (h->spec->stdin_mode != STDIN_PIPE)
+                helper_msg(h, LVL_WARN, "STDIN frame ignored: the spawn did not ask for a stdin pipe");
+            return; /* closed (STDIN_EOF, or the program closed it): drop */
+        }
+        {
+            size_t w = stdin_write(h, p, f->len);
+            if (w < f->len && h->stdin_fd >= 0) {
+                if (!h->stdin_buf)
+                    h->stdin_buf = malloc(PROTO_DATA_MAX);
+                if (!h->stdin_buf) {
+                    helper_msg(h, LVL_ERROR, "out of memory buffering stdin: closing it");
+                    close_stdin(h);
+                    return;
+                }
+                memcpy(h->stdin_buf, p + w, f->len - w);
+                h->stdin_len = f->len - w;
+                h->stdin_off = 0;
+            }
+        }
+        return;
+    case T_STDIN_EOF:
+        if (h->stdin_len > h->stdin_off)
+            h->stdin_eof_pending = 1;
+        else
+            close_stdin(h);
+        return;
+    case T_SIGNAL: {
+        uint32_t sig = get_u32(p + 1);
+        if (sig > 64 || p[0] > SIGTARGET_TREE) {
+            helper_msg(h, LVL_ERROR, "SIGNAL with target %u, signal %lu: target must be 0..2, signal 0..64",
+                       p[0], (unsigned long)sig);
+            return;
+        }
+        if (p[0] == SIGTARGET_PROGRAM) {
+            if (h->reaped)
+                helper_msg(h, LVL_WARN, "SIGNAL %lu: the program already exited", (unsigned long)sig);
+            else if (kill(h->pid, (int)sig) < 0)
+                helper_msg(h, LVL_WARN, "SIGNAL %lu to %d: %s", (unsigned long)sig, (int)h->pid, strerror(errno));
+        } else if (p[0] == SIGTARGET_GROUP) {
+            if (kill(-h->pid, (int)sig) < 0)
+                helper_msg(h, LVL_WARN, "SIGNAL %lu to group %d: %s", (unsigned long)sig, (int)h->pid, strerror(errno));
+        } else {
+            tree_signal(h->pid, h->spec->cgroup, (int)sig);
+        }
+        return;
+    }
+    case T_STOP: {
+        uint32_t sig = get_u32(p), grace = get_u32(p + 4);
+        if (sig < 1 || sig > 64) {
+            helper_msg(h, LVL_ERROR, "STOP with signal %lu: must be 1..64; using the spawn's", (unsigned long)sig);
+            sig = h->spec->kill_signal;
+        }
+        td_apply(h, td_start(&h->td, (int)sig, grace, !h->reaped, now_ms()));
+        return;
+    }
+    case T_SPAWN:
+        helper_msg(h, LVL_ERROR, "SPAWN on a connection that already runs a program: ignored");
+        return;
+    case T_DETACH:
+        helper_msg(h, LVL_ERROR, "DETACH not supported");
+        return;
+    case T_ATTACH:
+        helper_msg(h, LVL_ERROR, "ATTACH not supported");
+        return;
+    }
+}
+
+static int grow_in(struct helper *h, size_t need)
+{
+    if (need <= h->in_cap)
+        return 0;
+    size_t cap = h->in_cap ? h->in_cap : IN_INITIAL;
+    while (cap < need)
+        cap *= 2;
+    uint8_t *n = realloc(h->in, cap);
+    if (!n)
+        return -1;
+    h->in = n;
+    h->in_cap = cap;
+    return 0;
+}
+
+static void ctl_process(struct helper *h)
+{
+    size_t off = 0;
+    char err[256];
+    while (h->connected && !h->ctl_blocked) {
+        struct frame f;
+        size_t used;
+        int r = proto_frame_next(DIR_TO_HELPER, h->in + off, h->in_len - off, &f, &used, err, sizeof err);
+        if (r == FRAME_ERROR) {
+            protocol_error(h, err);
+            return;
+        }
+        if (r == FRAME_NEED_MORE) {
+            if (grow_in(h, used) < 0) {
+                protocol_error(h, "out of memory for an incoming frame");
+                return;
+            }
+            break;
+        }
+        if (f.type == T_STDIN && h->stdin_len > h->stdin_off) {
+            h->ctl_blocked = 1; /* one STDIN frame is already waiting for the pipe */
+            break;
+        }
+        handle_frame(h, &f);
+        off += used;
+    }
+    if (!h->connected)
+        return;
+    if (off > 0) {
+        memmove(h->in, h->in + off, h->in_len - off);
+        h->in_len -= off;
+    }
+}
+
+static void ctl_read(struct helper *h)
+{
+    if (grow_in(h, h->in_len + 1) < 0) {
+        protocol_error(h, "out of memory");
+        return;
+    }
+    ssize_t r = read(h->sock, h->in + h->in_len, h->in_cap - h->in_len);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (r <= 0) {
+        hangup(h);
+        return;
+    }
+    h->in_len += (size_t)r;
+    ctl_process(h);
+}
+
+/* ---- the spawn and the loop ---- */
+
+int helper_read_spawn(struct helper *h, struct spawn_spec *spec, char *err, size_t errlen)
+{
+    memset(spec, 0, sizeof *spec);
+    for (;;) {
+        struct frame f;
+        size_t used;
+        int r = proto_frame_next(DIR_TO_HELPER, h->in, h->in_len, &f, &used, err, errlen);
+        if (r == FRAME_ERROR) {
+            helper_msg(h, LVL_ERROR, "protocol error: %s", err);
+            return -2;
+        }
+        if (r == FRAME_OK) {
+            if (f.type != T_SPAWN) {
+                helper_msg(h, LVL_ERROR, "protocol error: %s frame before SPAWN", proto_type_name(f.type));
+                return -2;
+            }
+            int pr = spawn_parse(f.payload, f.len, spec, err, errlen);
+            memmove(h->in, h->in + used, h->in_len - used);
+            h->in_len -= used;
+            return pr;
+        }
+        if (grow_in(h, used) < 0)
+            return -2;
+        struct pollfd pfd[2] = {{h->sock, POLLIN, 0}, {h->sigfd, POLLIN, 0}};
+        if (poll(pfd, 2, -1) < 0)
+            continue;
+        if (pfd[1].revents) {
+            unsigned char sigs[64];
+            int n = sig_read(h->sigfd, sigs, sizeof sigs);
+            for (int i = 0; i < n; i++)
+                if (sigs[i] == SIGTERM || sigs[i] == SIGINT || sigs[i] == SIGHUP || sigs[i] == SIGQUIT)
+                    return -2;
+        }
+        if (pfd[0].revents) {
+            ssize_t n = read(h->sock, h->in + h->in_len, h->in_cap - h->in_len);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                return -2;
+            h->in_len += (size_t)n;
+        }
+    }
+}
+
+static const char *signame(int sig)
+{
+    switch (sig) {
+    case SIGTERM: return "SIGTERM";
+    case SIGINT: return "SIGINT";
+    case SIGHUP: return "SIGHUP";
+    case SIGQUIT: return "SIGQUIT";
+    default: return "signal";
+    }
+}
+
+static void on_signals(struct helper *h)
+{
+    unsigned char sigs[64];
+    int n, child = 0;
+    while ((n = sig_read(h->sigfd, sigs, sizeof sigs)) > 0) {
+        for (int i = 0; i < n; i++) {
+            int sig = sigs[i];
+            if (sig == SIGCHLD) {
+                child = 1;
+            } else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT) {
+                helper_msg(h, LVL_INFO, "helper received %s: tearing the program down", signame(sig));
+                td_apply(h, td_start(&h->td, (int)h->spec->kill_signal, h->spec->grace_ms, !h->reaped, now_ms()));
+            } else {
+                helper_msg(h, LVL_DEBUG, "helper ignored signal %d", sig);
+            }
+        }
+        if (n < (int)sizeof sigs)
+            break;
+    }
+    if (child)
+        reap(h);
+}
+
+static int exit_frame(struct helper *h)
+{
+    uint8_t f[16];
+    int kind = EXIT_EXITED, value = 0;
+    if (WIFSIGNALED(h->status)) {
+        kind = EXIT_SIGNALED;
+        value = WTERMSIG(h->status);
+    } else {
+        value = WEXITSTATUS(h->status);
+    }
+    int flags = (h->td.program_signaled ? EXITF_SIGNALED_BY_HELPER : 0) |
+                (h->td.killed ? EXITF_SIGKILL_NEEDED : 0) |
+                (h->cgroup_not_removed || h->td.gave_up ? EXITF_CGROUP_NOT_REMOVED : 0);
+    helper_send(h, f, enc_exit(f, kind, value, flags));
+    return 0;
+}
+
+/* Spawn failed: report, clean the cgroups up, done. */
+static int spawn_failed(struct helper *h, struct spawned *r)
+{
+    uint8_t f[600];
+    helper_send(h, f, enc_spawn_failed(f, sizeof f, (uint32_t)r->err, r->stage, NULL, r->text));
+    remove_cgroups(h);
+    return 0;
+}
+
+int helper_serve(struct helper *h, struct spawn_spec *spec)
+{
+    h->spec = spec;
+    td_init(&h->td, spec->cgroup != NULL);
+    if (prctl(PR_SET_CHILD_SUBREAPER, 1) == 0)
+        h->subreaper = 1;
+    else
+        helper_msg(h, LVL_WARN, "cannot become a child subreaper (%s): descendants that leave the "
+                   "process group can only be found through a cgroup", strerror(errno));
+
+    struct spawned r;
+    if (spawn_program(spec, &r) < 0)
+        return spawn_failed(h, &r);
+    h->pid = r.pid;
+    h->stdin_fd = r.stdin_fd;
+    uint8_t f[16];
+    helper_send(h, f, enc_spawned(f, (uint32_t)r.pid));
+    for (int i = 0; i < 2; i++) {
+        h->out[i].fd = r.out_fd[i];
+        h->out[i].credit = spec->window;
+        if (h->out[i].fd < 0) { /* not a pipe: nothing will ever come */
+            h->out[i].eof_sent = 1;
+            helper_send(h, f, enc_eof(f, h->out[i].id));
+        }
+    }
+    if (h->in_len > 0)
+        ctl_process(h); /* frames that came right behind the SPAWN */
+
+    for (;;) {
+        if (h->connected && h->reaped && h->out[0].eof_sent && h->out[1].eof_sent) {
+            if (h->td.state == TD_RUNNING) /* FLAGS: keep descendants */
+                remove_cgroups(h);
+            if (h->td.state == TD_RUNNING || h->td.state == TD_DONE) {
+                exit_frame(h);
+                close(h->sock);
+                return 0;
+            }
+        }
+        if (!h->connected && h->td.state == TD_DONE)
+            return 0;
+
+        struct pollfd pfd[6];
+        pfd[0] = (struct pollfd){h->sigfd, POLLIN, 0};
+        pfd[1] = (struct pollfd){h->connected ? h->sock : -1, (short)(h->ctl_blocked ? 0 : POLLIN), 0};
+        for (int i = 0; i < 2; i++) {
+            struct outstream *s = &h->out[i];
+            int want = s->fd >= 0 && (s->credit > 0 || !h->connected);
+            pfd[2 + i] = (struct pollfd){want ? s->fd : -1, POLLIN, 0};
+        }
+        pfd[4] = (struct pollfd){h->stdin_len > h->stdin_off ? h->stdin_fd : -1, POLLOUT, 0};
+        pfd[5] = (struct pollfd){h->ino_fd, POLLIN, 0};
+
+        int timeout = td_timeout(&h->td, now_ms());
+        int n = poll(pfd, 6, timeout);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            helper_msg(h, LVL_ERROR, "poll: %s", strerror(errno));
+            hangup(h);
+            continue;
+        }
+        if (pfd[0].revents)
+            on_signals(h);
+        for (int i = 0; i < 2; i++)
+            if (pfd[2 + i].revents && h->out[i].fd >= 0 && pfd[2 + i].fd == h->out[i].fd)
+                pump(h, &h->out[i], pfd[2 + i].revents);
+        if (pfd[1].revents && h->connected) {
+            if (pfd[1].revents & POLLIN)
+                ctl_read(h);
+            else
+                hangup(h); /* POLLHUP/POLLERR while parsing waits */
+        }
+        if (pfd[4].revents && h->stdin_fd >= 0) {
+            if (pfd[4].revents & POLLOUT)
+                stdin_flush(h);
+            else
+                close_stdin(h);
+            if (h->stdin_fd < 0 && h->ctl_blocked) {
+                h->ctl_blocked = 0;
+                ctl_process(h);
+            }
+        }
+        if (pfd[5].revents) {
+            cgroup_watch_drain(h->ino_fd);
+            check_cgroup(h);
+        }
+        if (h->td.deadline >= 0 && now_ms() >= h->td.deadline) {
+            reap(h);
+            check_cgroup(h);
+            td_apply(h, td_event(&h->td, TD_EV_TIMER, now_ms()));
+        }
+    }
+}

@@ -1,0 +1,63 @@
+/* The helper's poll() event loop: one program, one control connection. */
+#ifndef CORRAL_LOOP_H
+#define CORRAL_LOOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "protocol.h"
+#include "teardown.h"
+
+struct outstream {
+    int fd;          /* pipe read end; -1 once closed (or not a pipe) */
+    int id;          /* STREAM_STDOUT / STREAM_STDERR */
+    uint64_t credit;
+    int eof_sent;
+    int bulk;        /* high volume seen: pipe enlarged, splice used */
+};
+
+struct helper {
+    int sock;
+    int connected;
+    int sigfd;
+    int ino_fd;              /* inotify on cgroup.events, -1 */
+    struct spawn_spec *spec;
+    pid_t pid;
+    int reaped;
+    int status;
+    int subreaper;
+    int splice_ok;
+    struct outstream out[2];
+    /* stdin: at most one STDIN frame is held while the pipe is full */
+    int stdin_fd;
+    uint8_t *stdin_buf;
+    size_t stdin_len, stdin_off;
+    int stdin_eof_pending;
+    /* control input */
+    uint8_t *in;
+    size_t in_len, in_cap;
+    int ctl_blocked;         /* parsing waits for the pending stdin data */
+    /* output buffer for read()/write() DATA frames */
+    uint8_t *obuf;
+    struct teardown td;
+    int cgroup_not_removed;
+};
+
+/* Initialises h for a connected socket (input already read may be passed
+ * in h->in by the caller: see helper_main). */
+void helper_init(struct helper *h, int sock, int sigfd);
+/* Receives frames until a SPAWN arrives (run/run-fd modes).  Returns the
+ * SPAWN payload's parse result: 0 parsed into *spec; -1 parse error (err
+ * set, a token may be known); -2 hang-up or a protocol error before it. */
+int helper_read_spawn(struct helper *h, struct spawn_spec *spec, char *err, size_t errlen);
+/* Spawns the spec's program and runs the loop until EXIT was sent (or the
+ * connection hung up and the teardown finished).  Returns the exit status
+ * for the helper process.  Takes ownership of spec. */
+int helper_serve(struct helper *h, struct spawn_spec *spec);
+/* Sends a frame if still connected; a failure is a hang-up. */
+void helper_send(struct helper *h, const void *buf, size_t n);
+void helper_msg(struct helper *h, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

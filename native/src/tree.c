@@ -1,0 +1,231 @@
+#include "tree.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+struct pidvec {
+    pid_t *v;
+    size_t n, cap;
+};
+
+static void pv_add(struct pidvec *pv, pid_t p)
+{
+    if (pv->n == pv->cap) {
+        size_t cap = pv->cap ? pv->cap * 2 : 64;
+        pid_t *v = realloc(pv->v, cap * sizeof *v);
+        if (!v)
+            return; /* best effort: the next round of the teardown retries */
+        pv->v = v;
+        pv->cap = cap;
+    }
+    pv->v[pv->n++] = p;
+}
+
+/* Parses whitespace-separated decimal pids. */
+static void add_pids(struct pidvec *pv, const char *s)
+{
+    while (*s) {
+        while (*s && !isdigit((unsigned char)*s))
+            s++;
+        if (!*s)
+            break;
+        long p = strtol(s, (char **)&s, 10);
+        if (p > 0)
+            pv_add(pv, (pid_t)p);
+    }
+}
+
+static int is_num(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+/* Appends the children of pid (all its threads) to pv.  -1 when the
+ * children files do not exist at all (kernel without CONFIG_PROC_CHILDREN). */
+static int children_of(pid_t pid, struct pidvec *pv, char *buf, size_t cap)
+{
+    char path[320];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return 0; /* gone */
+    struct dirent *e;
+    int found_file = 0, missing = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (!is_num(e->d_name))
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/task/%s/children", (int)pid, e->d_name);
+        if (read_small_file(path, buf, cap) < 0) {
+            if (errno == ENOENT)
+                missing = 1;
+            continue;
+        }
+        found_file = 1;
+        add_pids(pv, buf);
+    }
+    closedir(d);
+    return (missing && !found_file) ? -1 : 0;
+}
+
+/* Fallback: every process's PPid from /proc/<pid>/stat, then the
+ * descendants of root by repeated passes. */
+static void descendants_by_scan(pid_t root, struct pidvec *out)
+{
+    struct pidvec pids = {0}, ppids = {0};
+    DIR *d = opendir("/proc");
+    if (!d)
+        return;
+    struct dirent *e;
+    char path[320], buf[512];
+    while ((e = readdir(d)) != NULL) {
+        if (!is_num(e->d_name))
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        if (read_small_file(path, buf, sizeof buf) <= 0)
+            continue;
+        char *rp = strrchr(buf, ')'); /* comm may hold spaces and ')' */
+        if (!rp || !rp[1] || !rp[2])
+            continue;
+        pid_t ppid = (pid_t)strtol(rp + 3, NULL, 10); /* ") S ppid" */
+        pv_add(&pids, (pid_t)atoi(e->d_name));
+        pv_add(&ppids, ppid);
+    }
+    closedir(d);
+    size_t n = pids.n < ppids.n ? pids.n : ppids.n;
+    char *in = calloc(n ? n : 1, 1);
+    if (in) {
+        int changed = 1;
+        while (changed) {
+            changed = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (in[i])
+                    continue;
+                int hit = ppids.v[i] == root;
+                for (size_t j = 0; !hit && j < out->n; j++)
+                    hit = out->v[j] == ppids.v[i];
+                if (hit) {
+                    in[i] = 1;
+                    pv_add(out, pids.v[i]);
+                    changed = 1;
+                }
+            }
+        }
+        free(in);
+    }
+    free(pids.v);
+    free(ppids.v);
+}
+
+static void descendants(struct pidvec *out)
+{
+    char buf[4096];
+    pid_t self = getpid();
+    if (children_of(self, out, buf, sizeof buf) < 0) {
+        descendants_by_scan(self, out);
+        return;
+    }
+    for (size_t i = 0; i < out->n; i++) /* out grows while we walk it */
+        children_of(out->v[i], out, buf, sizeof buf);
+}
+
+static void cgroup_pids(const char *dir, struct pidvec *out, int depth)
+{
+    char path[PATH_MAX];
+    static const size_t cap = 16384;
+    if (path_join(path, sizeof path, dir, "cgroup.procs") == 0) {
+        char *buf = malloc(cap);
+        if (buf) {
+            if (read_small_file(path, buf, cap) > 0)
+                add_pids(out, buf);
+            free(buf);
+        }
+    }
+    if (depth >= 32)
+        return;
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_type != DT_DIR || e->d_name[0] == '.')
+            continue;
+        if (path_join(path, sizeof path, dir, e->d_name) == 0)
+            cgroup_pids(path, out, depth + 1);
+    }
+    closedir(d);
+}
+
+int tree_signal(pid_t pgid, const char *cgroup, int sig)
+{
+    struct pidvec pv = {0};
+    if (pgid > 0)
+        kill(-pgid, sig);
+    if (cgroup && sig == SIGKILL) {
+        char path[PATH_MAX];
+        if (path_join(path, sizeof path, cgroup, "cgroup.kill") == 0)
+            write_file(path, "1");
+    }
+    descendants(&pv);
+    if (cgroup)
+        cgroup_pids(cgroup, &pv, 0);
+    pid_t self = getpid();
+    for (size_t i = 0; i < pv.n; i++)
+        if (pv.v[i] != self)
+            kill(pv.v[i], sig);
+    int n = (int)pv.n;
+    free(pv.v);
+    return n;
+}
+
+int cgroup_populated(const char *cgroup)
+{
+    char path[PATH_MAX], buf[256];
+    if (path_join(path, sizeof path, cgroup, "cgroup.events") < 0) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (read_small_file(path, buf, sizeof buf) < 0)
+        return -1;
+    const char *p = strstr(buf, "populated ");
+    if (!p) {
+        errno = EINVAL;
+        return -1;
+    }
+    return p[10] == '1';
+}
+
+int cgroup_watch(const char *cgroup)
+{
+    char path[PATH_MAX];
+    if (path_join(path, sizeof path, cgroup, "cgroup.events") < 0)
+        return -1;
+    int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    if (inotify_add_watch(fd, path, IN_MODIFY) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void cgroup_watch_drain(int fd)
+{
+    char buf[1024];
+    while (read(fd, buf, sizeof buf) > 0)
+        ;
+}
