@@ -13,13 +13,18 @@
 # cross-built. Variables are prefixed ITEST_ so they do not clash with the
 # helper's CC/CFLAGS, which depend on ARCH.
 
-OUT ?= build
 ARCH ?= x86_64
 
 ITEST_DIR := $(dir $(lastword $(MAKEFILE_LIST)))
 ITEST_CC ?= gcc
-ITEST_CFLAGS ?= -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter
+ITEST_CFLAGS ?= -O2 -g -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-format-truncation
+# OUT as given by the user (command line or environment); when it is only the
+# helper Makefile's own default (build/$(ARCH)) or unset, use build.
+ifneq ($(filter command line environment environment override,$(origin OUT)),)
 ITEST_OUT := $(abspath $(OUT))
+else
+ITEST_OUT := $(abspath build)
+endif
 
 ITEST_PROG_SRCS := $(wildcard $(ITEST_DIR)testprogs/*.c)
 ITEST_PROGS := $(patsubst $(ITEST_DIR)testprogs/%.c,$(ITEST_OUT)/testprogs/%,$(ITEST_PROG_SRCS))

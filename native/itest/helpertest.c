@@ -1,0 +1,1580 @@
+/*
+ * helpertest - the integration test suite of the Corral native helper.
+ *
+ * Usage:
+ *   helpertest --helper PATH --testprogs DIR [--prefix "qemu-arm-static -cpu arm1176"]
+ *              [--only SUBSTRING] [--list] [--keep] [-v]
+ *
+ * Runs the helper binary at PATH (behind PREFIX, e.g. a qemu-user emulator,
+ * when given) in each of its modes (run-fd over a socketpair, run over a
+ * listening Unix socket, broker), speaks the control protocol of
+ * docs/protocol.md with it (own encoder/decoder in proto.c), and checks one
+ * behaviour per test against the small programs in DIR (native/testprogs).
+ *
+ * Output: one line per test, "ok NAME", "FAIL NAME: reason" or
+ * "n/a NAME: reason", lines starting with "#" for information, and a last
+ * line "N passed, N failed" (", N skipped" appended when some were n/a).
+ * The exit status is 1 when a test failed, 2 on bad usage, 0 otherwise.
+ *
+ * Each test runs in its own process under a deadline; whatever it started is
+ * tagged and removed afterwards, also when it failed or hung (see harness.h).
+ * The suite must run as root (uid/gid switching, cgroups).
+ */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define WAIT 10000 /* default wait for anything, ms (scaled under qemu) */
+#define NA_SUBREAPER "N/A (QEMU user mode without PR_SET_CHILD_SUBREAPER, needs QEMU >= 10)"
+
+/* ---- small helpers for the tests ------------------------------------------ */
+
+static bool has_line(sess_t *s, int stream, const char *line)
+{
+    const char *text = buf_str(&s->data[stream]);
+    size_t n = strlen(line);
+    for (const char *p = text; (p = strstr(p, line)); p++)
+        if ((p == text || p[-1] == '\n') && p[n] == '\n')
+            return true;
+    return false;
+}
+
+static void wait_line(sess_t *s, int stream, const char *line)
+{
+    if (!WAIT_FOR(has_line(s, stream, line) || s->exited || s->hup, WAIT))
+        fail("no line \"%s\" within %d ms (%s so far: %s)", line, scaled(WAIT),
+             stream == S_STDOUT ? "stdout" : "stderr", out_str(s, stream));
+    CHECK(has_line(s, stream, line), "no line \"%s\" before %s (%s: %s)", line,
+          s->exited ? exit_str(s) : "hang-up", stream == S_STDOUT ? "stdout" : "stderr",
+          out_str(s, stream));
+}
+
+static void expect_text(sess_t *s, int stream, const char *want)
+{
+    const char *got = buf_str(&s->data[stream]);
+    if (strcmp(got, want) != 0) {
+        char w[120];
+        snprintf(w, sizeof w, "%s", want);
+        fail("%s is %s (%zu bytes), expected \"%s\"%s (%zu bytes)",
+             stream == S_STDOUT ? "stdout" : "stderr", out_str(s, stream), s->data[stream].len,
+             w, strlen(want) > 100 ? "..." : "", strlen(want));
+    }
+}
+
+static void expect_exited(sess_t *s, int code)
+{
+    CHECK(s->exit_kind == EXIT_EXITED && s->exit_value == code, "EXIT says %s, expected exited %d",
+          exit_str(s), code);
+}
+
+static void expect_signaled(sess_t *s, int signo)
+{
+    CHECK(s->exit_kind == EXIT_SIGNALED && s->exit_value == signo,
+          "EXIT says %s, expected killed by signal %d", exit_str(s), signo);
+}
+
+/* drain-before-exit: each piped stream reached EOF before EXIT */
+static void expect_eofs_before_exit(sess_t *s, bool out, bool err)
+{
+    CHECK(!out || s->eof_at_exit[S_STDOUT], "EXIT came before EOF(stdout)");
+    CHECK(!err || s->eof_at_exit[S_STDERR], "EXIT came before EOF(stderr)");
+}
+
+static void expect_spawn_failed(sess_t *s, int stage, int err, const char *must_name)
+{
+    if (!WAIT_FOR(s->spawned || s->spawn_failed || s->hup, WAIT))
+        fail("neither SPAWNED nor SPAWN_FAILED within %d ms", scaled(WAIT));
+    CHECK(!s->spawned, "SPAWNED (pid %d), expected SPAWN_FAILED", s->prog);
+    CHECK(s->spawn_failed, "connection closed without SPAWN_FAILED%s%s", s->violation[0] ? ": " : "",
+          s->violation);
+    const char *text = buf_str(&s->sf_text);
+    CHECK(s->sf_stage == stage, "SPAWN_FAILED stage %u, expected %d (text: %s)", s->sf_stage, stage,
+          text);
+    CHECK(err < 0 || s->sf_errno == (uint32_t)err, "SPAWN_FAILED errno %u, expected %d (text: %s)",
+          s->sf_errno, err, text);
+    CHECK(!must_name || strstr(text, must_name), "SPAWN_FAILED text \"%s\" does not name \"%s\"",
+          text, must_name);
+    CHECK(text[0], "SPAWN_FAILED without text");
+    /* the helper then exits */
+    expect_helper_done(s, 5000);
+    CHECK(!s->violation[0], "protocol violation: %s", s->violation);
+}
+
+/* The tree is gone right now (zombies count as gone). */
+static void expect_all_gone(const pid_t *pids, int n, const char *when)
+{
+    char alive[512];
+    if (alive_list(pids, n, alive, sizeof alive) == 0)
+        return;
+    bool later = wait_gone(pids, n, 1000);
+    fail("%s, still alive: %s%s", when, alive, later ? " (gone within 1 s after)" : " (still there 1 s later)");
+}
+
+static pid_t helper_pid(sess_t *s) { return s->pid > 0 ? s->pid : (pid_t)s->hello_pid; }
+
+/*
+ * A check that needs the helper to be a child subreaper (an orphan that left
+ * the program's process group must come back to the helper) and no cgroup.
+ * Under QEMU < 10 user mode the helper cannot be one and says so in a
+ * MESSAGE: then the test still runs, but its outcome is reported as n/a.
+ */
+static void needs_subreaper(sess_t *s)
+{
+    bool missing = s->subreaper_warn || shared->subreaper_missing == 1;
+    if (missing && cfg.nprefix > 0) {
+        na_mode = true;
+        snprintf(na_reason, sizeof na_reason, "%s", NA_SUBREAPER);
+    }
+}
+
+/* Waits shortened when the outcome will be n/a anyway. */
+static int na_wait(int ms) { return na_mode && ms > 2000 ? 2000 : ms; }
+
+static buf_t spec_with_cgroup(buf_t spec, const char **cg)
+{
+    *cg = cg_make();
+    field_str(&spec, T_CGROUP, *cg);
+    field_str(&spec, T_CGROUP_REMOVE, *cg);
+    return spec;
+}
+
+/* ---- basics ------------------------------------------------------------------ */
+
+static void t_hello_and_subreaper(void)
+{
+    sess_t *s = launch_fd();
+    CHECK(s->hello_pid == (uint32_t)s->pid, "HELLO pid %u, but the helper is pid %d", s->hello_pid,
+          s->pid);
+    buf_t spec = spec_prog("exit_with", "0", NULL);
+    sess_spawn(s, &spec);
+    expect_spawned(s);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    shared->subreaper_missing = s->subreaper_warn;
+    if (s->subreaper_warn) {
+        const char *m = strcasestr(buf_str(&s->msgs), "subreaper");
+        snprintf(shared->subreaper_text, sizeof shared->subreaper_text, "%s", m ? m : "");
+        shared->subreaper_text[strcspn(shared->subreaper_text, "\n")] = '\0';
+        CHECK(cfg.nprefix > 0, "the helper warns that it is no child subreaper, on native Linux: %s",
+              buf_str(&s->msgs));
+    }
+}
+
+static void t_echo(void)
+{
+    sess_t *s = start(spec_prog("/bin/echo", "hello", "world", NULL));
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    expect_text(s, S_STDOUT, "hello world\n");
+    expect_text(s, S_STDERR, "");
+    expect_eofs_before_exit(s, true, true);
+    CHECK((s->exit_flags & (XF_SIGNALED | XF_SIGKILL)) == 0,
+          "EXIT flags 0x%x for a program that exited by itself", s->exit_flags);
+}
+
+static void t_exit_code_3(void)
+{
+    sess_t *s = start(spec_prog("exit_with", "3", NULL));
+    finish(s, WAIT);
+    expect_exited(s, 3);
+}
+
+static void t_killed_by_signal(void)
+{
+    int sigs[] = { SIGKILL, SIGTERM, SIGSEGV };
+    for (int i = 0; i < 3; i++) {
+        char arg[8];
+        snprintf(arg, sizeof arg, "%d", sigs[i]);
+        sess_t *s = start(spec_prog("kill_self", arg, NULL));
+        finish(s, WAIT);
+        expect_signaled(s, sigs[i]);
+        CHECK((s->exit_flags & (XF_SIGNALED | XF_SIGKILL)) == 0,
+              "EXIT flags 0x%x, but the helper did not signal the program", s->exit_flags);
+    }
+}
+
+static void interleaved(int n, buf_t *out, buf_t *err, buf_t *merged)
+{
+    for (int i = 1; i <= n; i++) {
+        char o[32], e[32];
+        int on = snprintf(o, sizeof o, "out %d\n", i), en = snprintf(e, sizeof e, "err %d\n", i);
+        buf_add(out, o, on);
+        buf_add(err, e, en);
+        buf_add(merged, o, on);
+        buf_add(merged, e, en);
+    }
+}
+
+static void t_stdout_stderr_separate(void)
+{
+    sess_t *s = start(spec_prog("interleave", "200", NULL));
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    buf_t out = { 0 }, err = { 0 }, merged = { 0 };
+    interleaved(200, &out, &err, &merged);
+    expect_text(s, S_STDOUT, buf_str(&out));
+    expect_text(s, S_STDERR, buf_str(&err));
+    expect_eofs_before_exit(s, true, true);
+}
+
+static void t_stderr_merged(void)
+{
+    buf_t spec = spec_prog("interleave", "200", NULL);
+    field_u8(&spec, T_STDERR_MODE, 1);
+    sess_t *s = start(spec);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    buf_t out = { 0 }, err = { 0 }, merged = { 0 };
+    interleaved(200, &out, &err, &merged);
+    expect_text(s, S_STDOUT, buf_str(&merged));
+    CHECK(s->data[S_STDERR].len == 0, "%zu bytes on stream 2 with stderr merged into stdout",
+          s->data[S_STDERR].len);
+    expect_eofs_before_exit(s, true, false);
+}
+
+static void t_stderr_discarded(void)
+{
+    buf_t spec = spec_prog("interleave", "50", NULL);
+    field_u8(&spec, T_STDERR_MODE, 2);
+    sess_t *s = start(spec);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    buf_t out = { 0 }, err = { 0 }, merged = { 0 };
+    interleaved(50, &out, &err, &merged);
+    expect_text(s, S_STDOUT, buf_str(&out));
+    CHECK(s->data[S_STDERR].len == 0, "%zu bytes on stream 2 with stderr discarded",
+          s->data[S_STDERR].len);
+
+    spec = spec_prog("fd_check", NULL);
+    field_u8(&spec, T_STDERR_MODE, 2);
+    s = start(spec);
+    finish(s, WAIT);
+    CHECK(has_line(s, S_STDOUT, "2 /dev/null"), "stderr of the program is not /dev/null: %s",
+          out_str(s, S_STDOUT));
+}
+
+static void t_stdout_discarded(void)
+{
+    buf_t spec = spec_prog("interleave", "50", NULL);
+    field_u8(&spec, T_STDOUT_MODE, 2);
+    sess_t *s = start(spec);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    buf_t out = { 0 }, err = { 0 }, merged = { 0 };
+    interleaved(50, &out, &err, &merged);
+    CHECK(s->data[S_STDOUT].len == 0, "%zu bytes on stream 1 with stdout discarded",
+          s->data[S_STDOUT].len);
+    expect_text(s, S_STDERR, buf_str(&err));
+}
+
+static void t_partial_line(void)
+{
+    sess_t *s = start(spec_prog("partial_line", NULL));
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    expect_text(s, S_STDOUT, "no newline at end");
+}
+
+static void t_stderr_only(void)
+{
+    sess_t *s = start(spec_prog("echo_stderr", "to stderr, with spaces", NULL));
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    expect_text(s, S_STDOUT, "");
+    expect_text(s, S_STDERR, "to stderr, with spaces\n");
+}
+
+static void t_args_exact(void)
+{
+    buf_t spec = { 0 };
+    field_str(&spec, T_PATH, prog_path("print_args"));
+    field_str(&spec, T_ARG, "custom-argv0");
+    field_str(&spec, T_ARG, "");
+    field_str(&spec, T_ARG, "two words");
+    field_str(&spec, T_ARG, "--x=$HOME;*");
+    field_str(&spec, T_ENV, marker);
+    sess_t *s = start(spec);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    expect_text(s, S_STDOUT, "custom-argv0\n\ntwo words\n--x=$HOME;*\n");
+}
+
+static void t_env_exact(void)
+{
+    const char *env[] = { "A=1", "B=two words", "EMPTY=", "UTF8=gr\xc3\xbc\xc3\x9f", "PATH=/nowhere", marker };
+    buf_t spec = { 0 };
+    field_str(&spec, T_PATH, prog_path("print_env"));
+    field_str(&spec, T_ARG, "print_env");
+    buf_t want = { 0 };
+    for (int i = 0; i < 6; i++) {
+        field_str(&spec, T_ENV, env[i]);
+        buf_add(&want, env[i], strlen(env[i]));
+        buf_add(&want, "\n", 1);
+    }
+    sess_t *s = start(spec);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    expect_text(s, S_STDOUT, buf_str(&want));
+}
+
+static void t_env_empty(void)
+{
+    buf_t spec = { 0 };
+    field_str(&spec, T_PATH, prog_path("print_env"));
+    field_str(&spec, T_ARG, "print_env");
+    sess_t *s = start(spec);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    expect_text(s, S_STDOUT, "");
+}
+
+static void t_cwd(void)
+{
+    buf_t spec = spec_prog("print_cwd", NULL);
+    field_str(&spec, T_CWD, cfg.tmpdir);
+    sess_t *s = start(spec);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    char want[300];
+    snprintf(want, sizeof want, "%s\n", cfg.tmpdir);
+    expect_text(s, S_STDOUT, want);
+}
+
+static void t_cwd_missing(void)
+{
+    const char *dir = "/nonexistent/corral-itest-no-such-dir";
+    buf_t spec = spec_prog("print_cwd", NULL);
+    field_str(&spec, T_CWD, dir);
+    sess_t *s = launch_fd();
+    sess_spawn(s, &spec);
+    expect_spawn_failed(s, 5, ENOENT, dir);
+}
+
+/* ---- stdin ------------------------------------------------------------------- */
+
+static void t_stdin_none(void)
+{
+    sess_t *s = start(spec_prog("cat_stdin_count", NULL));
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    expect_text(s, S_STDOUT, "0\n");
+    s = start(spec_prog("fd_check", NULL));
+    finish(s, WAIT);
+    CHECK(has_line(s, S_STDOUT, "0 /dev/null"), "stdin of the program is not /dev/null: %s",
+          out_str(s, S_STDOUT));
+}
+
+static void send_stdin(sess_t *s, const uint8_t *data, size_t n, size_t chunk)
+{
+    for (size_t off = 0; off < n; off += chunk) {
+        size_t k = n - off < chunk ? n - off : chunk;
+        frame(&s->out, P_STDIN, data + off, k);
+        /* keep the send queue short: the helper applies back-pressure */
+        if (!WAIT_FOR(s->out.len < 4 * chunk || s->hup, WAIT))
+            fail("the helper stopped taking STDIN frames after %zu of %zu bytes", off, n);
+        CHECK(!s->hup, "connection closed while sending stdin (%zu of %zu bytes)", off, n);
+    }
+    send_frame(s, P_STDIN_EOF, NULL, 0);
+}
+
+static void t_stdin_pipe_count(void)
+{
+    size_t n = 1024 * 1024 + 17;
+    uint8_t *data = calloc(1, n);
+    buf_t spec = spec_prog("cat_stdin_count", NULL);
+    field_u8(&spec, T_STDIN, 1);
+    sess_t *s = start(spec);
+    send_stdin(s, data, n, 60000);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    char want[32];
+    snprintf(want, sizeof want, "%zu\n", n);
+    expect_text(s, S_STDOUT, want);
+}
+
+/* stdin and stdout in flight at the same time, exact bytes back */
+static void t_stdin_pipe_echo(void)
+{
+    size_t n = 3 * 1024 * 1024;
+    uint8_t *data = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        data[i] = (uint8_t)(i * 7 + i / 251);
+    buf_t spec = spec_prog("/bin/cat", NULL);
+    field_u8(&spec, T_STDIN, 1);
+    field_u32(&spec, T_WINDOW, 65536);
+    sess_t *s = start(spec);
+    send_stdin(s, data, n, 100000);
+    finish(s, 4 * WAIT);
+    expect_exited(s, 0);
+    CHECK(s->data[S_STDOUT].len == n, "cat gave back %zu bytes, sent %zu", s->data[S_STDOUT].len, n);
+    CHECK(memcmp(s->data[S_STDOUT].p, data, n) == 0, "cat gave back different bytes");
+}
+
+static void t_stdin_close_early(void)
+{
+    /* STDIN_EOF with nothing sent: the program sees end of file at once */
+    buf_t spec = spec_prog("cat_stdin_count", NULL);
+    field_u8(&spec, T_STDIN, 1);
+    sess_t *s = start(spec);
+    send_frame(s, P_STDIN_EOF, NULL, 0);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    expect_text(s, S_STDOUT, "0\n");
+}
+
+static void t_stdin_file(void)
+{
+    size_t n = 123457;
+    char *data = malloc(n);
+    memset(data, 'q', n);
+    const char *file = tmp_file("stdin.txt", data, n);
+    buf_t spec = spec_prog("cat_stdin_count", NULL);
+    buf_t mode = { 0 };
+    buf_u8(&mode, 2);
+    buf_add(&mode, file, strlen(file));
+    field_bytes(&spec, T_STDIN, mode.p, mode.len);
+    sess_t *s = start(spec);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    expect_text(s, S_STDOUT, "123457\n");
+}
+
+static void t_stdin_file_missing(void)
+{
+    const char *file = "/nonexistent/corral-itest-stdin";
+    buf_t spec = spec_prog("cat_stdin_count", NULL);
+    buf_t mode = { 0 };
+    buf_u8(&mode, 2);
+    buf_add(&mode, file, strlen(file));
+    field_bytes(&spec, T_STDIN, mode.p, mode.len);
+    sess_t *s = launch_fd();
+    sess_spawn(s, &spec);
+    expect_spawn_failed(s, 3, ENOENT, file);
+}
+
+/* ---- spawn failures and protocol errors ------------------------------------------ */
+
+static void t_exec_missing(void)
+{
+    const char *path = "/nonexistent/corral-itest-nope";
+    buf_t spec = spec_prog(path, NULL);
+    sess_t *s = launch_fd();
+    sess_spawn(s, &spec);
+    expect_spawn_failed(s, 7, ENOENT, path);
+}
+
+static void t_exec_not_executable(void)
+{
+    const char *path = tmp_file("not-executable", "#!/bin/sh\necho hi\n", 18);
+    buf_t spec = spec_prog(path, NULL);
+    sess_t *s = launch_fd();
+    sess_spawn(s, &spec);
+    expect_spawn_failed(s, 7, EACCES, path);
+}
+
+static void t_spawn_unknown_tag(void)
+{
+    buf_t spec = spec_prog("exit_with", "0", NULL);
+    field_u32(&spec, 99, 1);
+    sess_t *s = launch_fd();
+    sess_spawn(s, &spec);
+    expect_spawn_failed(s, 1, -1, "99");
+}
+
+static void t_spawn_without_path(void)
+{
+    buf_t spec = { 0 };
+    field_str(&spec, T_ARG, "x");
+    sess_t *s = launch_fd();
+    sess_spawn(s, &spec);
+    expect_spawn_failed(s, 1, -1, NULL);
+}
+
+static void t_spawn_truncated_field(void)
+{
+    /* a field whose length runs past the end of the payload */
+    buf_t spec = spec_prog("exit_with", "0", NULL);
+    buf_u16(&spec, T_CWD);
+    buf_u32(&spec, 1000);
+    buf_add(&spec, "/tmp", 4);
+    sess_t *s = launch_fd();
+    sess_spawn(s, &spec);
+    expect_spawn_failed(s, 1, -1, NULL);
+}
+
+/* A protocol error tears down like a hang-up: program gone, helper exits. */
+static void protocol_error(const char *what, const uint8_t *raw, size_t n)
+{
+    sess_t *s = start(spec_prog("sleep_ms", "60000", NULL));
+    pid_t prog = s->prog;
+    buf_add(&s->out, raw, n);
+    pump(0);
+    if (!WAIT_FOR(s->hup, WAIT))
+        fail("%s: the helper kept the connection open for %d ms", what, scaled(WAIT));
+    CHECK(s->n_error_msgs > 0, "%s: no MESSAGE(error) before the hang-up (messages: %s)", what,
+          buf_str(&s->msgs));
+    if (!WAIT_FOR(helper_gone(s), WAIT))
+        fail("%s: the helper did not exit", what);
+    expect_all_gone(&prog, 1, "after the helper exited on a protocol error");
+}
+
+static void t_bad_frame_type(void)
+{
+    uint8_t raw[] = { 2, 0, 0, 0, 0x7f, 0 };
+    protocol_error("frame type 0x7f", raw, sizeof raw);
+}
+
+static void t_bad_frame_length(void)
+{
+    uint8_t zero[] = { 0, 0, 0, 0 };
+    protocol_error("frame length 0", zero, sizeof zero);
+    uint8_t huge[] = { 0x11, 0x00, 0x10, 0x00, P_STDIN }; /* 1 MiB + 17 */
+    protocol_error("frame length 1 MiB + 17", huge, sizeof huge);
+}
+
+static void t_detach_unsupported(void)
+{
+    sess_t *s = start(spec_prog("sleep_ms", "60000", NULL));
+    uint8_t lease[4] = { 0xe8, 0x03, 0, 0 };
+    send_frame(s, P_DETACH, lease, 4);
+    if (!WAIT_FOR(strstr(buf_str(&s->msgs), "DETACH") || s->hup || s->exited, WAIT))
+        fail("no MESSAGE about DETACH within %d ms", scaled(WAIT));
+    CHECK(strstr(buf_str(&s->msgs), "4: DETACH not supported"),
+          "expected MESSAGE(error, \"DETACH not supported\"), got: %s", buf_str(&s->msgs));
+    pump(300);
+    CHECK(!s->hup && !s->exited && !proc_gone(s->prog), "DETACH was not ignored: %s",
+          s->exited ? exit_str(s) : "connection closed");
+    send_stop(s, SIGTERM, 2000);
+    s->n_error_msgs = 0;
+    finish(s, WAIT);
+    expect_signaled(s, SIGTERM);
+}
+
+/* ---- flow control and completeness ------------------------------------------------ */
+
+static void check_pattern(sess_t *s, int stream, size_t want)
+{
+    size_t bad;
+    CHECK(s->data[stream].len == want, "received %zu bytes, expected exactly %zu",
+          s->data[stream].len, want);
+    CHECK(pattern_ok(s->data[stream].p, want, &bad), "byte %zu differs from the pattern", bad);
+}
+
+static void flow_control(int stream, size_t total)
+{
+    char total_s[32], fd_s[8];
+    snprintf(total_s, sizeof total_s, "%zu", total);
+    snprintf(fd_s, sizeof fd_s, "%d", stream);
+    buf_t spec = spec_prog("print_a_lot", total_s, "65536", fd_s, NULL);
+    field_u32(&spec, T_WINDOW, 4096);
+    sess_t *s = launch_fd();
+    s->manual_credit = true;
+    sess_spawn(s, &spec);
+    expect_spawned(s);
+
+    /* no credit given: exactly the window arrives, then nothing */
+    WAIT_FOR(s->data[stream].len >= 4096 || s->exited || s->violation[0], WAIT);
+    check_clean(s);
+    CHECK(s->data[stream].len == 4096, "%zu bytes arrived without credit (window 4096)",
+          s->data[stream].len);
+    pump(scaled(500));
+    check_clean(s);
+    CHECK(s->data[stream].len == 4096, "%zu bytes arrived without credit (window 4096)",
+          s->data[stream].len);
+    CHECK(!s->exited, "the program finished without credit: %s", exit_str(s));
+    /* the program is blocked in write: it wrote far less than it wants to */
+    long long w1 = proc_wchar(s->prog);
+    sleep_ms(200);
+    long long w2 = proc_wchar(s->prog);
+    CHECK(!proc_gone(s->prog), "the program is gone while it should be blocked");
+    CHECK(w1 >= 0 && w1 == w2 && (size_t)w2 < total / 2,
+          "the program is not blocked: it wrote %lld then %lld bytes of %zu", w1, w2, total);
+
+    /* now credit everything as it comes */
+    send_credit(s, stream, 4096);
+    s->manual_credit = false;
+    finish(s, 6 * WAIT);
+    expect_exited(s, 0);
+    check_pattern(s, stream, total);
+    CHECK(s->data[3 - stream].len == 0, "unexpected bytes on the other stream");
+    expect_eofs_before_exit(s, true, true);
+}
+
+static void t_flow_control_stdout(void) { flow_control(S_STDOUT, 10 * 1024 * 1024); }
+static void t_flow_control_stderr(void) { flow_control(S_STDERR, 2 * 1024 * 1024); }
+
+static void t_drain_before_exit(void)
+{
+    size_t total = 5 * 1024 * 1024;
+    for (int run = 1; run <= 20; run++) {
+        sess_t *s = start(spec_prog("print_a_lot", "5242880", NULL));
+        finish(s, 6 * WAIT);
+        expect_exited(s, 0);
+        CHECK(s->data_at_exit[S_STDOUT] == total, "run %d: %zu of %zu bytes before EXIT", run,
+              s->data_at_exit[S_STDOUT], total);
+        expect_eofs_before_exit(s, true, true);
+        check_pattern(s, S_STDOUT, total);
+    }
+}
+
+static void t_small_writes(void)
+{
+    /* 200000 bytes in 7-byte writes: many small reads and DATA frames */
+    sess_t *s = start(spec_prog("print_a_lot", "200000", "7", NULL));
+    finish(s, 3 * WAIT);
+    expect_exited(s, 0);
+    check_pattern(s, S_STDOUT, 200000);
+}
+
+static void t_big_window(void)
+{
+    /* DATA frames stay within 1 MiB even when the credit is larger */
+    buf_t spec = spec_prog("print_a_lot", "8388608", "1048576", NULL);
+    field_u32(&spec, T_WINDOW, 8 * 1024 * 1024);
+    sess_t *s = start(spec);
+    finish(s, 6 * WAIT);
+    expect_exited(s, 0);
+    check_pattern(s, S_STDOUT, 8 * 1024 * 1024);
+    CHECK(s->max_frame_data <= P_MAX_DATA, "a DATA frame of %zu bytes", s->max_frame_data);
+}
+
+/* ---- the child's environment: fds, session --------------------------------------- */
+
+static void t_fds_closed(void)
+{
+    /* the helper itself was started with extra fds 5, 9 and 63 open */
+    sess_t *s = start(spec_prog("fd_check", NULL));
+    finish(s, WAIT);
+    CHECK(s->exit_kind == EXIT_EXITED && s->exit_value == 0 && has_line(s, S_STDOUT, "only 0 1 2"),
+          "the program has more fds than 0, 1, 2 (%s): %s", exit_str(s), out_str(s, S_STDOUT));
+    CHECK(!strstr(buf_str(&s->data[S_STDOUT]), "socket:"), "the program holds a socket: %s",
+          out_str(s, S_STDOUT));
+    CHECK(has_line(s, S_STDOUT, "0 /dev/null"), "stdin is not /dev/null: %s", out_str(s, S_STDOUT));
+}
+
+static void t_own_session(void)
+{
+    sess_t *s = start(spec_prog("sleep_ms", "60000", NULL));
+    char st;
+    pid_t ppid, pgrp, sid, hsid;
+    CHECK(proc_stat(s->prog, &st, &ppid, &pgrp, &sid), "no /proc/%d/stat", s->prog);
+    CHECK(sid == s->prog, "session %d, expected its own (%d)", sid, s->prog);
+    CHECK(pgrp == s->prog, "process group %d, expected its own (%d)", pgrp, s->prog);
+    CHECK(ppid == helper_pid(s), "parent %d, expected the helper %d", ppid, helper_pid(s));
+    CHECK(proc_stat(helper_pid(s), NULL, NULL, NULL, &hsid) && hsid != sid,
+          "the program shares the helper's session");
+    send_stop(s, SIGTERM, 2000);
+    finish(s, WAIT);
+}
+
+/* ---- STOP and SIGNAL ------------------------------------------------------------------ */
+
+static void t_stop_graceful(void)
+{
+    sess_t *s = start(spec_prog("sleep_ms", "60000", NULL));
+    int64_t t0 = now_ms();
+    send_stop(s, SIGTERM, 5000);
+    finish(s, WAIT);
+    expect_signaled(s, SIGTERM);
+    CHECK(s->exit_flags & XF_SIGNALED, "EXIT flags 0x%x lack bit 0 (teardown signal sent)",
+          s->exit_flags);
+    CHECK(!(s->exit_flags & XF_SIGKILL), "EXIT flags 0x%x: SIGKILL for a program that obeyed SIGTERM",
+          s->exit_flags);
+    CHECK(s->t_exit - t0 < 4000, "EXIT %lld ms after STOP: the helper waited out the grace",
+          (long long)(s->t_exit - t0));
+}
+
+static void t_stop_kill_after_grace(void)
+{
+    sess_t *s = start(spec_prog("ignore_sigterm", NULL));
+    wait_line(s, S_STDOUT, "ready");
+    int64_t t0 = now_ms();
+    send_stop(s, SIGTERM, 300);
+    finish(s, WAIT);
+    expect_signaled(s, SIGKILL);
+    CHECK((s->exit_flags & 3) == 3, "EXIT flags 0x%x, expected bits 0 and 1 (SIGTERM, then SIGKILL)",
+          s->exit_flags);
+    CHECK(s->t_exit - t0 >= 250, "SIGKILL %lld ms after STOP, before the 300 ms grace",
+          (long long)(s->t_exit - t0));
+}
+
+static void t_stop_zero_grace(void)
+{
+    sess_t *s = start(spec_prog("ignore_sigterm", NULL));
+    wait_line(s, S_STDOUT, "ready");
+    send_stop(s, SIGTERM, 0);
+    finish(s, WAIT);
+    expect_signaled(s, SIGKILL);
+}
+
+static void t_stop_other_signal(void)
+{
+    sess_t *s = start(spec_prog("ignore_sigterm", NULL));
+    wait_line(s, S_STDOUT, "ready");
+    send_stop(s, SIGINT, 5000);
+    finish(s, WAIT);
+    expect_signaled(s, SIGINT);
+}
+
+static void t_signal_program(void)
+{
+    sess_t *s = start(spec_prog("sleep_ms", "60000", NULL));
+    send_signal(s, SIGT_PROGRAM, SIGUSR1);
+    finish(s, WAIT);
+    expect_signaled(s, SIGUSR1);
+}
+
+static void t_signal_group(void)
+{
+    sess_t *s = start(spec_prog("spawn_grandchildren", "3", "--wait", NULL));
+    wait_line(s, S_STDOUT, "ready");
+    pid_t pids[8];
+    int n = parse_pids(buf_str(&s->data[S_STDOUT]), pids, 7);
+    CHECK(n == 3, "spawn_grandchildren printed %d pids", n);
+    pids[n++] = s->prog;
+    send_signal(s, SIGT_GROUP, SIGKILL);
+    finish(s, WAIT);
+    expect_signaled(s, SIGKILL);
+    expect_all_gone(pids, n, "after SIGNAL(group, SIGKILL) and EXIT");
+}
+
+static void t_signal_descendants(void)
+{
+    sess_t *s = start(spec_prog("fork_tree", "7", NULL));
+    wait_line(s, S_STDOUT, "ready");
+    pid_t pids[16];
+    int n = parse_pids(buf_str(&s->data[S_STDOUT]), pids, 16);
+    CHECK(n == 7, "fork_tree printed %d pids", n);
+    send_signal(s, SIGT_DESCENDANTS, SIGKILL);
+    CHECK(wait_gone(pids, n, WAIT), "SIGNAL(every descendant, SIGKILL) left some alive");
+    finish(s, WAIT);
+}
+
+/* ---- teardown of trees ------------------------------------------------------------------ */
+
+static sess_t *start_tree(int n, pid_t *pids, const char **cg)
+{
+    char arg[8];
+    snprintf(arg, sizeof arg, "%d", n);
+    buf_t spec = spec_prog("fork_tree", arg, NULL);
+    if (cg)
+        spec = spec_with_cgroup(spec, cg);
+    sess_t *s = start(spec);
+    wait_line(s, S_STDOUT, "ready");
+    int got = parse_pids(buf_str(&s->data[S_STDOUT]), pids, n);
+    CHECK(got == n, "fork_tree printed %d pids, expected %d", got, n);
+    for (int i = 0; i < n; i++)
+        track_pid(pids[i]);
+    return s;
+}
+
+static void t_tree_stop(void)
+{
+    pid_t pids[10];
+    sess_t *s = start_tree(10, pids, NULL);
+    send_stop(s, SIGTERM, 1000);
+    expect_exit(s, WAIT);
+    expect_all_gone(pids, 10, "at EXIT after STOP");
+    expect_signaled(s, SIGTERM);
+    expect_helper_done(s, 5000);
+}
+
+static void t_tree_hangup(void)
+{
+    pid_t pids[10];
+    sess_t *s = start_tree(10, pids, NULL);
+    hang_up(s);
+    if (!WAIT_FOR(s->reaped, WAIT))
+        fail("the helper did not exit within %d ms after the hang-up", scaled(WAIT));
+    expect_all_gone(pids, 10, "when the helper exited after the hang-up");
+}
+
+static void tree_program_exit(bool with_cgroup)
+{
+    pid_t pids[10];
+    const char *cg = NULL;
+    sess_t *s = start_tree(10, pids, with_cgroup ? &cg : NULL);
+    if (!with_cgroup)
+        needs_subreaper(s);
+    /* the root dies: its setsid'd subtrees become orphans */
+    kill(s->prog, SIGKILL);
+    expect_exit(s, na_wait(WAIT));
+    expect_signaled(s, SIGKILL);
+    expect_all_gone(pids, 10, "at EXIT after the program died");
+    expect_helper_done(s, 5000);
+    if (cg)
+        CHECK(!cg_exists(cg), "cgroup %s still there after EXIT", cg);
+}
+
+static void t_tree_program_exit(void) { tree_program_exit(false); }
+static void t_tree_program_exit_cgroup(void) { tree_program_exit(true); }
+
+static sess_t *start_double_fork(bool stay, const char **cg, pid_t *grandchild)
+{
+    buf_t spec = stay ? spec_prog("double_fork_setsid", "--stay", NULL)
+                      : spec_prog("double_fork_setsid", NULL);
+    if (cg)
+        spec = spec_with_cgroup(spec, cg);
+    sess_t *s = start(spec);
+    if (!WAIT_FOR(parse_pids(buf_str(&s->data[S_STDOUT]), grandchild, 1) == 1 || s->hup, WAIT))
+        fail("double_fork_setsid printed no pid (stdout %s)", out_str(s, S_STDOUT));
+    CHECK(parse_pids(buf_str(&s->data[S_STDOUT]), grandchild, 1) == 1, "no grandchild pid: %s",
+          out_str(s, S_STDOUT));
+    track_pid(*grandchild);
+    pid_t sid;
+    CHECK(proc_stat(*grandchild, NULL, NULL, NULL, &sid) && sid != s->prog,
+          "the grandchild did not leave the program's session");
+    return s;
+}
+
+static void double_fork(const char *how, bool with_cgroup)
+{
+    const char *cg = NULL;
+    pid_t gc;
+    bool exit_case = strcmp(how, "exit") == 0;
+    sess_t *s = start_double_fork(!exit_case, with_cgroup ? &cg : NULL, &gc);
+    if (!with_cgroup)
+        needs_subreaper(s);
+    if (exit_case) {
+        expect_exit(s, na_wait(WAIT));
+        expect_exited(s, 0);
+        expect_all_gone(&gc, 1, "at EXIT of the program (exited 0)");
+        expect_helper_done(s, 5000);
+    } else if (strcmp(how, "stop") == 0) {
+        send_stop(s, SIGTERM, 500);
+        expect_exit(s, na_wait(WAIT));
+        expect_signaled(s, SIGTERM);
+        expect_all_gone(&gc, 1, "at EXIT after STOP");
+        expect_helper_done(s, 5000);
+    } else {
+        hang_up(s);
+        if (!WAIT_FOR(s->reaped, na_wait(WAIT)))
+            fail("the helper did not exit within %d ms after the hang-up", scaled(na_wait(WAIT)));
+        expect_all_gone(&gc, 1, "when the helper exited after the hang-up");
+    }
+    if (cg)
+        CHECK(!cg_exists(cg), "cgroup %s still there after the helper finished", cg);
+}
+
+static void t_double_fork_exit(void) { double_fork("exit", false); }
+static void t_double_fork_stop(void) { double_fork("stop", false); }
+static void t_double_fork_hangup(void) { double_fork("hangup", false); }
+static void t_double_fork_exit_cgroup(void) { double_fork("exit", true); }
+static void t_double_fork_stop_cgroup(void) { double_fork("stop", true); }
+static void t_double_fork_hangup_cgroup(void) { double_fork("hangup", true); }
+
+static void t_grandchildren_in_group(void)
+{
+    /* the program exits at once; its children (same process group) hold stdout */
+    sess_t *s = start(spec_prog("spawn_grandchildren", "3", NULL));
+    expect_exit(s, WAIT);
+    expect_exited(s, 0);
+    pid_t pids[8];
+    int n = parse_pids(buf_str(&s->data[S_STDOUT]), pids, 8);
+    CHECK(n == 3 && has_line(s, S_STDOUT, "ready"), "stdout incomplete at EXIT: %s",
+          out_str(s, S_STDOUT));
+    expect_all_gone(pids, n, "at EXIT");
+    expect_helper_done(s, 5000);
+}
+
+static void t_keep_descendants_flag(void)
+{
+    buf_t spec = spec_prog("spawn_grandchildren", "2", NULL);
+    field_u32(&spec, T_FLAGS, 1);
+    sess_t *s = start(spec);
+    wait_line(s, S_STDOUT, "ready");
+    pid_t pids[4];
+    int n = parse_pids(buf_str(&s->data[S_STDOUT]), pids, 4);
+    CHECK(n == 2, "spawn_grandchildren printed %d pids", n);
+    for (int i = 0; i < n; i++)
+        track_pid(pids[i]);
+    WAIT_FOR(proc_gone(s->prog) && s->exited, 1000);
+    char alive[128];
+    CHECK(alive_list(pids, n, alive, sizeof alive) == 2,
+          "FLAGS bit 0 (keep descendants) given, but the helper killed them (alive: %s)", alive);
+    CHECK(!s->exited || !s->eof[S_STDOUT] || s->data_at_exit[S_STDOUT] == s->data[S_STDOUT].len,
+          "inconsistent");
+    /* they hold stdout: once they are gone the helper can finish */
+    for (int i = 0; i < n; i++)
+        kill(pids[i], SIGKILL);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+}
+
+/* ---- the helper's own death and signals -------------------------------------------------- */
+
+static void t_helper_sigkill_pdeathsig(void)
+{
+    sess_t *s = start(spec_prog("ignore_sigterm", NULL));
+    wait_line(s, S_STDOUT, "ready");
+    pid_t prog = s->prog;
+    kill(s->pid, SIGKILL);
+    CHECK(wait_gone(&prog, 1, 3000), "the program survived kill -9 of the helper");
+}
+
+static void helper_signal(int signo)
+{
+    pid_t pids[6];
+    sess_t *s = start_tree(6, pids, NULL);
+    kill(s->pid, signo);
+    if (!WAIT_FOR(s->reaped, WAIT))
+        fail("the helper did not exit within %d ms after signal %d", scaled(WAIT), signo);
+    expect_all_gone(pids, 6, "when the helper exited");
+    CHECK(WIFEXITED(s->wstatus), "the helper was killed by signal %d (received %d), not a clean exit",
+          WTERMSIG(s->wstatus), signo);
+    check_clean(s);
+    if (s->exited)
+        expect_signaled(s, SIGTERM);
+}
+
+static void t_helper_sigterm(void) { helper_signal(SIGTERM); }
+static void t_helper_sighup(void) { helper_signal(SIGHUP); }
+static void t_helper_sigint(void) { helper_signal(SIGINT); }
+static void t_helper_sigquit(void) { helper_signal(SIGQUIT); }
+
+static void helper_ignores(int signo)
+{
+    sess_t *s = start(spec_prog("sleep_ms", "60000", NULL));
+    kill(s->pid, signo);
+    pump(scaled(300));
+    CHECK(!s->reaped, "the helper died from signal %d (status 0x%x)", signo, s->wstatus);
+    CHECK(!s->hup && !s->exited, "signal %d ended the session (%s)", signo,
+          s->exited ? exit_str(s) : "hang-up");
+    CHECK(!proc_gone(s->prog), "signal %d to the helper killed the program", signo);
+    send_stop(s, SIGTERM, 2000);
+    finish(s, WAIT);
+    expect_signaled(s, SIGTERM);
+}
+
+static void t_helper_sigpipe(void) { helper_ignores(SIGPIPE); }
+static void t_helper_sigusr1(void) { helper_ignores(SIGUSR1); }
+static void t_helper_sigusr2(void) { helper_ignores(SIGUSR2); }
+
+static void t_hangup_grace(void)
+{
+    /* GRACE_MS and KILL_SIGNAL of the spec apply to a hang-up teardown */
+    buf_t spec = spec_prog("ignore_sigterm", NULL);
+    field_u32(&spec, T_GRACE_MS, 300);
+    sess_t *s = start(spec);
+    wait_line(s, S_STDOUT, "ready");
+    pid_t prog = s->prog;
+    hang_up(s);
+    CHECK(wait_gone(&prog, 1, 5000), "ignore_sigterm survived a hang-up with a 300 ms grace");
+    if (!WAIT_FOR(s->reaped, WAIT))
+        fail("the helper did not exit after the hang-up");
+}
+
+static void t_kill_signal_field(void)
+{
+    buf_t spec = spec_prog("sleep_ms", "60000", NULL);
+    field_u32(&spec, T_KILL_SIGNAL, SIGUSR1);
+    sess_t *s = start(spec);
+    pid_t prog = s->prog;
+    kill(s->pid, SIGTERM); /* a teardown that uses the spec's kill signal */
+    if (!WAIT_FOR(s->reaped, WAIT))
+        fail("the helper did not exit after SIGTERM");
+    CHECK(proc_gone(prog), "the program survived");
+    CHECK(s->exited, "no EXIT sent before the helper exited (cannot see the kill signal)");
+    expect_signaled(s, SIGUSR1);
+}
+
+/* ---- uid, gid, groups --------------------------------------------------------------------- */
+
+static bool nobody_ids(unsigned *uid, unsigned *gid)
+{
+    FILE *f = fopen("/etc/passwd", "re"); /* no NSS: read the file */
+    char line[512];
+    bool found = false;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "nobody:%*[^:]:%u:%u:", uid, gid) == 2) {
+            found = true;
+            break;
+        }
+    if (f)
+        fclose(f);
+    return found;
+}
+
+static void t_uid_gid_groups(void)
+{
+    unsigned uid, gid;
+    if (!nobody_ids(&uid, &gid))
+        not_applicable("no user nobody in /etc/passwd");
+    /* nobody must be able to reach the program */
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", prog_path("print_ids"));
+    for (char *slash; (slash = strrchr(dir, '/')) && slash != dir;) {
+        *slash = '\0';
+        struct stat st;
+        CHECK(stat(dir, &st) == 0 && (st.st_mode & S_IXOTH),
+              "%s is not searchable by others: user nobody cannot run the test programs", dir);
+    }
+    buf_t spec = spec_prog("print_ids", NULL);
+    field_u32(&spec, T_UID, uid);
+    field_u32(&spec, T_GID, gid);
+    buf_t groups = { 0 };
+    buf_u32(&groups, gid);
+    buf_u32(&groups, 4242);
+    field_bytes(&spec, T_GROUPS, groups.p, groups.len);
+    sess_t *s = start(spec);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    char want[200];
+    /* the kernel keeps supplementary groups sorted */
+    unsigned lo = gid < 4242 ? gid : 4242, hi = gid < 4242 ? 4242 : gid;
+    snprintf(want, sizeof want, "uid=%u euid=%u gid=%u egid=%u groups=%u,%u\n", uid, uid, gid, gid,
+             lo, hi);
+    expect_text(s, S_STDOUT, want);
+}
+
+static void t_uid_empty_groups(void)
+{
+    unsigned uid, gid;
+    if (!nobody_ids(&uid, &gid))
+        not_applicable("no user nobody in /etc/passwd");
+    buf_t spec = spec_prog("print_ids", NULL);
+    field_u32(&spec, T_UID, uid);
+    field_u32(&spec, T_GID, gid);
+    field_bytes(&spec, T_GROUPS, "", 0);
+    sess_t *s = start(spec);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    char want[200];
+    snprintf(want, sizeof want, "uid=%u euid=%u gid=%u egid=%u groups=\n", uid, uid, gid, gid);
+    expect_text(s, S_STDOUT, want);
+}
+
+/* ---- cgroups --------------------------------------------------------------------------------- */
+
+static void t_cgroup_placement(void)
+{
+    const char *cg;
+    sess_t *s = start(spec_with_cgroup(spec_prog("sleep_ms", "60000", NULL), &cg));
+    CHECK(cg_contains(s->prog, cg), "the program is not in %s", cg);
+    CHECK(!cg_contains(s->pid, cg), "the helper itself joined %s", cg);
+    send_stop(s, SIGTERM, 2000);
+    finish(s, WAIT);
+    expect_signaled(s, SIGTERM);
+    CHECK(!cg_exists(cg), "%s still exists after EXIT", cg);
+    CHECK(!(s->exit_flags & XF_CGROUP_LEFT), "EXIT flags 0x%x say a cgroup could not be removed",
+          s->exit_flags);
+}
+
+static void t_cgroup_program_exit(void)
+{
+    const char *cg;
+    sess_t *s = start(spec_with_cgroup(spec_prog("spawn_grandchildren", "3", NULL), &cg));
+    expect_exit(s, WAIT);
+    expect_exited(s, 0);
+    pid_t pids[4];
+    int n = parse_pids(buf_str(&s->data[S_STDOUT]), pids, 4);
+    CHECK(n == 3, "spawn_grandchildren printed %d pids", n);
+    expect_all_gone(pids, n, "at EXIT");
+    CHECK(!cg_exists(cg), "%s still exists after EXIT", cg);
+    expect_helper_done(s, 5000);
+}
+
+static void t_cgroup_nested_remove(void)
+{
+    const char *base = cg_make();
+    char mid[600], leaf[700];
+    snprintf(mid, sizeof mid, "%s/a", base);
+    snprintf(leaf, sizeof leaf, "%s/b", mid);
+    CHECK(mkdir(mid, 0755) == 0 && mkdir(leaf, 0755) == 0, "mkdir %s: %s", leaf, strerror(errno));
+    buf_t spec = spec_prog("exit_with", "0", NULL);
+    field_str(&spec, T_CGROUP, leaf);
+    field_str(&spec, T_CGROUP_REMOVE, leaf);
+    field_str(&spec, T_CGROUP_REMOVE, mid);
+    sess_t *s = start(spec);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    CHECK(!cg_exists(leaf) && !cg_exists(mid), "%s not removed after EXIT", cg_exists(leaf) ? leaf : mid);
+    CHECK(cg_exists(base), "%s (not in CGROUP_REMOVE) was removed", base);
+}
+
+static void t_cgroup_missing(void)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/corral-itest-%d-%d-does-not-exist", cg_mount() ? cg_mount() : "/sys/fs/cgroup",
+             suite_pid, test_number);
+    buf_t spec = spec_prog("exit_with", "0", NULL);
+    field_str(&spec, T_CGROUP, dir);
+    sess_t *s = launch_fd();
+    sess_spawn(s, &spec);
+    expect_spawn_failed(s, 4, -1, dir);
+}
+
+/* ---- run and broker modes ----------------------------------------------------------------------- */
+
+static void t_run_mode(void)
+{
+    listener_t *l = listen_new();
+    sess_t *s = launch_run(l);
+    buf_t spec = spec_prog("interleave", "3", NULL);
+    sess_spawn(s, &spec);
+    expect_spawned(s);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    expect_text(s, S_STDOUT, "out 1\nout 2\nout 3\n");
+    expect_text(s, S_STDERR, "err 1\nerr 2\nerr 3\n");
+}
+
+static void t_run_mode_hangup(void)
+{
+    listener_t *l = listen_new();
+    sess_t *s = launch_run(l);
+    buf_t spec = spec_prog("fork_tree", "6", NULL);
+    sess_spawn(s, &spec);
+    expect_spawned(s);
+    wait_line(s, S_STDOUT, "ready");
+    pid_t pids[6];
+    CHECK(parse_pids(buf_str(&s->data[S_STDOUT]), pids, 6) == 6, "fork_tree printed too few pids");
+    hang_up(s);
+    if (!WAIT_FOR(s->reaped, WAIT))
+        fail("the helper did not exit after the hang-up");
+    expect_all_gone(pids, 6, "when the helper exited after the hang-up");
+}
+
+static void t_broker_two_helpers(void)
+{
+    listener_t *l = listen_new();
+    sess_t *b = launch_broker(l);
+    uint8_t tok[2][16];
+    const char *word[2] = { "first", "second" };
+    for (int i = 0; i < 2; i++) {
+        for (int k = 0; k < 16; k++)
+            tok[i][k] = rand();
+        buf_t spec = spec_prog("/bin/echo", word[i], NULL);
+        spawn_raw(b, &spec, tok[i]);
+        buf_free(&spec);
+    }
+    sess_t *h[2];
+    for (int i = 0; i < 2; i++) {
+        h[i] = accept_helper(l, tok[i], WAIT);
+        CHECK(h[i], "no helper with the token of spawn %d connected", i + 1);
+    }
+    CHECK(h[0]->hello_pid != h[1]->hello_pid && h[0]->hello_pid != b->hello_pid,
+          "helper pids not distinct: %u %u (broker %u)", h[0]->hello_pid, h[1]->hello_pid,
+          b->hello_pid);
+    for (int i = 0; i < 2; i++) {
+        expect_spawned(h[i]);
+        pid_t ppid;
+        if (proc_stat(h[i]->hello_pid, NULL, &ppid, NULL, NULL))
+            CHECK(ppid == (pid_t)b->hello_pid, "helper %u is a child of %d, not of the broker %u",
+                  h[i]->hello_pid, ppid, b->hello_pid);
+    }
+    char want[32];
+    for (int i = 0; i < 2; i++) {
+        finish(h[i], WAIT);
+        expect_exited(h[i], 0);
+        snprintf(want, sizeof want, "%s\n", word[i]);
+        expect_text(h[i], S_STDOUT, want);
+    }
+    check_clean(b);
+    CHECK(!b->hup && !b->reaped, "the broker went away while its connection was open");
+    hang_up(b);
+    if (!WAIT_FOR(b->reaped, WAIT))
+        fail("the broker did not exit after its connection closed");
+    CHECK(WIFEXITED(b->wstatus) && WEXITSTATUS(b->wstatus) == 0, "the broker ended with status 0x%x",
+          b->wstatus);
+}
+
+static void t_broker_ten_helpers(void)
+{
+    listener_t *l = listen_new();
+    sess_t *b = launch_broker(l);
+    enum { N = 8 };
+    uint8_t tok[N][16];
+    for (int i = 0; i < N; i++) {
+        for (int k = 0; k < 16; k++)
+            tok[i][k] = rand();
+        char bytes[16];
+        snprintf(bytes, sizeof bytes, "%d", 100000 + i);
+        buf_t spec = spec_prog("print_a_lot", bytes, NULL);
+        spawn_raw(b, &spec, tok[i]);
+        buf_free(&spec);
+    }
+    for (int i = 0; i < N; i++) {
+        sess_t *h = accept_helper(l, tok[i], WAIT);
+        CHECK(h, "no helper with the token of spawn %d connected", i + 1);
+        expect_spawned(h);
+        finish(h, WAIT);
+        expect_exited(h, 0);
+        check_pattern(h, S_STDOUT, 100000 + i);
+    }
+    hang_up(b);
+    if (!WAIT_FOR(b->reaped, WAIT))
+        fail("the broker did not exit after its connection closed");
+}
+
+static void t_broker_gone_helper_stays(void)
+{
+    listener_t *l = listen_new();
+    sess_t *b = launch_broker(l);
+    uint8_t tok[16];
+    for (int k = 0; k < 16; k++)
+        tok[k] = rand();
+    buf_t spec = spec_prog("crash_after_ms", "1500", "7", NULL);
+    spawn_raw(b, &spec, tok);
+    buf_free(&spec);
+    sess_t *h = accept_helper(l, tok, WAIT);
+    CHECK(h, "no helper connected");
+    expect_spawned(h);
+    hang_up(b);
+    if (!WAIT_FOR(b->reaped, WAIT))
+        fail("the broker did not exit after its connection closed");
+    CHECK(!h->exited && !h->hup, "the helper ended with the broker");
+    finish(h, WAIT);
+    expect_exited(h, 7);
+    expect_text(h, S_STDOUT, "running\n");
+}
+
+static void t_broker_spawn_failed(void)
+{
+    listener_t *l = listen_new();
+    sess_t *b = launch_broker(l);
+    uint8_t tok[16];
+    for (int k = 0; k < 16; k++)
+        tok[k] = rand();
+    const char *path = "/nonexistent/corral-itest-broker-nope";
+    buf_t spec = spec_prog(path, NULL);
+    spawn_raw(b, &spec, tok);
+    buf_free(&spec);
+    sess_t *h = accept_helper(l, tok, WAIT);
+    CHECK(h, "no helper connected");
+    expect_spawn_failed(h, 7, ENOENT, path);
+    check_clean(b);
+    hang_up(b);
+    if (!WAIT_FOR(b->reaped, WAIT))
+        fail("the broker did not exit after its connection closed");
+}
+
+static void t_bad_usage(void)
+{
+    /* a helper started wrongly must say so and exit non-zero, not hang */
+    char *bad[][3] = { { NULL }, { "no-such-mode", NULL }, { "run-fd", "not-a-number", NULL } };
+    for (int i = 0; i < 3; i++) {
+        pid_t pid = launch_plain(bad[i]);
+        int st;
+        int64_t deadline = now_ms() + scaled(5000);
+        pid_t r;
+        while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < deadline)
+            sleep_ms(10);
+        CHECK(r == pid, "helper %s did not exit within %d ms", bad[i][0] ? bad[i][0] : "(no args)",
+              scaled(5000));
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 0, "helper %s ended with status 0x%x",
+              bad[i][0] ? bad[i][0] : "(no args)", st);
+    }
+}
+
+/* ---- the table ------------------------------------------------------------------------------------ */
+
+struct test {
+    const char *name;
+    void (*fn)(void);
+    int timeout_s;
+};
+
+static const struct test tests[] = {
+    { "hello-and-subreaper-probe", t_hello_and_subreaper, 30 },
+    { "echo-output-and-exit-0", t_echo, 30 },
+    { "exit-code-3", t_exit_code_3, 30 },
+    { "killed-by-signal", t_killed_by_signal, 30 },
+    { "stdout-stderr-separate", t_stdout_stderr_separate, 30 },
+    { "stderr-merged", t_stderr_merged, 30 },
+    { "stderr-discarded", t_stderr_discarded, 30 },
+    { "stdout-discarded", t_stdout_discarded, 30 },
+    { "stderr-only", t_stderr_only, 30 },
+    { "partial-line", t_partial_line, 30 },
+    { "args-exact", t_args_exact, 30 },
+    { "env-exact", t_env_exact, 30 },
+    { "env-empty", t_env_empty, 30 },
+    { "cwd", t_cwd, 30 },
+    { "cwd-missing-spawn-failed", t_cwd_missing, 30 },
+    { "stdin-none", t_stdin_none, 30 },
+    { "stdin-pipe-count", t_stdin_pipe_count, 60 },
+    { "stdin-pipe-echo-exact", t_stdin_pipe_echo, 120 },
+    { "stdin-eof-at-once", t_stdin_close_early, 30 },
+    { "stdin-file", t_stdin_file, 30 },
+    { "stdin-file-missing-spawn-failed", t_stdin_file_missing, 30 },
+    { "exec-missing-spawn-failed", t_exec_missing, 30 },
+    { "exec-not-executable-spawn-failed", t_exec_not_executable, 30 },
+    { "spawn-unknown-tag", t_spawn_unknown_tag, 30 },
+    { "spawn-without-path", t_spawn_without_path, 30 },
+    { "spawn-truncated-field", t_spawn_truncated_field, 30 },
+    { "protocol-bad-frame-type", t_bad_frame_type, 30 },
+    { "protocol-bad-frame-length", t_bad_frame_length, 60 },
+    { "detach-not-supported", t_detach_unsupported, 30 },
+    { "bad-usage", t_bad_usage, 30 },
+    { "flow-control-stdout-window-4096", t_flow_control_stdout, 180 },
+    { "flow-control-stderr-window-4096", t_flow_control_stderr, 120 },
+    { "drain-before-exit-5MB-x20", t_drain_before_exit, 600 },
+    { "small-writes-complete", t_small_writes, 120 },
+    { "data-frames-max-1MiB", t_big_window, 120 },
+    { "fds-closed-in-child", t_fds_closed, 30 },
+    { "own-session-and-pgrp", t_own_session, 30 },
+    { "stop-graceful", t_stop_graceful, 30 },
+    { "stop-sigkill-after-grace", t_stop_kill_after_grace, 30 },
+    { "stop-zero-grace", t_stop_zero_grace, 30 },
+    { "stop-other-signal", t_stop_other_signal, 30 },
+    { "signal-program", t_signal_program, 30 },
+    { "signal-group", t_signal_group, 30 },
+    { "signal-descendants", t_signal_descendants, 30 },
+    { "tree-gone-after-stop", t_tree_stop, 30 },
+    { "tree-gone-after-hangup", t_tree_hangup, 30 },
+    { "tree-gone-after-program-death", t_tree_program_exit, 30 },
+    { "tree-gone-after-program-death-cgroup", t_tree_program_exit_cgroup, 30 },
+    { "double-fork-gone-after-exit", t_double_fork_exit, 30 },
+    { "double-fork-gone-after-stop", t_double_fork_stop, 30 },
+    { "double-fork-gone-after-hangup", t_double_fork_hangup, 30 },
+    { "double-fork-gone-after-exit-cgroup", t_double_fork_exit_cgroup, 30 },
+    { "double-fork-gone-after-stop-cgroup", t_double_fork_stop_cgroup, 30 },
+    { "double-fork-gone-after-hangup-cgroup", t_double_fork_hangup_cgroup, 30 },
+    { "grandchildren-in-group-gone-at-exit", t_grandchildren_in_group, 30 },
+    { "flag-keep-descendants", t_keep_descendants_flag, 30 },
+    { "helper-kill9-pdeathsig", t_helper_sigkill_pdeathsig, 30 },
+    { "helper-sigterm-teardown", t_helper_sigterm, 30 },
+    { "helper-sighup-teardown", t_helper_sighup, 30 },
+    { "helper-sigint-teardown", t_helper_sigint, 30 },
+    { "helper-sigquit-teardown", t_helper_sigquit, 30 },
+    { "helper-sigpipe-ignored", t_helper_sigpipe, 30 },
+    { "helper-sigusr1-ignored", t_helper_sigusr1, 30 },
+    { "helper-sigusr2-ignored", t_helper_sigusr2, 30 },
+    { "hangup-grace-then-sigkill", t_hangup_grace, 30 },
+    { "kill-signal-field", t_kill_signal_field, 30 },
+    { "uid-gid-groups-nobody", t_uid_gid_groups, 30 },
+    { "uid-gid-empty-groups", t_uid_empty_groups, 30 },
+    { "cgroup-placement-and-removal", t_cgroup_placement, 30 },
+    { "cgroup-removed-after-exit", t_cgroup_program_exit, 30 },
+    { "cgroup-remove-nested-in-order", t_cgroup_nested_remove, 30 },
+    { "cgroup-missing-spawn-failed", t_cgroup_missing, 30 },
+    { "run-mode-socket", t_run_mode, 30 },
+    { "run-mode-hangup", t_run_mode_hangup, 30 },
+    { "broker-two-helpers", t_broker_two_helpers, 30 },
+    { "broker-eight-helpers", t_broker_ten_helpers, 60 },
+    { "broker-gone-helper-stays", t_broker_gone_helper_stays, 30 },
+    { "broker-spawn-failed", t_broker_spawn_failed, 30 },
+};
+#define N_TESTS (int)(sizeof tests / sizeof tests[0])
+
+/* ---- the runner --------------------------------------------------------------------------------- */
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: helpertest --helper PATH --testprogs DIR [--prefix \"EMULATOR ARGS\"]\n"
+                    "                  [--only SUBSTRING] [--list] [--keep] [-v]\n");
+    exit(2);
+}
+
+/* Runs one test in its own process; returns R_OK, R_FAIL or R_NA. */
+static int run_test(int i, char *reason, size_t reasonsz)
+{
+    test_number = i + 1;
+    snprintf(marker, sizeof marker, "CORRAL_ITEST=%d-%d", suite_pid, test_number);
+    shared->result = R_NONE;
+    shared->reason[0] = '\0';
+    fflush(stdout);
+    fflush(stderr);
+
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(reason, reasonsz, "fork: %s", strerror(errno));
+        return R_FAIL;
+    }
+    if (pid == 0) {
+        signal(SIGPIPE, SIG_IGN);
+        if (sigsetjmp(test_jmp, 1) == 0) {
+            tests[i].fn();
+            /* nothing the test started may still be running */
+            char left[512];
+            const char *tag = marker + strlen("CORRAL_ITEST=");
+            int64_t deadline = now_ms() + 500;
+            while (sweep_tagged(tag, false, left, sizeof left) > 0 && now_ms() < deadline)
+                sleep_ms(20);
+            if (left[0] && !na_mode)
+                fail("left running after the test: %s", left);
+            if (na_mode)
+                not_applicable("%s; observed: every check passed anyway", na_reason);
+            shared->result = R_OK;
+        }
+        test_cleanup();
+        _exit(0);
+    }
+
+    int64_t deadline = now_ms() + (int64_t)tests[i].timeout_s * 1000 * cfg.slow;
+    int st;
+    bool timed_out = false;
+    while (waitpid(pid, &st, WNOHANG) == 0) {
+        if (now_ms() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            timed_out = true;
+            break;
+        }
+        sleep_ms(5);
+    }
+
+    int result = shared->result;
+    snprintf(reason, reasonsz, "%s", shared->reason);
+    if (timed_out) {
+        result = R_FAIL;
+        snprintf(reason, reasonsz, "timed out after %d s (test process killed)",
+                 tests[i].timeout_s * cfg.slow);
+    } else if (result == R_NONE) {
+        result = R_FAIL;
+        snprintf(reason, reasonsz, "the test process ended without a result (status 0x%x)", st);
+    }
+
+    /* backstop: whatever is left of this test, by tag */
+    char left[512], cgs[512], prefix[64];
+    int n = sweep_tagged(marker + strlen("CORRAL_ITEST="), true, left, sizeof left);
+    snprintf(prefix, sizeof prefix, "corral-itest-%d-%d-", suite_pid, test_number);
+    int c = sweep_cgroups(prefix, cgs, sizeof cgs);
+    if ((n || c) && result != R_NA) {
+        size_t len = strlen(reason);
+        snprintf(reason + len, reasonsz - len, "%sleft behind and removed by the runner:%s%s%s%s",
+                 result == R_OK ? "" : "; ", n ? " processes " : "", n ? left : "",
+                 c ? " cgroups " : "", c ? cgs : "");
+        result = R_FAIL;
+    }
+    return result;
+}
+
+int main(int argc, char *argv[])
+{
+    const char *only = NULL, *prefix = NULL;
+    bool list = false, keep = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--helper") && i + 1 < argc)
+            cfg.helper = argv[++i];
+        else if (!strcmp(argv[i], "--testprogs") && i + 1 < argc)
+            cfg.testprogs = argv[++i];
+        else if (!strcmp(argv[i], "--prefix") && i + 1 < argc)
+            prefix = argv[++i];
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            only = argv[++i];
+        else if (!strcmp(argv[i], "--list"))
+            list = true;
+        else if (!strcmp(argv[i], "--keep"))
+            keep = true;
+        else if (!strcmp(argv[i], "-v"))
+            cfg.verbose = true;
+        else
+            usage();
+    }
+    if (list) {
+        for (int i = 0; i < N_TESTS; i++)
+            printf("%s\n", tests[i].name);
+        return 0;
+    }
+    if (!cfg.helper || !cfg.testprogs)
+        usage();
+
+    static char helper_abs[4096], progs_abs[4096];
+    if (!realpath(cfg.helper, helper_abs) || access(helper_abs, X_OK) != 0) {
+        fprintf(stderr, "helpertest: helper %s: %s\n", cfg.helper, strerror(errno));
+        return 2;
+    }
+    if (!realpath(cfg.testprogs, progs_abs)) {
+        fprintf(stderr, "helpertest: testprogs %s: %s\n", cfg.testprogs, strerror(errno));
+        return 2;
+    }
+    cfg.helper = helper_abs;
+    cfg.testprogs = progs_abs;
+    const char *needed[] = { "fork_tree", "double_fork_setsid", "ignore_sigterm", "print_a_lot", "fd_check",
+                             "print_ids", "spawn_grandchildren", "interleave" };
+    for (size_t i = 0; i < sizeof needed / sizeof needed[0]; i++)
+        if (access(prog_path(needed[i]), X_OK) != 0) {
+            fprintf(stderr, "helpertest: test program %s missing (make -C native testprogs)\n",
+                    prog_path(needed[i]));
+            return 2;
+        }
+    if (prefix) {
+        static char copy[512];
+        snprintf(copy, sizeof copy, "%s", prefix);
+        for (char *w = strtok(copy, " \t"); w && cfg.nprefix < 15; w = strtok(NULL, " \t"))
+            cfg.prefix[cfg.nprefix++] = w;
+    }
+    cfg.slow = cfg.nprefix ? 4 : 1;
+    if (geteuid() != 0)
+        fprintf(stderr, "helpertest: warning: not root; uid/gid and cgroup tests will fail\n");
+
+    suite_pid = getpid();
+    snprintf(cfg.tmpdir, sizeof cfg.tmpdir, "/tmp/corral-itest-%d", suite_pid);
+    if (mkdir(cfg.tmpdir, 0700) != 0) {
+        fprintf(stderr, "helpertest: mkdir %s: %s\n", cfg.tmpdir, strerror(errno));
+        return 2;
+    }
+    shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    shared->subreaper_missing = -1;
+    srand(suite_pid);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+
+    printf("# helper: %s%s%s\n", cfg.nprefix ? prefix : "", cfg.nprefix ? " " : "", cfg.helper);
+    printf("# testprogs: %s, cgroup2: %s, logs: %s\n", cfg.testprogs, cg_mount() ? cg_mount() : "none",
+           cfg.tmpdir);
+
+    int passed = 0, failed = 0, skipped = 0;
+    for (int i = 0; i < N_TESTS; i++) {
+        if (only && !strstr(tests[i].name, only) && i != 0)
+            continue;
+        char reason[1500];
+        int r = run_test(i, reason, sizeof reason);
+        if (r == R_OK) {
+            printf("ok %s\n", tests[i].name);
+            passed++;
+        } else if (r == R_NA) {
+            printf("n/a %s: %s\n", tests[i].name, reason);
+            skipped++;
+        } else {
+            printf("FAIL %s: %s\n", tests[i].name, reason);
+            failed++;
+        }
+        if (i == 0) {
+            if (shared->subreaper_missing == 1)
+                printf("# the helper is not a child subreaper here (%s): subreaper-dependent checks are "
+                       "reported as %s\n", shared->subreaper_text, NA_SUBREAPER);
+            else if (shared->subreaper_missing == 0)
+                printf("# the helper is a child subreaper: subreaper-dependent checks count\n");
+        }
+    }
+
+    /* the suite as a whole leaves nothing behind */
+    char tag[32], left[512], cgs[512], prefix_cg[64];
+    snprintf(tag, sizeof tag, "%d-", suite_pid);
+    snprintf(prefix_cg, sizeof prefix_cg, "corral-itest-%d-", suite_pid);
+    int n = sweep_tagged(tag, true, left, sizeof left);
+    int c = sweep_cgroups(prefix_cg, cgs, sizeof cgs);
+    if (n || c) {
+        printf("FAIL suite-left-nothing-behind: processes: %s; cgroups: %s\n", n ? left : "none",
+               c ? cgs : "none");
+        failed++;
+    } else {
+        printf("ok suite-left-nothing-behind\n");
+        passed++;
+    }
+
+    if (failed || keep)
+        printf("# helper logs kept in %s\n", cfg.tmpdir);
+    else {
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", cfg.tmpdir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "helpertest: could not remove %s\n", cfg.tmpdir);
+    }
+    if (skipped)
+        printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+    else
+        printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,139 @@
+#include "proto.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void buf_add(buf_t *b, const void *data, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        b->p = realloc(b->p, cap);
+        if (!b->p)
+            abort();
+        b->cap = cap;
+    }
+    if (n)
+        memcpy(b->p + b->len, data, n);
+    b->len += n;
+}
+
+void buf_u8(buf_t *b, uint8_t v) { buf_add(b, &v, 1); }
+
+void buf_u16(buf_t *b, uint16_t v)
+{
+    uint8_t le[2] = { v & 0xff, v >> 8 };
+    buf_add(b, le, 2);
+}
+
+void buf_u32(buf_t *b, uint32_t v)
+{
+    uint8_t le[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
+    buf_add(b, le, 4);
+}
+
+void buf_drop(buf_t *b, size_t n)
+{
+    memmove(b->p, b->p + n, b->len - n);
+    b->len -= n;
+}
+
+void buf_free(buf_t *b)
+{
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+const char *buf_str(buf_t *b)
+{
+    buf_add(b, "", 0); /* makes room for the terminator */
+    b->p[b->len] = '\0';
+    return (const char *)b->p;
+}
+
+uint16_t get_u16(const uint8_t *p) { return p[0] | p[1] << 8; }
+
+uint32_t get_u32(const uint8_t *p)
+{
+    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+void field_bytes(buf_t *spec, uint16_t tag, const void *v, size_t n)
+{
+    buf_u16(spec, tag);
+    buf_u32(spec, n);
+    buf_add(spec, v, n);
+}
+
+void field_str(buf_t *spec, uint16_t tag, const char *s) { field_bytes(spec, tag, s, strlen(s)); }
+void field_u8(buf_t *spec, uint16_t tag, uint8_t v) { field_bytes(spec, tag, &v, 1); }
+
+void field_u32(buf_t *spec, uint16_t tag, uint32_t v)
+{
+    uint8_t le[4] = { v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, v >> 24 };
+    field_bytes(spec, tag, le, 4);
+}
+
+void frame(buf_t *out, uint8_t type, const void *payload, size_t n)
+{
+    buf_u32(out, n + 1);
+    buf_u8(out, type);
+    buf_add(out, payload, n);
+}
+
+void frame_credit(buf_t *out, uint8_t stream, uint32_t bytes)
+{
+    buf_u32(out, 6);
+    buf_u8(out, P_CREDIT);
+    buf_u8(out, stream);
+    buf_u32(out, bytes);
+}
+
+void frame_signal(buf_t *out, uint8_t target, uint32_t signo)
+{
+    buf_u32(out, 6);
+    buf_u8(out, P_SIGNAL);
+    buf_u8(out, target);
+    buf_u32(out, signo);
+}
+
+void frame_stop(buf_t *out, uint32_t signo, uint32_t grace_ms)
+{
+    buf_u32(out, 9);
+    buf_u8(out, P_STOP);
+    buf_u32(out, signo);
+    buf_u32(out, grace_ms);
+}
+
+int frame_next(const buf_t *in, frame_t *f, size_t *used, const char **err)
+{
+    if (in->len < 4)
+        return 0;
+    uint32_t len = get_u32(in->p);
+    if (len < 1 || len > P_MAX_FRAME) {
+        *err = len < 1 ? "frame length 0" : "frame length above 1 MiB + 16";
+        return -1;
+    }
+    if (in->len < 4 + (size_t)len)
+        return 0;
+    f->type = in->p[4];
+    f->payload = in->p + 5;
+    f->n = len - 1;
+    *used = 4 + len;
+    return 1;
+}
+
+const char *frame_name(uint8_t type)
+{
+    switch (type) {
+    case P_HELLO: return "HELLO";
+    case P_SPAWNED: return "SPAWNED";
+    case P_SPAWN_FAILED: return "SPAWN_FAILED";
+    case P_DATA: return "DATA";
+    case P_EOF: return "EOF";
+    case P_EXIT: return "EXIT";
+    case P_MESSAGE: return "MESSAGE";
+    default: return "unknown";
+    }
+}
