@@ -1,0 +1,357 @@
+package org.corral.supervisor.internal.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+import org.corral.api.DaemonSpec;
+import org.corral.api.LogLevel;
+import org.corral.api.Readiness;
+import org.corral.api.RestartPolicy;
+import org.corral.api.Signal;
+import org.corral.supervisor.internal.config.DaemonConfigParser.Result;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class DaemonConfigParserTest {
+
+    private static final String FILE = "file:/opt/karaf/etc/org.corral.daemon-web.cfg";
+
+    private static Map<String, Object> base() {
+        Map<String, Object> p = new HashMap<>();
+        p.put("service.pid", "org.corral.daemon~web");
+        p.put("service.factoryPid", "org.corral.daemon");
+        p.put("felix.fileinstall.filename", FILE);
+        p.put("command", "/usr/bin/sleep");
+        return p;
+    }
+
+    private static DaemonSpec ok(Map<String, Object> p) {
+        Result r = DaemonConfigParser.parse(p);
+        assertTrue(r.ok(), () -> r.errorLine());
+        return r.spec().orElseThrow();
+    }
+
+    private static Result bad(Map<String, Object> p) {
+        Result r = DaemonConfigParser.parse(p);
+        assertFalse(r.ok(), "expected an error for " + p);
+        assertTrue(r.spec().isEmpty());
+        return r;
+    }
+
+    @Test
+    void minimalConfigurationTakesTheNameFromTheFile() {
+        DaemonSpec s = ok(base());
+        assertEquals("web", s.name());
+        assertEquals(List.of("/usr/bin/sleep"), s.command().argv());
+        assertEquals(RestartPolicy.PERMANENT, s.restart());
+        assertEquals(Readiness.Kind.IMMEDIATE, s.readiness().kind());
+        assertFalse(s.command().collectOutput(), "a daemon's output is logged, not collected");
+    }
+
+    @Test
+    void everyKeyIsApplied() {
+        Map<String, Object> p = base();
+        p.put("name", "broker");
+        p.put("args", "-c '/etc/my conf' \"x y\"");
+        p.put("arg0", "mybroker");
+        p.put("env.FOO", "bar");
+        p.put("env.EMPTY", "");
+        p.put("env.clear", "true");
+        p.put("env.unset", "A, B");
+        p.put("directory", "/tmp");
+        p.put("user", "nobody");
+        p.put("group", "nogroup");
+        p.put("groups", "adm,dialout");
+        p.put("allow.root", "false");
+        p.put("cgroup.base", "corral-test");
+        p.put("cgroup.memory.max", "256M");
+        p.put("cgroup.memory.high", "max");
+        p.put("cgroup.cpu.max", "50%");
+        p.put("cgroup.pids.max", "100");
+        p.put("cgroup.memory.oom.group", "true");
+        p.put("cgroup.cpu.weight", "200");
+        p.put("cgroup.io.weight", "50");
+        p.put("cgroup.cpuset.cpus", "0-1");
+        p.put("restart", "transient");
+        p.put("restart.delay", "250ms");
+        p.put("restart.delay.max", "10s");
+        p.put("restart.backoff", "1.5");
+        p.put("intensity", "3");
+        p.put("intensity.period", "1m");
+        p.put("kill.signal", "SIGINT");
+        p.put("kill.grace", "2s");
+        p.put("log.stdout", "debug");
+        p.put("log.stderr", "off");
+        p.put("log.prefix", "mqtt: ");
+        p.put("log.maxline", "1K");
+        p.put("log.lines", "50");
+        p.put("ready.log", "listening on port \\d+");
+        p.put("ready.timeout", "5s");
+        p.put("depends.on", "db, cache");
+        p.put("stdio.window", "64K");
+        DaemonSpec s = ok(p);
+        assertEquals("broker", s.name());
+        assertEquals(List.of("/usr/bin/sleep", "-c", "/etc/my conf", "x y"), s.command().argv());
+        assertEquals(Optional.of("mybroker"), s.command().arg0());
+        assertEquals(Map.of("FOO", "bar", "EMPTY", ""), s.command().env());
+        assertTrue(s.command().clearEnv());
+        assertEquals(Set.of("A", "B"), s.command().unsetEnv());
+        assertEquals(Optional.of(Path.of("/tmp")), s.command().directory());
+        assertEquals(Optional.of("nobody"), s.command().user());
+        assertEquals(Optional.of("nogroup"), s.command().group());
+        assertEquals(Optional.of(List.of("adm", "dialout")), s.command().supplementaryGroups());
+        assertEquals(Optional.of("corral-test"), s.command().cgroupBase());
+        Map<String, String> files = s.command().limits().orElseThrow().files();
+        assertEquals(Long.toString(256L << 20), files.get("memory.max"));
+        assertEquals("max", files.get("memory.high"));
+        assertEquals("50000 100000", files.get("cpu.max"));
+        assertEquals("100", files.get("pids.max"));
+        assertEquals("1", files.get("memory.oom.group"));
+        assertEquals("200", files.get("cpu.weight"));
+        assertEquals("50", files.get("io.weight"));
+        assertEquals("0-1", files.get("cpuset.cpus"));
+        assertEquals(RestartPolicy.TRANSIENT, s.restart());
+        assertEquals(Duration.ofMillis(250), s.restartDelay());
+        assertEquals(Duration.ofSeconds(10), s.maxRestartDelay());
+        assertEquals(1.5, s.backoffFactor());
+        assertEquals(3, s.maxRestarts());
+        assertEquals(Duration.ofMinutes(1), s.restartWindow());
+        assertEquals(Signal.INT, s.command().killSignal());
+        assertEquals(Duration.ofSeconds(2), s.command().grace());
+        assertEquals(LogLevel.DEBUG, s.stdoutLevel());
+        assertEquals(LogLevel.OFF, s.stderrLevel());
+        assertEquals("mqtt: ", s.logPrefix());
+        assertEquals(1024, s.maxLineLength());
+        assertEquals(50, s.recentLines());
+        assertEquals(Readiness.Kind.LOG_LINE, s.readiness().kind());
+        assertEquals("listening on port \\d+", s.readiness().pattern().orElseThrow().pattern());
+        assertEquals(Duration.ofSeconds(5), s.readiness().timeout());
+        assertEquals(List.of("db", "cache"), s.dependsOn());
+        assertEquals(64 * 1024, s.command().window());
+    }
+
+    @Test
+    void typedValuesFromConfigFilesAreAccepted() {
+        Map<String, Object> p = base();
+        p.put("args", new String[] {"a b", "'c'"});
+        p.put("intensity", 7);
+        p.put("env.clear", Boolean.TRUE);
+        p.put("ready.port", 8080L);
+        p.put("depends.on", List.of("x", "y"));
+        p.put("groups", new String[] {"adm", "audio"});
+        p.put("log.lines", new Integer[] {10});
+        DaemonSpec s = ok(p);
+        assertEquals(List.of("/usr/bin/sleep", "a b", "'c'"), s.command().argv(), "array elements are literal");
+        assertEquals(7, s.maxRestarts());
+        assertTrue(s.command().clearEnv());
+        assertEquals(8080, s.readiness().port().getAsInt());
+        assertEquals(List.of("x", "y"), s.dependsOn());
+        assertEquals(Optional.of(List.of("adm", "audio")), s.command().supplementaryGroups());
+        assertEquals(10, s.recentLines());
+    }
+
+    @Test
+    void readinessFileAndPort() {
+        Map<String, Object> p = base();
+        p.put("ready.file", "/run/web.pid");
+        assertEquals(Path.of("/run/web.pid"), ok(p).readiness().file().orElseThrow());
+        p = base();
+        p.put("ready.port", "8080");
+        assertEquals(8080, ok(p).readiness().port().getAsInt());
+    }
+
+    @Test
+    void cpuAsQuotaPeriodAndRawFiles() {
+        Map<String, Object> p = base();
+        p.put("cgroup.cpu.max", "20000 100000");
+        p.put("cgroup.memory.swap.max", "0");
+        p.put("cgroup.io.max", "8:0 rbps=1048576");
+        Map<String, String> files = ok(p).command().limits().orElseThrow().files();
+        assertEquals("20000 100000", files.get("cpu.max"));
+        assertEquals("0", files.get("memory.swap.max"));
+        assertEquals("8:0 rbps=1048576", files.get("io.max"));
+    }
+
+    @Test
+    void explicitNameIsNeededWithoutAFactoryName() {
+        Map<String, Object> p = base();
+        p.put("service.pid", "org.corral.daemon.5f2c1a");
+        Result r = bad(p);
+        assertTrue(r.errorLine().contains("name: missing"), r.errorLine());
+        p.put("name", "x");
+        assertEquals("x", ok(p).name());
+    }
+
+    @Test
+    void errorLineNamesFileKeyAndValue() {
+        Map<String, Object> p = base();
+        p.put("restart", "sometimes");
+        Result r = bad(p);
+        String line = r.errorLine();
+        assertTrue(line.startsWith("Daemon configuration /opt/karaf/etc/org.corral.daemon-web.cfg is invalid: "), line);
+        assertTrue(line.contains("restart = 'sometimes': unknown restart policy 'sometimes'"), line);
+        assertTrue(line.endsWith("daemon 'web' not started"), line);
+        assertEquals(Optional.of("web"), r.name());
+    }
+
+    @Test
+    void originIsThePidWithoutAFile() {
+        Map<String, Object> p = base();
+        p.remove("felix.fileinstall.filename");
+        p.put("restart", "sometimes");
+        assertTrue(bad(p).errorLine().startsWith("Daemon configuration 'org.corral.daemon~web' is invalid"));
+    }
+
+    @Test
+    void allErrorsAreReportedInOneLine() {
+        Map<String, Object> p = base();
+        p.remove("command");
+        p.put("restart", "never");
+        p.put("cgroup.memory.max", "-5M");
+        p.put("args", "a 'b");
+        Result r = bad(p);
+        assertEquals(4, r.errors().size(), r.errorLine());
+        String line = r.errorLine();
+        assertTrue(line.contains("command: missing"), line);
+        assertTrue(line.contains("restart = 'never'"), line);
+        assertTrue(line.contains("cgroup.memory.max = '-5M': a size cannot be negative"), line);
+        assertTrue(line.contains("args = 'a 'b': unterminated single quote at character 3"), line);
+        assertFalse(line.contains("\n"));
+    }
+
+    @ParameterizedTest(name = "{0} = {1}")
+    @CsvSource(delimiter = '|', value = {
+        "name|-bad|not a valid daemon name",
+        "name|a/b|not a valid daemon name",
+        "command|'   '|empty",
+        "args|'unterminated \"quote'|unterminated double quote",
+        "args|'trailing\\'|trailing backslash",
+        "arg0|'  '|empty value",
+        "env.clear|perhaps|not a boolean",
+        "env.A=B|x|invalid environment variable name",
+        "env.unset|'A=B'|invalid environment variable name",
+        "directory|relative/dir|absolute path",
+        "allow.root|sure|not a boolean",
+        "cgroup.memory.max|lots|not a size",
+        "cgroup.memory.max|-1|negative",
+        "cgroup.memory.high|12Q|not a size",
+        "cgroup.cpu.max|50|not a cpu limit",
+        "cgroup.cpu.max|0%|positive",
+        "cgroup.cpu.max|10 2000000|cpu.max",
+        "cgroup.pids.max|-3|between",
+        "cgroup.pids.max|many|not a whole number",
+        "cgroup.memory.oom.group|2|not a boolean",
+        "cgroup.cpu.weight|0|between 1 and 10000",
+        "cgroup.cpu.idle|x|not a boolean",
+        "cgroup.cpu.weight.nice|30|between -20 and 19",
+        "cgroup.bogus|1|unknown cgroup key",
+        "cgroup.io.max|''|empty",
+        "restart|sometimes|unknown restart policy",
+        "restart.delay|500|needs a unit",
+        "restart.delay|-1s|negative",
+        "restart.delay.max|soon|not a duration",
+        "restart.backoff|0.5|between 1 and 100",
+        "restart.backoff|fast|not a number",
+        "intensity|-1|between 0 and",
+        "intensity|three|not a whole number",
+        "intensity.period|0|longer than 0",
+        "intensity.period|1 hour|not a duration",
+        "kill.signal|SIGFOO|unknown signal",
+        "kill.signal|99|unknown signal",
+        "kill.grace|2|needs a unit",
+        "log.stdout|verbose|unknown log level",
+        "log.stderr|loud|unknown log level",
+        "log.maxline|8|between 16 and 1M",
+        "log.maxline|2M|between 16 and 1M",
+        "log.lines|1000000|between 0 and 100000",
+        "log.lines|-1|between 0 and 100000",
+        "ready.log|'(unclosed'|not a valid regular expression",
+        "ready.port|0|between 1 and 65535",
+        "ready.port|70000|between 1 and 65535",
+        "ready.port|http|not a whole number",
+        "ready.file|run/x.pid|absolute path",
+        "ready.timeout|0|longer than 0",
+        "ready.timeout|forever|not a duration",
+        "depends.on|'a, -b'|not a daemon name",
+        "depends.on|web|cannot depend on itself",
+        "stdio.window|1K|between 4K and 64M",
+        "stdio.window|1G|between 4K and 64M",
+        "stdio.window|big|not a size",
+    })
+    void badValueOfEveryKey(String key, String value, String expected) {
+        Map<String, Object> p = base();
+        p.put(key, value);
+        Result r = bad(p);
+        String line = r.errorLine();
+        assertTrue(line.contains(key), "names the key: " + line);
+        assertTrue(line.contains("'" + value + "'") || r.errors().get(0).value() == null,
+                "names the value: " + line);
+        assertTrue(line.contains(expected), "says why (" + expected + "): " + line);
+        assertTrue(line.contains("org.corral.daemon-web.cfg"), "names the file: " + line);
+    }
+
+    @Test
+    void twoReadinessChecksAreRefused() {
+        Map<String, Object> p = base();
+        p.put("ready.log", "up");
+        p.put("ready.port", "80");
+        assertTrue(bad(p).errorLine().contains("only one readiness check can be set, but ready.log and ready.port are"));
+    }
+
+    @Test
+    void baseAndPathAreExclusive() {
+        Map<String, Object> p = base();
+        p.put("cgroup.base", "a");
+        p.put("cgroup.path", "b/c");
+        assertTrue(bad(p).errorLine().contains("cgroup.path"));
+    }
+
+    @Test
+    void delayLongerThanItsCapIsRefused() {
+        Map<String, Object> p = base();
+        p.put("restart.delay", "10s");
+        p.put("restart.delay.max", "1s");
+        assertTrue(bad(p).errorLine().contains("restart.delay.max = '1s': is shorter than restart.delay = '10s'"));
+    }
+
+    @Test
+    void listForAScalarKeyIsRefused() {
+        Map<String, Object> p = base();
+        p.put("restart", new String[] {"permanent", "transient"});
+        assertTrue(bad(p).errorLine().contains("restart = '[permanent, transient]': takes one value, not a list"));
+    }
+
+    @Test
+    void unknownKeysAreWarningsWithASuggestion() {
+        Map<String, Object> p = base();
+        p.put("restart.dealy", "1s");
+        p.put("colour", "blue");
+        p.put("component.id", 3L);
+        p.put("org.apache.karaf.features.configKey", "x");
+        Result r = DaemonConfigParser.parse(p);
+        assertTrue(r.ok());
+        assertEquals(2, r.warnings().size(), r.warnings().toString());
+        List<String> lines = r.warningLines();
+        assertTrue(lines.get(0).contains("colour = 'blue': unknown key, ignored"), lines.get(0));
+        assertTrue(lines.get(1).contains("restart.dealy = '1s': unknown key, ignored (did you mean restart.delay?)"),
+                lines.get(1));
+        assertTrue(lines.get(1).startsWith("Daemon configuration /opt/karaf/etc/org.corral.daemon-web.cfg: "));
+    }
+
+    @Test
+    void emptyPrefixIsAllowed() {
+        Map<String, Object> p = base();
+        p.put("log.prefix", "");
+        assertEquals("", ok(p).logPrefix());
+    }
+}
