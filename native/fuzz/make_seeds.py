@@ -1,0 +1,33 @@
+#!/usr/bin/env python3
+"""Writes the seed corpus for fuzz_protocol (run from native/fuzz)."""
+import os, struct
+
+def field(tag, val): return struct.pack('<HI', tag, len(val)) + val
+def frame(t, payload): return struct.pack('<IB', len(payload) + 1, t) + payload
+tok = bytes(range(1, 17))
+minimal = field(1, tok) + field(2, b'/bin/echo') + field(3, b'echo') + field(3, b'hi')
+full = (minimal + field(4, b'PATH=/bin') + field(5, b'/tmp') + field(6, b'\x02/etc/hosts')
+        + field(7, struct.pack('<I', 1000)) + field(8, struct.pack('<I', 1000))
+        + field(9, struct.pack('<II', 4, 27)) + field(10, b'/sys/fs/cgroup/c/x')
+        + field(11, b'/sys/fs/cgroup/c/x') + field(12, struct.pack('<I', 15))
+        + field(13, struct.pack('<I', 500)) + field(14, struct.pack('<I', 262144))
+        + field(15, b'\x01') + field(16, b'\x00') + field(17, b'daemon') + field(18, struct.pack('<I', 1)))
+seeds = {
+    'spawn_minimal': frame(1, minimal),
+    'spawn_full': frame(1, full),
+    'spawn_fields_raw': full,
+    'session': frame(1, minimal) + frame(2, b'\x01' + struct.pack('<I', 65536))
+               + frame(3, b'input') + frame(4, b'') + frame(5, b'\x02' + struct.pack('<I', 15))
+               + frame(6, struct.pack('<II', 15, 500)) + frame(7, struct.pack('<I', 1000)),
+    'helper_side': frame(0x41, struct.pack('<HBI', 1, 2, 42) + tok) + frame(0x42, struct.pack('<I', 42))
+                   + frame(0x44, b'\x01hello') + frame(0x45, b'\x01')
+                   + frame(0x46, struct.pack('<BiB', 0, 0, 0)) + frame(0x47, b'\x03warn'),
+    'spawn_failed': frame(0x43, struct.pack('<IB', 2, 7) + b'execve /x: No such file or directory'),
+    'bad_length': struct.pack('<IB', 0, 2),
+    'unknown_tag': frame(1, minimal + field(99, b'x')),
+    'truncated': frame(1, minimal)[:-3],
+}
+os.makedirs('corpus', exist_ok=True)
+for name, data in seeds.items():
+    with open(os.path.join('corpus', name), 'wb') as f:
+        f.write(data)

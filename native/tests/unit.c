@@ -1,0 +1,742 @@
+/* Unit tests of the helper's pure parts: framing, the SPAWN field parser,
+ * the encoders and the teardown state machine (fake events, fake time). */
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "protocol.h"
+#include "teardown.h"
+
+/* ---- helpers to build input ---- */
+
+struct buf {
+    uint8_t b[8192];
+    size_t n;
+};
+
+static void add_field(struct buf *b, uint16_t tag, const void *v, uint32_t len)
+{
+    b->n += enc_field(b->b + b->n, tag, v, len);
+}
+static void add_str(struct buf *b, uint16_t tag, const char *s)
+{
+    add_field(b, tag, s, (uint32_t)strlen(s));
+}
+static void add_u32(struct buf *b, uint16_t tag, uint32_t v)
+{
+    uint8_t x[4];
+    put_u32(x, v);
+    add_field(b, tag, x, 4);
+}
+static const uint8_t TOKEN[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+
+static struct buf minimal(void)
+{
+    struct buf b = {.n = 0};
+    add_field(&b, F_TOKEN, TOKEN, 16);
+    add_str(&b, F_PATH, "/bin/echo");
+    add_str(&b, F_ARG, "echo");
+    return b;
+}
+
+static char err[512];
+
+static int parse(const struct buf *b, struct spawn_spec *s)
+{
+    err[0] = 0;
+    return spawn_parse(b->b, b->n, s, err, sizeof err);
+}
+
+/* Parse expecting failure; returns the error text. */
+static const char *parse_err(const struct buf *b)
+{
+    struct spawn_spec s;
+    int rc = parse(b, &s);
+    CHECK_EQ(rc, -1);
+    spawn_spec_free(&s);
+    return err;
+}
+
+/* ---- framing ---- */
+
+static size_t credit_frame(uint8_t *p, uint8_t stream, uint32_t n)
+{
+    enc_frame_hdr(p, T_CREDIT, 5);
+    p[5] = stream;
+    put_u32(p + 6, n);
+    return 10;
+}
+
+static void frame_complete(void)
+{
+    uint8_t p[16];
+    struct frame f;
+    size_t used;
+    size_t n = credit_frame(p, 1, 4096);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, n, &f, &used, err, sizeof err), FRAME_OK);
+    CHECK_EQ(used, 10);
+    CHECK_EQ(f.type, T_CREDIT);
+    CHECK_EQ(f.len, 5);
+    CHECK_EQ(f.payload[0], 1);
+    CHECK_EQ(get_u32(f.payload + 1), 4096);
+}
+
+static void frame_partial_every_prefix(void)
+{
+    uint8_t p[16];
+    struct frame f;
+    size_t n = credit_frame(p, 2, 7);
+    for (size_t i = 0; i < n; i++) {
+        size_t used = 0;
+        CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, i, &f, &used, err, sizeof err), FRAME_NEED_MORE);
+        CHECK_EQ(used, i < 5 ? 5 : 10);
+    }
+}
+
+static void frame_two_back_to_back(void)
+{
+    uint8_t p[32];
+    size_t n = credit_frame(p, 1, 1);
+    n += enc_frame_hdr(p + n, T_STDIN_EOF, 0);
+    struct frame f;
+    size_t used;
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, n, &f, &used, err, sizeof err), FRAME_OK);
+    CHECK_EQ(f.type, T_CREDIT);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p + used, n - used, &f, &used, err, sizeof err), FRAME_OK);
+    CHECK_EQ(f.type, T_STDIN_EOF);
+    CHECK_EQ(f.len, 0);
+    CHECK_EQ(used, 5);
+}
+
+static void frame_bad_lengths(void)
+{
+    uint8_t p[8] = {0};
+    struct frame f;
+    size_t used;
+    p[4] = T_CREDIT; /* length 0 */
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "bad frame length 0");
+    put_u32(p, PROTO_FRAME_MAX + 1);
+    p[4] = T_STDIN;
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "bad frame length 1048593");
+    put_u32(p, 0xffffffffu);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
+    /* the largest legal frame only needs more data */
+    put_u32(p, PROTO_FRAME_MAX);
+    p[4] = T_SPAWN;
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_NEED_MORE);
+    CHECK_EQ(used, PROTO_FRAME_MAX + 4);
+    /* STDIN may carry at most 1 MiB */
+    put_u32(p, PROTO_DATA_MAX + 2);
+    p[4] = T_STDIN;
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "STDIN frame");
+}
+
+static void frame_fixed_sizes(void)
+{
+    uint8_t p[16] = {0};
+    struct frame f;
+    size_t used;
+    enc_frame_hdr(p, T_CREDIT, 3);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 8, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "CREDIT frame with payload length 3: must be 5");
+    enc_frame_hdr(p, T_STOP, 7);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 12, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "STOP");
+    enc_frame_hdr(p, T_STDIN_EOF, 1);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 6, &f, &used, err, sizeof err), FRAME_ERROR);
+    /* an empty SPAWN is well framed; the field parser says what is missing */
+    enc_frame_hdr(p, T_SPAWN, 0);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_OK);
+    enc_frame_hdr(p, T_SIGNAL, 4);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 9, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "SIGNAL frame with payload length 4: must be 5");
+}
+
+static void frame_unknown_types(void)
+{
+    uint8_t p[8] = {0};
+    struct frame f;
+    size_t used;
+    enc_frame_hdr(p, 0x09, 0);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "unknown frame type 0x09");
+    enc_frame_hdr(p, 0x00, 0);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
+    /* helper frames are unknown in the JVM->helper direction and vice versa */
+    enc_frame_hdr(p, T_EOF, 1);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 6, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_EQ(proto_frame_next(DIR_FROM_HELPER, p, 6, &f, &used, err, sizeof err), FRAME_OK);
+    enc_frame_hdr(p, T_STDIN_EOF, 0);
+    CHECK_EQ(proto_frame_next(DIR_FROM_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
+}
+
+/* ---- SPAWN ---- */
+
+static void spawn_minimal_defaults(void)
+{
+    struct buf b = minimal();
+    struct spawn_spec s;
+    CHECK_EQ(parse(&b, &s), 0);
+    CHECK(s.has_token && memcmp(s.token, TOKEN, 16) == 0);
+    CHECK(strcmp(s.path, "/bin/echo") == 0);
+    CHECK_EQ(s.argc, 1);
+    CHECK(strcmp(s.argv[0], "echo") == 0 && s.argv[1] == NULL);
+    CHECK_EQ(s.envc, 0);
+    CHECK(s.envp[0] == NULL);
+    CHECK(s.cwd == NULL && s.cgroup == NULL && s.label == NULL);
+    CHECK_EQ(s.ncgroup_remove, 0);
+    CHECK_EQ(s.stdin_mode, STDIN_NULL);
+    CHECK_EQ(s.stdout_mode, OUT_PIPE);
+    CHECK_EQ(s.stderr_mode, OUT_PIPE);
+    CHECK_EQ(s.kill_signal, 15);
+    CHECK_EQ(s.grace_ms, 500);
+    CHECK_EQ(s.window, 262144);
+    CHECK_EQ(s.flags, 0);
+    CHECK(!s.has_uid && !s.has_gid && !s.has_groups);
+    spawn_spec_free(&s);
+}
+
+static void spawn_every_field(void)
+{
+    struct buf b = minimal();
+    add_str(&b, F_ARG, "a b");
+    add_field(&b, F_ARG, "", 0); /* empty arguments are allowed */
+    add_str(&b, F_ENV, "A=1");
+    add_str(&b, F_ENV, "EMPTY=");
+    add_str(&b, F_CWD, "/tmp");
+    add_field(&b, F_STDIN, "\002/etc/hosts", 11);
+    add_u32(&b, F_UID, 1000);
+    add_u32(&b, F_GID, 100);
+    uint8_t g[8];
+    put_u32(g, 5);
+    put_u32(g + 4, 70000);
+    add_field(&b, F_GROUPS, g, 8);
+    add_str(&b, F_CGROUP, "/sys/fs/cgroup/corral/x/y");
+    add_str(&b, F_CGROUP_REMOVE, "/sys/fs/cgroup/corral/x/y");
+    add_str(&b, F_CGROUP_REMOVE, "/sys/fs/cgroup/corral/x");
+    add_u32(&b, F_KILL_SIGNAL, 2);
+    add_u32(&b, F_GRACE_MS, 0);
+    add_u32(&b, F_WINDOW, 1 << 20);
+    add_field(&b, F_STDERR_MODE, "\001", 1);
+    add_field(&b, F_STDOUT_MODE, "\000", 1);
+    add_field(&b, F_LABEL, "my\0daemon", 9);
+    add_u32(&b, F_FLAGS, 1);
+    struct spawn_spec s;
+    CHECK_EQ(parse(&b, &s), 0);
+    CHECK_EQ(s.argc, 3);
+    CHECK(strcmp(s.argv[1], "a b") == 0 && strcmp(s.argv[2], "") == 0 && s.argv[3] == NULL);
+    CHECK_EQ(s.envc, 2);
+    CHECK(strcmp(s.envp[0], "A=1") == 0 && strcmp(s.envp[1], "EMPTY=") == 0 && !s.envp[2]);
+    CHECK(strcmp(s.cwd, "/tmp") == 0);
+    CHECK_EQ(s.stdin_mode, STDIN_FILE);
+    CHECK(strcmp(s.stdin_path, "/etc/hosts") == 0);
+    CHECK(s.has_uid && s.uid == 1000 && s.has_gid && s.gid == 100);
+    CHECK(s.has_groups && s.ngroups == 2 && s.groups[0] == 5 && s.groups[1] == 70000);
+    CHECK(strcmp(s.cgroup, "/sys/fs/cgroup/corral/x/y") == 0);
+    CHECK_EQ(s.ncgroup_remove, 2);
+    CHECK(strcmp(s.cgroup_remove[0], "/sys/fs/cgroup/corral/x/y") == 0);
+    CHECK(strcmp(s.cgroup_remove[1], "/sys/fs/cgroup/corral/x") == 0 && !s.cgroup_remove[2]);
+    CHECK_EQ(s.kill_signal, 2);
+    CHECK_EQ(s.grace_ms, 0);
+    CHECK_EQ(s.window, 1 << 20);
+    CHECK_EQ(s.stderr_mode, OUT_MERGE);
+    CHECK_EQ(s.stdout_mode, OUT_PIPE);
+    CHECK(s.label_len == 9 && memcmp(s.label, "my\0daemon", 9) == 0);
+    CHECK_EQ(s.flags, SPAWN_FLAG_KEEP_DESCENDANTS);
+    spawn_spec_free(&s);
+}
+
+static void spawn_stdin_modes(void)
+{
+    struct spawn_spec s;
+    struct buf b = minimal();
+    add_field(&b, F_STDIN, "\001", 1);
+    CHECK_EQ(parse(&b, &s), 0);
+    CHECK_EQ(s.stdin_mode, STDIN_PIPE);
+    CHECK(s.stdin_path == NULL);
+    spawn_spec_free(&s);
+
+    b = minimal();
+    add_field(&b, F_STDIN, "\001x", 2);
+    CHECK_CONTAINS(parse_err(&b), "mode 1 takes no path");
+    b = minimal();
+    add_field(&b, F_STDIN, "\002", 1);
+    CHECK_CONTAINS(parse_err(&b), "needs a path");
+    b = minimal();
+    add_field(&b, F_STDIN, "\003", 1);
+    CHECK_CONTAINS(parse_err(&b), "field STDIN (tag 6)");
+    b = minimal();
+    add_field(&b, F_STDIN, "", 0);
+    CHECK_CONTAINS(parse_err(&b), "field STDIN (tag 6)");
+    b = minimal();
+    add_field(&b, F_STDIN, "\002/a\0b", 5);
+    CHECK_CONTAINS(parse_err(&b), "NUL");
+}
+
+static void spawn_repeats(void)
+{
+    static const struct {
+        uint16_t tag;
+        const char *name;
+    } once[] = {{F_PATH, "PATH"}, {F_CWD, "CWD"}, {F_CGROUP, "CGROUP"}, {F_LABEL, "LABEL"}};
+    for (size_t i = 0; i < sizeof once / sizeof once[0]; i++) {
+        struct buf b = minimal();
+        add_str(&b, once[i].tag, "/x");
+        add_str(&b, once[i].tag, "/y");
+        if (once[i].tag == F_PATH) {
+            b = minimal();
+            add_str(&b, F_PATH, "/y");
+        }
+        char want[64];
+        snprintf(want, sizeof want, "field %s (tag %u) given twice", once[i].name, once[i].tag);
+        CHECK_CONTAINS(parse_err(&b), want);
+    }
+    struct buf b = minimal();
+    add_u32(&b, F_UID, 1);
+    add_u32(&b, F_UID, 2);
+    CHECK_CONTAINS(parse_err(&b), "field UID (tag 7) given twice");
+    b = minimal();
+    add_field(&b, F_TOKEN, TOKEN, 16);
+    CHECK_CONTAINS(parse_err(&b), "TOKEN (tag 1) given twice");
+}
+
+static void spawn_missing_required(void)
+{
+    struct buf b = {.n = 0};
+    CHECK_CONTAINS(parse_err(&b), "missing required field TOKEN (tag 1)");
+    add_field(&b, F_TOKEN, TOKEN, 16);
+    CHECK_CONTAINS(parse_err(&b), "missing required field PATH (tag 2)");
+    add_str(&b, F_PATH, "/bin/true");
+    CHECK_CONTAINS(parse_err(&b), "missing required field ARG (tag 3)");
+    b = (struct buf){.n = 0};
+    add_str(&b, F_PATH, "/bin/true");
+    add_str(&b, F_ARG, "true");
+    CHECK_CONTAINS(parse_err(&b), "TOKEN");
+}
+
+static void spawn_bad_lengths(void)
+{
+    struct buf b = {.n = 0};
+    add_field(&b, F_TOKEN, TOKEN, 15);
+    CHECK_CONTAINS(parse_err(&b), "field TOKEN (tag 1) at offset 0: length 15, must be 16");
+
+    static const uint16_t u32_tags[] = {F_UID, F_GID, F_KILL_SIGNAL, F_GRACE_MS, F_WINDOW, F_FLAGS};
+    for (size_t i = 0; i < sizeof u32_tags / sizeof u32_tags[0]; i++) {
+        b = minimal();
+        add_field(&b, u32_tags[i], "abc", 3);
+        char want[64];
+        snprintf(want, sizeof want, "(tag %u) at offset %zu: length 3, must be 4", u32_tags[i], minimal().n);
+        CHECK_CONTAINS(parse_err(&b), want);
+    }
+    b = minimal();
+    add_field(&b, F_STDOUT_MODE, "\0\0", 2);
+    CHECK_CONTAINS(parse_err(&b), "STDOUT_MODE (tag 16)");
+    b = minimal();
+    add_field(&b, F_GROUPS, "123456", 6);
+    CHECK_CONTAINS(parse_err(&b), "GROUPS (tag 9) at offset");
+    /* a field longer than the rest of the payload */
+    b = minimal();
+    size_t at = b.n;
+    add_str(&b, F_ARG, "abcdef");
+    put_u32(b.b + at + 2, 1000);
+    char want[96];
+    snprintf(want, sizeof want, "field ARG (tag 3) at offset %zu: length 1000 exceeds the 6 bytes left", at);
+    CHECK_CONTAINS(parse_err(&b), want);
+    /* truncated header */
+    b = minimal();
+    at = b.n;
+    b.b[b.n++] = F_ARG;
+    b.b[b.n++] = 0;
+    b.b[b.n++] = 1;
+    snprintf(want, sizeof want, "truncated field header at offset %zu (3 bytes left", at);
+    CHECK_CONTAINS(parse_err(&b), want);
+}
+
+static void spawn_bad_values(void)
+{
+    struct buf b = minimal();
+    add_field(&b, F_ARG, "a\0b", 3);
+    CHECK_CONTAINS(parse_err(&b), "field ARG (tag 3)");
+    CHECK_CONTAINS(err, "NUL");
+
+    b = (struct buf){.n = 0};
+    add_field(&b, F_TOKEN, TOKEN, 16);
+    add_str(&b, F_PATH, "bin/echo");
+    CHECK_CONTAINS(parse_err(&b), "PATH (tag 2) at offset 22: must be an absolute path");
+
+    b = minimal();
+    add_str(&b, F_ENV, "NOEQUALS");
+    CHECK_CONTAINS(parse_err(&b), "ENV (tag 4)");
+    b = minimal();
+    add_str(&b, F_ENV, "=x");
+    CHECK_CONTAINS(parse_err(&b), "NAME=value");
+    b = minimal();
+    add_str(&b, F_CWD, "");
+    CHECK_CONTAINS(parse_err(&b), "CWD (tag 5) at offset");
+    b = minimal();
+    add_u32(&b, F_KILL_SIGNAL, 0);
+    CHECK_CONTAINS(parse_err(&b), "signal 0 is not 1..64");
+    b = minimal();
+    add_u32(&b, F_KILL_SIGNAL, 65);
+    CHECK_CONTAINS(parse_err(&b), "signal 65");
+    b = minimal();
+    add_u32(&b, F_FLAGS, 6);
+    CHECK_CONTAINS(parse_err(&b), "unknown bits 0x6");
+    b = minimal();
+    add_field(&b, F_STDOUT_MODE, "\001", 1);
+    CHECK_CONTAINS(parse_err(&b), "STDOUT_MODE (tag 16) at offset");
+    b = minimal();
+    add_field(&b, F_STDERR_MODE, "\003", 1);
+    CHECK_CONTAINS(parse_err(&b), "unknown mode 3");
+}
+
+static void spawn_unknown_tag(void)
+{
+    struct buf b = minimal();
+    size_t at = b.n;
+    add_str(&b, 99, "x");
+    char want[64];
+    snprintf(want, sizeof want, "unknown SPAWN field tag 99 at offset %zu", at);
+    CHECK_CONTAINS(parse_err(&b), want);
+    b = minimal();
+    add_str(&b, 0, "x");
+    CHECK_CONTAINS(parse_err(&b), "unknown SPAWN field tag 0");
+}
+
+static void spawn_token_known_on_error(void)
+{
+    struct buf b = minimal();
+    add_str(&b, 77, "x");
+    struct spawn_spec s;
+    CHECK_EQ(parse(&b, &s), -1);
+    CHECK(s.has_token && memcmp(s.token, TOKEN, 16) == 0);
+    spawn_spec_free(&s);
+}
+
+static void spawn_many_fields(void)
+{
+    static uint8_t big[200000];
+    size_t n = 0;
+    n += enc_field(big + n, F_TOKEN, TOKEN, 16);
+    n += enc_field(big + n, F_PATH, "/bin/true", 9);
+    for (int i = 0; i < 10000; i++)
+        n += enc_field(big + n, F_ARG, "argument", 8);
+    for (int i = 0; i < 1000; i++)
+        n += enc_field(big + n, F_ENV, "K=v", 3);
+    struct spawn_spec s;
+    CHECK_EQ(spawn_parse(big, n, &s, err, sizeof err), 0);
+    CHECK_EQ(s.argc, 10000);
+    CHECK_EQ(s.envc, 1000);
+    CHECK(s.argv[9999] && strcmp(s.argv[9999], "argument") == 0 && s.argv[10000] == NULL);
+    spawn_spec_free(&s);
+}
+
+/* ---- encoders, round-tripped through the frame parser ---- */
+
+static struct frame decode(const uint8_t *p, size_t n)
+{
+    struct frame f = {0};
+    size_t used = 0;
+    int r = proto_frame_next(DIR_FROM_HELPER, p, n, &f, &used, err, sizeof err);
+    CHECK_EQ(r, FRAME_OK);
+    CHECK_EQ(used, n);
+    return f;
+}
+
+static void enc_roundtrip(void)
+{
+    uint8_t p[700];
+    struct frame f = decode(p, enc_hello(p, ROLE_HELPER, 4242, TOKEN));
+    CHECK_EQ(f.type, T_HELLO);
+    CHECK_EQ(get_u16(f.payload), 1);
+    CHECK_EQ(f.payload[2], ROLE_HELPER);
+    CHECK_EQ(get_u32(f.payload + 3), 4242);
+    CHECK(memcmp(f.payload + 7, TOKEN, 16) == 0);
+
+    f = decode(p, enc_spawned(p, 77));
+    CHECK_EQ(f.type, T_SPAWNED);
+    CHECK_EQ(get_u32(f.payload), 77);
+
+    f = decode(p, enc_spawn_failed(p, sizeof p, 2, STAGE_EXEC, NULL, "execve /x: No such file"));
+    CHECK_EQ(f.type, T_SPAWN_FAILED);
+    CHECK_EQ(get_u32(f.payload), 2);
+    CHECK_EQ(f.payload[4], STAGE_EXEC);
+    CHECK_EQ(f.len, 5 + strlen("execve /x: No such file"));
+    CHECK(memcmp(f.payload + 5, "execve /x", 9) == 0);
+
+    f = decode(p, enc_spawn_failed(p, sizeof p, 12, STAGE_FORK, TOKEN, "fork"));
+    CHECK_EQ(f.len, 5 + 16 + 4);
+    CHECK(memcmp(f.payload + 5, TOKEN, 16) == 0);
+    CHECK(memcmp(f.payload + 21, "fork", 4) == 0);
+
+    size_t h = enc_data_hdr(p, STREAM_STDERR, 3);
+    CHECK_EQ(h, PROTO_DATA_HDR_LEN);
+    memcpy(p + h, "abc", 3);
+    f = decode(p, h + 3);
+    CHECK_EQ(f.type, T_DATA);
+    CHECK_EQ(f.payload[0], STREAM_STDERR);
+    CHECK(memcmp(f.payload + 1, "abc", 3) == 0);
+
+    f = decode(p, enc_eof(p, STREAM_STDOUT));
+    CHECK_EQ(f.type, T_EOF);
+    CHECK_EQ(f.payload[0], STREAM_STDOUT);
+
+    f = decode(p, enc_exit(p, EXIT_SIGNALED, 9, EXITF_SIGNALED_BY_HELPER | EXITF_SIGKILL_NEEDED));
+    CHECK_EQ(f.type, T_EXIT);
+    CHECK_EQ(f.payload[0], EXIT_SIGNALED);
+    CHECK_EQ((int32_t)get_u32(f.payload + 1), 9);
+    CHECK_EQ(f.payload[5], 3);
+    f = decode(p, enc_exit(p, EXIT_EXITED, -1, 0));
+    CHECK_EQ((int32_t)get_u32(f.payload + 1), -1);
+
+    f = decode(p, enc_message(p, sizeof p, LVL_WARN, "hello"));
+    CHECK_EQ(f.type, T_MESSAGE);
+    CHECK_EQ(f.payload[0], LVL_WARN);
+    CHECK_EQ(f.len, 6);
+}
+
+static void enc_truncates_text(void)
+{
+    uint8_t p[20];
+    size_t n = enc_message(p, sizeof p, LVL_INFO, "a rather long message that does not fit");
+    CHECK_EQ(n, 20);
+    struct frame f = decode(p, n);
+    CHECK_EQ(f.len, 15);
+    n = enc_spawn_failed(p, sizeof p, 1, STAGE_OTHER, NULL, "a rather long message");
+    CHECK_EQ(n, 20);
+    decode(p, n);
+}
+
+static void spawn_frame_roundtrip(void)
+{
+    /* a whole SPAWN frame as the JVM sends it, through both parsers */
+    uint8_t p[256];
+    size_t n = PROTO_HDR_LEN;
+    n += enc_field(p + n, F_TOKEN, TOKEN, 16);
+    n += enc_field(p + n, F_PATH, "/bin/sh", 7);
+    n += enc_field(p + n, F_ARG, "sh", 2);
+    enc_frame_hdr(p, T_SPAWN, (uint32_t)(n - PROTO_HDR_LEN));
+    struct frame f;
+    size_t used;
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, n, &f, &used, err, sizeof err), FRAME_OK);
+    struct spawn_spec s;
+    CHECK_EQ(spawn_parse(f.payload, f.len, &s, err, sizeof err), 0);
+    CHECK(strcmp(s.path, "/bin/sh") == 0);
+    spawn_spec_free(&s);
+}
+
+static void token_hex(void)
+{
+    uint8_t t[16];
+    CHECK_EQ(token_from_hex("0102030405060708090a0b0c0d0e0F10", t), 0);
+    CHECK(memcmp(t, TOKEN, 16) == 0);
+    CHECK_EQ(token_from_hex("0102", t), -1);
+    CHECK_EQ(token_from_hex("0102030405060708090a0b0c0d0e0g10", t), -1);
+}
+
+/* ---- teardown state machine ---- */
+
+static void td_normal_exit_nothing_left(void)
+{
+    struct teardown td;
+    td_init(&td, 0);
+    CHECK_EQ(td_event(&td, TD_EV_CHILDREN_GONE, 100), 0);
+    CHECK_EQ(td.state, TD_RUNNING);
+    CHECK_EQ(td_start(&td, SIGTERM, 500, 0, 100), TD_ACT_RMDIR | TD_ACT_DONE);
+    CHECK_EQ(td.state, TD_DONE);
+    CHECK(!td.program_signaled && !td.killed);
+    CHECK_EQ(td_timeout(&td, 100), -1);
+    CHECK_EQ(td_start(&td, SIGTERM, 500, 0, 200), 0); /* DONE stays DONE */
+}
+
+static void td_term_then_exit_in_grace(void)
+{
+    struct teardown td;
+    td_init(&td, 0);
+    CHECK_EQ(td_start(&td, SIGTERM, 500, 1, 1000), TD_ACT_SIGNAL);
+    CHECK_EQ(td.state, TD_TERM_SENT);
+    CHECK_EQ(td.signo, SIGTERM);
+    CHECK(td.program_signaled);
+    CHECK_EQ(td_timeout(&td, 1000), 500);
+    CHECK_EQ(td_timeout(&td, 1300), 200);
+    CHECK_EQ(td_event(&td, TD_EV_TIMER, 1499), 0);
+    CHECK_EQ(td_event(&td, TD_EV_REAPED_SOME, 1200), 0); /* no SIGKILL during the grace */
+    CHECK_EQ(td_event(&td, TD_EV_CHILDREN_GONE, 1300), TD_ACT_RMDIR | TD_ACT_DONE);
+    CHECK_EQ(td.state, TD_DONE);
+    CHECK(!td.killed);
+}
+
+static void td_grace_expires_then_kill_until_reaped(void)
+{
+    struct teardown td;
+    td_init(&td, 0);
+    td_start(&td, SIGTERM, 500, 1, 0);
+    CHECK_EQ(td_event(&td, TD_EV_TIMER, 500), TD_ACT_KILL);
+    CHECK_EQ(td.state, TD_KILL_SENT);
+    CHECK(td.killed);
+    CHECK_EQ(td_timeout(&td, 500), TD_REKILL_MIN_MS);
+    /* a reap while children remain: kill again (orphans may have arrived) */
+    CHECK_EQ(td_event(&td, TD_EV_REAPED_SOME, 505), TD_ACT_KILL);
+    /* the re-kill timer backs off: 10, 20, 40 ... up to TD_REKILL_MAX_MS */
+    int64_t now = 510, expect = 20;
+    for (int i = 0; i < 12; i++) {
+        CHECK_EQ(td_event(&td, TD_EV_TIMER, now), TD_ACT_KILL);
+        CHECK_EQ(td_timeout(&td, now), expect);
+        now += expect;
+        expect = expect * 2 > TD_REKILL_MAX_MS ? TD_REKILL_MAX_MS : expect * 2;
+    }
+    CHECK_EQ(td.state, TD_KILL_SENT);
+    CHECK_EQ(td_event(&td, TD_EV_CHILDREN_GONE, now), TD_ACT_RMDIR | TD_ACT_DONE);
+    CHECK_EQ(td_timeout(&td, now), -1);
+}
+
+static void td_grace_zero_and_sigkill(void)
+{
+    struct teardown td;
+    td_init(&td, 0);
+    CHECK_EQ(td_start(&td, SIGTERM, 0, 1, 0), TD_ACT_KILL);
+    CHECK_EQ(td.state, TD_KILL_SENT);
+    td_init(&td, 0);
+    CHECK_EQ(td_start(&td, SIGKILL, 5000, 1, 0), TD_ACT_KILL);
+    CHECK_EQ(td.state, TD_KILL_SENT);
+    CHECK(td.killed && td.program_signaled);
+}
+
+static void td_stop_during_grace(void)
+{
+    struct teardown td;
+    td_init(&td, 0);
+    td_start(&td, SIGTERM, 10000, 1, 0);
+    /* a hang-up with the configured (same) signal and a longer grace: no change */
+    CHECK_EQ(td_start(&td, SIGTERM, 20000, 1, 100), 0);
+    CHECK_EQ(td_timeout(&td, 100), 9900);
+    /* STOP with a shorter grace shortens it */
+    CHECK_EQ(td_start(&td, SIGTERM, 1000, 1, 100), 0);
+    CHECK_EQ(td_timeout(&td, 100), 1000);
+    /* STOP with another signal sends it */
+    CHECK_EQ(td_start(&td, SIGINT, 5000, 1, 200), TD_ACT_SIGNAL);
+    CHECK_EQ(td.signo, SIGINT);
+    CHECK_EQ(td_timeout(&td, 200), 900);
+    /* STOP with grace 0 kills now */
+    CHECK_EQ(td_start(&td, SIGTERM, 0, 1, 300), TD_ACT_KILL);
+    CHECK_EQ(td.state, TD_KILL_SENT);
+    /* once killing, nothing more to hurry */
+    CHECK_EQ(td_start(&td, SIGTERM, 0, 1, 301), 0);
+}
+
+static void td_cgroup_normal(void)
+{
+    struct teardown td;
+    td_init(&td, 1);
+    CHECK_EQ(td_start(&td, SIGTERM, 500, 1, 0), TD_ACT_WATCH_CGROUP | TD_ACT_SIGNAL);
+    CHECK(td.watching);
+    CHECK_EQ(td_event(&td, TD_EV_CHILDREN_GONE, 10), 0);
+    CHECK_EQ(td.state, TD_REAPED);
+    CHECK_EQ(td_event(&td, TD_EV_CGROUP_EMPTY, 12), TD_ACT_RMDIR | TD_ACT_DONE);
+    CHECK_EQ(td.state, TD_DONE);
+}
+
+static void td_cgroup_empty_before_reaped(void)
+{
+    struct teardown td;
+    td_init(&td, 1);
+    td_start(&td, SIGTERM, 500, 1, 0);
+    CHECK_EQ(td_event(&td, TD_EV_CGROUP_EMPTY, 5), 0);
+    CHECK_EQ(td.state, TD_TERM_SENT);
+    CHECK_EQ(td_event(&td, TD_EV_CHILDREN_GONE, 6), TD_ACT_RMDIR | TD_ACT_DONE);
+}
+
+static void td_cgroup_only_strangers_left(void)
+{
+    /* the program exited, no children, but the cgroup still has pids */
+    struct teardown td;
+    td_init(&td, 1);
+    td_event(&td, TD_EV_CHILDREN_GONE, 0);
+    CHECK_EQ(td_start(&td, SIGTERM, 500, 0, 0), TD_ACT_WATCH_CGROUP | TD_ACT_SIGNAL);
+    CHECK_EQ(td.state, TD_REAPED);
+    CHECK(!td.program_signaled);
+    CHECK_EQ(td_event(&td, TD_EV_TIMER, 499), 0);
+    CHECK_EQ(td_event(&td, TD_EV_TIMER, 500), TD_ACT_KILL);
+    CHECK(td.killed);
+    CHECK_EQ(td.state, TD_REAPED);
+    CHECK_EQ(td_event(&td, TD_EV_CGROUP_EMPTY, 600), TD_ACT_RMDIR | TD_ACT_DONE);
+    CHECK(!td.gave_up);
+}
+
+static void td_cgroup_never_empty_gives_up(void)
+{
+    struct teardown td;
+    td_init(&td, 1);
+    td_start(&td, SIGTERM, 0, 1, 0); /* KILL_SENT */
+    CHECK_EQ(td_event(&td, TD_EV_CHILDREN_GONE, 5), 0);
+    CHECK_EQ(td.state, TD_REAPED);
+    int64_t now = 5;
+    unsigned act = 0;
+    int kills = 0;
+    for (int i = 0; i < 1000 && td.state != TD_DONE; i++) {
+        now += td_timeout(&td, now);
+        act = td_event(&td, TD_EV_TIMER, now);
+        kills += (act & TD_ACT_KILL) != 0;
+    }
+    CHECK_EQ(td.state, TD_DONE);
+    CHECK_EQ(act, TD_ACT_RMDIR | TD_ACT_DONE);
+    CHECK(td.gave_up);
+    CHECK(kills > 5);
+    CHECK_EQ(now, 5 + TD_CGROUP_GIVEUP_MS);
+}
+
+static void td_cgroup_already_empty_at_start(void)
+{
+    struct teardown td;
+    td_init(&td, 1);
+    td_event(&td, TD_EV_CHILDREN_GONE, 0);
+    td_event(&td, TD_EV_CGROUP_EMPTY, 0);
+    CHECK_EQ(td_start(&td, SIGTERM, 500, 0, 0), TD_ACT_RMDIR | TD_ACT_DONE);
+}
+
+static void td_names(void)
+{
+    CHECK(strcmp(td_state_name(TD_KILL_SENT), "KILL_SENT") == 0);
+    CHECK(strcmp(td_state_name(TD_DONE), "DONE") == 0);
+}
+
+int main(void)
+{
+    RUN(frame_complete);
+    RUN(frame_partial_every_prefix);
+    RUN(frame_two_back_to_back);
+    RUN(frame_bad_lengths);
+    RUN(frame_fixed_sizes);
+    RUN(frame_unknown_types);
+    RUN(spawn_minimal_defaults);
+    RUN(spawn_every_field);
+    RUN(spawn_stdin_modes);
+    RUN(spawn_repeats);
+    RUN(spawn_missing_required);
+    RUN(spawn_bad_lengths);
+    RUN(spawn_bad_values);
+    RUN(spawn_unknown_tag);
+    RUN(spawn_token_known_on_error);
+    RUN(spawn_many_fields);
+    RUN(enc_roundtrip);
+    RUN(enc_truncates_text);
+    RUN(spawn_frame_roundtrip);
+    RUN(token_hex);
+    RUN(td_normal_exit_nothing_left);
+    RUN(td_term_then_exit_in_grace);
+    RUN(td_grace_expires_then_kill_until_reaped);
+    RUN(td_grace_zero_and_sigkill);
+    RUN(td_stop_during_grace);
+    RUN(td_cgroup_normal);
+    RUN(td_cgroup_empty_before_reaped);
+    RUN(td_cgroup_only_strangers_left);
+    RUN(td_cgroup_never_empty_gives_up);
+    RUN(td_cgroup_already_empty_at_start);
+    RUN(td_names);
+    return REPORT();
+}
