@@ -1,0 +1,280 @@
+package org.corral.supervisor.internal.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import org.corral.api.CommandSpec;
+import org.corral.api.InvalidCommandException;
+import org.corral.api.ProgramNotFoundException;
+import org.corral.api.Stdin;
+
+/**
+ * Checks a {@link CommandSpec} against the system before anything runs and resolves it: the program
+ * against {@code PATH} of the effective environment, user and groups from {@code /etc/passwd} and
+ * {@code /etc/group}, the environment (inherited or cleared, then set/unset).
+ */
+public final class CommandResolver {
+
+    /** Used when the effective environment has no PATH (what a shell would use). */
+    public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private final Map<String, String> baseEnv;
+    private final UserDb users;
+    private final int selfUid;
+
+    /**
+     * @param baseEnv the environment programs inherit (the JVM's)
+     * @param users where user and group names are looked up
+     * @param selfUid the JVM's uid (switching user needs root)
+     */
+    public CommandResolver(Map<String, String> baseEnv, UserDb users, int selfUid) {
+        this.baseEnv = Collections.unmodifiableMap(new LinkedHashMap<>(baseEnv));
+        this.users = users;
+        this.selfUid = selfUid;
+    }
+
+    /** A resolver for this JVM: its environment, /etc/passwd and /etc/group, its uid. */
+    public static CommandResolver system() {
+        return new CommandResolver(System.getenv(), UserDb.system(), selfUid());
+    }
+
+    /** The JVM's uid (from /proc/self), or -1 when it cannot be read. */
+    public static int selfUid() {
+        try {
+            return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Resolves {@code spec}.
+     *
+     * @throws ProgramNotFoundException the program does not exist, is not a regular file or not executable
+     * @throws InvalidCommandException another option is refused
+     */
+    public ResolvedCommand resolve(CommandSpec spec) {
+        Map<String, String> env = environment(spec);
+        Path directory = directory(spec);
+        Ids ids = ids(spec);
+        Path exe = program(spec, env, directory, ids);
+        List<String> argv = new ArrayList<>(spec.argv());
+        spec.arg0().ifPresent(a -> argv.set(0, a));
+        Path stdinFile = null;
+        if (spec.stdin().kind() == Stdin.Kind.FILE) {
+            Path f = spec.stdin().file().orElseThrow();
+            stdinFile = absolute(f, directory);
+            if (!Files.isRegularFile(stdinFile) && !Files.exists(stdinFile)) {
+                throw new InvalidCommandException("stdin file " + stdinFile + " does not exist");
+            }
+            if (Files.isDirectory(stdinFile)) {
+                throw new InvalidCommandException("stdin file " + stdinFile + " is a directory");
+            }
+            if (!Files.isReadable(stdinFile)) {
+                throw new InvalidCommandException("stdin file " + stdinFile + " is not readable");
+            }
+        }
+        long grace = spec.grace().toMillis();
+        return new ResolvedCommand(spec, exe, List.copyOf(argv), Collections.unmodifiableMap(env), directory,
+                ids.uid, ids.gid, ids.groups, stdinFile, (int) Math.min(grace, Integer.MAX_VALUE));
+    }
+
+    /** The environment the program gets. */
+    public Map<String, String> environment(CommandSpec spec) {
+        Map<String, String> env = new LinkedHashMap<>();
+        if (!spec.clearEnv()) {
+            env.putAll(baseEnv);
+            for (String name : spec.unsetEnv()) {
+                env.remove(name);
+            }
+        }
+        env.putAll(spec.env());
+        return env;
+    }
+
+    private static Path absolute(Path p, Path base) {
+        if (p.isAbsolute()) {
+            return p.normalize();
+        }
+        return (base != null ? base : Path.of("").toAbsolutePath()).resolve(p).normalize();
+    }
+
+    private static Path directory(CommandSpec spec) {
+        Optional<Path> d = spec.directory();
+        if (d.isEmpty()) {
+            return null;
+        }
+        Path dir = absolute(d.get(), null);
+        if (!Files.exists(dir)) {
+            throw new InvalidCommandException("working directory " + dir + " does not exist");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new InvalidCommandException("working directory " + dir + " is not a directory");
+        }
+        return dir;
+    }
+
+    private Path program(CommandSpec spec, Map<String, String> env, Path directory, Ids ids) {
+        String prog = spec.argv().get(0);
+        if (prog.indexOf('/') >= 0) {
+            Path p = absolute(Path.of(prog), directory);
+            String why = unusable(p, ids);
+            if (why != null) {
+                throw new ProgramNotFoundException(prog, "program " + prog + (p.toString().equals(prog) ? "" : " (" + p + ")")
+                        + " " + why);
+            }
+            return p;
+        }
+        String path = env.get("PATH");
+        String searched = path != null ? path : DEFAULT_PATH;
+        String firstProblem = null;
+        for (String dir : searched.split(":", -1)) {
+            Path base = dir.isEmpty() ? (directory != null ? directory : Path.of("").toAbsolutePath()) : Path.of(dir);
+            Path p = absolute(base.resolve(prog), directory);
+            if (!Files.exists(p)) {
+                continue;
+            }
+            String why = unusable(p, ids);
+            if (why == null) {
+                return p;
+            }
+            if (firstProblem == null) {
+                firstProblem = p + " " + why;
+            }
+        }
+        throw new ProgramNotFoundException(prog, "program '" + prog + "' not found in PATH=" + searched
+                + (path == null ? " (the environment has no PATH; this default was searched)" : "")
+                + (firstProblem != null ? "; found " + firstProblem : ""));
+    }
+
+    /** Why {@code p} cannot be executed (by the target ids), or null when it can. */
+    private static String unusable(Path p, Ids ids) {
+        if (!Files.exists(p)) {
+            return "does not exist";
+        }
+        if (!Files.isRegularFile(p)) {
+            return Files.isDirectory(p) ? "is a directory, not a program" : "is not a regular file";
+        }
+        try {
+            int mode = (Integer) Files.getAttribute(p, "unix:mode");
+            int uid = ids.uid >= 0 ? ids.uid : -1;
+            if (uid < 0) {
+                return Files.isExecutable(p) ? null : "is not executable (mode " + Integer.toOctalString(mode & 07777) + ")";
+            }
+            boolean ok;
+            if (uid == 0) {
+                ok = (mode & 0111) != 0;
+            } else if ((Integer) Files.getAttribute(p, "unix:uid") == uid) {
+                ok = (mode & 0100) != 0;
+            } else if (ids.inGroup((Integer) Files.getAttribute(p, "unix:gid"))) {
+                ok = (mode & 0010) != 0;
+            } else {
+                ok = (mode & 0001) != 0;
+            }
+            return ok ? null : "is not executable by uid " + uid + " (mode " + Integer.toOctalString(mode & 07777) + ")";
+        } catch (IOException | RuntimeException e) {
+            return Files.isExecutable(p) ? null : "is not executable";
+        }
+    }
+
+    private static final class Ids {
+        int uid = -1;
+        int gid = -1;
+        int[] groups;
+
+        boolean inGroup(int g) {
+            if (g == gid) {
+                return true;
+            }
+            if (groups != null) {
+                for (int x : groups) {
+                    if (x == g) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+    }
+
+    private Ids ids(CommandSpec spec) {
+        Ids ids = new Ids();
+        if (spec.user().isEmpty() && spec.group().isEmpty() && spec.supplementaryGroups().isEmpty()) {
+            return ids;
+        }
+        try {
+            String userName = null;
+            if (spec.user().isPresent()) {
+                String u = spec.user().get();
+                UserDb.User user;
+                if (UserDb.isNumeric(u)) {
+                    ids.uid = parseId("user", u);
+                    user = users.userById(ids.uid).orElse(null);
+                    if (user == null && spec.group().isEmpty()) {
+                        throw new InvalidCommandException("user " + u + " has no entry in " + users.passwdFile()
+                                + ": give a group as well");
+                    }
+                } else {
+                    user = users.userByName(u).orElseThrow(() -> new InvalidCommandException(
+                            "unknown user '" + u + "' (not in " + users.passwdFile() + ")"));
+                    ids.uid = user.uid();
+                }
+                if (user != null) {
+                    userName = user.name();
+                    ids.gid = user.gid();
+                }
+                if (ids.uid == 0 && !spec.allowRoot()) {
+                    throw new InvalidCommandException("user '" + u + "' is uid 0 (root): refused unless allowRoot is set");
+                }
+            }
+            if (spec.group().isPresent()) {
+                ids.gid = group(spec.group().get());
+            }
+            if (spec.supplementaryGroups().isPresent()) {
+                List<String> given = spec.supplementaryGroups().get();
+                int[] g = new int[given.size()];
+                for (int i = 0; i < g.length; i++) {
+                    g[i] = group(given.get(i));
+                }
+                ids.groups = g;
+            } else if (ids.uid >= 0) {
+                ids.groups = users.groupsOf(userName, ids.gid);
+            }
+        } catch (IOException e) {
+            throw new InvalidCommandException("cannot read the user database: " + e.getMessage(), e);
+        }
+        boolean switching = (ids.uid >= 0 && ids.uid != selfUid) || ids.gid >= 0 || ids.groups != null;
+        if (switching && selfUid != 0) {
+            throw new InvalidCommandException("user/group switching needs root, but the JVM runs as uid " + selfUid);
+        }
+        return ids;
+    }
+
+    private int group(String g) throws IOException {
+        if (UserDb.isNumeric(g)) {
+            return parseId("group", g);
+        }
+        return users.groupByName(g).orElseThrow(() -> new InvalidCommandException(
+                "unknown group '" + g + "' (not in " + users.groupFile() + ")")).gid();
+    }
+
+    private static int parseId(String what, String s) {
+        try {
+            long v = Long.parseLong(s);
+            if (v < 0 || v >= 0xffffffffL) {
+                throw new NumberFormatException();
+            }
+            return (int) v;
+        } catch (NumberFormatException e) {
+            throw new InvalidCommandException(what + " id " + s + " is out of range");
+        }
+    }
+}

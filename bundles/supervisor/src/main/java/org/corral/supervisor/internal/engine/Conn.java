@@ -1,0 +1,534 @@
+package org.corral.supervisor.internal.engine;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+
+import org.corral.supervisor.internal.protocol.FrameDecoder;
+import org.corral.supervisor.internal.protocol.FrameEncoder;
+import org.corral.supervisor.internal.protocol.FrameHandler;
+import org.corral.supervisor.internal.protocol.Protocol;
+import org.corral.supervisor.internal.protocol.ProtocolException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One accepted connection from a broker or a helper. Reads frames into a pooled direct buffer and decodes
+ * them in place; when the program has an output consumer the buffer is lent to the delivery thread (reading
+ * pauses until the consumer returned, so credit flows back only after consumption). Writes are queued when
+ * the socket is full. Reads and frame handling happen on the IO thread (or, lent, on the delivery thread);
+ * {@link #send} is thread-safe.
+ */
+final class Conn implements IoLoop.Handler, FrameHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Conn.class);
+
+    enum Role { UNKNOWN, BROKER, HELPER }
+
+    private final HelperEngine engine;
+    private final SocketChannel ch;
+    private SelectionKey key;
+    Role role = Role.UNKNOWN;
+    /** The broker this connection is, when {@link Role#BROKER}. */
+    Broker broker;
+    /** The program this connection runs, when {@link Role#HELPER}. */
+    HelperProgram program;
+    long peerPid;
+
+    private ReadBuf rb;
+    private boolean lent;
+    private boolean closed;
+    private boolean exitSeen;
+    private boolean eofSeen;
+    private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
+    private final ByteBuffer small = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
+    /** Bytes of received-but-uncredited data per stream; written by the processing thread. */
+    private final int[] uncredited = new int[3];
+
+    Conn(HelperEngine engine, SocketChannel ch) {
+        this.engine = engine;
+        this.ch = ch;
+    }
+
+    void register(SelectionKey key) {
+        this.key = key;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Bytes currently held in this connection's read buffer (data not yet processed or being delivered). */
+    int buffered() {
+        ReadBuf r = rb;
+        return r == null ? 0 : r.buffered;
+    }
+
+    // ---------------------------------------------------------------- reading (IO thread)
+
+    @Override
+    public void ready(SelectionKey k) {
+        if (!k.isValid()) {
+            return;
+        }
+        if (k.isWritable()) {
+            flush();
+        }
+        if (k.isValid() && k.isReadable() && !lent && !closed) {
+            onReadable();
+        }
+    }
+
+    void onReadable() {
+        if (rb == null) {
+            rb = engine.pool().acquire(readSize());
+        }
+        ByteBuffer buf = rb.buf;
+        int n;
+        try {
+            n = ch.read(buf);
+        } catch (IOException e) {
+            n = -1;
+        }
+        rb.buffered = buf.position();
+        if (program != null) {
+            program.noteBuffered(rb.buffered);
+        }
+        buf.flip();
+        process();
+        if (n < 0 && !closed) {
+            eofSeen = true;
+            if (!lent) {
+                hangUp(null);
+            }
+        }
+    }
+
+    private int readSize() {
+        return program != null ? program.readBufferSize() : 4096;
+    }
+
+    /** Decodes what is in the buffer (read mode) until it is empty, a frame is partial, or it was lent. */
+    private void process() {
+        ByteBuffer buf = rb.buf;
+        try {
+            while (!closed && !lent) {
+                if (program != null && program.hasConsumer()) {
+                    if (buf.remaining() >= Protocol.HDR_LEN && FrameDecoder.frameSize(buf) <= buf.remaining()) {
+                        lend();
+                        return;
+                    }
+                    break;
+                }
+                if (!FrameDecoder.decode(buf, this, role == Role.BROKER)) {
+                    break;
+                }
+            }
+        } catch (ProtocolException e) {
+            protocolError(e);
+            return;
+        }
+        afterProcessing();
+    }
+
+    /** Hands the buffer to the delivery thread; reading pauses until it comes back. */
+    private void lend() {
+        lent = true;
+        setInterest(false);
+        final ReadBuf r = rb;
+        engine.deliver().execute(() -> {
+            ProtocolException err = null;
+            try {
+                while (FrameDecoder.decode(r.buf, this, false)) {
+                    // every complete frame is handled (DATA goes to the consumer)
+                }
+            } catch (ProtocolException e) {
+                err = e;
+            } catch (RuntimeException e) {
+                LOG.error("corral: delivering output failed", e);
+            }
+            final ProtocolException error = err;
+            engine.loop().execute(() -> returned(error));
+        });
+    }
+
+    /** The delivery thread is done with the buffer (IO thread). */
+    private void returned(ProtocolException err) {
+        lent = false;
+        if (err != null) {
+            protocolError(err);
+            return;
+        }
+        afterProcessing();
+        if (!closed) {
+            if (eofSeen) {
+                hangUp(null);
+            } else {
+                setInterest(true);
+            }
+        }
+    }
+
+    private void afterProcessing() {
+        if (closed) {
+            return;
+        }
+        ByteBuffer buf = rb.buf;
+        sendCredits();
+        if (exitSeen) {
+            close();
+            return;
+        }
+        int need;
+        try {
+            need = buf.remaining() >= 4 ? FrameDecoder.frameSize(buf) : Protocol.HDR_LEN;
+        } catch (ProtocolException e) {
+            protocolError(e);
+            return;
+        }
+        if (!buf.hasRemaining()) {
+            engine.pool().release(rb);
+            rb = null;
+            return;
+        }
+        if (need > buf.capacity()) {
+            ReadBuf bigger = engine.pool().acquire(need);
+            bigger.buf.put(buf);
+            engine.pool().release(rb);
+            rb = bigger;
+        } else {
+            buf.compact();
+        }
+        rb.buffered = rb.buf.position();
+    }
+
+    private void setInterest(boolean read) {
+        if (key == null || !key.isValid()) {
+            return;
+        }
+        int ops = read ? SelectionKey.OP_READ : 0;
+        synchronized (this) {
+            if (!out.isEmpty()) {
+                ops |= SelectionKey.OP_WRITE;
+            }
+        }
+        key.interestOps(ops);
+    }
+
+    private void protocolError(ProtocolException e) {
+        String who = role == Role.BROKER ? "broker" : program != null ? "helper of " + program.describe() : "peer";
+        LOG.error("corral: protocol error from {} (pid {}): {}; closing the connection", who, peerPid, e.getMessage());
+        hangUp(e);
+    }
+
+    /** The peer is gone or broke the protocol (IO thread). */
+    private void hangUp(Exception cause) {
+        if (closed) {
+            return;
+        }
+        close();
+        switch (role) {
+            case BROKER:
+                engine.brokerGone(broker, cause);
+                break;
+            case HELPER:
+                program.helperGone(cause);
+                break;
+            default:
+                break;
+        }
+    }
+
+    /** Closes the channel and releases the buffer (IO thread). */
+    void close() {
+        if (closed) {
+            return;
+        }
+        synchronized (this) {
+            closed = true;
+            out.clear();
+        }
+        if (key != null) {
+            key.cancel();
+        }
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        if (rb != null && !lent) {
+            engine.pool().release(rb);
+            rb = null;
+        }
+        engine.connClosed(this);
+    }
+
+    // ---------------------------------------------------------------- credits
+
+    /** Records consumed output (processing thread). */
+    private void consumed(int stream, int n) {
+        uncredited[stream] += n;
+    }
+
+    private void sendCredits() {
+        if (program == null) {
+            return;
+        }
+        int threshold = Math.max(1, program.window() / 2);
+        for (int s = Protocol.STREAM_STDOUT; s <= Protocol.STREAM_STDERR; s++) {
+            int n = uncredited[s];
+            if (n >= threshold) {
+                uncredited[s] = 0;
+                sendCredit(s, n);
+            }
+        }
+    }
+
+    private void sendCredit(int stream, int n) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            if (out.isEmpty()) {
+                small.clear();
+                FrameEncoder.credit(small, stream, n).flip();
+                try {
+                    ch.write(small);
+                } catch (IOException e) {
+                    return; // the read side sees the hang-up
+                }
+                if (!small.hasRemaining()) {
+                    return;
+                }
+                ByteBuffer rest = ByteBuffer.allocate(small.remaining()).put(small).flip();
+                queue(rest);
+                return;
+            }
+            queue(FrameEncoder.credit(ByteBuffer.allocate(FrameEncoder.CREDIT_SIZE), stream, n).flip());
+        }
+    }
+
+    // ---------------------------------------------------------------- writing (any thread)
+
+    /**
+     * Sends whole buffers in order (ownership passes to the connection).
+     *
+     * @return false when the connection is closed
+     */
+    boolean send(ByteBuffer... frames) {
+        synchronized (this) {
+            if (closed) {
+                return false;
+            }
+            int i = 0;
+            if (out.isEmpty()) {
+                try {
+                    while (i < frames.length) {
+                        ch.write(frames[i]);
+                        if (frames[i].hasRemaining()) {
+                            break;
+                        }
+                        i++;
+                    }
+                } catch (ClosedChannelException e) {
+                    return false;
+                } catch (IOException e) {
+                    return true; // the read side sees the hang-up and reports it
+                }
+            }
+            for (; i < frames.length; i++) {
+                queue(frames[i]);
+            }
+            return true;
+        }
+    }
+
+    /** Queues a buffer and asks for write readiness (caller holds the lock). */
+    private void queue(ByteBuffer b) {
+        boolean wasEmpty = out.isEmpty();
+        out.add(b);
+        if (wasEmpty) {
+            if (engine.loop().inLoop()) {
+                if (key != null && key.isValid()) {
+                    key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+                }
+            } else {
+                engine.loop().later(() -> {
+                    synchronized (this) {
+                        if (!out.isEmpty() && key != null && key.isValid()) {
+                            key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+                        }
+                    }
+                });
+            }
+        }
+    }
+
+    private void flush() {
+        synchronized (this) {
+            try {
+                while (!out.isEmpty()) {
+                    ByteBuffer b = out.peek();
+                    ch.write(b);
+                    if (b.hasRemaining()) {
+                        return;
+                    }
+                    out.poll();
+                }
+            } catch (IOException e) {
+                out.clear();
+            }
+            if (key.isValid()) {
+                key.interestOps(key.interestOps() & ~SelectionKey.OP_WRITE);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- frames (processing thread)
+
+    @Override
+    public void hello(int version, int role, long pid, byte[] token) throws ProtocolException {
+        if (this.role != Role.UNKNOWN) {
+            throw new ProtocolException("second HELLO on one connection");
+        }
+        if (version != Protocol.VERSION) {
+            throw new ProtocolException("HELLO with protocol version " + version + " (this JVM speaks " + Protocol.VERSION
+                    + "): the helper does not match this Corral version");
+        }
+        peerPid = pid;
+        TokenKey t = TokenKey.of(token);
+        if (role == Protocol.ROLE_BROKER) {
+            Broker b = engine.brokerHello(t, this);
+            if (b == null) {
+                throw new ProtocolException("broker HELLO with an unknown token");
+            }
+            this.role = Role.BROKER;
+            this.broker = b;
+        } else if (role == Protocol.ROLE_HELPER) {
+            HelperProgram p = engine.helperHello(t);
+            if (p == null) {
+                throw new ProtocolException("helper HELLO with an unknown or expired token");
+            }
+            this.role = Role.HELPER;
+            this.program = p;
+            p.attached(this, pid);
+        } else {
+            throw new ProtocolException("HELLO with unknown role " + role);
+        }
+    }
+
+    private HelperProgram program(String frame) throws ProtocolException {
+        if (program == null) {
+            throw new ProtocolException(frame + " frame " + (role == Role.BROKER ? "from the broker" : "before HELLO"));
+        }
+        return program;
+    }
+
+    @Override
+    public void spawned(long pid) throws ProtocolException {
+        program("SPAWNED").spawned(pid);
+    }
+
+    @Override
+    public void spawnFailed(int errno, int stage, byte[] token, String text) throws ProtocolException {
+        if (role == Role.BROKER) {
+            engine.brokerSpawnFailed(TokenKey.of(token), errno, stage, text);
+            return;
+        }
+        program("SPAWN_FAILED").spawnFailed(errno, stage, text);
+    }
+
+    @Override
+    public void data(int stream, ByteBuffer buffer, int offset, int length) throws ProtocolException {
+        HelperProgram p = program("DATA");
+        ByteBuffer view = rb.view;
+        view.clear();
+        view.position(offset);
+        view.limit(offset + length);
+        p.data(stream, buffer, offset, length, view);
+        consumed(stream, length);
+    }
+
+    @Override
+    public void eof(int stream) throws ProtocolException {
+        program("EOF").eof(stream);
+    }
+
+    @Override
+    public void exit(int kind, int value, int flags) throws ProtocolException {
+        exitSeen = true;
+        program("EXIT").exited(kind, value, flags);
+    }
+
+    @Override
+    public void message(int level, String text) {
+        String who = role == Role.BROKER ? "broker" : program != null ? "helper of " + program.describe() : "helper";
+        switch (level) {
+            case Protocol.LVL_ERROR:
+                LOG.error("{} (pid {}): {}", who, peerPid, text);
+                break;
+            case Protocol.LVL_WARN:
+                engine.warnOnce(who + " (pid " + peerPid + "): " + text, text);
+                break;
+            case Protocol.LVL_INFO:
+                LOG.info("{} (pid {}): {}", who, peerPid, text);
+                break;
+            default:
+                LOG.debug("{} (pid {}): {}", who, peerPid, text);
+        }
+    }
+
+    /** A pooled direct read buffer with its read-only view (handed to consumers). */
+    static final class ReadBuf {
+        final ByteBuffer buf;
+        final ByteBuffer view;
+        /** Bytes held (for accounting), updated by the IO thread. */
+        volatile int buffered;
+
+        ReadBuf(int capacity) {
+            buf = ByteBuffer.allocateDirect(capacity).order(ByteOrder.LITTLE_ENDIAN);
+            view = buf.asReadOnlyBuffer();
+        }
+    }
+
+    /** Read buffers by capacity, used on the IO thread only. */
+    static final class Pool {
+        private static final int KEEP = 4;
+        private final java.util.HashMap<Integer, ArrayDeque<ReadBuf>> free = new java.util.HashMap<>();
+
+        static int sizeFor(int need) {
+            int c = Math.max(64 * 1024, need);
+            return (c + 4095) & ~4095;
+        }
+
+        ReadBuf acquire(int need) {
+            int cap = sizeFor(need);
+            ArrayDeque<ReadBuf> q = free.get(cap);
+            ReadBuf r = q == null ? null : q.poll();
+            if (r == null) {
+                r = new ReadBuf(cap);
+            }
+            r.buf.clear();
+            r.buffered = 0;
+            return r;
+        }
+
+        void release(ReadBuf r) {
+            r.buffered = 0;
+            ArrayDeque<ReadBuf> q = free.computeIfAbsent(r.buf.capacity(), k -> new ArrayDeque<>());
+            if (q.size() < KEEP) {
+                q.add(r);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Pool" + Arrays.toString(free.keySet().toArray());
+        }
+    }
+}

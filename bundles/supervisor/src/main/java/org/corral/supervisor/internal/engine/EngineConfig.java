@@ -1,0 +1,85 @@
+package org.corral.supervisor.internal.engine;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How an engine is set up. Immutable; build with {@link #builder()}.
+ *
+ * @param runtimeParent directory under which the engine's runtime directory {@code corral-<uid>-<random>}
+ *     is created (default {@code java.io.tmpdir}); the socket path must stay under 108 bytes
+ * @param helper the helper executable to run (already verified), or null for the Java fallback
+ * @param helperPrefix command words put before the helper (e.g. {@code qemu-aarch64-static})
+ * @param brokerStartTimeout how long to wait for the broker's HELLO
+ * @param resolver validation and resolution of specs
+ * @param cgroups cgroup placement (the seam for the cgroup bundle)
+ * @param architecture the helper's architecture (x86_64, aarch64, armhf) or the JVM's os.arch
+ */
+public record EngineConfig(Path runtimeParent, Path helper, List<String> helperPrefix, Duration brokerStartTimeout,
+        CommandResolver resolver, CgroupPlacement cgroups, String architecture) {
+
+    public EngineConfig {
+        Objects.requireNonNull(runtimeParent, "runtimeParent");
+        helperPrefix = List.copyOf(helperPrefix);
+        Objects.requireNonNull(brokerStartTimeout, "brokerStartTimeout");
+        Objects.requireNonNull(resolver, "resolver");
+        Objects.requireNonNull(cgroups, "cgroups");
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds an {@link EngineConfig}. */
+    public static final class Builder {
+        private Path runtimeParent = Path.of(System.getProperty("java.io.tmpdir", "/tmp"));
+        private Path helper;
+        private List<String> helperPrefix = List.of();
+        private Duration brokerStartTimeout = Duration.ofSeconds(20);
+        private CommandResolver resolver;
+        private CgroupPlacement cgroups = CgroupPlacement.NONE;
+        private String architecture = HelperLocator.architecture();
+
+        public Builder runtimeParent(Path p) {
+            this.runtimeParent = Objects.requireNonNull(p);
+            return this;
+        }
+
+        public Builder helper(Path p) {
+            this.helper = p;
+            return this;
+        }
+
+        public Builder helperPrefix(List<String> prefix) {
+            this.helperPrefix = List.copyOf(prefix);
+            return this;
+        }
+
+        public Builder brokerStartTimeout(Duration d) {
+            this.brokerStartTimeout = Objects.requireNonNull(d);
+            return this;
+        }
+
+        public Builder resolver(CommandResolver r) {
+            this.resolver = r;
+            return this;
+        }
+
+        public Builder cgroups(CgroupPlacement c) {
+            this.cgroups = Objects.requireNonNull(c);
+            return this;
+        }
+
+        public Builder architecture(String arch) {
+            this.architecture = arch;
+            return this;
+        }
+
+        public EngineConfig build() {
+            return new EngineConfig(runtimeParent, helper, helperPrefix, brokerStartTimeout,
+                    resolver != null ? resolver : CommandResolver.system(), cgroups, architecture);
+        }
+    }
+}

@@ -1,0 +1,581 @@
+package org.corral.supervisor.internal.engine;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.corral.api.CommandSpec;
+import org.corral.api.Containment;
+import org.corral.api.InvalidCommandException;
+import org.corral.api.OutputConsumer;
+import org.corral.api.ProcessException;
+import org.corral.api.StderrMode;
+import org.corral.api.Stdin;
+import org.corral.supervisor.internal.protocol.Protocol;
+import org.corral.supervisor.internal.protocol.SpawnFrame;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine that runs programs through the native helper: a 0700 runtime directory with the control socket
+ * {@code ctl.sock}, one broker process that forks a helper per program, one IO thread and one delivery thread.
+ */
+public final class HelperEngine implements Engine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HelperEngine.class);
+
+    private final EngineConfig cfg;
+    private final Path runtimeDir;
+    private final Path socket;
+    private final IoLoop loop;
+    private final ExecutorService deliver;
+    private final ServerSocketChannel server;
+    private final Conn.Pool pool = new Conn.Pool();
+    private final Map<TokenKey, HelperProgram> pending = new ConcurrentHashMap<>();
+    private final Set<HelperProgram> live = ConcurrentHashMap.newKeySet();
+    private final Set<Conn> conns = ConcurrentHashMap.newKeySet();
+    private final Set<String> warned = ConcurrentHashMap.newKeySet();
+    private final Object brokerLock = new Object();
+    private final Thread shutdownHook;
+    private volatile Broker broker;
+    private volatile CompletableFuture<Broker> brokerReady;
+    private volatile boolean closed;
+
+    private HelperEngine(EngineConfig cfg) throws IOException {
+        this.cfg = cfg;
+        this.runtimeDir = RuntimeDir.create(cfg.runtimeParent());
+        this.socket = runtimeDir.resolve("ctl.sock");
+        int len = socket.toString().getBytes(StandardCharsets.UTF_8).length;
+        if (len > RuntimeDir.MAX_SOCKET_PATH) {
+            RuntimeDir.delete(runtimeDir);
+            throw new ProcessException("control socket path " + socket + " is " + len + " bytes, more than the "
+                    + RuntimeDir.MAX_SOCKET_PATH + " a Unix socket allows: choose a shorter runtime directory");
+        }
+        this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket), 512);
+        server.configureBlocking(false);
+        this.loop = new IoLoop("corral-io");
+        server.register(loop.selector(), SelectionKey.OP_ACCEPT, (IoLoop.Handler) k -> accept());
+        this.deliver = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "corral-deliver");
+            t.setDaemon(true);
+            return t;
+        });
+        this.shutdownHook = new Thread(this::jvmExit, "corral-shutdown");
+    }
+
+    /**
+     * Starts an engine: runtime directory, socket, threads, and the broker (waiting for its HELLO).
+     *
+     * @throws ProcessException the helper could not be started (names why)
+     */
+    public static HelperEngine start(EngineConfig cfg) {
+        if (cfg.helper() == null) {
+            throw new IllegalArgumentException("no helper given");
+        }
+        HelperEngine e;
+        try {
+            e = new HelperEngine(cfg);
+        } catch (IOException ex) {
+            throw new ProcessException("cannot set up the runtime directory/socket under " + cfg.runtimeParent() + ": "
+                    + ex.getMessage(), ex);
+        }
+        e.loop.start();
+        try {
+            Runtime.getRuntime().addShutdownHook(e.shutdownHook);
+        } catch (IllegalStateException ignored) {
+            // JVM shutting down
+        }
+        try {
+            e.startBroker().get(cfg.brokerStartTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            e.close();
+            throw new ProcessException("interrupted while starting the helper broker", ex);
+        } catch (ExecutionException | TimeoutException ex) {
+            String log = e.brokerLog();
+            e.close();
+            Throwable c = ex instanceof ExecutionException ? ex.getCause() : ex;
+            throw new ProcessException("the helper broker " + cfg.helper() + " did not start: "
+                    + (c instanceof TimeoutException ? "no HELLO within " + cfg.brokerStartTimeout() : c.getMessage())
+                    + (log.isEmpty() ? "" : "; its output: " + log), c);
+        }
+        LOG.debug("corral engine up: helper {}, runtime directory {}", cfg.helper(), e.runtimeDir);
+        return e;
+    }
+
+    // ---------------------------------------------------------------- accessors for the package
+
+    IoLoop loop() {
+        return loop;
+    }
+
+    Executor deliver() {
+        return deliver;
+    }
+
+    Conn.Pool pool() {
+        return pool;
+    }
+
+    CgroupPlacement cgroups() {
+        return cfg.cgroups();
+    }
+
+    /** The runtime directory (socket, broker log). */
+    public Path runtimeDir() {
+        return runtimeDir;
+    }
+
+    /** The broker's pid, if one runs. */
+    public Optional<Long> brokerPid() {
+        Broker b = broker;
+        return b == null || b.isDead() ? Optional.empty() : Optional.of(b.pid());
+    }
+
+    /** Number of programs not yet ended (for tests and the console). */
+    public int liveCount() {
+        return live.size();
+    }
+
+    /** Bytes currently held in read buffers over every connection (for tests). */
+    public long bufferedBytes() {
+        long n = 0;
+        for (Conn c : conns) {
+            n += c.buffered();
+        }
+        return n;
+    }
+
+    /** The largest number of bytes a program's connection held at once (for tests). */
+    public static int maxBuffered(RunningProgram p) {
+        return p instanceof HelperProgram ? ((HelperProgram) p).maxBuffered() : -1;
+    }
+
+    void warnOnce(String full, String key) {
+        if (warned.add(key)) {
+            LOG.warn("{}", full);
+        } else {
+            LOG.debug("{}", full);
+        }
+    }
+
+    // ---------------------------------------------------------------- Engine
+
+    @Override
+    public void validate(CommandSpec spec) {
+        cfg.resolver().resolve(spec);
+        if (spec.usesCgroup() && cfg.cgroups() == CgroupPlacement.NONE) {
+            CgroupPlacement.NONE.prepare(spec);
+        }
+    }
+
+    @Override
+    public RunningProgram launch(CommandSpec spec, OutputConsumer consumer) {
+        if (closed) {
+            throw new ProcessException("the Corral engine is closed");
+        }
+        ResolvedCommand rc = cfg.resolver().resolve(spec);
+        CgroupPlacement.Placement placement = cfg.cgroups().prepare(spec).orElse(null);
+        TokenKey token = TokenKey.random();
+        ByteBuffer frame;
+        try {
+            frame = spawnFrame(rc, token, placement);
+        } catch (IllegalStateException | IllegalArgumentException e) {
+            if (placement != null) {
+                cfg.cgroups().discard(placement);
+            }
+            throw new InvalidCommandException(e.getMessage(), e);
+        }
+        HelperProgram p = new HelperProgram(this, rc, token, consumer, placement);
+        live.add(p);
+        pending.put(token, p);
+        if (closed) {
+            p.fail(new ProcessException("the Corral engine is closed"));
+            return p;
+        }
+        p.armTimeout();
+        Broker b = currentBroker();
+        p.broker = b;
+        if (b == null || !b.send(frame)) {
+            p.fail(new ProcessException("the helper broker is not running; see earlier errors"));
+        }
+        return p;
+    }
+
+    /** The live broker, starting a new one (asynchronously) when the last one died. */
+    private Broker currentBroker() {
+        Broker b = broker;
+        if (b != null && !b.isDead()) {
+            return b;
+        }
+        synchronized (brokerLock) {
+            b = broker;
+            if (b != null && !b.isDead()) {
+                return b;
+            }
+            if (closed) {
+                return null;
+            }
+            LOG.warn("corral: restarting the helper broker");
+            startBroker();
+            return broker;
+        }
+    }
+
+    private CompletableFuture<Broker> startBroker() {
+        synchronized (brokerLock) {
+            TokenKey token = TokenKey.random();
+            List<String> cmd = new ArrayList<>(cfg.helperPrefix());
+            cmd.add(cfg.helper().toString());
+            cmd.add("broker");
+            cmd.add(socket.toString());
+            cmd.add(token.hex());
+            ProcessBuilder pb = new ProcessBuilder(cmd)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(runtimeDir.resolve("broker.log").toFile()))
+                    .redirectErrorStream(true);
+            CompletableFuture<Broker> ready = new CompletableFuture<>();
+            Broker b = new Broker(token);
+            broker = b;
+            brokerReady = ready;
+            Process proc;
+            try {
+                proc = pb.start();
+            } catch (IOException e) {
+                b.markDead();
+                ready.completeExceptionally(new ProcessException("cannot run " + String.join(" ", cmd) + ": " + e.getMessage(), e));
+                return ready;
+            }
+            b.process(proc);
+            proc.onExit().thenRun(() -> loop.execute(() -> brokerGone(b, null)));
+            return ready;
+        }
+    }
+
+    String brokerLog() {
+        try {
+            String s = Files.readString(runtimeDir.resolve("broker.log"), StandardCharsets.UTF_8).trim();
+            return s.length() > 2000 ? s.substring(s.length() - 2000) : s;
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private ByteBuffer spawnFrame(ResolvedCommand rc, TokenKey token, CgroupPlacement.Placement placement) {
+        CommandSpec s = rc.spec();
+        SpawnFrame f = new SpawnFrame();
+        f.field(Protocol.F_TOKEN, token.bytes());
+        f.field(Protocol.F_PATH, rc.executable().toString());
+        for (String a : rc.argv()) {
+            f.field(Protocol.F_ARG, a);
+        }
+        for (Map.Entry<String, String> e : rc.env().entrySet()) {
+            f.field(Protocol.F_ENV, e.getKey() + "=" + e.getValue());
+        }
+        if (rc.directory() != null) {
+            f.field(Protocol.F_CWD, rc.directory().toString());
+        }
+        Stdin in = s.stdin();
+        if (in.kind() == Stdin.Kind.BYTES && in.length() > 0) {
+            f.stdin(Protocol.STDIN_PIPE, null);
+        } else if (in.kind() == Stdin.Kind.FILE) {
+            f.stdin(Protocol.STDIN_FILE, rc.stdinFile().toString());
+        }
+        if (rc.uid() >= 0) {
+            f.u32(Protocol.F_UID, rc.uid());
+        }
+        if (rc.gid() >= 0) {
+            f.u32(Protocol.F_GID, rc.gid());
+        }
+        if (rc.groups() != null) {
+            f.u32s(Protocol.F_GROUPS, rc.groups());
+        }
+        if (placement != null) {
+            f.field(Protocol.F_CGROUP, placement.directory().toString());
+            for (Path d : placement.removeOnTeardown()) {
+                f.field(Protocol.F_CGROUP_REMOVE, d.toString());
+            }
+        }
+        if (s.killSignal().number() != 15) {
+            f.u32(Protocol.F_KILL_SIGNAL, s.killSignal().number());
+        }
+        if (rc.graceMs() != 500) {
+            f.u32(Protocol.F_GRACE_MS, rc.graceMs());
+        }
+        if (s.window() != CommandSpec.DEFAULT_WINDOW) {
+            f.u32(Protocol.F_WINDOW, s.window());
+        }
+        if (s.stderrMode() == StderrMode.MERGE) {
+            f.u8(Protocol.F_STDERR_MODE, Protocol.OUT_MERGE);
+        } else if (s.stderrMode() == StderrMode.DISCARD) {
+            f.u8(Protocol.F_STDERR_MODE, Protocol.OUT_NULL);
+        }
+        if (!s.killDescendantsOnExit()) {
+            f.u32(Protocol.F_FLAGS, Protocol.FLAG_KEEP_DESCENDANTS);
+        }
+        return f.build();
+    }
+
+    /** Stdin bytes to send after HELLO, or null. */
+    byte[] stdinBytes(HelperProgram p) {
+        Stdin in = p.spec().stdin();
+        return in.kind() == Stdin.Kind.BYTES && in.length() > 0 ? in.bytes().orElseThrow() : null;
+    }
+
+    @Override
+    public Timers timers() {
+        return loop;
+    }
+
+    @Override
+    public Executor deliverExecutor() {
+        return deliver;
+    }
+
+    @Override
+    public Containment containment() {
+        List<String> lim = new ArrayList<>();
+        Containment.Mode mode = cfg.cgroups().mount().isPresent() ? Containment.Mode.HELPER_CGROUP : Containment.Mode.HELPER;
+        if (mode == Containment.Mode.HELPER) {
+            lim.add("No cgroup v2 support is in use: descendants are found through the process group and the helper's "
+                    + "subreaper role; one that left both and whose helper is SIGKILLed can survive.");
+            lim.add("No resource limits or cgroup statistics.");
+        }
+        return new Containment(mode, Optional.of(cfg.helper().toString()), cfg.architecture(), cfg.cgroups().mount(), lim);
+    }
+
+    @Override
+    public boolean isClosed() {
+        return closed;
+    }
+
+    // ---------------------------------------------------------------- connections (IO thread)
+
+    private void accept() {
+        while (true) {
+            SocketChannel ch;
+            try {
+                ch = server.accept();
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.error("corral: accept on {} failed", socket, e);
+                }
+                return;
+            }
+            if (ch == null) {
+                return;
+            }
+            try {
+                ch.configureBlocking(false);
+                Conn c = new Conn(this, ch);
+                conns.add(c);
+                c.register(ch.register(loop.selector(), SelectionKey.OP_READ, c));
+                c.onReadable(); // HELLO is usually there already
+            } catch (IOException e) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // nothing
+                }
+            }
+        }
+    }
+
+    void connClosed(Conn c) {
+        conns.remove(c);
+    }
+
+    /** A broker said HELLO with {@code token}: the current broker, or null. */
+    Broker brokerHello(TokenKey token, Conn c) {
+        Broker b = broker;
+        if (b == null || !b.token.equals(token) || b.isDead()) {
+            return null;
+        }
+        b.connected(c);
+        CompletableFuture<Broker> r = brokerReady;
+        if (r != null) {
+            r.complete(b);
+        }
+        return b;
+    }
+
+    HelperProgram helperHello(TokenKey token) {
+        return pending.remove(token);
+    }
+
+    void brokerSpawnFailed(TokenKey token, int errno, int stage, String text) {
+        HelperProgram p = pending.remove(token);
+        if (p != null) {
+            p.fail(new ProcessException("cannot start " + p.cmd.executable() + ": the broker could not fork a helper: "
+                    + text + (errno != 0 ? " (errno " + errno + ")" : "")));
+        }
+    }
+
+    /** The broker's connection ended or its process exited (IO thread). */
+    void brokerGone(Broker b, Exception cause) {
+        if (b == null || !b.markDead()) {
+            return;
+        }
+        Conn c = b.conn();
+        if (c != null) {
+            c.close();
+        }
+        Process proc = b.process();
+        if (proc != null) {
+            proc.destroy();
+        }
+        CompletableFuture<Broker> r = brokerReady;
+        if (r != null && !r.isDone()) {
+            r.completeExceptionally(new ProcessException("the broker (pid " + b.pid() + ") exited"
+                    + (proc == null || proc.isAlive() ? "" : " with status " + proc.exitValue())));
+        }
+        if (!closed) {
+            LOG.error("corral: the helper broker (pid {}) is gone{}; programs not yet started fail, running ones are not "
+                    + "affected; a new broker starts with the next program", b.pid(), cause != null ? " (" + cause.getMessage() + ")" : "");
+        }
+        for (HelperProgram p : pending.values()) {
+            if (p.broker == b && pending.remove(p.token, p)) {
+                p.fail(new ProcessException("the helper broker exited before the helper of " + p.cmd.executable()
+                        + " connected"));
+            }
+        }
+    }
+
+    void programDone(HelperProgram p) {
+        live.remove(p);
+        pending.remove(p.token, p);
+    }
+
+    // ---------------------------------------------------------------- closing
+
+    @Override
+    public void close() {
+        synchronized (brokerLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        List<HelperProgram> all = new ArrayList<>(live);
+        long maxGrace = 0;
+        for (HelperProgram p : all) {
+            p.stop();
+            maxGrace = Math.max(maxGrace, p.cmd.graceMs());
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxGrace + 5000);
+        for (HelperProgram p : all) {
+            long left = deadline - System.nanoTime();
+            try {
+                p.completion().get(Math.max(1, left), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (ExecutionException | TimeoutException | java.util.concurrent.CancellationException e) {
+                // ended one way or another; helpers tear down when their connection closes below
+            }
+        }
+        CompletableFuture<Void> closedAll = new CompletableFuture<>();
+        loop.execute(() -> {
+            Broker b = broker;
+            if (b != null) {
+                b.markDead();
+            }
+            for (Conn c : new ArrayList<>(conns)) {
+                c.close();
+            }
+            try {
+                server.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+            for (HelperProgram p : new ArrayList<>(live)) {
+                p.fail(new ProcessException("the Corral engine was closed"));
+            }
+            closedAll.complete(null);
+        });
+        try {
+            closedAll.get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warn("corral: IO thread did not close the connections in time");
+        }
+        loop.stop();
+        Broker b = broker;
+        Process proc = b == null ? null : b.process();
+        if (proc != null) {
+            try {
+                if (!proc.waitFor(2, TimeUnit.SECONDS)) {
+                    proc.destroyForcibly();
+                    proc.waitFor(2, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                proc.destroyForcibly();
+            }
+        }
+        try {
+            loop.join(5000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        deliver.shutdown();
+        try {
+            deliver.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        RuntimeDir.delete(runtimeDir);
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException ignored) {
+            // JVM shutting down
+        }
+    }
+
+    /** JVM exit without close(): hang up every connection (helpers tear down at once) and remove the directory. */
+    private void jvmExit() {
+        closed = true;
+        loop.stop();
+        try {
+            loop.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        RuntimeDir.delete(runtimeDir);
+    }
+
+    @Override
+    public String toString() {
+        return "HelperEngine[" + runtimeDir + "]";
+    }
+
+    /** For tests: the duration a program's helper has been waited for. */
+    static Duration since(long nanos) {
+        return Duration.ofNanos(System.nanoTime() - nanos);
+    }
+}

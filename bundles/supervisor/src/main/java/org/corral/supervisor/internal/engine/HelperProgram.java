@@ -1,0 +1,345 @@
+package org.corral.supervisor.internal.engine;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+
+import org.corral.api.CommandSpec;
+import org.corral.api.OutputConsumer;
+import org.corral.api.ProcessException;
+import org.corral.api.ProcessResult;
+import org.corral.api.Signal;
+import org.corral.api.StreamKind;
+import org.corral.supervisor.internal.protocol.FrameEncoder;
+import org.corral.supervisor.internal.protocol.Protocol;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A program run by a helper. Frame callbacks come from one thread at a time (the IO thread, or the delivery
+ * thread while its connection's buffer is lent); control calls come from any thread and are moved to the IO
+ * thread.
+ */
+final class HelperProgram implements RunningProgram {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HelperProgram.class);
+
+    private final HelperEngine engine;
+    final ResolvedCommand cmd;
+    final TokenKey token;
+    private final OutputConsumer consumer;
+    private final Collector out;
+    private final Collector err;
+    private final CgroupPlacement.Placement placement;
+    private final long startNanos = System.nanoTime();
+    private final CompletableFuture<Long> started = new CompletableFuture<>();
+    private final CompletableFuture<ProcessResult> completion = new CompletableFuture<>();
+    private final int window;
+
+    /** The broker the SPAWN went to (for failing it when that broker dies before the helper connected). */
+    volatile Broker broker;
+    private volatile Conn conn;
+    private volatile long pid = -1;
+    private volatile long helperPid = -1;
+    private volatile long stdoutBytes;
+    private volatile long stderrBytes;
+    private volatile boolean done;
+    private volatile int maxBuffered;
+
+    // IO thread only
+    private volatile boolean stopRequested;
+    private int stopSignal;
+    private int stopGraceMs = -1;
+    private volatile Timers.Timer timeoutTimer;
+    private volatile boolean timedOut;
+
+    // processing thread only
+    private boolean consumerBroken;
+
+    HelperProgram(HelperEngine engine, ResolvedCommand cmd, TokenKey token, OutputConsumer consumer,
+            CgroupPlacement.Placement placement) {
+        this.engine = engine;
+        this.cmd = cmd;
+        this.token = token;
+        this.consumer = consumer;
+        this.placement = placement;
+        CommandSpec spec = cmd.spec();
+        this.out = spec.collectOutput() ? new Collector(spec.maxOutputBytes()) : null;
+        this.err = spec.collectOutput() ? new Collector(spec.maxOutputBytes()) : null;
+        this.window = spec.window();
+    }
+
+    String describe() {
+        return cmd.executable() + (pid > 0 ? " (pid " + pid + ")" : "");
+    }
+
+    boolean hasConsumer() {
+        return consumer != null;
+    }
+
+    int window() {
+        return window;
+    }
+
+    int readBufferSize() {
+        return Math.min(window, Protocol.DATA_MAX) + 4096;
+    }
+
+    /** The largest number of output bytes this program's connection held at once (for tests). */
+    int maxBuffered() {
+        return maxBuffered;
+    }
+
+    void noteBuffered(int n) {
+        if (n > maxBuffered) {
+            maxBuffered = n;
+        }
+    }
+
+    void armTimeout() {
+        cmd.spec().timeout().ifPresent(t -> timeoutTimer = engine.loop().schedule(t, () -> {
+            if (!done) {
+                timedOut = true;
+                requestStop(cmd.spec().killSignal().number(), cmd.graceMs());
+            }
+        }));
+    }
+
+    // ---------------------------------------------------------------- RunningProgram
+
+    @Override
+    public CommandSpec spec() {
+        return cmd.spec();
+    }
+
+    @Override
+    public CompletableFuture<Long> started() {
+        return started;
+    }
+
+    @Override
+    public CompletableFuture<ProcessResult> completion() {
+        return completion;
+    }
+
+    @Override
+    public void signal(Signal signal) {
+        sendSignal(Protocol.SIGTARGET_PROGRAM, signal);
+    }
+
+    @Override
+    public void signalGroup(Signal signal) {
+        sendSignal(Protocol.SIGTARGET_GROUP, signal);
+    }
+
+    private void sendSignal(int target, Signal signal) {
+        engine.loop().execute(() -> {
+            Conn c = conn;
+            if (!done && c != null) {
+                c.send(FrameEncoder.signal(java.nio.ByteBuffer.allocate(FrameEncoder.SIGNAL_SIZE), target,
+                        signal.number()).flip());
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<ProcessResult> stop(Signal signal, Duration grace) {
+        int g = (int) Math.min(Math.max(0, grace.toMillis()), Integer.MAX_VALUE);
+        engine.loop().execute(() -> requestStop(signal.number(), g));
+        return completion;
+    }
+
+    /** IO thread. */
+    void requestStop(int signo, int graceMs) {
+        if (done) {
+            return;
+        }
+        boolean again = stopRequested;
+        if (again && graceMs >= stopGraceMs && signo != Signal.KILL.number()) {
+            return;
+        }
+        stopRequested = true;
+        stopSignal = signo;
+        stopGraceMs = graceMs;
+        Conn c = conn;
+        if (c != null) {
+            c.send(FrameEncoder.stop(ByteBuffer.allocate(FrameEncoder.STOP_SIZE), signo, graceMs).flip());
+        }
+    }
+
+    @Override
+    public OptionalLong helperPid() {
+        long p = helperPid;
+        return p > 0 ? OptionalLong.of(p) : OptionalLong.empty();
+    }
+
+    @Override
+    public OptionalLong pid() {
+        long p = pid;
+        return p > 0 ? OptionalLong.of(p) : OptionalLong.empty();
+    }
+
+    @Override
+    public Optional<String> cgroupPath() {
+        return placement == null ? Optional.empty() : Optional.of(placement.relativePath());
+    }
+
+    @Override
+    public long stdoutBytes() {
+        return stdoutBytes;
+    }
+
+    @Override
+    public long stderrBytes() {
+        return stderrBytes;
+    }
+
+    @Override
+    public boolean isDone() {
+        return done;
+    }
+
+    @Override
+    public String toString() {
+        return "RunningProgram[" + describe() + "]";
+    }
+
+    // ---------------------------------------------------------------- from the connection
+
+    /** HELLO matched (processing thread = IO thread). */
+    void attached(Conn c, long helper) {
+        this.helperPid = helper;
+        this.conn = c;
+        byte[] stdin = engine.stdinBytes(this);
+        if (stdin != null) {
+            int at = 0;
+            while (at < stdin.length) {
+                int n = Math.min(Protocol.DATA_MAX, stdin.length - at);
+                ByteBuffer hdr = FrameEncoder.stdinHeader(ByteBuffer.allocate(FrameEncoder.STDIN_HDR_SIZE), n).flip();
+                c.send(hdr, ByteBuffer.wrap(stdin, at, n));
+                at += n;
+            }
+            c.send(FrameEncoder.stdinEof(ByteBuffer.allocate(FrameEncoder.STDIN_EOF_SIZE)).flip());
+        }
+        if (stopRequested) {
+            c.send(FrameEncoder.stop(ByteBuffer.allocate(FrameEncoder.STOP_SIZE), stopSignal, stopGraceMs).flip());
+        }
+    }
+
+    void spawned(long p) {
+        this.pid = p;
+        started.complete(p);
+    }
+
+    void spawnFailed(int errno, int stage, String text) {
+        fail(new ProcessException("cannot start " + cmd.executable() + ": " + text + " (at " + Protocol.stageName(stage)
+                + (errno != 0 ? ", errno " + errno : "") + ")"));
+    }
+
+    void data(int stream, ByteBuffer buf, int offset, int length, ByteBuffer view) {
+        boolean isOut = stream == Protocol.STREAM_STDOUT;
+        if (isOut) {
+            stdoutBytes += length;
+        } else {
+            stderrBytes += length;
+        }
+        Collector c = isOut ? out : err;
+        if (c != null) {
+            c.add(buf, offset, length);
+        }
+        if (consumer != null && !consumerBroken) {
+            try {
+                consumer.accept(isOut ? StreamKind.STDOUT : StreamKind.STDERR, view);
+            } catch (RuntimeException e) {
+                consumerBroken = true;
+                LOG.error("output consumer of {} threw; it gets no more output (the program keeps running and its "
+                        + "output is still drained)", describe(), e);
+            }
+        }
+    }
+
+    void eof(int stream) {
+        // nothing to do: EXIT follows after both EOFs
+    }
+
+    void exited(int kind, int value, int flags) {
+        ProcessResult.Builder b = ProcessResult.builder().pid(Math.max(pid, 0));
+        if (kind == Protocol.EXIT_SIGNALED) {
+            try {
+                b.signal(Signal.of(value));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{} was killed by signal {} which has no name here; reported as exit code {}", describe(),
+                        value, 128 + value);
+                b.exitCode(128 + value);
+            }
+        } else {
+            b.exitCode(value);
+        }
+        if ((flags & Protocol.EXITF_CGROUP_NOT_REMOVED) != 0 && placement != null) {
+            LOG.warn("helper could not remove the cgroup {} of {}", placement.relativePath(), describe());
+        }
+        boolean killed = (flags & Protocol.EXITF_SIGNALED_BY_HELPER) != 0
+                || (stopRequestedVolatile() && kind == Protocol.EXIT_SIGNALED);
+        b.stdoutBytes(stdoutBytes).stderrBytes(stderrBytes)
+                .truncated((out != null && out.truncated()) || (err != null && err.truncated()))
+                .duration(Duration.ofNanos(System.nanoTime() - startNanos))
+                .timedOut(timedOut)
+                .killed(killed);
+        if (out != null) {
+            b.stdout(out.toArray());
+            b.stderr(err.toArray());
+        }
+        if (placement != null) {
+            engine.cgroups().finalStats(placement).ifPresent(b::cgroupStats);
+        }
+        finish();
+        if (!started.isDone()) {
+            started.complete(pid);
+        }
+        completion.complete(b.build());
+    }
+
+    private boolean stopRequestedVolatile() {
+        return stopRequested; // written on the IO thread before the STOP frame went out; the EXIT comes after
+    }
+
+    /** The helper's connection ended (IO thread). */
+    void helperGone(Exception cause) {
+        if (done) {
+            return;
+        }
+        String msg = "the helper" + (helperPid > 0 ? " (pid " + helperPid + ")" : "") + " of " + describe()
+                + " ended without reporting the program's exit"
+                + (cause != null ? " (" + cause.getMessage() + ")" : "")
+                + "; it tears its program down when its connection ends";
+        fail(new ProcessException(msg));
+    }
+
+    /** Fails the program (any thread; first call wins). */
+    void fail(ProcessException e) {
+        if (done) {
+            return;
+        }
+        finish();
+        if (placement != null && pid <= 0) {
+            try {
+                engine.cgroups().discard(placement);
+            } catch (RuntimeException ex) {
+                LOG.warn("could not discard cgroup {}", placement.relativePath(), ex);
+            }
+        }
+        started.completeExceptionally(e);
+        completion.completeExceptionally(e);
+    }
+
+    private void finish() {
+        done = true;
+        engine.programDone(this);
+        Timers.Timer t = timeoutTimer;
+        if (t != null) {
+            t.cancel();
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package org.corral.supervisor.internal.protocol;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Decodes frames sent by a broker or helper from a little-endian buffer in read mode, without copying
+ * DATA payloads and without allocating for DATA/EOF/CREDIT-sized frames. Stateless: partial frames stay
+ * in the buffer until more bytes arrive.
+ */
+public final class FrameDecoder {
+
+    private FrameDecoder() {
+    }
+
+    /**
+     * Total size (header included) of the frame starting at the buffer's position, or {@link Protocol#HDR_LEN}
+     * when its header is not complete yet. Use it to size the read buffer.
+     *
+     * @throws ProtocolException the length field is out of range
+     */
+    public static int frameSize(ByteBuffer buf) throws ProtocolException {
+        if (buf.remaining() < 4) {
+            return Protocol.HDR_LEN;
+        }
+        int len = buf.order(ByteOrder.LITTLE_ENDIAN).getInt(buf.position());
+        checkLength(len);
+        return len + 4;
+    }
+
+    private static void checkLength(int len) throws ProtocolException {
+        if (len < 1 || len > Protocol.FRAME_MAX) {
+            throw new ProtocolException("bad frame length " + Integer.toUnsignedString(len)
+                    + " (must be 1.." + Protocol.FRAME_MAX + ")");
+        }
+    }
+
+    /**
+     * Decodes the frame at the buffer's position if it is complete, hands it to {@code h} and advances the
+     * position past it.
+     *
+     * @param fromBroker decode SPAWN_FAILED in the broker's form (token first)
+     * @return true when a frame was decoded, false when more bytes are needed (position unchanged)
+     * @throws ProtocolException bad length, unknown type, or wrong payload size (position unchanged)
+     */
+    public static boolean decode(ByteBuffer buf, FrameHandler h, boolean fromBroker) throws ProtocolException {
+        int pos = buf.position();
+        int avail = buf.limit() - pos;
+        if (avail < 4) {
+            return false;
+        }
+        buf.order(ByteOrder.LITTLE_ENDIAN);
+        int len = buf.getInt(pos);
+        checkLength(len);
+        if (avail < 5) {
+            return false;
+        }
+        int type = buf.get(pos + 4) & 0xff;
+        int plen = len - 1;
+        int p = pos + Protocol.HDR_LEN;
+        // check the header as soon as it is there
+        switch (type) {
+            case Protocol.T_HELLO:
+                need(type, plen, 2 + 1 + 4 + Protocol.TOKEN_LEN, true);
+                break;
+            case Protocol.T_SPAWNED:
+                need(type, plen, 4, true);
+                break;
+            case Protocol.T_SPAWN_FAILED:
+                need(type, plen, 5 + (fromBroker ? Protocol.TOKEN_LEN : 0), false);
+                break;
+            case Protocol.T_DATA:
+                if (plen < 2 || plen > Protocol.DATA_MAX + 1) {
+                    throw new ProtocolException("DATA frame with bad payload size " + plen
+                            + " (must be 2.." + (Protocol.DATA_MAX + 1) + ")");
+                }
+                break;
+            case Protocol.T_EOF:
+                need(type, plen, 1, true);
+                break;
+            case Protocol.T_EXIT:
+                need(type, plen, 6, true);
+                break;
+            case Protocol.T_MESSAGE:
+                need(type, plen, 1, false);
+                break;
+            default:
+                throw new ProtocolException("unknown frame type " + Protocol.typeName(type) + " (length " + len + ")");
+        }
+        if (avail < len + 4) {
+            return false;
+        }
+        buf.position(pos + 4 + len);
+        switch (type) {
+            case Protocol.T_HELLO: {
+                int version = buf.getShort(p) & 0xffff;
+                int role = buf.get(p + 2) & 0xff;
+                long pid = buf.getInt(p + 3) & 0xffffffffL;
+                byte[] token = new byte[Protocol.TOKEN_LEN];
+                buf.get(p + 7, token);
+                h.hello(version, role, pid, token);
+                break;
+            }
+            case Protocol.T_SPAWNED:
+                h.spawned(buf.getInt(p) & 0xffffffffL);
+                break;
+            case Protocol.T_SPAWN_FAILED: {
+                int errno = buf.getInt(p);
+                int stage = buf.get(p + 4) & 0xff;
+                int tp = p + 5;
+                byte[] token = null;
+                if (fromBroker) {
+                    token = new byte[Protocol.TOKEN_LEN];
+                    buf.get(tp, token);
+                    tp += Protocol.TOKEN_LEN;
+                }
+                h.spawnFailed(errno, stage, token, text(buf, tp, pos + 4 + len - tp));
+                break;
+            }
+            case Protocol.T_DATA: {
+                int stream = buf.get(p) & 0xff;
+                checkStream(stream);
+                h.data(stream, buf, p + 1, plen - 1);
+                break;
+            }
+            case Protocol.T_EOF: {
+                int stream = buf.get(p) & 0xff;
+                checkStream(stream);
+                h.eof(stream);
+                break;
+            }
+            case Protocol.T_EXIT:
+                h.exit(buf.get(p) & 0xff, buf.getInt(p + 1), buf.get(p + 5) & 0xff);
+                break;
+            case Protocol.T_MESSAGE:
+                h.message(buf.get(p) & 0xff, text(buf, p + 1, plen - 1));
+                break;
+            default:
+                throw new AssertionError(type);
+        }
+        return true;
+    }
+
+    private static void need(int type, int plen, int size, boolean exact) throws ProtocolException {
+        if (exact ? plen != size : plen < size) {
+            throw new ProtocolException(Protocol.typeName(type) + " frame with payload size " + plen
+                    + (exact ? " (must be " : " (must be at least ") + size + ")");
+        }
+    }
+
+    private static void checkStream(int stream) throws ProtocolException {
+        if (stream != Protocol.STREAM_STDOUT && stream != Protocol.STREAM_STDERR) {
+            throw new ProtocolException("unknown stream " + stream + " (1 stdout, 2 stderr)");
+        }
+    }
+
+    private static String text(ByteBuffer buf, int at, int n) {
+        byte[] b = new byte[n];
+        buf.get(at, b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,37 @@
+package org.corral.supervisor.internal.protocol;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Receives the frames a broker or helper sends, decoded by {@link FrameDecoder}. DATA is handed on without
+ * copying: as the read buffer plus offset and length, valid only during the call.
+ */
+public interface FrameHandler {
+
+    /** HELLO. {@code token} is a fresh 16-byte array. */
+    void hello(int version, int role, long pid, byte[] token) throws ProtocolException;
+
+    /** SPAWNED with the program's pid. */
+    void spawned(long pid) throws ProtocolException;
+
+    /**
+     * SPAWN_FAILED. {@code token} is the 16-byte token in the broker's form (fork failed), else null
+     * ({@code fromBroker} decides which form is decoded).
+     */
+    void spawnFailed(int errno, int stage, byte[] token, String text) throws ProtocolException;
+
+    /**
+     * DATA: {@code length} bytes of {@code stream} at absolute index {@code offset} of {@code buffer}.
+     * Valid only during the call; do not change the buffer's position or limit.
+     */
+    void data(int stream, ByteBuffer buffer, int offset, int length) throws ProtocolException;
+
+    /** EOF of a stream. */
+    void eof(int stream) throws ProtocolException;
+
+    /** EXIT: kind (0 exited, 1 signaled), value (code or signal), flags. */
+    void exit(int kind, int value, int flags) throws ProtocolException;
+
+    /** MESSAGE. */
+    void message(int level, String text) throws ProtocolException;
+}

@@ -1,0 +1,118 @@
+package org.corral.supervisor.internal.protocol;
+
+/** Constants of the helper control protocol, version 1 (docs/protocol.md). All integers little-endian. */
+public final class Protocol {
+
+    public static final int VERSION = 1;
+    public static final int TOKEN_LEN = 16;
+    /** Largest DATA/STDIN payload. */
+    public static final int DATA_MAX = 1024 * 1024;
+    /** Largest value of a frame's length field (type + payload). */
+    public static final int FRAME_MAX = DATA_MAX + 16;
+    /** u32 length + u8 type. */
+    public static final int HDR_LEN = 5;
+
+    // JVM -> broker/helper
+    public static final int T_SPAWN = 0x01;
+    public static final int T_CREDIT = 0x02;
+    public static final int T_STDIN = 0x03;
+    public static final int T_STDIN_EOF = 0x04;
+    public static final int T_SIGNAL = 0x05;
+    public static final int T_STOP = 0x06;
+    public static final int T_DETACH = 0x07;
+    public static final int T_ATTACH = 0x08;
+
+    // broker/helper -> JVM
+    public static final int T_HELLO = 0x41;
+    public static final int T_SPAWNED = 0x42;
+    public static final int T_SPAWN_FAILED = 0x43;
+    public static final int T_DATA = 0x44;
+    public static final int T_EOF = 0x45;
+    public static final int T_EXIT = 0x46;
+    public static final int T_MESSAGE = 0x47;
+
+    public static final int ROLE_BROKER = 1;
+    public static final int ROLE_HELPER = 2;
+
+    public static final int STREAM_STDOUT = 1;
+    public static final int STREAM_STDERR = 2;
+
+    public static final int LVL_DEBUG = 1;
+    public static final int LVL_INFO = 2;
+    public static final int LVL_WARN = 3;
+    public static final int LVL_ERROR = 4;
+
+    public static final int SIGTARGET_PROGRAM = 0;
+    public static final int SIGTARGET_GROUP = 1;
+    public static final int SIGTARGET_TREE = 2;
+
+    public static final int EXIT_EXITED = 0;
+    public static final int EXIT_SIGNALED = 1;
+    public static final int EXITF_SIGNALED_BY_HELPER = 1;
+    public static final int EXITF_SIGKILL_NEEDED = 2;
+    public static final int EXITF_CGROUP_NOT_REMOVED = 4;
+
+    // SPAWN field tags
+    public static final int F_TOKEN = 1;
+    public static final int F_PATH = 2;
+    public static final int F_ARG = 3;
+    public static final int F_ENV = 4;
+    public static final int F_CWD = 5;
+    public static final int F_STDIN = 6;
+    public static final int F_UID = 7;
+    public static final int F_GID = 8;
+    public static final int F_GROUPS = 9;
+    public static final int F_CGROUP = 10;
+    public static final int F_CGROUP_REMOVE = 11;
+    public static final int F_KILL_SIGNAL = 12;
+    public static final int F_GRACE_MS = 13;
+    public static final int F_WINDOW = 14;
+    public static final int F_STDERR_MODE = 15;
+    public static final int F_STDOUT_MODE = 16;
+    public static final int F_LABEL = 17;
+    public static final int F_FLAGS = 18;
+
+    public static final int STDIN_NULL = 0;
+    public static final int STDIN_PIPE = 1;
+    public static final int STDIN_FILE = 2;
+
+    public static final int OUT_PIPE = 0;
+    public static final int OUT_MERGE = 1;
+    public static final int OUT_NULL = 2;
+
+    public static final int FLAG_KEEP_DESCENDANTS = 1;
+
+    /** SPAWN_FAILED stage names, indexed by stage number. */
+    private static final String[] STAGES = {"unknown", "parse", "fork", "stdio", "cgroup", "chdir",
+        "setgroups/setgid/setuid", "exec", "other"};
+
+    private Protocol() {
+    }
+
+    /** A readable name of a SPAWN_FAILED stage. */
+    public static String stageName(int stage) {
+        return stage > 0 && stage < STAGES.length ? STAGES[stage] : "stage " + stage;
+    }
+
+    /** A readable name of a frame type, for error messages. */
+    public static String typeName(int type) {
+        switch (type) {
+            case T_SPAWN: return "SPAWN";
+            case T_CREDIT: return "CREDIT";
+            case T_STDIN: return "STDIN";
+            case T_STDIN_EOF: return "STDIN_EOF";
+            case T_SIGNAL: return "SIGNAL";
+            case T_STOP: return "STOP";
+            case T_DETACH: return "DETACH";
+            case T_ATTACH: return "ATTACH";
+            case T_HELLO: return "HELLO";
+            case T_SPAWNED: return "SPAWNED";
+            case T_SPAWN_FAILED: return "SPAWN_FAILED";
+            case T_DATA: return "DATA";
+            case T_EOF: return "EOF";
+            case T_EXIT: return "EXIT";
+            case T_MESSAGE: return "MESSAGE";
+            default: return String.format("0x%02x", type);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package org.corral.supervisor.internal.protocol;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * Builds one SPAWN frame: a header and a sequence of fields {@code u16 tag, u32 len, bytes}. Call the
+ * field methods in any order, then {@link #build()}.
+ */
+public final class SpawnFrame {
+
+    private byte[] buf = new byte[512];
+    private int n = Protocol.HDR_LEN;
+
+    private void ensure(int more) {
+        if (n + more > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, n + more));
+        }
+    }
+
+    private void putU16(int v) {
+        buf[n++] = (byte) v;
+        buf[n++] = (byte) (v >>> 8);
+    }
+
+    private void putU32(int v) {
+        buf[n++] = (byte) v;
+        buf[n++] = (byte) (v >>> 8);
+        buf[n++] = (byte) (v >>> 16);
+        buf[n++] = (byte) (v >>> 24);
+    }
+
+    /** A field with raw bytes. */
+    public SpawnFrame field(int tag, byte[] value) {
+        ensure(6 + value.length);
+        putU16(tag);
+        putU32(value.length);
+        System.arraycopy(value, 0, buf, n, value.length);
+        n += value.length;
+        return this;
+    }
+
+    /** A string field (UTF-8, must not contain NUL). */
+    public SpawnFrame field(int tag, String value) {
+        if (value.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("SPAWN field " + tag + " contains NUL");
+        }
+        return field(tag, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A u32 field. */
+    public SpawnFrame u32(int tag, int value) {
+        ensure(10);
+        putU16(tag);
+        putU32(4);
+        putU32(value);
+        return this;
+    }
+
+    /** A u8 field. */
+    public SpawnFrame u8(int tag, int value) {
+        ensure(7);
+        putU16(tag);
+        putU32(1);
+        buf[n++] = (byte) value;
+        return this;
+    }
+
+    /** A u32 array field. */
+    public SpawnFrame u32s(int tag, int[] values) {
+        ensure(6 + 4 * values.length);
+        putU16(tag);
+        putU32(4 * values.length);
+        for (int v : values) {
+            putU32(v);
+        }
+        return this;
+    }
+
+    /** STDIN field: mode, then (mode 2) the file path. */
+    public SpawnFrame stdin(int mode, String file) {
+        byte[] path = file == null ? new byte[0] : file.getBytes(StandardCharsets.UTF_8);
+        byte[] v = new byte[1 + path.length];
+        v[0] = (byte) mode;
+        System.arraycopy(path, 0, v, 1, path.length);
+        return field(Protocol.F_STDIN, v);
+    }
+
+    /** Size of the frame so far. */
+    public int size() {
+        return n;
+    }
+
+    /**
+     * The finished frame, ready to write.
+     *
+     * @throws IllegalStateException the frame is larger than the protocol allows
+     */
+    public ByteBuffer build() {
+        int len = n - 4;
+        if (len > Protocol.FRAME_MAX) {
+            throw new IllegalStateException("SPAWN request too large: " + len + " bytes (limit "
+                    + Protocol.FRAME_MAX + "); shorten argv or the environment");
+        }
+        ByteBuffer b = ByteBuffer.wrap(buf, 0, n).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(0, len);
+        b.put(4, (byte) Protocol.T_SPAWN);
+        return b;
+    }
+}
