@@ -96,7 +96,7 @@ public final class CgroupLimits {
         }
         String expected = " (expected e.g. 4096, 64K, 256M, 1G" + (allowMax ? " or max)" : ")");
         Matcher m = SIZE.matcher(t);
-        if (t.isEmpty() || !m.matches() || (m.group(2).isEmpty() && m.group(3) != null && m.group(3).length() == 3)) {
+        if (t.isEmpty() || !m.matches() || (m.group(2).isEmpty() && m.group(3) != null && m.group(3).length() == 2)) {
             throw new InvalidCommandException("cgroup limit " + key + ": '" + text + "' is not a size" + expected);
         }
         int shift = m.group(2).isEmpty() ? 0 : "kmgtp".indexOf(Character.toLowerCase(m.group(2).charAt(0))) * 10 + 10;
