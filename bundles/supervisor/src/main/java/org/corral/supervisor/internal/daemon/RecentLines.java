@@ -3,6 +3,7 @@ package org.corral.supervisor.internal.daemon;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 
 import org.corral.api.StreamKind;
 
@@ -21,6 +22,7 @@ public final class RecentLines {
     private int start;
     private int size;
     private long nextSeq = 1;
+    private final List<Consumer<String>> followers = new ArrayList<>();
 
     public RecentLines(int capacity) {
         this.ring = new Line[Math.max(0, capacity)];
@@ -28,6 +30,13 @@ public final class RecentLines {
 
     public synchronized void add(StreamKind stream, String text) {
         Line line = new Line(nextSeq++, Instant.now(), stream, text);
+        for (Consumer<String> f : followers) {
+            try {
+                f.accept(text);
+            } catch (RuntimeException e) {
+                // a follower's failure is its own business; the others and the ring go on
+            }
+        }
         if (ring.length == 0) {
             return;
         }
@@ -75,6 +84,22 @@ public final class RecentLines {
             }
         }
         return out;
+    }
+
+    /**
+     * Gives {@code follower} the last {@code backlog} lines, then every new line, without gap or repetition
+     * (both happen under this ring's lock), until the returned handle is run.
+     */
+    public synchronized Runnable follow(int backlog, Consumer<String> follower) {
+        for (String l : last(backlog)) {
+            follower.accept(l);
+        }
+        followers.add(follower);
+        return () -> {
+            synchronized (this) {
+                followers.remove(follower);
+            }
+        };
     }
 
     public synchronized int capacity() {

@@ -1,0 +1,26 @@
+package org.corral.supervisor.internal.daemon;
+
+import java.util.Map;
+
+import org.corral.api.DaemonState;
+
+/**
+ * Observes a {@link SupervisedDaemon}. Calls are made on the engine's delivery thread, one at a time and in
+ * the order the changes happened; they must return quickly and must not wait for the daemon (no
+ * {@code stop()}, no {@code await()}).
+ */
+public interface DaemonListener {
+
+    /** The daemon entered {@code state} (service properties, JMX). */
+    default void stateChanged(SupervisedDaemon daemon, DaemonState state) {
+    }
+
+    /**
+     * Something worth an Event Admin event happened.
+     *
+     * @param topic one of the topics of {@link org.corral.api.DaemonEvents}
+     * @param properties the event's properties (keys of {@link org.corral.api.DaemonEvents})
+     */
+    default void event(SupervisedDaemon daemon, String topic, Map<String, Object> properties) {
+    }
+}

@@ -1,0 +1,118 @@
+package org.corral.supervisor.internal.daemon;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.WeakHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import org.corral.api.DaemonState;
+import org.corral.api.InvalidCommandException;
+import org.corral.supervisor.internal.engine.Engine;
+
+/**
+ * The daemons of one engine, by name: daemon names are unique per engine (they name the logger, the JMX
+ * MBean and the {@code daemon.name} service property), whether the daemon came from a configuration or
+ * from {@code ProcessService.start}. Also the {@link DependencyGate} of programmatic daemons.
+ */
+public final class DaemonRegistry implements DependencyGate {
+
+    private static final Map<Engine, DaemonRegistry> REGISTRIES = new WeakHashMap<>();
+
+    private final Map<String, Entry> byName = new LinkedHashMap<>();
+    private final List<Runnable> watchers = new CopyOnWriteArrayList<>();
+
+    private record Entry(String owner, SupervisedDaemon daemon) {
+    }
+
+    /** The registry shared by every supervisor of {@code engine}. */
+    public static DaemonRegistry of(Engine engine) {
+        synchronized (REGISTRIES) {
+            return REGISTRIES.computeIfAbsent(engine, e -> new DaemonRegistry());
+        }
+    }
+
+    /**
+     * Reserves {@code name} for {@code owner} (a description such as the configuration file or the bundle).
+     *
+     * @throws InvalidCommandException when the name is taken, naming both owners
+     */
+    public synchronized void claim(String name, String owner) {
+        Entry e = byName.get(name);
+        if (e != null) {
+            throw new InvalidCommandException("daemon name '" + name + "' of " + owner + " is already used by "
+                    + e.owner() + ": daemon names must be unique");
+        }
+        byName.put(name, new Entry(owner, null));
+    }
+
+    /** Attaches the daemon to its claimed name. */
+    synchronized void attach(String name, SupervisedDaemon daemon) {
+        Entry e = byName.get(name);
+        if (e != null) {
+            byName.put(name, new Entry(e.owner(), daemon));
+        }
+    }
+
+    /** Frees {@code name} (only when {@code daemon} holds it, or nobody attached yet). */
+    public void release(String name, SupervisedDaemon daemon) {
+        synchronized (this) {
+            Entry e = byName.get(name);
+            if (e == null || (e.daemon() != null && e.daemon() != daemon)) {
+                return;
+            }
+            byName.remove(name);
+        }
+        changed();
+    }
+
+    /** The daemon named {@code name}, if one runs on this engine. */
+    public synchronized Optional<SupervisedDaemon> get(String name) {
+        Entry e = byName.get(name);
+        return Optional.ofNullable(e == null ? null : e.daemon());
+    }
+
+    /** Every daemon, in the order they were created. */
+    public synchronized List<SupervisedDaemon> all() {
+        List<SupervisedDaemon> out = new ArrayList<>();
+        for (Entry e : byName.values()) {
+            if (e.daemon() != null) {
+                out.add(e.daemon());
+            }
+        }
+        return out;
+    }
+
+    /** Who holds {@code name}. */
+    public synchronized Optional<String> owner(String name) {
+        Entry e = byName.get(name);
+        return Optional.ofNullable(e == null ? null : e.owner());
+    }
+
+    @Override
+    public List<String> missing(List<String> names) {
+        List<String> out = new ArrayList<>();
+        for (String n : names) {
+            Optional<SupervisedDaemon> d = get(n);
+            if (d.isEmpty() || d.get().state() != DaemonState.READY) {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public AutoCloseable watch(Runnable changed) {
+        watchers.add(changed);
+        return () -> watchers.remove(changed);
+    }
+
+    /** Some daemon's state changed. */
+    void changed() {
+        for (Runnable r : watchers) {
+            r.run();
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package org.corral.supervisor.internal.daemon;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import javax.management.ObjectName;
+
+import org.corral.api.Daemon;
+import org.corral.api.DaemonSpec;
+import org.corral.api.InvalidCommandException;
+import org.corral.api.ProgramNotFoundException;
+import org.corral.supervisor.internal.engine.Engine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates and owns supervised daemons on an {@link Engine}. One instance per owner: a consumer bundle's
+ * {@code ProcessService} (its daemons die with it: {@link #close()}), or a daemon configuration component.
+ * Daemon names are unique per engine across all owners ({@link DaemonRegistry}). Each daemon gets a JMX
+ * MBean ({@link DaemonMBeans}) for its life.
+ *
+ * <p>Plain Java: {@code new DaemonSupervisor(engine).start(spec)}; no OSGi needed.
+ */
+public final class DaemonSupervisor implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DaemonSupervisor.class);
+
+    private final Engine engine;
+    private final String owner;
+    private final DaemonRegistry registry;
+    private final NanoClock clock;
+    private final CgroupAccess cgroups;
+    private final Map<SupervisedDaemon, Optional<ObjectName>> owned = new ConcurrentHashMap<>();
+    private final List<DaemonListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+
+    /** A supervisor for programmatic daemons ({@code ProcessService.start}). */
+    public DaemonSupervisor(Engine engine) {
+        this(engine, "ProcessService.start");
+    }
+
+    /** @param owner who owns the daemons, for messages (a bundle, a configuration) */
+    public DaemonSupervisor(Engine engine, String owner) {
+        this(engine, owner, NanoClock.SYSTEM, CgroupAccess.system());
+    }
+
+    /** For tests: with a clock and cgroup access of one's own. */
+    public DaemonSupervisor(Engine engine, String owner, NanoClock clock, CgroupAccess cgroups) {
+        this.engine = engine;
+        this.owner = owner;
+        this.registry = DaemonRegistry.of(engine);
+        this.clock = clock;
+        this.cgroups = cgroups;
+    }
+
+    /** Listeners added to every daemon created from now on (events, service properties). */
+    public void addListener(DaemonListener l) {
+        listeners.add(l);
+    }
+
+    /** The registry of every daemon on this engine. */
+    public DaemonRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * Validates, creates and starts a daemon; dependencies ({@code depends.on}) are looked up among the
+     * daemons of this engine.
+     *
+     * @throws ProgramNotFoundException the program does not exist or is not executable
+     * @throws InvalidCommandException the spec is refused, or the name is taken
+     */
+    public Daemon start(DaemonSpec spec) {
+        SupervisedDaemon d = create(spec, owner, registry);
+        d.start();
+        return d;
+    }
+
+    /**
+     * Validates and creates a daemon (STOPPED: call {@link SupervisedDaemon#start()}).
+     *
+     * @param ownerDescription names the owner in a duplicate-name error
+     * @param gate where its dependencies' readiness is looked up
+     */
+    public SupervisedDaemon create(DaemonSpec spec, String ownerDescription, DependencyGate gate) {
+        if (closed) {
+            throw new IllegalStateException("this daemon supervisor (" + owner + ") is closed");
+        }
+        engine.validate(spec.command());
+        registry.claim(spec.name(), ownerDescription);
+        SupervisedDaemon d;
+        try {
+            d = new SupervisedDaemon(spec, engine, clock, gate, cgroups, registry);
+        } catch (RuntimeException e) {
+            registry.release(spec.name(), null);
+            throw e;
+        }
+        listeners.forEach(d::addListener);
+        owned.put(d, DaemonMBeans.register(d));
+        return d;
+    }
+
+    /** Stops and forgets {@code d} (and its MBean). Returns when its program and descendants are gone. */
+    public void remove(SupervisedDaemon d) {
+        try {
+            d.close();
+        } finally {
+            Optional<ObjectName> on = owned.remove(d);
+            if (on != null) {
+                on.ifPresent(DaemonMBeans::unregister);
+            }
+        }
+    }
+
+    /** The daemons this supervisor owns. */
+    public List<SupervisedDaemon> daemons() {
+        return new ArrayList<>(owned.keySet());
+    }
+
+    /** Stops every daemon it owns (all at once, then waits for each). Idempotent. */
+    @Override
+    public void close() {
+        closed = true;
+        List<SupervisedDaemon> all = daemons();
+        for (SupervisedDaemon d : all) {
+            d.stopAsync(); // every stop starts now; remove() below waits for each
+        }
+        for (SupervisedDaemon d : all) {
+            try {
+                remove(d);
+            } catch (RuntimeException e) {
+                LOG.error("daemon '{}' did not stop cleanly: {}", d.name(), e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,960 @@
+package org.corral.supervisor.internal.daemon;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+import org.corral.api.CgroupLimits;
+import org.corral.api.CgroupStats;
+import org.corral.api.CommandSpec;
+import org.corral.api.Daemon;
+import org.corral.api.DaemonEvents;
+import org.corral.api.DaemonExit;
+import org.corral.api.DaemonSpec;
+import org.corral.api.DaemonState;
+import org.corral.api.LogLevel;
+import org.corral.api.OutputConsumer;
+import org.corral.api.ProcessException;
+import org.corral.api.ProcessResult;
+import org.corral.api.Readiness;
+import org.corral.api.Signal;
+import org.corral.api.StreamKind;
+import org.corral.supervisor.internal.daemon.RestartPlanner.Decision;
+import org.corral.supervisor.internal.engine.Engine;
+import org.corral.supervisor.internal.engine.RunningProgram;
+import org.corral.supervisor.internal.engine.Timers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One supervised daemon on an {@link Engine}: its identity, counters and state machine, independent of
+ * where it came from (a configuration component or {@code ProcessService.start}), so that the owner can be
+ * replaced without touching the program.
+ *
+ * <h2>Threads</h2>
+ * No thread of its own: state changes happen under a lock on whatever thread reports them (the caller,
+ * the engine's IO thread for spawns and timers, its delivery thread for output and exits); listeners and
+ * output logging run on the delivery thread. Readiness checks run on the engine's {@link Timers}: a log
+ * line is matched as lines are split; a TCP port is probed with non-blocking connects to 127.0.0.1 at
+ * backing-off intervals (10 ms doubling to 500 ms); a file is checked for at backing-off intervals (10 ms
+ * doubling to 250 ms). All are bounded by the check's timeout.
+ *
+ * <h2>Life cycle</h2>
+ * STOPPED/FAILED --start--> STARTING (waits for {@code depends.on} to be READY, then launches) --spawned-->
+ * RUNNING --check passed--> READY; an end of the program goes through the {@link RestartPlanner}:
+ * BACKING_OFF (then STARTING again), STOPPED or FAILED. {@code stop()} goes through STOPPING to STOPPED.
+ */
+public final class SupervisedDaemon implements Daemon {
+
+    /** Logger of daemon {@code name}: {@code org.corral.daemon.<name>}. */
+    public static final String LOGGER_PREFIX = "org.corral.daemon.";
+
+    private static final Duration STOP_MARGIN = Duration.ofSeconds(30);
+
+    private final String name;
+    private final Engine engine;
+    private final Timers timers;
+    private final Executor deliver;
+    private final NanoClock clock;
+    private final DependencyGate gate;
+    private final CgroupAccess cgroups;
+    private final DaemonRegistry registry;
+    private final Logger log;
+    private final RecentLines recent;
+    private final List<DaemonListener> listeners = new CopyOnWriteArrayList<>();
+    private final Object lock = new Object();
+    private final AutoCloseable gateWatch;
+
+    private volatile DaemonSpec spec;
+    private volatile DaemonState state = DaemonState.STOPPED;
+    private final RestartPlanner planner;
+    private int generation;
+    private RunningProgram program;
+    private CompletableFuture<Void> programDone = CompletableFuture.completedFuture(null);
+    private Timers.Timer backoffTimer;
+    private Timers.Timer readyTimer;
+    private boolean waitingForDeps;
+    private String readinessFailure;
+    private boolean restartAfterStop;
+    private boolean closed;
+    private int restarts;
+    private DaemonExit lastExit;
+    private Instant startedAt;
+    private long doneStdout;
+    private long doneStderr;
+
+    /**
+     * A daemon in state STOPPED; {@link #start()} starts it.
+     *
+     * @param registry where its name was claimed (released on {@link #close()}); may be null
+     */
+    public SupervisedDaemon(DaemonSpec spec, Engine engine, NanoClock clock, DependencyGate gate,
+            CgroupAccess cgroups, DaemonRegistry registry) {
+        this.spec = Objects.requireNonNull(spec, "spec");
+        this.name = spec.name();
+        this.engine = engine;
+        this.timers = engine.timers();
+        this.deliver = engine.deliverExecutor();
+        this.clock = clock;
+        this.gate = gate;
+        this.cgroups = cgroups;
+        this.registry = registry;
+        this.log = LoggerFactory.getLogger(LOGGER_PREFIX + name);
+        this.recent = new RecentLines(spec.recentLines());
+        this.planner = new RestartPlanner(spec);
+        this.gateWatch = spec.dependsOn().isEmpty() && gate == DependencyGate.NONE ? () -> { }
+                : gate.watch(this::dependenciesMayHaveChanged);
+        if (registry != null) {
+            registry.attach(name, this);
+        }
+    }
+
+    public void addListener(DaemonListener l) {
+        listeners.add(l);
+    }
+
+    public void removeListener(DaemonListener l) {
+        listeners.remove(l);
+    }
+
+    // ------------------------------------------------------------------ Daemon: queries
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public DaemonSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public DaemonState state() {
+        return state;
+    }
+
+    @Override
+    public OptionalLong helperPid() {
+        RunningProgram p = currentProgram();
+        return p == null ? OptionalLong.empty() : p.helperPid();
+    }
+
+    @Override
+    public OptionalLong pid() {
+        RunningProgram p = currentProgram();
+        return p == null || !state.isAlive() ? OptionalLong.empty() : p.pid();
+    }
+
+    @Override
+    public Optional<Instant> startedAt() {
+        synchronized (lock) {
+            return Optional.ofNullable(startedAt);
+        }
+    }
+
+    @Override
+    public int restarts() {
+        synchronized (lock) {
+            return restarts;
+        }
+    }
+
+    @Override
+    public Optional<DaemonExit> lastExit() {
+        synchronized (lock) {
+            return Optional.ofNullable(lastExit);
+        }
+    }
+
+    @Override
+    public long stdoutBytes() {
+        synchronized (lock) {
+            return doneStdout + (program == null ? 0 : program.stdoutBytes());
+        }
+    }
+
+    @Override
+    public long stderrBytes() {
+        synchronized (lock) {
+            return doneStderr + (program == null ? 0 : program.stderrBytes());
+        }
+    }
+
+    @Override
+    public Optional<String> cgroupPath() {
+        RunningProgram p = currentProgram();
+        return p == null ? Optional.empty() : p.cgroupPath();
+    }
+
+    @Override
+    public Optional<CgroupStats> stats() {
+        Optional<String> path = cgroupPath();
+        if (path.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(cgroups.stats(path.get()));
+    }
+
+    @Override
+    public Optional<CgroupLimits> limits() {
+        return spec.command().limits();
+    }
+
+    @Override
+    public String cgget(String file) {
+        return cgroups.get(requireCgroup(), file);
+    }
+
+    @Override
+    public void cgset(String file, String value) {
+        cgroups.set(requireCgroup(), file, value);
+    }
+
+    private String requireCgroup() {
+        return cgroupPath().orElseThrow(() -> new IllegalStateException("daemon '" + name + "' is " + state
+                + " and has no cgroup now" + (spec.command().usesCgroup() ? "" : " (it is not configured to use one)")));
+    }
+
+    @Override
+    public List<String> recentLines(int n) {
+        return recent.last(n);
+    }
+
+    /** The recent lines with stream and time. */
+    public RecentLines recent() {
+        return recent;
+    }
+
+    @Override
+    public Subscription followLines(int backlog, Consumer<String> listener) {
+        Runnable cancel = recent.follow(backlog, listener);
+        return cancel::run;
+    }
+
+    /** Memory in use by its cgroup ({@code memory.current}), or -1 when unknown. */
+    public long memoryCurrent() {
+        Optional<String> path = cgroupPath();
+        if (path.isEmpty()) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(cgroups.get(path.get(), "memory.current").trim());
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+
+    @Override
+    public DaemonState await(Set<DaemonState> states, Duration timeout) throws InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (!states.contains(state)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new TimeoutException("daemon '" + name + "' did not reach " + states + " within "
+                            + timeout.toMillis() + " ms (it is " + state + ")");
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, left);
+            }
+            return state;
+        }
+    }
+
+    private RunningProgram currentProgram() {
+        synchronized (lock) {
+            return program;
+        }
+    }
+
+    // ------------------------------------------------------------------ Daemon: control
+
+    @Override
+    public void signal(Signal signal) {
+        synchronized (lock) {
+            if (program == null || !(state == DaemonState.RUNNING || state == DaemonState.READY)) {
+                throw new IllegalStateException("daemon '" + name + "' is " + state + ": no program to signal");
+            }
+            log.info("sending {} to pid {}", signal, program.pid().orElse(-1));
+            program.signal(signal);
+        }
+    }
+
+    @Override
+    public void start() {
+        synchronized (lock) {
+            checkOpen();
+            switch (state) {
+                case STOPPED:
+                case FAILED:
+                    planner.reset();
+                    begin();
+                    break;
+                case BACKING_OFF:
+                    cancelBackoff();
+                    restarts++;
+                    begin();
+                    break;
+                default:
+                    break; // already on its way
+            }
+        }
+    }
+
+    @Override
+    public void restart() {
+        CompletableFuture<Void> done;
+        synchronized (lock) {
+            checkOpen();
+            switch (state) {
+                case STOPPED:
+                case FAILED:
+                    planner.reset();
+                    begin();
+                    return;
+                case BACKING_OFF:
+                    cancelBackoff();
+                    restarts++;
+                    begin();
+                    return;
+                default:
+                    if (program == null) {
+                        return; // waiting for its dependencies: it starts when they are ready
+                    }
+                    log.info("restarting on request");
+                    restartAfterStop = true;
+                    stopProgram();
+                    done = programDone;
+            }
+        }
+        waitFor(done, "restart");
+    }
+
+    @Override
+    public void stop() {
+        waitFor(stopAsync(), "stop");
+    }
+
+    /** Starts a stop; completes when the program and its descendants are gone. */
+    public CompletableFuture<Void> stopAsync() {
+        synchronized (lock) {
+            return stopLocked();
+        }
+    }
+
+    private CompletableFuture<Void> stopLocked() {
+        cancelBackoff();
+        restartAfterStop = false;
+        switch (state) {
+            case STOPPED:
+            case FAILED:
+                return CompletableFuture.completedFuture(null);
+            case BACKING_OFF:
+                setState(DaemonState.STOPPED, "stopped while backing off");
+                return CompletableFuture.completedFuture(null);
+            default:
+                if (program == null) {
+                    waitingForDeps = false;
+                    setState(DaemonState.STOPPED, "stopped before it started");
+                    return CompletableFuture.completedFuture(null);
+                }
+                if (state != DaemonState.STOPPING) {
+                    log.info("stopping ({}, {} then SIGKILL after {} ms)", program.pid().isPresent()
+                            ? "pid " + program.pid().getAsLong() : "not spawned yet", spec.command().killSignal(),
+                            spec.command().grace().toMillis());
+                }
+                stopProgram();
+                return programDone;
+        }
+    }
+
+    private void stopProgram() {
+        cancelReadiness();
+        if (state != DaemonState.STOPPING) {
+            setState(DaemonState.STOPPING, null);
+        }
+        program.stop(spec.command().killSignal(), spec.command().grace());
+    }
+
+    private void waitFor(CompletableFuture<Void> done, String what) {
+        Duration limit = spec.command().grace().plus(STOP_MARGIN);
+        try {
+            done.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProcessException("interrupted while waiting for the " + what + " of daemon '" + name + "'", e);
+        } catch (ExecutionException e) {
+            throw new ProcessException("the " + what + " of daemon '" + name + "' failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new ProcessException("daemon '" + name + "': the " + what + " did not finish within "
+                    + limit.toMillis() + " ms", e);
+        }
+    }
+
+    /**
+     * Uses {@code newSpec} (same name) from now on. A change of the program (argv, environment, directory,
+     * user, cgroup, window ...) restarts a running program; a change of logging, restart policy, back-off,
+     * intensity, kill signal/grace, readiness or dependencies does not (they apply from the next start or
+     * end). A FAILED or STOPPED daemon is started again: a new configuration is a new chance.
+     *
+     * @return whether the program is restarted (or started) because of the change
+     */
+    public boolean reconfigure(DaemonSpec newSpec) {
+        if (!newSpec.name().equals(name)) {
+            throw new IllegalArgumentException("daemon '" + name + "' cannot be renamed to '" + newSpec.name() + "'");
+        }
+        synchronized (lock) {
+            checkOpen();
+            boolean programChange = programChanged(spec.command(), newSpec.command());
+            spec = newSpec;
+            planner.update(newSpec);
+            recent.resize(newSpec.recentLines());
+            switch (state) {
+                case STOPPED:
+                case FAILED:
+                    log.info("reconfigured: starting");
+                    planner.reset();
+                    begin();
+                    return true;
+                case STARTING:
+                    if (waitingForDeps) {
+                        begin();
+                        return false;
+                    }
+                    // launched, not spawned yet: a program change restarts it
+                    break;
+                case BACKING_OFF:
+                    return false; // the next launch uses the new spec
+                case STOPPING:
+                    return false;
+                default:
+                    break;
+            }
+            if (programChange && program != null) {
+                log.info("reconfigured: the program changed, restarting it");
+                restartAfterStop = true;
+                stopProgram();
+                return true;
+            }
+            log.debug("reconfigured without restart");
+            return false;
+        }
+    }
+
+    /** Whether two program specs differ in something that needs a new process. */
+    public static boolean programChanged(CommandSpec a, CommandSpec b) {
+        return !(a.argv().equals(b.argv()) && a.arg0().equals(b.arg0()) && a.clearEnv() == b.clearEnv()
+                && a.env().equals(b.env()) && a.unsetEnv().equals(b.unsetEnv())
+                && a.directory().equals(b.directory()) && Objects.equals(a.stdin(), b.stdin())
+                && a.stderrMode() == b.stderrMode() && a.user().equals(b.user()) && a.group().equals(b.group())
+                && a.supplementaryGroups().equals(b.supplementaryGroups()) && a.allowRoot() == b.allowRoot()
+                && a.cgroupBase().equals(b.cgroupBase()) && a.cgroupPath().equals(b.cgroupPath())
+                && a.allowPopulatedCgroup() == b.allowPopulatedCgroup() && a.limits().equals(b.limits())
+                && a.window() == b.window() && a.killDescendantsOnExit() == b.killDescendantsOnExit());
+    }
+
+    /**
+     * Stops the daemon (and everything its program spawned), then detaches it from everything: listeners,
+     * the dependency watch, its name. Idempotent.
+     */
+    public void close() {
+        CompletableFuture<Void> done;
+        synchronized (lock) {
+            if (closed) {
+                return;
+            }
+            done = stopLocked();
+        }
+        try {
+            waitFor(done, "stop");
+        } finally {
+            synchronized (lock) {
+                closed = true;
+            }
+            try {
+                gateWatch.close();
+            } catch (Exception e) {
+                log.debug("closing the dependency watch", e);
+            }
+            if (registry != null) {
+                registry.release(name, this);
+            }
+        }
+    }
+
+    public boolean isClosed() {
+        synchronized (lock) {
+            return closed;
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("daemon '" + name + "' was removed");
+        }
+    }
+
+    // ------------------------------------------------------------------ the state machine
+
+    /** Enters STARTING: launches now, or when the dependencies are READY. Under the lock. */
+    private void begin() {
+        if (state != DaemonState.STARTING) {
+            setState(DaemonState.STARTING, null);
+        }
+        List<String> missing = gate.missing(spec.dependsOn());
+        if (!missing.isEmpty()) {
+            if (!waitingForDeps) {
+                log.info("waiting for {} to be READY", String.join(", ", missing));
+            }
+            waitingForDeps = true;
+            return;
+        }
+        waitingForDeps = false;
+        launch();
+    }
+
+    private void dependenciesMayHaveChanged() {
+        execute(() -> {
+            synchronized (lock) {
+                if (!closed && state == DaemonState.STARTING && waitingForDeps) {
+                    begin();
+                }
+            }
+        });
+    }
+
+    private void launch() {
+        int gen = ++generation;
+        readinessFailure = null;
+        DaemonSpec s = spec;
+        if (engine.isClosed()) {
+            setState(DaemonState.STOPPED, "the engine is closed");
+            return;
+        }
+        LineSplitter out = new LineSplitter(StreamKind.STDOUT, s.maxLineLength(), (st, l) -> line(gen, st, l));
+        LineSplitter err = new LineSplitter(StreamKind.STDERR, s.maxLineLength(), (st, l) -> line(gen, st, l));
+        OutputConsumer consumer = (stream, data) -> (stream == StreamKind.STDERR ? err : out).feed(data);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        programDone = done;
+        RunningProgram p;
+        try {
+            p = engine.launch(s.command(), consumer);
+        } catch (RuntimeException e) {
+            program = null;
+            log.error("cannot start: {}", e.getMessage());
+            ended(gen, null, e);
+            done.complete(null);
+            return;
+        }
+        program = p;
+        p.started().whenComplete((pid, error) -> {
+            if (error == null) {
+                spawned(gen, pid);
+            }
+        });
+        p.completion().whenCompleteAsync((result, error) -> {
+            try {
+                out.flush();
+                err.flush();
+            } finally {
+                synchronized (lock) {
+                    ended(gen, result, error);
+                }
+                done.complete(null);
+            }
+        }, this::execute);
+    }
+
+    private void spawned(int gen, long pid) {
+        synchronized (lock) {
+            if (gen != generation || state != DaemonState.STARTING) {
+                return;
+            }
+            planner.started(clock.nanoTime());
+            startedAt = Instant.now();
+            setState(DaemonState.RUNNING, null);
+            log.info("started: pid {}{}", pid, program.helperPid().isPresent()
+                    ? " (helper " + program.helperPid().getAsLong() + ")" : "");
+            event(DaemonEvents.STARTED, Map.of());
+            Readiness r = spec.readiness();
+            switch (r.kind()) {
+                case IMMEDIATE:
+                    ready(gen, null);
+                    return;
+                case TCP_PORT:
+                    schedule(Duration.ZERO, () -> probePort(gen, r.port().getAsInt(), 0));
+                    break;
+                case FILE:
+                    schedule(Duration.ZERO, () -> probeFile(gen, r.file().get(), 0));
+                    break;
+                default:
+                    break; // LOG_LINE: matched in line()
+            }
+            readyTimer = schedule(r.timeout(), () -> readinessTimedOut(gen, r));
+        }
+    }
+
+    private void ready(int gen, String how) {
+        synchronized (lock) {
+            if (gen != generation || state != DaemonState.RUNNING) {
+                return;
+            }
+            cancelReadiness();
+            setState(DaemonState.READY, null);
+            if (how != null) {
+                log.info("ready ({})", how);
+            }
+            event(DaemonEvents.READY, Map.of());
+        }
+    }
+
+    private void readinessTimedOut(int gen, Readiness r) {
+        synchronized (lock) {
+            if (gen != generation || state != DaemonState.RUNNING || program == null) {
+                return;
+            }
+            readinessFailure = "readiness check (" + r + ") did not pass within " + RestartPlanner.fmt(r.timeout());
+            log.warn("{}: stopping the program", readinessFailure);
+            program.stop(spec.command().killSignal(), spec.command().grace());
+        }
+    }
+
+    /** The program of generation {@code gen} ended (result) or could not be started (error). Under the lock. */
+    private void ended(int gen, ProcessResult result, Throwable error) {
+        if (gen != generation) {
+            return;
+        }
+        cancelReadiness();
+        long now = clock.nanoTime();
+        boolean requested = state == DaemonState.STOPPING || closed;
+        if (result != null) {
+            doneStdout += result.stdoutBytes();
+            doneStderr += result.stderrBytes();
+            lastExit = new DaemonExit(result.pid(), result.exitCode(), result.signal(), Instant.now(),
+                    result.oomKilled(), requested);
+            Map<String, Object> props = new LinkedHashMap<>();
+            props.put(DaemonEvents.PID, result.pid());
+            props.put(DaemonEvents.EXIT_CODE, result.exitCode());
+            result.signal().ifPresent(sig -> props.put(DaemonEvents.SIGNAL, sig.name()));
+            event(DaemonEvents.EXITED, props);
+            if (result.oomKilled()) {
+                log.error("the OOM killer struck in its cgroup (memory.events oom_kill {})",
+                        result.cgroupStats().map(CgroupStats::oomKills).orElse(0L));
+                event(DaemonEvents.OOM, Map.of(DaemonEvents.PID, result.pid()));
+            }
+        } else if (program != null) {
+            program.pid().ifPresent(pid -> lastExit = new DaemonExit(pid, -1, Optional.empty(), Instant.now(), false,
+                    requested));
+        }
+        boolean hadPid = program != null && program.pid().isPresent();
+        program = null;
+        if (requested) {
+            if (restartAfterStop && !closed) {
+                restartAfterStop = false;
+                log.info("{}; starting it again", result != null ? describe(result) : "stopped");
+                restarts++;
+                begin();
+            } else {
+                restartAfterStop = false;
+                log.info("stopped{}", result != null ? " (" + describe(result) + ")" : "");
+                setState(DaemonState.STOPPED, null);
+                event(DaemonEvents.STOPPED, Map.of());
+            }
+            return;
+        }
+        if (engine.isClosed()) {
+            setState(DaemonState.STOPPED, null);
+            event(DaemonEvents.STOPPED, Map.of(DaemonEvents.REASON, "the engine was closed"));
+            return;
+        }
+        Decision d;
+        if (readinessFailure != null) {
+            d = planner.failedStart(now, readinessFailure + " (" + (result != null ? describe(result) : "no result") + ")");
+        } else if (result == null) {
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            d = planner.failedStart(now, (hadPid ? "lost: " : "could not start: ")
+                    + (cause == null ? "unknown error" : cause.getMessage()));
+        } else {
+            d = planner.ended(now, result.exitCode(), result.signal().isPresent());
+            if (result.signal().isPresent()) {
+                d = new Decision(d.action(), d.delay(), d.reason().replace("killed by a signal",
+                        "killed by " + result.signal().get()));
+            }
+        }
+        apply(d);
+    }
+
+    private void apply(Decision d) {
+        switch (d.action()) {
+            case RESTART: {
+                log.warn("{}", d.reason());
+                setState(DaemonState.BACKING_OFF, null);
+                event(DaemonEvents.RESTARTING, Map.of(DaemonEvents.REASON, d.reason()));
+                int gen = generation;
+                backoffTimer = schedule(d.delay(), () -> execute(() -> backoffElapsed(gen)));
+                break;
+            }
+            case FAIL:
+                log.error("FAILED: {}; it stays down until started by hand or reconfigured", d.reason());
+                setState(DaemonState.FAILED, null);
+                event(DaemonEvents.FAILED, Map.of(DaemonEvents.REASON, d.reason()));
+                break;
+            default:
+                log.info("{}", d.reason());
+                setState(DaemonState.STOPPED, null);
+                event(DaemonEvents.STOPPED, Map.of(DaemonEvents.REASON, d.reason()));
+        }
+    }
+
+    private void backoffElapsed(int gen) {
+        synchronized (lock) {
+            if (gen != generation || state != DaemonState.BACKING_OFF || closed) {
+                return;
+            }
+            backoffTimer = null;
+            restarts++;
+            begin();
+        }
+    }
+
+    private static String describe(ProcessResult r) {
+        return r.signal().map(s -> "killed by " + s).orElse("exited with code " + r.exitCode());
+    }
+
+    // ------------------------------------------------------------------ output
+
+    private void line(int gen, StreamKind stream, String text) {
+        recent.add(stream, text);
+        DaemonSpec s = spec;
+        LogLevel level = stream == StreamKind.STDERR ? s.stderrLevel() : s.stdoutLevel();
+        if (level != LogLevel.OFF) {
+            String prefix = s.logPrefix() != null ? s.logPrefix() : "[" + name + "] ";
+            logAt(level, prefix, text);
+        }
+        Readiness r = s.readiness();
+        if (r.kind() == Readiness.Kind.LOG_LINE && state == DaemonState.RUNNING) {
+            Pattern p = r.pattern().get();
+            if (p.matcher(text).find()) {
+                ready(gen, "log line matched /" + p.pattern() + "/");
+            }
+        }
+    }
+
+    private void logAt(LogLevel level, String prefix, String text) {
+        switch (level) {
+            case TRACE:
+                if (log.isTraceEnabled()) {
+                    log.trace("{}{}", prefix, text);
+                }
+                break;
+            case DEBUG:
+                if (log.isDebugEnabled()) {
+                    log.debug("{}{}", prefix, text);
+                }
+                break;
+            case INFO:
+                log.info("{}{}", prefix, text);
+                break;
+            case WARN:
+                log.warn("{}{}", prefix, text);
+                break;
+            case ERROR:
+                log.error("{}{}", prefix, text);
+                break;
+            default:
+                break;
+        }
+    }
+
+    // ------------------------------------------------------------------ readiness probes (IO thread)
+
+    private static final InetAddress LOOPBACK;
+
+    static {
+        try {
+            LOOPBACK = InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1});
+        } catch (UnknownHostException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private boolean probing(int gen) {
+        synchronized (lock) {
+            return gen == generation && state == DaemonState.RUNNING;
+        }
+    }
+
+    private void probePort(int gen, int port, int attempt) {
+        if (!probing(gen)) {
+            return;
+        }
+        SocketChannel ch = null;
+        try {
+            ch = SocketChannel.open();
+            ch.configureBlocking(false);
+            if (ch.connect(new InetSocketAddress(LOOPBACK, port))) {
+                close(ch);
+                ready(gen, "127.0.0.1:" + port + " accepts connections");
+                return;
+            }
+            SocketChannel pending = ch;
+            schedule(Duration.ofMillis(2), () -> finishPort(gen, port, attempt, pending, 0));
+        } catch (IOException e) {
+            close(ch);
+            nextPortProbe(gen, port, attempt);
+        }
+    }
+
+    private void finishPort(int gen, int port, int attempt, SocketChannel ch, int checks) {
+        if (!probing(gen)) {
+            close(ch);
+            return;
+        }
+        try {
+            if (ch.finishConnect()) {
+                close(ch);
+                ready(gen, "127.0.0.1:" + port + " accepts connections");
+                return;
+            }
+            if (checks < 5) {
+                schedule(Duration.ofMillis(5L << checks), () -> finishPort(gen, port, attempt, ch, checks + 1));
+                return;
+            }
+        } catch (IOException e) {
+            // refused: not listening yet
+        }
+        close(ch);
+        nextPortProbe(gen, port, attempt);
+    }
+
+    private void nextPortProbe(int gen, int port, int attempt) {
+        long ms = Math.min(500, 10L << Math.min(attempt, 6));
+        schedule(Duration.ofMillis(ms), () -> probePort(gen, port, attempt + 1));
+    }
+
+    private void probeFile(int gen, Path file, int attempt) {
+        if (!probing(gen)) {
+            return;
+        }
+        if (Files.exists(file)) {
+            ready(gen, file + " exists");
+            return;
+        }
+        long ms = Math.min(250, 10L << Math.min(attempt, 5));
+        schedule(Duration.ofMillis(ms), () -> probeFile(gen, file, attempt + 1));
+    }
+
+    private static void close(SocketChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException e) {
+                // nothing to do
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private void setState(DaemonState s, String why) {
+        if (why != null) {
+            log.info("{}", why);
+        }
+        state = s;
+        lock.notifyAll();
+        execute(() -> {
+            for (DaemonListener l : listeners) {
+                try {
+                    l.stateChanged(this, s);
+                } catch (RuntimeException e) {
+                    log.warn("daemon listener {} failed", l, e);
+                }
+            }
+            if (registry != null) {
+                registry.changed();
+            }
+        });
+    }
+
+    /** Queues an event for the listeners (in order, on the delivery thread). Under the lock. */
+    private void event(String topic, Map<String, Object> extra) {
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put(DaemonEvents.NAME, name);
+        if (program != null) {
+            program.pid().ifPresent(p -> props.put(DaemonEvents.PID, p));
+            program.helperPid().ifPresent(p -> props.put(DaemonEvents.HELPER_PID, p));
+        }
+        props.put(DaemonEvents.RESTARTS, restarts);
+        props.putAll(extra);
+        Map<String, Object> frozen = Map.copyOf(props);
+        execute(() -> {
+            for (DaemonListener l : listeners) {
+                try {
+                    l.event(this, topic, frozen);
+                } catch (RuntimeException e) {
+                    log.warn("daemon listener {} failed on {}", l, topic, e);
+                }
+            }
+        });
+    }
+
+    private void execute(Runnable task) {
+        try {
+            deliver.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run(); // the engine is shutting down: run it here rather than lose a state change
+        }
+    }
+
+    private Timers.Timer schedule(Duration delay, Runnable task) {
+        try {
+            return timers.schedule(delay, task);
+        } catch (RuntimeException e) {
+            log.debug("cannot schedule a timer (engine closed?): {}", e.toString());
+            return () -> false;
+        }
+    }
+
+    private void cancelBackoff() {
+        if (backoffTimer != null) {
+            backoffTimer.cancel();
+            backoffTimer = null;
+        }
+    }
+
+    private void cancelReadiness() {
+        if (readyTimer != null) {
+            readyTimer.cancel();
+            readyTimer = null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Daemon[" + name + ", " + state.name().toLowerCase(Locale.ROOT) + "]";
+    }
+}
