@@ -10,14 +10,15 @@ import java.util.Objects;
  *
  * @param runtimeParent directory under which the engine's runtime directory {@code corral-<uid>-<random>}
  *     is created (default {@code java.io.tmpdir}); the socket path must stay under 108 bytes
- * @param helper the helper executable to run (already verified), or null for the Java fallback
+ * @param helper the helper executable to run (already verified), or null
+ * @param helperResource a packaged helper to install into the runtime directory when {@code helper} is null
  * @param helperPrefix command words put before the helper (e.g. {@code qemu-aarch64-static})
  * @param brokerStartTimeout how long to wait for the broker's HELLO
  * @param resolver validation and resolution of specs
  * @param cgroups cgroup placement (the seam for the cgroup bundle)
  * @param architecture the helper's architecture (x86_64, aarch64, armhf) or the JVM's os.arch
  */
-public record EngineConfig(Path runtimeParent, Path helper, List<String> helperPrefix, Duration brokerStartTimeout,
+public record EngineConfig(Path runtimeParent, Path helper, java.net.URL helperResource, List<String> helperPrefix, Duration brokerStartTimeout,
         CommandResolver resolver, CgroupPlacement cgroups, String architecture) {
 
     public EngineConfig {
@@ -36,6 +37,7 @@ public record EngineConfig(Path runtimeParent, Path helper, List<String> helperP
     public static final class Builder {
         private Path runtimeParent = Path.of(System.getProperty("java.io.tmpdir", "/tmp"));
         private Path helper;
+        private java.net.URL helperResource;
         private List<String> helperPrefix = List.of();
         private Duration brokerStartTimeout = Duration.ofSeconds(20);
         private CommandResolver resolver;
@@ -49,6 +51,11 @@ public record EngineConfig(Path runtimeParent, Path helper, List<String> helperP
 
         public Builder helper(Path p) {
             this.helper = p;
+            return this;
+        }
+
+        public Builder helperResource(java.net.URL url) {
+            this.helperResource = url;
             return this;
         }
 
@@ -78,7 +85,7 @@ public record EngineConfig(Path runtimeParent, Path helper, List<String> helperP
         }
 
         public EngineConfig build() {
-            return new EngineConfig(runtimeParent, helper, helperPrefix, brokerStartTimeout,
+            return new EngineConfig(runtimeParent, helper, helperResource, helperPrefix, brokerStartTimeout,
                     resolver != null ? resolver : CommandResolver.system(), cgroups, architecture);
         }
     }

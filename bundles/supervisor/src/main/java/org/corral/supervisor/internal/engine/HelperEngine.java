@@ -48,6 +48,7 @@ public final class HelperEngine implements Engine {
     private static final Logger LOG = LoggerFactory.getLogger(HelperEngine.class);
 
     private final EngineConfig cfg;
+    private final Path helper;
     private final Path runtimeDir;
     private final Path socket;
     private final IoLoop loop;
@@ -68,6 +69,16 @@ public final class HelperEngine implements Engine {
         this.cfg = cfg;
         this.runtimeDir = RuntimeDir.create(cfg.runtimeParent());
         this.socket = runtimeDir.resolve("ctl.sock");
+        if (cfg.helper() != null) {
+            this.helper = cfg.helper();
+        } else {
+            try {
+                this.helper = HelperLocator.install(cfg.helperResource(), runtimeDir);
+            } catch (RuntimeException e) {
+                RuntimeDir.delete(runtimeDir);
+                throw e;
+            }
+        }
         int len = socket.toString().getBytes(StandardCharsets.UTF_8).length;
         if (len > RuntimeDir.MAX_SOCKET_PATH) {
             RuntimeDir.delete(runtimeDir);
@@ -93,7 +104,7 @@ public final class HelperEngine implements Engine {
      * @throws ProcessException the helper could not be started (names why)
      */
     public static HelperEngine start(EngineConfig cfg) {
-        if (cfg.helper() == null) {
+        if (cfg.helper() == null && cfg.helperResource() == null) {
             throw new IllegalArgumentException("no helper given");
         }
         HelperEngine e;
@@ -119,11 +130,11 @@ public final class HelperEngine implements Engine {
             String log = e.brokerLog();
             e.close();
             Throwable c = ex instanceof ExecutionException ? ex.getCause() : ex;
-            throw new ProcessException("the helper broker " + cfg.helper() + " did not start: "
+            throw new ProcessException("the helper broker " + e.helper + " did not start: "
                     + (c instanceof TimeoutException ? "no HELLO within " + cfg.brokerStartTimeout() : c.getMessage())
                     + (log.isEmpty() ? "" : "; its output: " + log), c);
         }
-        LOG.debug("corral engine up: helper {}, runtime directory {}", cfg.helper(), e.runtimeDir);
+        LOG.debug("corral engine up: helper {}, runtime directory {}", e.helper, e.runtimeDir);
         return e;
     }
 
@@ -199,18 +210,34 @@ public final class HelperEngine implements Engine {
             throw new ProcessException("the Corral engine is closed");
         }
         ResolvedCommand rc = cfg.resolver().resolve(spec);
-        CgroupPlacement.Placement placement = cfg.cgroups().prepare(spec).orElse(null);
+        int window = effectiveWindow(spec, consumer);
+        Path stdinFile = null;
+        if (spec.stdin().kind() == Stdin.Kind.BYTES && spec.stdin().length() > STDIN_INLINE_MAX) {
+            stdinFile = stdinFile(spec.stdin());
+        }
+        CgroupPlacement.Placement placement;
+        try {
+            placement = cfg.cgroups().prepare(spec).orElse(null);
+        } catch (RuntimeException e) {
+            deleteQuietly(stdinFile);
+            throw e;
+        }
         TokenKey token = TokenKey.random();
         ByteBuffer frame;
         try {
-            frame = spawnFrame(rc, token, placement);
+            frame = spawnFrame(rc, token, placement, window, stdinFile);
         } catch (IllegalStateException | IllegalArgumentException e) {
             if (placement != null) {
                 cfg.cgroups().discard(placement);
             }
+            deleteQuietly(stdinFile);
             throw new InvalidCommandException(e.getMessage(), e);
         }
-        HelperProgram p = new HelperProgram(this, rc, token, consumer, placement);
+        HelperProgram p = new HelperProgram(this, rc, token, consumer, placement, window, stdinFile == null);
+        if (stdinFile != null) {
+            Path f = stdinFile;
+            p.started().whenComplete((pid, x) -> deleteQuietly(f));
+        }
         live.add(p);
         pending.put(token, p);
         if (closed) {
@@ -250,7 +277,7 @@ public final class HelperEngine implements Engine {
         synchronized (brokerLock) {
             TokenKey token = TokenKey.random();
             List<String> cmd = new ArrayList<>(cfg.helperPrefix());
-            cmd.add(cfg.helper().toString());
+            cmd.add(helper.toString());
             cmd.add("broker");
             cmd.add(socket.toString());
             cmd.add(token.hex());
@@ -285,7 +312,46 @@ public final class HelperEngine implements Engine {
         }
     }
 
-    private ByteBuffer spawnFrame(ResolvedCommand rc, TokenKey token, CgroupPlacement.Placement placement) {
+    /** Stdin up to this size goes through the socket; larger stdin through a private file (see protocol.md). */
+    static final int STDIN_INLINE_MAX = 64 * 1024;
+    /** The window for bulk readers (collection or discard on the IO thread): near pipe speed. */
+    static final int BULK_WINDOW = 1024 * 1024;
+
+    /**
+     * The flow-control window: the spec's, except that a program whose output is only collected or counted
+     * (consumed on the IO thread at once) gets {@link #BULK_WINDOW} when the spec kept the default.
+     */
+    static int effectiveWindow(CommandSpec spec, OutputConsumer consumer) {
+        if (consumer == null && spec.window() == CommandSpec.DEFAULT_WINDOW) {
+            return BULK_WINDOW;
+        }
+        return spec.window();
+    }
+
+    private Path stdinFile(Stdin in) {
+        try {
+            Path f = Files.createTempFile(runtimeDir, "stdin-", "", java.nio.file.attribute.PosixFilePermissions
+                    .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+            Files.write(f, in.bytes().orElseThrow());
+            return f;
+        } catch (IOException e) {
+            throw new ProcessException("cannot stage " + in.length() + " bytes of stdin in " + runtimeDir + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private static void deleteQuietly(Path f) {
+        if (f != null) {
+            try {
+                Files.deleteIfExists(f);
+            } catch (IOException ignored) {
+                // the runtime directory goes at close
+            }
+        }
+    }
+
+    private ByteBuffer spawnFrame(ResolvedCommand rc, TokenKey token, CgroupPlacement.Placement placement, int window,
+            Path stdinFile) {
         CommandSpec s = rc.spec();
         SpawnFrame f = new SpawnFrame();
         f.field(Protocol.F_TOKEN, token.bytes());
@@ -300,7 +366,9 @@ public final class HelperEngine implements Engine {
             f.field(Protocol.F_CWD, rc.directory().toString());
         }
         Stdin in = s.stdin();
-        if (in.kind() == Stdin.Kind.BYTES && in.length() > 0) {
+        if (stdinFile != null) {
+            f.stdin(Protocol.STDIN_FILE, stdinFile.toString());
+        } else if (in.kind() == Stdin.Kind.BYTES && in.length() > 0) {
             f.stdin(Protocol.STDIN_PIPE, null);
         } else if (in.kind() == Stdin.Kind.FILE) {
             f.stdin(Protocol.STDIN_FILE, rc.stdinFile().toString());
@@ -326,8 +394,8 @@ public final class HelperEngine implements Engine {
         if (rc.graceMs() != 500) {
             f.u32(Protocol.F_GRACE_MS, rc.graceMs());
         }
-        if (s.window() != CommandSpec.DEFAULT_WINDOW) {
-            f.u32(Protocol.F_WINDOW, s.window());
+        if (window != CommandSpec.DEFAULT_WINDOW) {
+            f.u32(Protocol.F_WINDOW, window);
         }
         if (s.stderrMode() == StderrMode.MERGE) {
             f.u8(Protocol.F_STDERR_MODE, Protocol.OUT_MERGE);
@@ -343,7 +411,7 @@ public final class HelperEngine implements Engine {
     /** Stdin bytes to send after HELLO, or null. */
     byte[] stdinBytes(HelperProgram p) {
         Stdin in = p.spec().stdin();
-        return in.kind() == Stdin.Kind.BYTES && in.length() > 0 ? in.bytes().orElseThrow() : null;
+        return p.stdinInline() && in.kind() == Stdin.Kind.BYTES && in.length() > 0 ? in.bytes().orElseThrow() : null;
     }
 
     @Override
@@ -365,7 +433,7 @@ public final class HelperEngine implements Engine {
                     + "subreaper role; one that left both and whose helper is SIGKILLed can survive.");
             lim.add("No resource limits or cgroup statistics.");
         }
-        return new Containment(mode, Optional.of(cfg.helper().toString()), cfg.architecture(), cfg.cgroups().mount(), lim);
+        return new Containment(mode, Optional.of(helper.toString()), cfg.architecture(), cfg.cgroups().mount(), lim);
     }
 
     @Override

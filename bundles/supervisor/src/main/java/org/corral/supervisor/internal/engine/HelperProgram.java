@@ -37,6 +37,7 @@ final class HelperProgram implements RunningProgram {
     private final CompletableFuture<Long> started = new CompletableFuture<>();
     private final CompletableFuture<ProcessResult> completion = new CompletableFuture<>();
     private final int window;
+    private final boolean stdinInline;
 
     /** The broker the SPAWN went to (for failing it when that broker dies before the helper connected). */
     volatile Broker broker;
@@ -59,7 +60,7 @@ final class HelperProgram implements RunningProgram {
     private boolean consumerBroken;
 
     HelperProgram(HelperEngine engine, ResolvedCommand cmd, TokenKey token, OutputConsumer consumer,
-            CgroupPlacement.Placement placement) {
+            CgroupPlacement.Placement placement, int window, boolean stdinInline) {
         this.engine = engine;
         this.cmd = cmd;
         this.token = token;
@@ -68,7 +69,12 @@ final class HelperProgram implements RunningProgram {
         CommandSpec spec = cmd.spec();
         this.out = spec.collectOutput() ? new Collector(spec.maxOutputBytes()) : null;
         this.err = spec.collectOutput() ? new Collector(spec.maxOutputBytes()) : null;
-        this.window = spec.window();
+        this.window = window;
+        this.stdinInline = stdinInline;
+    }
+
+    boolean stdinInline() {
+        return stdinInline;
     }
 
     String describe() {
@@ -216,7 +222,7 @@ final class HelperProgram implements RunningProgram {
         if (stdin != null) {
             int at = 0;
             while (at < stdin.length) {
-                int n = Math.min(Protocol.DATA_MAX, stdin.length - at);
+                int n = Math.min(HelperEngine.STDIN_INLINE_MAX, stdin.length - at);
                 ByteBuffer hdr = FrameEncoder.stdinHeader(ByteBuffer.allocate(FrameEncoder.STDIN_HDR_SIZE), n).flip();
                 c.send(hdr, ByteBuffer.wrap(stdin, at, n));
                 at += n;

@@ -1,0 +1,184 @@
+package org.corral.supervisor;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+import org.corral.api.CommandSpec;
+import org.corral.api.Containment;
+import org.corral.api.Daemon;
+import org.corral.api.DaemonSpec;
+import org.corral.api.ProcessResult;
+import org.corral.api.ProcessService;
+import org.corral.cgroup.CgroupManager;
+import org.corral.supervisor.internal.ProcessServiceImpl;
+import org.corral.supervisor.internal.daemon.DaemonSupervisor;
+import org.corral.supervisor.internal.engine.Engine;
+import org.corral.supervisor.internal.engine.EngineConfig;
+import org.corral.supervisor.internal.engine.Engines;
+import org.corral.supervisor.internal.engine.HelperLocator;
+import org.corral.supervisor.internal.engine.ManagedCgroupPlacement;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Corral as a plain Java library (no OSGi): a {@link ProcessService} that owns what it starts.
+ *
+ * <pre>{@code
+ * try (Corral corral = Corral.open()) {
+ *     ProcessResult r = corral.run("uname", "-a");
+ *     System.out.println(r.stdoutText());
+ * } // close() stops every program (and daemon) still running
+ * }</pre>
+ *
+ * <p>The native helper is taken from, in order: {@link Builder#helper(Path)}, the system property
+ * {@code corral.helper.path}, or the class path resource {@code corral-native/<arch>/corral-helper} (the
+ * {@code org.corral.native.<arch>} jar), which is copied into the private runtime directory (mode 0700)
+ * and verified. Without a helper for the platform Corral runs programs through {@link ProcessBuilder}
+ * with weaker guarantees, logs one warning, and says so in {@link #containment()}.
+ *
+ * <p>Threads: two ({@code corral-io}, {@code corral-deliver}) plus the JDK's reaper thread of the broker
+ * process, whatever the number of programs.
+ */
+public final class Corral implements ProcessService, AutoCloseable {
+
+    private final Engine engine;
+    private final DaemonSupervisor daemons;
+    private final ProcessServiceImpl service;
+    private final CgroupManager cgroupManager;
+
+    private Corral(Engine engine, CgroupManager cgroupManager) {
+        this.engine = engine;
+        this.cgroupManager = cgroupManager;
+        String owner = "Corral@" + Integer.toHexString(System.identityHashCode(this));
+        this.daemons = new DaemonSupervisor(engine, owner);
+        this.service = new ProcessServiceImpl(engine, daemons::start, owner);
+    }
+
+    /** Opens Corral with the defaults (runtime directory under {@code java.io.tmpdir}). */
+    public static Corral open() {
+        return builder().open();
+    }
+
+    /** A builder for other settings. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    @Override
+    public ProcessResult run(CommandSpec spec) throws InterruptedException {
+        return service.run(spec);
+    }
+
+    @Override
+    public CompletableFuture<ProcessResult> runAsync(CommandSpec spec) {
+        return service.runAsync(spec);
+    }
+
+    /** Starts a supervised daemon, owned by this instance (stopped by {@link #close()}). */
+    @Override
+    public Daemon start(DaemonSpec spec) {
+        return service.start(spec);
+    }
+
+    @Override
+    public Containment containment() {
+        return service.containment();
+    }
+
+    /** The engine (internal; for the supervisor's own tests and tools). */
+    public Engine engine() {
+        return engine;
+    }
+
+    /** Stops every program and daemon still running (kill signal, grace, SIGKILL), then releases everything. */
+    @Override
+    public void close() {
+        try {
+            service.close();
+            daemons.close();
+        } finally {
+            engine.close();
+            if (cgroupManager != null) {
+                cgroupManager.close();
+            }
+        }
+    }
+
+    /** Settings for {@link Corral}. */
+    public static final class Builder {
+        private Path runtimeParent;
+        private Path helper;
+        private List<String> prefix;
+        private boolean requireHelper;
+        private boolean cgroups = true;
+
+        private Builder() {
+        }
+
+        /** Directory under which the private runtime directory is created (default {@code java.io.tmpdir}). */
+        public Builder runtimeDirectory(Path parent) {
+            this.runtimeParent = Objects.requireNonNull(parent, "runtime directory");
+            return this;
+        }
+
+        /** The helper executable to use as is. */
+        public Builder helper(Path helper) {
+            this.helper = helper;
+            return this;
+        }
+
+        /** Words to put before the helper command, e.g. {@code qemu-aarch64-static} for tests under emulation. */
+        public Builder helperPrefix(String... prefix) {
+            this.prefix = List.of(prefix);
+            return this;
+        }
+
+        /** Fail instead of falling back to {@link ProcessBuilder} when the helper is missing or broken. */
+        public Builder requireHelper(boolean require) {
+            this.requireHelper = require;
+            return this;
+        }
+
+        /**
+         * Whether cgroup options are supported (default true: the cgroup2 mount is found in
+         * {@code /proc/self/mountinfo}; without one, specs with cgroup options are refused).
+         */
+        public Builder cgroups(boolean use) {
+            this.cgroups = use;
+            return this;
+        }
+
+        /** Starts the engine (and the helper broker). */
+        public Corral open() {
+            EngineConfig.Builder b = EngineConfig.builder();
+            if (runtimeParent != null) {
+                b.runtimeParent(runtimeParent);
+            }
+            CgroupManager manager = null;
+            if (cgroups) {
+                try {
+                    manager = CgroupManager.open();
+                    b.cgroups(new ManagedCgroupPlacement(manager));
+                } catch (RuntimeException e) {
+                    LoggerFactory.getLogger(Corral.class).debug("no cgroup v2 support: {}", e.getMessage());
+                }
+            }
+            Path explicit = helper != null ? HelperLocator.checkExecutable(helper, "Corral.builder().helper")
+                    : HelperLocator.explicitPath().orElse(null);
+            List<String> pre = prefix != null ? prefix : HelperLocator.explicitPrefix();
+            java.net.URL packaged = explicit != null ? null
+                    : HelperLocator.fromClassLoader(Corral.class.getClassLoader(), HelperLocator.architecture()).orElse(null);
+            Engine engine;
+            try {
+                engine = Engines.start(b, explicit, null, packaged, pre, requireHelper);
+            } catch (RuntimeException e) {
+                if (manager != null) {
+                    manager.close();
+                }
+                throw e;
+            }
+            return new Corral(engine, manager);
+        }
+    }
+}
