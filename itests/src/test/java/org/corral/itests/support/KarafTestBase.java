@@ -1,0 +1,587 @@
+package org.corral.itests.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.security.PrivilegedExceptionAction;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+
+import javax.inject.Inject;
+import javax.security.auth.Subject;
+import javax.security.auth.callback.Callback;
+import javax.security.auth.callback.NameCallback;
+import javax.security.auth.callback.PasswordCallback;
+import javax.security.auth.callback.UnsupportedCallbackException;
+import javax.security.auth.login.LoginContext;
+import javax.security.auth.login.LoginException;
+
+import java.util.Set;
+import java.util.concurrent.Semaphore;
+
+import org.apache.karaf.features.BootFinished;
+import org.apache.karaf.features.FeaturesService;
+import org.apache.karaf.shell.api.console.Session;
+import org.apache.karaf.shell.api.console.SessionFactory;
+import org.junit.After;
+import org.ops4j.pax.exam.ProbeBuilder;
+import org.ops4j.pax.exam.TestProbeBuilder;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceListener;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.corral.api.Containment;
+import org.corral.api.Daemon;
+import org.corral.api.ProcessResult;
+import org.corral.api.ProcessService;
+import org.osgi.framework.namespace.HostNamespace;
+import org.osgi.framework.wiring.BundleWire;
+import org.osgi.framework.wiring.BundleWiring;
+import org.osgi.util.tracker.ServiceTracker;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+import org.corral.api.DaemonState;
+
+/**
+ * Base of the Pax Exam tests: runs inside Karaf (the probe bundle). Console commands run through Karaf's
+ * {@link SessionFactory} as in Karaf's own itests, under a {@link Subject} logged in through the
+ * {@code karaf} JAAS realm (so {@code etc/users.properties} and the command ACLs apply).
+ */
+public abstract class KarafTestBase {
+
+    /** Users the tests add to etc/users.properties (see {@link #users()}). */
+    public static final String ADMIN = "itest-admin";
+    public static final String ADMIN_PASSWORD = "itest-admin-pw";
+    public static final String VIEWER = "itest-viewer";
+    public static final String VIEWER_PASSWORD = "itest-viewer-pw";
+
+    /** Bound on one console command (a hang fails the test). */
+    public static final Duration COMMAND_BOUND = Duration.ofSeconds(60);
+
+    @Inject
+    protected BundleContext bundleContext;
+
+    @Inject
+    protected SessionFactory sessionFactory;
+
+    @Inject
+    protected FeaturesService featuresService;
+
+    @Inject
+    protected ConfigurationAdmin configurationAdmin;
+
+    /** The tests start only once Karaf's boot features are installed. */
+    @Inject
+    protected BootFinished bootFinished;
+
+    private final ExecutorService commands = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "itest-command");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private Subject admin;
+
+    /** Lets the probe see every package it uses (Corral's API, Karaf's shell and features API). */
+    @ProbeBuilder
+    public TestProbeBuilder probeConfiguration(TestProbeBuilder probe) {
+        probe.setHeader(Constants.DYNAMICIMPORT_PACKAGE, "*");
+        return probe;
+    }
+
+    /** users.properties entries for the two test users, as Pax Exam options. */
+    public static org.ops4j.pax.exam.Option[] users() {
+        return new org.ops4j.pax.exam.Option[] {
+            org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut(
+                    "etc/users.properties", ADMIN, ADMIN_PASSWORD + ",admin,manager,viewer,systembundles,ssh"),
+            org.ops4j.pax.exam.karaf.options.KarafDistributionOption.editConfigurationFilePut(
+                    "etc/users.properties", VIEWER, VIEWER_PASSWORD + ",viewer,ssh"),
+        };
+    }
+
+    @After
+    public void stopCommandThreads() {
+        commands.shutdownNow();
+    }
+
+    // ---------------------------------------------------------------- console
+
+    /** The outcome of one console command: its output, and the error it ended with (null on success). */
+    public static final class CommandResult {
+        public final String command;
+        public final String output;
+        public final Throwable error;
+
+        CommandResult(String command, String output, Throwable error) {
+            this.command = command;
+            this.output = output;
+            this.error = error;
+        }
+
+        public boolean failed() {
+            return error != null;
+        }
+
+        /** The error's messages, outermost first (what a console user would see), or "". */
+        public String errorText() {
+            StringBuilder sb = new StringBuilder();
+            for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                sb.append(t.getClass().getName()).append(": ").append(t.getMessage()).append('\n');
+            }
+            return sb.toString();
+        }
+
+        /** Output and error together, for assertions on what the user sees. */
+        public String all() {
+            return output + (error == null ? "" : "\n" + errorText());
+        }
+
+        @Override
+        public String toString() {
+            return "`" + command + "` " + (failed() ? "failed" : "succeeded") + "; output:\n" + output
+                    + (failed() ? "\nerror:\n" + errorText() : "");
+        }
+    }
+
+    /** Logs in through the karaf JAAS realm (users.properties); fails the test if refused. */
+    protected Subject login(String user, String password) {
+        Subject subject = new Subject();
+        try {
+            LoginContext lc = new LoginContext("karaf", subject, callbacks -> {
+                for (Callback cb : callbacks) {
+                    if (cb instanceof NameCallback) {
+                        ((NameCallback) cb).setName(user);
+                    } else if (cb instanceof PasswordCallback) {
+                        ((PasswordCallback) cb).setPassword(password.toCharArray());
+                    } else {
+                        throw new UnsupportedCallbackException(cb);
+                    }
+                }
+            });
+            lc.login();
+        } catch (LoginException e) {
+            throw new AssertionError("JAAS login of " + user + " in realm karaf failed: " + e, e);
+        }
+        return subject;
+    }
+
+    protected Subject admin() {
+        if (admin == null) {
+            admin = login(ADMIN, ADMIN_PASSWORD);
+        }
+        return admin;
+    }
+
+    /** Runs a command as the admin user and returns its output; fails the test if the command fails. */
+    protected String execute(String command) {
+        CommandResult r = run(admin(), command);
+        if (r.failed()) {
+            throw new AssertionError(r + karafLogExcerpt());
+        }
+        return r.output;
+    }
+
+    /** Runs a command as the admin user; the result tells whether it failed. */
+    protected CommandResult run(String command) {
+        return run(admin(), command);
+    }
+
+    /** Runs a command as {@code subject} (bounded by {@link #COMMAND_BOUND}). */
+    protected CommandResult run(Subject subject, String command) {
+        return run(subject, command, COMMAND_BOUND);
+    }
+
+    /** Runs a command as {@code subject}; fails the test if it has not finished after {@code bound}. */
+    protected CommandResult run(Subject subject, String command, Duration bound) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+        Future<Throwable> f = commands.submit(() -> Subject.doAs(subject,
+                (PrivilegedExceptionAction<Throwable>) () -> {
+                    Session session = sessionFactory.create(InputStream.nullInputStream(), print, print);
+                    try {
+                        Object result = session.execute(command);
+                        if (result != null) {
+                            session.getConsole().println(result);
+                        }
+                        return null;
+                    } catch (Exception e) {
+                        return e;
+                    } finally {
+                        print.flush();
+                        session.close();
+                    }
+                }));
+        Throwable error;
+        try {
+            error = f.get(bound.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            throw new AssertionError("`" + command + "` did not finish within " + bound.toSeconds()
+                    + " s; output so far:\n" + out.toString(StandardCharsets.UTF_8) + karafLogExcerpt());
+        } catch (ExecutionException e) {
+            error = e.getCause();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+        return new CommandResult(command, out.toString(StandardCharsets.UTF_8), error);
+    }
+
+    // ---------------------------------------------------------------- bundles
+
+    /** The native helper fragments, one per architecture. */
+    protected static final String SUPERVISOR = "org.corral.supervisor";
+    protected static final String FRAGMENT_X86_64 = "org.corral.native.x86_64";
+    protected static final List<String> OTHER_FRAGMENTS = List.of("org.corral.native.aarch64",
+            "org.corral.native.armhf");
+
+    /**
+     * On this x86_64 JVM: the x86_64 fragment is RESOLVED and wired to the supervisor as its only fragment;
+     * the aarch64 and armhf fragments are installed but neither resolved nor attached.
+     */
+    protected void assertOnlyTheX86_64FragmentIsAttached() {
+        Bundle host = bundle(SUPERVISOR);
+        assertNotNull("bundle " + SUPERVISOR + " is not installed\n" + corralBundles(), host);
+        assertEquals("state of " + SUPERVISOR + "\n" + corralBundles() + karafLogExcerpt(), "ACTIVE",
+                stateName(host.getState()));
+
+        Bundle x86 = bundle(FRAGMENT_X86_64);
+        assertNotNull("bundle " + FRAGMENT_X86_64 + " is not installed\n" + corralBundles(), x86);
+        assertEquals("a fragment attached to its host is RESOLVED\n" + corralBundles(), "RESOLVED",
+                stateName(x86.getState()));
+        BundleWiring fragmentWiring = x86.adapt(BundleWiring.class);
+        assertNotNull(FRAGMENT_X86_64 + " has no wiring", fragmentWiring);
+        List<BundleWire> hostWires = fragmentWiring.getRequiredWires(HostNamespace.HOST_NAMESPACE);
+        assertEquals(FRAGMENT_X86_64 + " host wires: " + hostWires, 1, hostWires.size());
+        assertEquals("host of " + FRAGMENT_X86_64, host, hostWires.get(0).getProviderWiring().getBundle());
+
+        BundleWiring hostWiring = host.adapt(BundleWiring.class);
+        List<String> attached = hostWiring.getProvidedWires(HostNamespace.HOST_NAMESPACE).stream()
+                .map(w -> w.getRequirerWiring().getBundle().getSymbolicName()).collect(Collectors.toList());
+        assertEquals("fragments attached to " + SUPERVISOR, List.of(FRAGMENT_X86_64), attached);
+
+        for (String other : OTHER_FRAGMENTS) {
+            Bundle b = bundle(other);
+            assertNotNull("bundle " + other + " should stay installed (inert)\n" + corralBundles(), b);
+            assertEquals("state of " + other + " (no osgi.native match here)\n" + corralBundles(), "INSTALLED",
+                    stateName(b.getState()));
+            assertNull(other + " must not be wired", b.adapt(BundleWiring.class));
+        }
+    }
+
+    /** The bundle-scoped ProcessService as this test bundle gets it (bounded wait). */
+    protected ProcessService processService() {
+        ServiceTracker<ProcessService, ProcessService> tracker = new ServiceTracker<>(bundleContext,
+                ProcessService.class, null);
+        tracker.open();
+        try {
+            ProcessService ps = tracker.waitForService(Await.SECONDS.toMillis());
+            if (ps == null) {
+                throw new AssertionError("no ProcessService within " + Await.SECONDS.toSeconds() + " s\n"
+                        + corralBundles() + karafLogExcerpt());
+            }
+            return ps;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /**
+     * The supervisor runs programs through the x86_64 helper taken from the fragment (copied to its bundle
+     * data area), not through the pure-Java fallback; a run of {@code uname -m} works.
+     */
+    protected void assertHelperFromFragmentRunsPrograms() throws InterruptedException {
+        ProcessService ps = processService();
+        Containment c = ps.containment();
+        assertNotEquals("containment mode: " + c + karafLogExcerpt(), Containment.Mode.JAVA_FALLBACK, c.mode());
+        assertEquals("helper architecture: " + c, "x86_64", c.architecture());
+        assertTrue("helper path: " + c, c.helperPath().isPresent());
+        Path helper = Paths.get(c.helperPath().get());
+        assertTrue("the helper runs from Karaf's data area (the supervisor's bundle data), not from " + helper,
+                helper.toAbsolutePath().normalize().startsWith(karafData().toAbsolutePath().normalize()));
+        assertTrue("the helper " + helper + " is executable", Files.isExecutable(helper));
+
+        ProcessResult r = ps.run("uname", "-m");
+        assertEquals("uname -m: " + r, 0, r.exitCode());
+        assertEquals("uname -m: " + r, "x86_64", r.stdoutText().trim());
+    }
+
+    protected Bundle bundle(String symbolicName) {
+        return Arrays.stream(bundleContext.getBundles()).filter(b -> symbolicName.equals(b.getSymbolicName()))
+                .findFirst().orElse(null);
+    }
+
+    protected static String stateName(int state) {
+        switch (state) {
+            case Bundle.UNINSTALLED: return "UNINSTALLED";
+            case Bundle.INSTALLED: return "INSTALLED";
+            case Bundle.RESOLVED: return "RESOLVED";
+            case Bundle.STARTING: return "STARTING";
+            case Bundle.STOPPING: return "STOPPING";
+            case Bundle.ACTIVE: return "ACTIVE";
+            default: return Integer.toString(state);
+        }
+    }
+
+    /** Every bundle whose symbolic name starts with org.corral, with its state (for messages). */
+    protected String corralBundles() {
+        return Arrays.stream(bundleContext.getBundles())
+                .filter(b -> b.getSymbolicName() != null && b.getSymbolicName().startsWith("org.corral"))
+                .map(b -> b.getBundleId() + " " + b.getSymbolicName() + " " + b.getVersion() + " "
+                        + stateName(b.getState()))
+                .collect(Collectors.joining("\n  ", "corral bundles:\n  ", ""));
+    }
+
+    // ---------------------------------------------------------------- daemons
+
+    /** A condition on a daemon service, with a description for failure messages. */
+    public interface DaemonCondition {
+        boolean test(ServiceReference<Daemon> ref);
+    }
+
+    /** The service reference is in one of the given states and has a program pid. */
+    protected static DaemonCondition runningIn(DaemonState... states) {
+        Set<String> names = Arrays.stream(states).map(Enum::name).collect(Collectors.toSet());
+        return ref -> names.contains(String.valueOf(ref.getProperty(Daemon.PROP_STATE)))
+                && ref.getProperty(Daemon.PROP_PID) != null;
+    }
+
+    /** Alive (RUNNING or READY) with a program pid. */
+    protected static final DaemonCondition RUNNING = runningIn(DaemonState.RUNNING, DaemonState.READY);
+
+    private static String daemonFilter(String name) {
+        return "(&(" + Constants.OBJECTCLASS + "=" + Daemon.class.getName() + ")(" + Daemon.PROP_NAME + "=" + name
+                + "))";
+    }
+
+    /** The current Daemon services named {@code name} (normally zero or one). */
+    @SuppressWarnings("unchecked")
+    protected List<ServiceReference<Daemon>> daemonRefs(String name) {
+        try {
+            ServiceReference<?>[] refs = bundleContext.getAllServiceReferences(null, daemonFilter(name));
+            List<ServiceReference<Daemon>> out = new ArrayList<>();
+            if (refs != null) {
+                for (ServiceReference<?> r : refs) {
+                    out.add((ServiceReference<Daemon>) r);
+                }
+            }
+            return out;
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalArgumentException("bad daemon name for a filter: " + name, e);
+        }
+    }
+
+    private static String describe(ServiceReference<?> ref) {
+        return "service " + ref.getProperty(Constants.SERVICE_ID) + " state=" + ref.getProperty(Daemon.PROP_STATE)
+                + " pid=" + ref.getProperty(Daemon.PROP_PID);
+    }
+
+    /**
+     * Waits, driven by service events (registration and property changes), until a Daemon service named
+     * {@code name} satisfies {@code condition}; returns the service object. Fails after {@code bound}.
+     */
+    protected Daemon awaitDaemon(String name, String what, DaemonCondition condition, Duration bound) {
+        Semaphore changed = new Semaphore(0);
+        ServiceListener listener = event -> changed.release();
+        try {
+            bundleContext.addServiceListener(listener, daemonFilter(name));
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalArgumentException(e);
+        }
+        try {
+            long deadline = System.nanoTime() + bound.toNanos();
+            while (true) {
+                for (ServiceReference<Daemon> ref : daemonRefs(name)) {
+                    if (condition.test(ref)) {
+                        Daemon d = bundleContext.getService(ref);
+                        if (d != null) {
+                            return d;
+                        }
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !changed.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+                    if (System.nanoTime() - deadline >= 0) {
+                        throw new AssertionError("daemon '" + name + "' not " + what + " within " + bound.toSeconds()
+                                + " s; its services: " + daemonRefs(name).stream().map(KarafTestBase::describe)
+                                        .collect(Collectors.toList()) + "\n" + corralBundles() + karafLogExcerpt());
+                    }
+                }
+                changed.drainPermits();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        } finally {
+            bundleContext.removeServiceListener(listener);
+        }
+    }
+
+    /** Waits (event-driven) until no Daemon service named {@code name} is registered. */
+    protected void awaitNoDaemon(String name, Duration bound) {
+        Semaphore changed = new Semaphore(0);
+        ServiceListener listener = event -> changed.release();
+        try {
+            bundleContext.addServiceListener(listener, daemonFilter(name));
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalArgumentException(e);
+        }
+        try {
+            long deadline = System.nanoTime() + bound.toNanos();
+            while (!daemonRefs(name).isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0 || !changed.tryAcquire(left, TimeUnit.NANOSECONDS)) {
+                    if (!daemonRefs(name).isEmpty()) {
+                        throw new AssertionError("daemon '" + name + "' still registered after " + bound.toSeconds()
+                                + " s: " + daemonRefs(name).stream().map(KarafTestBase::describe)
+                                        .collect(Collectors.toList()) + karafLogExcerpt());
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        } finally {
+            bundleContext.removeServiceListener(listener);
+        }
+    }
+
+    /** Waits until the daemon's recent output satisfies {@code condition} (output has no event to wait on). */
+    protected static List<String> awaitOutput(Daemon daemon, String what, Duration bound,
+            java.util.function.Predicate<List<String>> condition) {
+        List<String>[] last = new List[1];
+        Await.until("output of daemon '" + daemon.name() + "' to show " + what, bound, () -> {
+            last[0] = daemon.recentLines(1000);
+            return condition.test(last[0]);
+        }, () -> "its last lines: " + tail(last[0], 20) + karafLogExcerpt());
+        return last[0];
+    }
+
+    static String tail(List<String> lines, int n) {
+        if (lines == null) {
+            return "(none)";
+        }
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+    }
+
+    /** The integers printed on lines of their own (the pids the test programs print). */
+    protected static List<Long> numbers(List<String> lines) {
+        List<Long> out = new ArrayList<>();
+        for (String l : lines) {
+            String t = l.trim();
+            if (t.matches("\\d{1,10}")) {
+                out.add(Long.parseLong(t));
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- files
+
+    protected static Path karafEtc() {
+        return Paths.get(System.getProperty("karaf.etc"));
+    }
+
+    protected static Path karafData() {
+        return Paths.get(System.getProperty("karaf.data"));
+    }
+
+    /** The daemon configuration file for {@code name}: etc/org.corral.daemon-{@code name}.cfg. */
+    protected static Path daemonCfg(String name) {
+        return karafEtc().resolve("org.corral.daemon-" + name + ".cfg");
+    }
+
+    /**
+     * Writes etc/org.corral.daemon-{@code name}.cfg as an operator would copy it in: written next to etc/
+     * first and moved in atomically, so fileinstall never reads half a file.
+     */
+    protected static Path writeDaemonCfg(String name, Map<String, String> properties) {
+        StringBuilder sb = new StringBuilder("# written by ").append(KarafTestBase.class.getName()).append('\n');
+        properties.forEach((k, v) -> sb.append(k).append(" = ").append(escape(v)).append('\n'));
+        Path target = daemonCfg(name);
+        try {
+            Path tmp = Files.createTempFile(karafData().resolve("tmp"), "daemon-", ".part");
+            Files.writeString(tmp, sb.toString(), StandardCharsets.ISO_8859_1);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new AssertionError("cannot write " + target, e);
+        }
+        return target;
+    }
+
+    /** Escapes a value for a .properties file (fileinstall reads .cfg files as such). */
+    private static String escape(String v) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : v.toCharArray()) {
+            if (c == '\\') {
+                sb.append("\\\\");
+            } else if (c > 0x7e) {
+                sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
+    protected static void deleteDaemonCfg(String name) {
+        try {
+            Files.deleteIfExists(daemonCfg(name));
+        } catch (IOException e) {
+            throw new AssertionError("cannot delete " + daemonCfg(name), e);
+        }
+    }
+
+    /** The Karaf log. */
+    protected static Path karafLog() {
+        return karafData().resolve("log").resolve("karaf.log");
+    }
+
+    /**
+     * The last lines of karaf.log that concern Corral or are warnings/errors, for failure messages
+     * (the whole file stays in the kept runtime folder under target/itest/exam).
+     */
+    public static String karafLogExcerpt() {
+        Path log = karafLog();
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            List<String> relevant = new ArrayList<>();
+            for (String line : lines) {
+                String l = line.toLowerCase(Locale.ROOT);
+                if (l.contains("corral") || l.contains("| error") || l.contains("| warn") || l.startsWith("\t")
+                        || l.startsWith("caused by")) {
+                    relevant.add(line);
+                }
+            }
+            List<String> tail = relevant.subList(Math.max(0, relevant.size() - 60), relevant.size());
+            return "\n--- karaf.log (" + log + "), last " + tail.size() + " relevant lines:\n"
+                    + String.join("\n", tail) + "\n---";
+        } catch (IOException e) {
+            return "\n(karaf.log not readable at " + log + ": " + e + ")";
+        }
+    }
+}
