@@ -103,6 +103,10 @@ static int n_cgroups;
 static pid_t plain_children[16];
 static int n_plain;
 static int n_launched;
+/* WINDOW of each spawn sent through a broker, for the helper that connects with its token */
+static struct { uint8_t token[16]; uint64_t window; } windows[32];
+static int n_windows;
+
 
 void track_pid(pid_t pid)
 {
@@ -341,7 +345,7 @@ static sess_t *accept_one(listener_t *l, int ms)
         int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
             sess_t *s = sess_new(fd, 0, "conn");
-            if (l->n_accepted < 8)
+            if (l->n_accepted < 32)
                 l->accepted[l->n_accepted++] = s;
             return s;
         }
@@ -389,6 +393,10 @@ sess_t *accept_helper(listener_t *l, const uint8_t token[16], int ms)
                 !s->check_token) {
                 s->check_token = true; /* claimed */
                 memcpy(s->want_token, token, 16);
+                for (int w = 0; w < n_windows; w++)
+                    if (memcmp(windows[w].token, token, 16) == 0)
+                        s->window = windows[w].window;
+                s->granted[1] = s->granted[2] = s->window;
                 snprintf(s->name, sizeof s->name, "helper#%d", i);
                 return s;
             }
@@ -398,7 +406,7 @@ sess_t *accept_helper(listener_t *l, const uint8_t token[16], int ms)
         int fd = accept4(l->fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0) {
             sess_t *s = sess_new(fd, 0, "conn");
-            if (l->n_accepted < 8)
+            if (l->n_accepted < 32)
                 l->accepted[l->n_accepted++] = s;
         }
         pump(20);
@@ -445,6 +453,10 @@ void spawn_raw(sess_t *s, const buf_t *spec, const uint8_t token[16])
         off += 6 + len;
     }
     s->granted[1] = s->granted[2] = s->window;
+    if (token && n_windows < 32) {
+        memcpy(windows[n_windows].token, token, 16);
+        windows[n_windows++].window = s->window;
+    }
     send_frame(s, P_SPAWN, p.p, p.len);
     buf_free(&p);
 }
@@ -541,6 +553,11 @@ static void on_frame(sess_t *s, const frame_t *f)
         vlog("%s: HELLO version %u role %u pid %u", s->name, s->version, s->role, s->hello_pid);
         if (s->version != 1)
             violation(s, "HELLO version %u, expected 1", s->version);
+        for (int w = 0; w < n_windows; w++) /* a helper forked by a broker */
+            if (s->pid == 0 && memcmp(windows[w].token, s->token, 16) == 0) {
+                s->window = windows[w].window;
+                s->granted[1] = s->granted[2] = s->window;
+            }
         break;
     case P_SPAWNED:
         if (n != 4)

@@ -114,7 +114,7 @@ typedef struct listener {
     int fd;
     char path[256];
     uint8_t token[16];       /* the token on the command line */
-    sess_t *accepted[8];
+    sess_t *accepted[32];
     int n_accepted;
 } listener_t;
 listener_t *listen_new(void);
