@@ -243,7 +243,7 @@ public final class DaemonConfigParser {
             opt("directory", v -> cb.directory(absolutePath(v)));
             opt("user", cb::user);
             opt("group", cb::group);
-            if (props.containsKey("groups")) {
+            if (!list("groups").isEmpty()) {
                 cb.supplementaryGroups(list("groups"));
             }
             optBool("allow.root", cb::allowRoot);
@@ -481,8 +481,7 @@ public final class DaemonConfigParser {
             }
             String v = scalar(key);
             if (v.isBlank() && !key.equals("log.prefix")) {
-                errors.add(new Problem(key, v, "empty value (remove the key for the default)"));
-                return;
+                return; // an empty value means the default (metatype UIs leave optional fields empty)
             }
             try {
                 apply.accept(v);

@@ -86,7 +86,7 @@ public final class SupervisedDaemon implements Daemon {
     private final RecentLines recent;
     private final List<DaemonListener> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
-    private final AutoCloseable gateWatch;
+    private AutoCloseable gateWatch;
 
     private volatile DaemonSpec spec;
     private volatile DaemonState state = DaemonState.STOPPED;
@@ -125,8 +125,6 @@ public final class SupervisedDaemon implements Daemon {
         this.log = LoggerFactory.getLogger(LOGGER_PREFIX + name);
         this.recent = new RecentLines(spec.recentLines());
         this.planner = new RestartPlanner(spec);
-        this.gateWatch = spec.dependsOn().isEmpty() && gate == DependencyGate.NONE ? () -> { }
-                : gate.watch(this::dependenciesMayHaveChanged);
         if (registry != null) {
             registry.attach(name, this);
         }
@@ -491,11 +489,16 @@ public final class SupervisedDaemon implements Daemon {
         try {
             waitFor(done, "stop");
         } finally {
+            AutoCloseable watch;
             synchronized (lock) {
                 closed = true;
+                watch = gateWatch;
+                gateWatch = null;
             }
             try {
-                gateWatch.close();
+                if (watch != null) {
+                    watch.close();
+                }
             } catch (Exception e) {
                 log.debug("closing the dependency watch", e);
             }
@@ -524,7 +527,13 @@ public final class SupervisedDaemon implements Daemon {
         if (state != DaemonState.STARTING) {
             setState(DaemonState.STARTING, null);
         }
-        List<String> missing = gate.missing(spec.dependsOn());
+        List<String> missing = spec.dependsOn().isEmpty() ? List.of() : gate.missing(spec.dependsOn());
+        if (!missing.isEmpty()) {
+            if (gateWatch == null) {
+                gateWatch = gate.watch(this::dependenciesMayHaveChanged);
+                missing = gate.missing(spec.dependsOn()); // what changed before the watch started counts too
+            }
+        }
         if (!missing.isEmpty()) {
             if (!waitingForDeps) {
                 log.info("waiting for {} to be READY", String.join(", ", missing));

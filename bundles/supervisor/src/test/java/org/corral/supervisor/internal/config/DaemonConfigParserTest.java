@@ -236,7 +236,6 @@ class DaemonConfigParserTest {
         "command|'   '|empty",
         "args|'unterminated \"quote'|unterminated double quote",
         "args|'trailing\\'|trailing backslash",
-        "arg0|'  '|empty value",
         "env.clear|perhaps|not a boolean",
         "env.A=B|x|invalid environment variable name",
         "env.unset|'A=B'|invalid environment variable name",
@@ -346,6 +345,21 @@ class DaemonConfigParserTest {
         assertTrue(lines.get(1).contains("restart.dealy = '1s': unknown key, ignored (did you mean restart.delay?)"),
                 lines.get(1));
         assertTrue(lines.get(1).startsWith("Daemon configuration /opt/karaf/etc/org.corral.daemon-web.cfg: "));
+    }
+
+    @Test
+    void blankValuesMeanTheDefault() {
+        Map<String, Object> p = base();
+        for (String key : new String[] {"arg0", "restart", "restart.delay", "intensity", "ready.port", "ready.log",
+            "log.stdout", "kill.signal", "groups", "depends.on", "directory", "user", "stdio.window", "env.unset"}) {
+            p.put(key, " ");
+        }
+        DaemonSpec s = ok(p);
+        assertEquals(RestartPolicy.PERMANENT, s.restart());
+        assertEquals(Readiness.Kind.IMMEDIATE, s.readiness().kind());
+        assertEquals(Optional.empty(), s.command().supplementaryGroups(), "blank groups keep the user's groups");
+        assertEquals(Optional.empty(), s.command().user());
+        assertEquals(List.of(), s.dependsOn());
     }
 
     @Test

@@ -1,0 +1,359 @@
+package org.corral.supervisor.internal.config;
+
+import java.time.Duration;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.corral.api.Daemon;
+import org.corral.api.DaemonSpec;
+import org.corral.api.DaemonState;
+import org.corral.api.InvalidCommandException;
+import org.corral.api.ProcessException;
+import org.corral.api.ProgramNotFoundException;
+import org.corral.supervisor.internal.Core;
+import org.corral.supervisor.internal.config.DaemonConfigParser.Result;
+import org.corral.supervisor.internal.daemon.DaemonListener;
+import org.corral.supervisor.internal.daemon.DaemonRegistry;
+import org.corral.supervisor.internal.daemon.DaemonSupervisor;
+import org.corral.supervisor.internal.daemon.SupervisedDaemon;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One daemon per factory configuration of {@code org.corral.daemon} ({@code etc/org.corral.daemon-<name>.cfg}
+ * in Karaf): parses and checks the configuration ({@link DaemonConfigParser}), runs the daemon, and registers
+ * it as a {@link Daemon} service whose {@code daemon.name}, {@code daemon.state} and {@code daemon.pid}
+ * properties follow its state.
+ *
+ * <ul>
+ * <li>An invalid configuration is one ERROR line naming the file, each key and value and why; the daemon is
+ *     not started (when it was running under the previous, valid configuration, it keeps running with that
+ *     one). Unknown keys are WARN lines.</li>
+ * <li>Edited ({@link #modified}): applied; the program is restarted only when the program itself changed
+ *     (see {@link SupervisedDaemon#reconfigure}).</li>
+ * <li>Deleted (deactivation reason 4), disabled (1), or anything else: the daemon and every descendant of its
+ *     program are stopped. Reason 6 (bundle update/refresh) also stops it for now; the daemon's state lives in
+ *     {@link SupervisedDaemon}, apart from this component, so that a later version can hand it over.</li>
+ * <li>Two configurations with the same daemon name: the second is refused with an error naming both; it starts
+ *     by itself when the name becomes free.</li>
+ * <li>{@code depends.on}: starts (and restarts) wait until the named daemons' services are READY
+ *     ({@link ServiceDependencyGate}); a running daemon is not stopped when a dependency leaves READY.</li>
+ * </ul>
+ */
+@Component(name = DaemonConfigParser.FACTORY_PID, configurationPid = DaemonConfigParser.FACTORY_PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE, service = {}, immediate = true)
+@Designate(ocd = DaemonConfiguration.class, factory = true)
+public final class DaemonComponent {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DaemonComponent.class);
+
+    /** Deactivation reasons of DS 1.1+ (the values of REASON_*). */
+    static final int REASON_DISABLED = 1;
+    static final int REASON_REFERENCE = 2;
+    static final int REASON_CONFIGURATION_MODIFIED = 3;
+    static final int REASON_CONFIGURATION_DELETED = 4;
+    static final int REASON_DISPOSED = 5;
+    static final int REASON_BUNDLE_STOPPED = 6;
+
+    @Reference
+    private Core core;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile DaemonEventSink events;
+
+    /**
+     * Serializes activate/modified/deactivate with the retry of a refused name. Never waited for on the
+     * engine's delivery thread (the retry only tries it), because stopping a daemon under it needs that thread.
+     */
+    private final ReentrantLock lock = new ReentrantLock();
+
+    private BundleContext context;
+    private DaemonSupervisor supervisor;
+    private ServiceDependencyGate gate;
+    private String origin;
+    private Map<String, Object> lastProps;
+
+    private volatile SupervisedDaemon daemon;
+    private volatile ServiceRegistration<Daemon> registration;
+    private AutoCloseable nameWatch;
+    private boolean deactivated;
+
+    @Activate
+    void activate(BundleContext ctx, Map<String, Object> props) {
+        lock.lock();
+        try {
+            this.context = ctx;
+            this.origin = DaemonConfigParser.origin(props);
+            this.supervisor = new DaemonSupervisor(core.engine(), origin);
+            this.gate = new ServiceDependencyGate(ctx);
+            apply(props);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Modified
+    void modified(Map<String, Object> props) {
+        lock.lock();
+        try {
+            this.origin = DaemonConfigParser.origin(props);
+            apply(props);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Deactivate
+    void deactivate(int reason) {
+        lock.lock();
+        try {
+            deactivated = true;
+            closeNameWatch();
+            // Reason 6 (bundle stopped) with the framework still running is a bundle update or refresh: a later
+            // version hands the daemon over to the new bundle instead of stopping it. For now, and for every
+            // other reason (configuration deleted, component disabled, framework shutdown), the daemon stops.
+            boolean update = reason == REASON_BUNDLE_STOPPED && frameworkRunning();
+            SupervisedDaemon d = daemon;
+            if (d != null) {
+                LOG.info("Daemon '{}' ({}): {}: stopping it", d.name(), origin,
+                        update ? "supervisor bundle updated or refreshed" : describe(reason));
+            }
+            removeDaemon();
+            gate.close();
+            supervisor.close();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean frameworkRunning() {
+        try {
+            return context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).getState() == Bundle.ACTIVE;
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    private static String describe(int reason) {
+        switch (reason) {
+            case REASON_DISABLED:
+                return "component disabled";
+            case REASON_REFERENCE:
+                return "a required service went away";
+            case REASON_CONFIGURATION_MODIFIED:
+                return "configuration modified";
+            case REASON_CONFIGURATION_DELETED:
+                return "configuration deleted";
+            case REASON_DISPOSED:
+                return "component disposed";
+            case REASON_BUNDLE_STOPPED:
+                return "bundle stopped";
+            default:
+                return "deactivated (reason " + reason + ")";
+        }
+    }
+
+    // ------------------------------------------------------------------ applying a configuration
+
+    private void apply(Map<String, Object> props) {
+        lastProps = props;
+        Result r = DaemonConfigParser.parse(props);
+        for (String w : r.warningLines()) {
+            LOG.warn(w);
+        }
+        if (!r.ok()) {
+            LOG.error(r.errorLine() + (daemon != null ? "; the running daemon keeps its previous configuration" : ""));
+            return;
+        }
+        DaemonSpec spec = r.spec().get();
+        if (daemon != null && daemon.name().equals(spec.name())) {
+            reconfigure(spec);
+            return;
+        }
+        if (daemon != null) {
+            LOG.info("Daemon '{}' ({}) is renamed to '{}': stopping the old one", daemon.name(), origin, spec.name());
+            removeDaemon();
+        }
+        create(spec);
+    }
+
+    private void reconfigure(DaemonSpec spec) {
+        try {
+            if (SupervisedDaemon.programChanged(daemon.spec().command(), spec.command())) {
+                core.engine().validate(spec.command());
+            }
+        } catch (ProgramNotFoundException e) {
+            LOG.error("Daemon configuration {} is invalid: command = '{}': {}; the running daemon keeps its previous"
+                    + " configuration", origin, spec.command().argv().get(0), e.getMessage());
+            return;
+        } catch (InvalidCommandException e) {
+            LOG.error("Daemon configuration {} is invalid: {}; the running daemon keeps its previous configuration",
+                    origin, e.getMessage());
+            return;
+        }
+        boolean restarted = daemon.reconfigure(spec);
+        LOG.info("Daemon '{}' ({}) reconfigured{}", spec.name(), origin, restarted ? ": program (re)started" : "");
+    }
+
+    private void create(DaemonSpec spec) {
+        closeNameWatch();
+        SupervisedDaemon d;
+        try {
+            d = supervisor.create(spec, "configuration " + origin, gate);
+        } catch (ProgramNotFoundException e) {
+            LOG.error("Daemon configuration {} is invalid: command = '{}': {} - daemon '{}' not started", origin,
+                    spec.command().argv().get(0), hint(e.getMessage(), spec), spec.name());
+            return;
+        } catch (InvalidCommandException e) {
+            Optional<String> owner = supervisor.registry().owner(spec.name());
+            if (owner.isPresent() && !owner.get().equals("configuration " + origin)) {
+                LOG.error("Daemon configuration {} is refused: {} - daemon '{}' not started (it starts when the"
+                        + " name becomes free)", origin, e.getMessage(), spec.name());
+                waitForName(spec.name());
+            } else {
+                LOG.error("Daemon configuration {} is invalid: {} - daemon '{}' not started", origin, e.getMessage(),
+                        spec.name());
+            }
+            return;
+        } catch (ProcessException | IllegalStateException e) {
+            LOG.error("Daemon '{}' ({}) cannot be created: {}", spec.name(), origin, e.getMessage());
+            return;
+        }
+        daemon = d;
+        d.addListener(new DaemonListener() {
+            @Override
+            public void stateChanged(SupervisedDaemon source, DaemonState state) {
+                updateProperties(source);
+            }
+
+            @Override
+            public void event(SupervisedDaemon source, String topic, Map<String, Object> properties) {
+                DaemonEventSink sink = events;
+                if (sink != null) {
+                    try {
+                        sink.post(topic, properties);
+                    } catch (RuntimeException e) {
+                        LOG.debug("posting {} failed: {}", topic, e.toString());
+                    }
+                }
+            }
+        });
+        registration = context.registerService(Daemon.class, d, properties(d));
+        d.start();
+        LOG.info("Daemon '{}' created from {}", spec.name(), origin);
+    }
+
+    private static String hint(String message, DaemonSpec spec) {
+        String program = spec.command().argv().get(0);
+        if (spec.command().argv().size() == 1 && program.trim().contains(" ")) {
+            return message + " (command is the program only: put its arguments into args)";
+        }
+        return message;
+    }
+
+    private void waitForName(String name) {
+        DaemonRegistry registry = supervisor.registry();
+        nameWatch = registry.watch(() -> {
+            if (registry.owner(name).isEmpty()) {
+                retrySoon(Duration.ZERO);
+            }
+        });
+    }
+
+    private void retrySoon(Duration delay) {
+        core.engine().timers().schedule(delay, () -> core.engine().deliverExecutor().execute(this::retry));
+    }
+
+    /** A refused name may be free now: try again (without ever waiting for the component lock). */
+    private void retry() {
+        if (!lock.tryLock()) {
+            retrySoon(Duration.ofMillis(100));
+            return;
+        }
+        try {
+            if (deactivated || daemon != null || nameWatch == null) {
+                return;
+            }
+            Result r = DaemonConfigParser.parse(lastProps);
+            if (!r.ok() || supervisor.registry().owner(r.spec().get().name()).isPresent()) {
+                return;
+            }
+            LOG.info("Daemon name '{}' is free now: starting it from {}", r.spec().get().name(), origin);
+            create(r.spec().get());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void closeNameWatch() {
+        if (nameWatch != null) {
+            try {
+                nameWatch.close();
+            } catch (Exception e) {
+                // nothing to do
+            }
+            nameWatch = null;
+        }
+    }
+
+    /** Unregisters the service and stops the daemon and everything its program spawned. */
+    private void removeDaemon() {
+        if (registration != null) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException e) {
+                // already unregistered (bundle stopping)
+            }
+            registration = null;
+        }
+        if (daemon != null) {
+            SupervisedDaemon d = daemon;
+            daemon = null;
+            try {
+                supervisor.remove(d);
+            } catch (RuntimeException e) {
+                LOG.error("Daemon '{}' ({}) did not stop cleanly: {}", d.name(), origin, e.getMessage());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ service properties
+
+    /** On the delivery thread: no lock (deactivation may hold the component lock while waiting for it). */
+    private void updateProperties(SupervisedDaemon d) {
+        ServiceRegistration<Daemon> reg = d == daemon ? registration : null;
+        if (reg != null) {
+            try {
+                reg.setProperties(properties(d));
+            } catch (IllegalStateException e) {
+                // unregistered meanwhile
+            }
+        }
+    }
+
+    static Dictionary<String, Object> properties(SupervisedDaemon d) {
+        Hashtable<String, Object> p = new Hashtable<>();
+        p.put(Daemon.PROP_NAME, d.name());
+        p.put(Daemon.PROP_STATE, d.state().name());
+        d.pid().ifPresent(pid -> p.put(Daemon.PROP_PID, pid));
+        d.helperPid().ifPresent(pid -> p.put("daemon.helper.pid", pid));
+        p.put(Constants.SERVICE_DESCRIPTION, "Corral daemon " + d.name());
+        return p;
+    }
+}

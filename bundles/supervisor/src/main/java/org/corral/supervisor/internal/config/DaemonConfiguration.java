@@ -1,0 +1,155 @@
+package org.corral.supervisor.internal.config;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+
+/**
+ * The keys of an {@code org.corral.daemon} factory configuration ({@code etc/org.corral.daemon-<name>.cfg}),
+ * as metatype, so that Karaf's {@code config:} commands and the web console describe them. The values are
+ * read and checked by {@link DaemonConfigParser} (which also takes {@code env.<NAME>} and
+ * {@code cgroup.<interface file>} keys that metatype cannot list).
+ *
+ * <p>Durations are written {@code 500ms}, {@code 2s}, {@code 1m30s}; sizes {@code 64K}, {@code 256M},
+ * {@code 1G} (binary multiples).
+ */
+@ObjectClassDefinition(id = DaemonConfigParser.FACTORY_PID, name = "Corral daemon",
+        description = "A supervised OS program. Besides the keys below: env.<NAME> = value sets an environment"
+                + " variable; cgroup.<interface file> = value sets a cgroup v2 limit (cgroup.memory.max = 256M,"
+                + " cgroup.cpu.max = 50% or 'quota period', cgroup.pids.max = 100, cgroup.memory.oom.group = true,"
+                + " any other interface file raw).")
+public @interface DaemonConfiguration {
+
+    @AttributeDefinition(name = "Name", required = false, description = "Unique daemon name (letters, digits, '.',"
+            + " '_', '-'); it names the logger org.corral.daemon.<name> and the MBean. Default: the part of the"
+            + " configuration name after 'org.corral.daemon-' (the .cfg file name).")
+    String name();
+
+    @AttributeDefinition(name = "Command", description = "The program: an absolute path, or a name looked up in PATH."
+            + " Only the program: its arguments go into 'args'.")
+    String command();
+
+    @AttributeDefinition(name = "Arguments", required = false, cardinality = Integer.MAX_VALUE,
+            description = "The program's arguments: a list, or one string split like a shell splits words"
+                    + " ('single quotes', \"double quotes\", backslash escapes) without any expansion ($VAR, ~ and *"
+                    + " stay as written).")
+    String[] args();
+
+    @AttributeDefinition(name = "argv[0]", required = false, description = "The argv[0] the program sees, when it"
+            + " should differ from the command.")
+    String arg0();
+
+    @AttributeDefinition(name = "Clear environment", required = false, description = "Start from an empty environment"
+            + " instead of the JVM's (env.<NAME> keys still apply).")
+    boolean env_clear() default false;
+
+    @AttributeDefinition(name = "Unset variables", required = false, description = "Comma-separated environment"
+            + " variables removed from the inherited environment.")
+    String env_unset();
+
+    @AttributeDefinition(name = "Working directory", required = false, description = "Absolute path; default: the"
+            + " JVM's working directory.")
+    String directory();
+
+    @AttributeDefinition(name = "User", required = false, description = "User name or uid to run as. uid 0 is"
+            + " refused unless allow.root is true.")
+    String user();
+
+    @AttributeDefinition(name = "Group", required = false, description = "Group name or gid (default: the user's"
+            + " primary group).")
+    String group();
+
+    @AttributeDefinition(name = "Supplementary groups", required = false, description = "Comma-separated group names"
+            + " or gids (default: the user's groups).")
+    String groups();
+
+    @AttributeDefinition(name = "Allow root", required = false, description = "Allow user = root (uid 0).")
+    boolean allow_root() default false;
+
+    @AttributeDefinition(name = "cgroup base", required = false, description = "cgroup v2 path (relative to the"
+            + " cgroup2 mount) under which a unique cgroup is created for the program.")
+    String cgroup_base();
+
+    @AttributeDefinition(name = "cgroup path", required = false, description = "Fixed cgroup v2 path (relative to"
+            + " the cgroup2 mount) to run the program in; exclusive with cgroup.base.")
+    String cgroup_path();
+
+    @AttributeDefinition(name = "Restart policy", required = false, description = "permanent: always restarted;"
+            + " transient: restarted after a non-zero exit or a signal; temporary: never restarted.",
+            options = {@Option(value = "permanent", label = "permanent"), @Option(value = "transient", label = "transient"),
+                @Option(value = "temporary", label = "temporary")})
+    String restart() default "permanent";
+
+    @AttributeDefinition(name = "Restart delay", required = false, description = "Wait before the first restart.")
+    String restart_delay() default "100ms";
+
+    @AttributeDefinition(name = "Restart delay cap", required = false, description = "Longest wait of the exponential"
+            + " back-off; a run that lasted at least this long resets the back-off.")
+    String restart_delay_max() default "30s";
+
+    @AttributeDefinition(name = "Back-off factor", required = false, description = "Each consecutive restart waits"
+            + " this many times longer (1 = constant delay).")
+    String restart_backoff() default "2";
+
+    @AttributeDefinition(name = "Intensity", required = false, description = "More than this many restarts within"
+            + " intensity.period make the daemon FAILED; it then stays down until started by hand or reconfigured.",
+            type = AttributeType.INTEGER)
+    int intensity() default 5;
+
+    @AttributeDefinition(name = "Intensity period", required = false, description = "The window of the intensity.")
+    String intensity_period() default "1m";
+
+    @AttributeDefinition(name = "Kill signal", required = false, description = "Signal of a graceful stop (TERM, INT,"
+            + " HUP, ... or a number); SIGKILL follows after kill.grace.")
+    String kill_signal() default "TERM";
+
+    @AttributeDefinition(name = "Kill grace", required = false, description = "Wait between the kill signal and"
+            + " SIGKILL.")
+    String kill_grace() default "500ms";
+
+    @AttributeDefinition(name = "stdout log level", required = false, description = "Level at which stdout lines are"
+            + " logged to org.corral.daemon.<name>: trace, debug, info, warn, error or off.")
+    String log_stdout() default "info";
+
+    @AttributeDefinition(name = "stderr log level", required = false, description = "Level at which stderr lines are"
+            + " logged: trace, debug, info, warn, error or off.")
+    String log_stderr() default "warn";
+
+    @AttributeDefinition(name = "Log prefix", required = false, description = "Prefix of each logged line (default:"
+            + " '[<name>] ').")
+    String log_prefix();
+
+    @AttributeDefinition(name = "Maximum line length", required = false, description = "Longer output lines are"
+            + " split (bytes, e.g. 4096 or 4K).")
+    String log_maxline() default "4K";
+
+    @AttributeDefinition(name = "Recent lines", required = false, description = "How many recent output lines are"
+            + " kept for the console (corral:logs).", type = AttributeType.INTEGER)
+    int log_lines() default 200;
+
+    @AttributeDefinition(name = "Ready when a line matches", required = false, description = "Regular expression: the"
+            + " daemon is READY when a stdout or stderr line matches it.")
+    String ready_log();
+
+    @AttributeDefinition(name = "Ready when a TCP port accepts", required = false, description = "Port on 127.0.0.1:"
+            + " the daemon is READY when it accepts a connection.")
+    String ready_port();
+
+    @AttributeDefinition(name = "Ready when a file exists", required = false, description = "Absolute path: the"
+            + " daemon is READY when it exists.")
+    String ready_file();
+
+    @AttributeDefinition(name = "Readiness timeout", required = false, description = "A check that does not pass in"
+            + " time is a failed start, handled by the restart policy.")
+    String ready_timeout() default "30s";
+
+    @AttributeDefinition(name = "Depends on", required = false, description = "Comma-separated names of daemons that"
+            + " must be READY before this one starts (each start and restart waits for them; a running daemon is"
+            + " not stopped when a dependency leaves READY).")
+    String depends_on();
+
+    @AttributeDefinition(name = "stdio window", required = false, description = "Flow-control window per output"
+            + " stream (4K..64M): the most output in flight before the program blocks on write.")
+    String stdio_window() default "256K";
+}
