@@ -23,6 +23,12 @@
 #define IN_INITIAL 16384
 #define PIPE_BIG (1 << 20)
 #define BULK_READ 65536 /* a read this big means a busy stream: enlarge, splice */
+/* Pending STDIN bytes at which the helper stops reading its connection.  A
+ * JVM using STDIN_ACK never gets near it (it keeps PROTO_STDIN_WINDOW in
+ * flight); for one that does not, a generous buffer keeps CREDIT frames that
+ * were queued behind STDIN frames flowing (the program may be blocked on
+ * stdout waiting for them). */
+#define STDIN_BUFFER_MAX (4u * PROTO_STDIN_WINDOW)
 
 void helper_init(struct helper *h, int sock, int sigfd)
 {
@@ -47,6 +53,7 @@ static void close_stdin(struct helper *h)
     if (h->stdin_fd >= 0)
         close(h->stdin_fd);
     h->stdin_fd = -1;
+    h->stdin_ack += h->stdin_len - h->stdin_off; /* dropped: done with them */
     h->stdin_len = h->stdin_off = 0;
     h->stdin_eof_pending = 0;
 }
@@ -278,9 +285,14 @@ static void pump(struct helper *h, struct outstream *s, short rev)
 
 /* ---- stdin ---- */
 
-/* Writes what the pipe takes; returns bytes consumed (all of them when the
- * program closed its stdin: those bytes are dropped). */
-static size_t stdin_write(struct helper *h, const uint8_t *p, size_t n)
+static size_t stdin_pending(const struct helper *h)
+{
+    return h->stdin_len - h->stdin_off;
+}
+
+/* Writes what the pipe takes without blocking: bytes written, or -1 when
+ * the program closed its stdin (EPIPE) or the pipe failed. */
+static ssize_t stdin_write(struct helper *h, const uint8_t *p, size_t n)
 {
     size_t done = 0;
     while (done < n) {
@@ -293,25 +305,95 @@ static size_t stdin_write(struct helper *h, const uint8_t *p, size_t n)
             continue;
         if (w < 0 && errno == EAGAIN)
             break;
-        close_stdin(h); /* EPIPE: the program closed its stdin */
-        return n;
+        return -1;
     }
-    return done;
+    return (ssize_t)done;
+}
+
+static void stdin_ack_send(struct helper *h)
+{
+    if (!h->stdin_ack || !h->spec || !(h->spec->flags & SPAWN_FLAG_STDIN_ACK))
+        return;
+    uint8_t f[16];
+    while (h->stdin_ack > 0 && h->connected) {
+        uint32_t n = h->stdin_ack > 0x7fffffffu ? 0x7fffffffu : (uint32_t)h->stdin_ack;
+        helper_send(h, f, enc_stdin_ack(f, n));
+        h->stdin_ack -= n;
+    }
+}
+
+static int stdin_append(struct helper *h, const uint8_t *p, size_t n)
+{
+    if (h->stdin_off > 0 && h->stdin_len + n > h->stdin_cap) {
+        memmove(h->stdin_buf, h->stdin_buf + h->stdin_off, stdin_pending(h));
+        h->stdin_len -= h->stdin_off;
+        h->stdin_off = 0;
+    }
+    if (h->stdin_len + n > h->stdin_cap) {
+        size_t cap = h->stdin_cap ? h->stdin_cap : 65536;
+        while (cap < h->stdin_len + n)
+            cap *= 2;
+        uint8_t *b = realloc(h->stdin_buf, cap);
+        if (!b)
+            return -1;
+        h->stdin_buf = b;
+        h->stdin_cap = cap;
+    }
+    memcpy(h->stdin_buf + h->stdin_len, p, n);
+    h->stdin_len += n;
+    return 0;
 }
 
 static void ctl_process(struct helper *h);
 
 static void stdin_flush(struct helper *h)
 {
-    h->stdin_off += stdin_write(h, h->stdin_buf + h->stdin_off, h->stdin_len - h->stdin_off);
-    if (h->stdin_fd < 0 || h->stdin_off < h->stdin_len)
-        return;
-    h->stdin_len = h->stdin_off = 0;
-    if (h->stdin_eof_pending)
+    ssize_t w = stdin_write(h, h->stdin_buf + h->stdin_off, stdin_pending(h));
+    if (w < 0) {
         close_stdin(h);
-    if (h->ctl_blocked) {
+    } else {
+        h->stdin_off += (size_t)w;
+        h->stdin_ack += (size_t)w;
+        if (stdin_pending(h) == 0) {
+            h->stdin_len = h->stdin_off = 0;
+            if (h->stdin_eof_pending)
+                close_stdin(h);
+        }
+    }
+    if (h->ctl_blocked && stdin_pending(h) < STDIN_BUFFER_MAX) {
         h->ctl_blocked = 0;
         ctl_process(h);
+    }
+}
+
+static void stdin_frame(struct helper *h, const uint8_t *p, size_t n)
+{
+    if (h->stdin_fd < 0) { /* closed (STDIN_EOF, EPIPE, program gone): drop */
+        if (h->spec->stdin_mode != STDIN_PIPE)
+            helper_msg(h, LVL_WARN, "STDIN frame ignored: the spawn did not ask for a stdin pipe");
+        h->stdin_ack += n;
+        return;
+    }
+    if (h->stdin_eof_pending) {
+        helper_msg(h, LVL_WARN, "STDIN frame after STDIN_EOF ignored");
+        h->stdin_ack += n;
+        return;
+    }
+    size_t w = 0;
+    if (stdin_pending(h) == 0) {
+        ssize_t r = stdin_write(h, p, n);
+        if (r < 0) {
+            close_stdin(h);
+            h->stdin_ack += n;
+            return;
+        }
+        w = (size_t)r;
+        h->stdin_ack += w;
+    }
+    if (w < n && stdin_append(h, p + w, n - w) < 0) {
+        helper_msg(h, LVL_ERROR, "out of memory buffering stdin: closing it");
+        h->stdin_ack += n - w;
+        close_stdin(h);
     }
 }
 
@@ -331,26 +413,7 @@ static void handle_frame(struct helper *h, const struct frame *f)
         h->out[p[0] - 1].credit += get_u32(p + 1);
         return;
     case T_STDIN:
-        if (h->stdin_fd < 0) {
-            if (h->spec->stdin_mode != STDIN_PIPE)
-                helper_msg(h, LVL_WARN, "STDIN frame ignored: the spawn did not ask for a stdin pipe");
-            return; /* closed (STDIN_EOF, or the program closed it): drop */
-        }
-        {
-            size_t w = stdin_write(h, p, f->len);
-            if (w < f->len && h->stdin_fd >= 0) {
-                if (!h->stdin_buf)
-                    h->stdin_buf = malloc(PROTO_DATA_MAX);
-                if (!h->stdin_buf) {
-                    helper_msg(h, LVL_ERROR, "out of memory buffering stdin: closing it");
-                    close_stdin(h);
-                    return;
-                }
-                memcpy(h->stdin_buf, p + w, f->len - w);
-                h->stdin_len = f->len - w;
-                h->stdin_off = 0;
-            }
-        }
+        stdin_frame(h, p, f->len);
         return;
     case T_STDIN_EOF:
         if (h->stdin_len > h->stdin_off)
@@ -433,8 +496,8 @@ static void ctl_process(struct helper *h)
             }
             break;
         }
-        if (f.type == T_STDIN && h->stdin_len > h->stdin_off) {
-            h->ctl_blocked = 1; /* one STDIN frame is already waiting for the pipe */
+        if (f.type == T_STDIN && stdin_pending(h) >= STDIN_BUFFER_MAX) {
+            h->ctl_blocked = 1; /* back-pressure: stop reading until the pipe drains */
             break;
         }
         handle_frame(h, &f);
@@ -604,6 +667,7 @@ int helper_serve(struct helper *h, struct spawn_spec *spec)
             if (h->td.state == TD_RUNNING) /* FLAGS: keep descendants */
                 remove_cgroups(h);
             if (h->td.state == TD_RUNNING || h->td.state == TD_DONE) {
+                stdin_ack_send(h);
                 exit_frame(h);
                 close(h->sock);
                 return 0;
@@ -611,6 +675,12 @@ int helper_serve(struct helper *h, struct spawn_spec *spec)
         }
         if (!h->connected && h->td.state == TD_DONE)
             return 0;
+        if (h->ctl_blocked && stdin_pending(h) < STDIN_BUFFER_MAX) {
+            h->ctl_blocked = 0; /* stdin drained or closed: parse what waits */
+            ctl_process(h);
+            continue;
+        }
+        stdin_ack_send(h);
 
         struct pollfd pfd[6];
         pfd[0] = (struct pollfd){h->sigfd, POLLIN, 0};
@@ -620,7 +690,7 @@ int helper_serve(struct helper *h, struct spawn_spec *spec)
             int want = s->fd >= 0 && (s->credit > 0 || !h->connected);
             pfd[2 + i] = (struct pollfd){want ? s->fd : -1, POLLIN, 0};
         }
-        pfd[4] = (struct pollfd){h->stdin_len > h->stdin_off ? h->stdin_fd : -1, POLLOUT, 0};
+        pfd[4] = (struct pollfd){stdin_pending(h) > 0 ? h->stdin_fd : -1, POLLOUT, 0};
         pfd[5] = (struct pollfd){h->ino_fd, POLLIN, 0};
 
         int timeout = td_timeout(&h->td, now_ms());
@@ -648,10 +718,6 @@ int helper_serve(struct helper *h, struct spawn_spec *spec)
                 stdin_flush(h);
             else
                 close_stdin(h);
-            if (h->stdin_fd < 0 && h->ctl_blocked) {
-                h->ctl_blocked = 0;
-                ctl_process(h);
-            }
         }
         if (pfd[5].revents) {
             cgroup_watch_drain(h->ino_fd);

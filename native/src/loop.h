@@ -29,15 +29,17 @@ struct helper {
     int subreaper;
     int splice_ok;
     struct outstream out[2];
-    /* stdin: at most one STDIN frame is held while the pipe is full */
+    /* stdin: bytes [stdin_off, stdin_len) of stdin_buf wait for the pipe;
+     * at most STDIN_BUFFER_MAX (loop.c) plus one frame */
     int stdin_fd;
     uint8_t *stdin_buf;
-    size_t stdin_len, stdin_off;
+    size_t stdin_len, stdin_off, stdin_cap;
     int stdin_eof_pending;
+    uint64_t stdin_ack;      /* STDIN bytes done with, not yet acknowledged */
     /* control input */
     uint8_t *in;
     size_t in_len, in_cap;
-    int ctl_blocked;         /* parsing waits for the pending stdin data */
+    int ctl_blocked;         /* parsing waits: STDIN_BUFFER_MAX bytes pending */
     /* output buffer for read()/write() DATA frames */
     uint8_t *obuf;
     struct teardown td;

@@ -23,6 +23,7 @@ const char *proto_type_name(uint8_t type)
     case T_EOF: return "EOF";
     case T_EXIT: return "EXIT";
     case T_MESSAGE: return "MESSAGE";
+    case T_STDIN_ACK: return "STDIN_ACK";
     default: return NULL;
     }
 }
@@ -83,6 +84,7 @@ static struct size_rule rule_for(enum proto_dir dir, uint8_t type)
         case T_EOF: r = (struct size_rule){1, 0, 1}; break;
         case T_EXIT: r = (struct size_rule){1, 0, 6}; break;
         case T_MESSAGE: r = (struct size_rule){1, 1, 1}; break;
+        case T_STDIN_ACK: r = (struct size_rule){1, 0, 4}; break;
         }
     }
     return r;
@@ -91,17 +93,19 @@ static struct size_rule rule_for(enum proto_dir dir, uint8_t type)
 int proto_frame_next(enum proto_dir dir, const uint8_t *buf, size_t avail,
                      struct frame *f, size_t *used, char *err, size_t errlen)
 {
+    if (avail >= 4) {
+        uint32_t len = get_u32(buf);
+        if (len < 1 || len > PROTO_FRAME_MAX) {
+            snprintf(err, errlen, "bad frame length %lu: must be 1..%u", (unsigned long)len, PROTO_FRAME_MAX);
+            return FRAME_ERROR;
+        }
+    }
     if (avail < PROTO_HDR_LEN) {
         *used = PROTO_HDR_LEN;
         return FRAME_NEED_MORE;
     }
     uint32_t len = get_u32(buf);
     uint8_t type = buf[4];
-    if (len < 1 || len > PROTO_FRAME_MAX) {
-        snprintf(err, errlen, "bad frame length %lu (type 0x%02x): must be 1..%u",
-                 (unsigned long)len, type, PROTO_FRAME_MAX);
-        return FRAME_ERROR;
-    }
     struct size_rule r = rule_for(dir, type);
     if (!r.known) {
         snprintf(err, errlen, "unknown frame type 0x%02x (length %lu)", type, (unsigned long)len);
@@ -186,9 +190,9 @@ static int check_field(unsigned tag, const uint8_t *v, uint32_t n, size_t off,
         if (tag == F_KILL_SIGNAL && (get_u32(v) < 1 || get_u32(v) > 64))
             return ERR("field KILL_SIGNAL (tag 12) at offset %zu: signal %lu is not 1..64", off,
                        (unsigned long)get_u32(v));
-        if (tag == F_FLAGS && (get_u32(v) & ~SPAWN_FLAG_KEEP_DESCENDANTS))
+        if (tag == F_FLAGS && (get_u32(v) & ~SPAWN_FLAGS_KNOWN))
             return ERR("field FLAGS (tag 18) at offset %zu: unknown bits 0x%lx", off,
-                       (unsigned long)(get_u32(v) & ~SPAWN_FLAG_KEEP_DESCENDANTS));
+                       (unsigned long)(get_u32(v) & ~SPAWN_FLAGS_KNOWN));
         return 0;
     case F_GROUPS:
         if (n % 4 != 0)
@@ -422,6 +426,13 @@ size_t enc_message(uint8_t *buf, size_t cap, int level, const char *text)
     buf[5] = (uint8_t)level;
     memcpy(buf + 6, text, n);
     return 6 + n;
+}
+
+size_t enc_stdin_ack(uint8_t *buf, uint32_t n)
+{
+    enc_frame_hdr(buf, T_STDIN_ACK, 4);
+    put_u32(buf + PROTO_HDR_LEN, n);
+    return PROTO_HDR_LEN + 4;
 }
 
 static int hexval(char c)

@@ -36,6 +36,7 @@ enum {
     T_EOF = 0x45,
     T_EXIT = 0x46,
     T_MESSAGE = 0x47,
+    T_STDIN_ACK = 0x48,
 };
 
 enum { ROLE_BROKER = 1, ROLE_HELPER = 2 };
@@ -89,6 +90,11 @@ enum {
 enum { STDIN_NULL = 0, STDIN_PIPE = 1, STDIN_FILE = 2 };
 enum { OUT_PIPE = 0, OUT_MERGE = 1, OUT_NULL = 2 };
 #define SPAWN_FLAG_KEEP_DESCENDANTS 1u
+#define SPAWN_FLAG_STDIN_ACK 2u
+#define SPAWN_FLAGS_KNOWN (SPAWN_FLAG_KEEP_DESCENDANTS | SPAWN_FLAG_STDIN_ACK)
+/* STDIN bytes the helper holds before it stops reading its connection; a
+ * JVM using STDIN_ACK keeps at most this much unacknowledged. */
+#define PROTO_STDIN_WINDOW (1024u * 1024u)
 
 /* Which side's frames a parser accepts. */
 enum proto_dir { DIR_TO_HELPER, DIR_FROM_HELPER };
@@ -105,8 +111,8 @@ enum frame_result { FRAME_ERROR = -1, FRAME_NEED_MORE = 0, FRAME_OK = 1 };
  * *used is the frame's total size.  FRAME_NEED_MORE: *used is the total size
  * needed to make progress (at least 5, at most PROTO_FRAME_MAX + 4).
  * FRAME_ERROR: err holds a sentence naming what is wrong (bad length,
- * unknown type, wrong payload size of a fixed-size frame); the header is
- * checked as soon as its 5 bytes are there. */
+ * unknown type, wrong payload size of a fixed-size frame); the length is
+ * checked as soon as its 4 bytes are there, the type with the 5th. */
 int proto_frame_next(enum proto_dir dir, const uint8_t *buf, size_t avail,
                      struct frame *f, size_t *used, char *err, size_t errlen);
 
@@ -188,6 +194,7 @@ size_t enc_data_hdr(uint8_t *buf, int stream, uint32_t n); /* 6 bytes, payload f
 size_t enc_eof(uint8_t *buf, int stream);
 size_t enc_exit(uint8_t *buf, int kind, int32_t value, int flags);
 size_t enc_message(uint8_t *buf, size_t cap, int level, const char *text);
+size_t enc_stdin_ack(uint8_t *buf, uint32_t n);
 /* JVM-side frames, used by tests and the fuzz seeds */
 size_t enc_frame_hdr(uint8_t *buf, uint8_t type, uint32_t payload_len);
 size_t enc_field(uint8_t *buf, uint16_t tag, const void *val, uint32_t len);

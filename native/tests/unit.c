@@ -115,9 +115,11 @@ static void frame_bad_lengths(void)
     uint8_t p[8] = {0};
     struct frame f;
     size_t used;
-    p[4] = T_CREDIT; /* length 0 */
+    p[4] = T_CREDIT; /* length 0: an error as soon as the 4 length bytes are there */
     CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
     CHECK_CONTAINS(err, "bad frame length 0");
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 4, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 3, &f, &used, err, sizeof err), FRAME_NEED_MORE);
     put_u32(p, PROTO_FRAME_MAX + 1);
     p[4] = T_STDIN;
     CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
@@ -225,7 +227,7 @@ static void spawn_every_field(void)
     add_field(&b, F_STDERR_MODE, "\001", 1);
     add_field(&b, F_STDOUT_MODE, "\000", 1);
     add_field(&b, F_LABEL, "my\0daemon", 9);
-    add_u32(&b, F_FLAGS, 1);
+    add_u32(&b, F_FLAGS, SPAWN_FLAG_KEEP_DESCENDANTS | SPAWN_FLAG_STDIN_ACK);
     struct spawn_spec s;
     CHECK_EQ(parse(&b, &s), 0);
     CHECK_EQ(s.argc, 3);
@@ -247,7 +249,7 @@ static void spawn_every_field(void)
     CHECK_EQ(s.stderr_mode, OUT_MERGE);
     CHECK_EQ(s.stdout_mode, OUT_PIPE);
     CHECK(s.label_len == 9 && memcmp(s.label, "my\0daemon", 9) == 0);
-    CHECK_EQ(s.flags, SPAWN_FLAG_KEEP_DESCENDANTS);
+    CHECK_EQ(s.flags, SPAWN_FLAG_KEEP_DESCENDANTS | SPAWN_FLAG_STDIN_ACK);
     spawn_spec_free(&s);
 }
 
@@ -385,8 +387,8 @@ static void spawn_bad_values(void)
     add_u32(&b, F_KILL_SIGNAL, 65);
     CHECK_CONTAINS(parse_err(&b), "signal 65");
     b = minimal();
-    add_u32(&b, F_FLAGS, 6);
-    CHECK_CONTAINS(parse_err(&b), "unknown bits 0x6");
+    add_u32(&b, F_FLAGS, 0x0c);
+    CHECK_CONTAINS(parse_err(&b), "unknown bits 0xc");
     b = minimal();
     add_field(&b, F_STDOUT_MODE, "\001", 1);
     CHECK_CONTAINS(parse_err(&b), "STDOUT_MODE (tag 16) at offset");
@@ -493,6 +495,10 @@ static void enc_roundtrip(void)
     CHECK_EQ(f.payload[5], 3);
     f = decode(p, enc_exit(p, EXIT_EXITED, -1, 0));
     CHECK_EQ((int32_t)get_u32(f.payload + 1), -1);
+
+    f = decode(p, enc_stdin_ack(p, 65536));
+    CHECK_EQ(f.type, T_STDIN_ACK);
+    CHECK_EQ(get_u32(f.payload), 65536);
 
     f = decode(p, enc_message(p, sizeof p, LVL_WARN, "hello"));
     CHECK_EQ(f.type, T_MESSAGE);
