@@ -14,7 +14,9 @@ import org.corral.api.ProcessService;
 import org.corral.cgroup.CgroupManager;
 import org.corral.supervisor.internal.ProcessServiceImpl;
 import org.corral.supervisor.internal.daemon.DaemonSupervisor;
+import org.corral.supervisor.internal.engine.CommandResolver;
 import org.corral.supervisor.internal.engine.Engine;
+import org.corral.supervisor.internal.engine.UserDb;
 import org.corral.supervisor.internal.engine.EngineConfig;
 import org.corral.supervisor.internal.engine.Engines;
 import org.corral.supervisor.internal.engine.HelperLocator;
@@ -112,6 +114,7 @@ public final class Corral implements ProcessService, AutoCloseable {
         private List<String> prefix;
         private boolean requireHelper;
         private boolean cgroups = true;
+        private java.util.Map<String, String> baseEnv;
 
         private Builder() {
         }
@@ -140,6 +143,12 @@ public final class Corral implements ProcessService, AutoCloseable {
             return this;
         }
 
+        /** The environment programs inherit (default: the JVM's, {@link System#getenv()}). */
+        public Builder baseEnvironment(java.util.Map<String, String> env) {
+            this.baseEnv = java.util.Map.copyOf(env);
+            return this;
+        }
+
         /**
          * Whether cgroup options are supported (default true: the cgroup2 mount is found in
          * {@code /proc/self/mountinfo}; without one, specs with cgroup options are refused).
@@ -154,6 +163,9 @@ public final class Corral implements ProcessService, AutoCloseable {
             EngineConfig.Builder b = EngineConfig.builder();
             if (runtimeParent != null) {
                 b.runtimeParent(runtimeParent);
+            }
+            if (baseEnv != null) {
+                b.resolver(new CommandResolver(baseEnv, UserDb.system(), CommandResolver.selfUid()));
             }
             CgroupManager manager = null;
             if (cgroups) {

@@ -1,0 +1,88 @@
+package org.corral.supervisor.internal.osgi;
+
+import java.net.URL;
+import java.nio.file.Path;
+import java.util.Enumeration;
+
+import org.corral.cgroup.CgroupManager;
+import org.corral.supervisor.internal.Core;
+import org.corral.supervisor.internal.engine.Engine;
+import org.corral.supervisor.internal.engine.EngineConfig;
+import org.corral.supervisor.internal.engine.Engines;
+import org.corral.supervisor.internal.engine.HelperLocator;
+import org.corral.supervisor.internal.engine.ManagedCgroupPlacement;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The supervisor's singleton: holds the {@link Engine} (helper from the attached native fragment, copied to
+ * the bundle's data area, mode 0700, verified) and offers it to the bundle's other components as
+ * {@link Core}. Deactivation closes the engine, which stops every program still running.
+ */
+@Component(immediate = true, service = Core.class)
+public final class CoreComponent implements Core {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CoreComponent.class);
+
+    private Engine engine;
+    private CgroupManager cgroups;
+
+    @Activate
+    void activate(BundleContext ctx) {
+        EngineConfig.Builder b = EngineConfig.builder();
+        try {
+            cgroups = CgroupManager.open();
+            b.cgroups(new ManagedCgroupPlacement(cgroups));
+        } catch (RuntimeException e) {
+            LOG.info("Corral: no usable cgroup v2 hierarchy ({}); cgroup options will be refused", e.getMessage());
+        }
+        Path explicit = HelperLocator.explicitPath().orElse(null);
+        Path installed = null;
+        String arch = HelperLocator.architecture();
+        if (explicit == null && arch != null) {
+            URL entry = findHelper(ctx.getBundle(), arch);
+            if (entry != null) {
+                Path dir = ctx.getDataFile("helper-" + arch).toPath();
+                installed = HelperLocator.install(entry, dir);
+            }
+        }
+        try {
+            engine = Engines.start(b, explicit, installed, null, HelperLocator.explicitPrefix(), false);
+        } catch (RuntimeException e) {
+            if (cgroups != null) {
+                cgroups.close();
+            }
+            throw e;
+        }
+        LOG.info("Corral engine started: {}", engine.containment());
+    }
+
+    /** The helper in an attached fragment ({@code getEntry} does not see fragments; findEntries does). */
+    static URL findHelper(Bundle bundle, String arch) {
+        Enumeration<URL> e = bundle.findEntries("corral-native/" + arch, HelperLocator.NAME, false);
+        return e != null && e.hasMoreElements() ? e.nextElement() : null;
+    }
+
+    @Deactivate
+    void deactivate() {
+        try {
+            if (engine != null) {
+                engine.close();
+            }
+        } finally {
+            if (cgroups != null) {
+                cgroups.close();
+            }
+        }
+    }
+
+    @Override
+    public Engine engine() {
+        return engine;
+    }
+}

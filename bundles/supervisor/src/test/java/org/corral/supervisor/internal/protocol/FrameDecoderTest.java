@@ -1,0 +1,241 @@
+package org.corral.supervisor.internal.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+class FrameDecoderTest {
+
+    /** Records frames as readable strings. */
+    static final class Recorder implements FrameHandler {
+        final List<String> events = new ArrayList<>();
+        final ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        @Override
+        public void hello(int version, int role, long pid, byte[] token) {
+            events.add("HELLO v" + version + " r" + role + " p" + pid + " t" + token[0] + "," + token[15]);
+        }
+
+        @Override
+        public void spawned(long pid) {
+            events.add("SPAWNED " + pid);
+        }
+
+        @Override
+        public void spawnFailed(int errno, int stage, byte[] token, String text) {
+            events.add("FAILED " + errno + " " + stage + " " + (token == null ? "-" : token[0]) + " " + text);
+        }
+
+        @Override
+        public void data(int stream, ByteBuffer buffer, int offset, int length) {
+            byte[] b = new byte[length];
+            buffer.get(offset, b);
+            out.writeBytes(b);
+            events.add("DATA " + stream + " " + length);
+        }
+
+        @Override
+        public void eof(int stream) {
+            events.add("EOF " + stream);
+        }
+
+        @Override
+        public void exit(int kind, int value, int flags) {
+            events.add("EXIT " + kind + " " + value + " " + flags);
+        }
+
+        @Override
+        public void message(int level, String text) {
+            events.add("MSG " + level + " " + text);
+        }
+    }
+
+    static byte[] frame(int type, byte[] payload) {
+        ByteBuffer b = FrameEncoder.frame(type, payload);
+        byte[] a = new byte[b.remaining()];
+        b.get(a);
+        return a;
+    }
+
+    static byte[] data(int stream, String text) {
+        byte[] t = text.getBytes(StandardCharsets.UTF_8);
+        byte[] p = new byte[1 + t.length];
+        p[0] = (byte) stream;
+        System.arraycopy(t, 0, p, 1, t.length);
+        return frame(Protocol.T_DATA, p);
+    }
+
+    static byte[] exit(int kind, int value, int flags) {
+        return frame(Protocol.T_EXIT, ByteBuffer.allocate(6).order(ByteOrder.LITTLE_ENDIAN).put((byte) kind)
+                .putInt(value).put((byte) flags).array());
+    }
+
+    static byte[] hello() {
+        ByteBuffer b = ByteBuffer.allocate(23).order(ByteOrder.LITTLE_ENDIAN);
+        b.putShort((short) 1).put((byte) 2).putInt(4242);
+        byte[] token = new byte[16];
+        token[0] = 7;
+        token[15] = 9;
+        b.put(token);
+        return frame(Protocol.T_HELLO, b.array());
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            o.writeBytes(p);
+        }
+        return o.toByteArray();
+    }
+
+    /** Decodes everything, feeding the bytes in pieces of {@code step}, like partial reads. */
+    static Recorder feed(byte[] all, int step) throws ProtocolException {
+        Recorder r = new Recorder();
+        ByteBuffer buf = ByteBuffer.allocateDirect(all.length + 16).order(ByteOrder.LITTLE_ENDIAN);
+        int at = 0;
+        while (at < all.length) {
+            int n = Math.min(step, all.length - at);
+            buf.put(all, at, n);
+            at += n;
+            buf.flip();
+            while (FrameDecoder.decode(buf, r, false)) {
+                // all complete frames
+            }
+            buf.compact();
+        }
+        assertEquals(0, buf.position(), "bytes left over");
+        return r;
+    }
+
+    @Test
+    void severalFramesInOneRead() throws ProtocolException {
+        byte[] all = concat(hello(), frame(Protocol.T_SPAWNED, new byte[] {1, 2, 0, 0}), data(1, "hello "),
+                data(2, "oops"), data(1, "world"), frame(Protocol.T_EOF, new byte[] {1}),
+                frame(Protocol.T_EOF, new byte[] {2}), exit(1, 9, 3));
+        Recorder r = feed(all, all.length);
+        assertEquals(List.of("HELLO v1 r2 p4242 t7,9", "SPAWNED 513", "DATA 1 6", "DATA 2 4", "DATA 1 5", "EOF 1",
+                "EOF 2", "EXIT 1 9 3"), r.events);
+        assertEquals("hello oopsworld", r.out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void partialFramesByteByByte() throws ProtocolException {
+        byte[] all = concat(hello(), data(1, "abc"), exit(0, 3, 0));
+        for (int step = 1; step < 8; step++) {
+            Recorder r = feed(all, step);
+            assertEquals(List.of("HELLO v1 r2 p4242 t7,9", "DATA 1 3", "EXIT 0 3 0"), r.events, "step " + step);
+        }
+    }
+
+    @Test
+    void incompleteFrameLeavesPositionAlone() throws ProtocolException {
+        byte[] f = data(1, "abcdef");
+        ByteBuffer buf = ByteBuffer.wrap(f, 0, f.length - 1).slice();
+        assertFalse(FrameDecoder.decode(buf, new Recorder(), false));
+        assertEquals(0, buf.position());
+        assertEquals(f.length, FrameDecoder.frameSize(buf));
+    }
+
+    @Test
+    void badLengthsAreErrors() {
+        ByteBuffer zero = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(0).put((byte) 0x44).flip();
+        ProtocolException e = assertThrows(ProtocolException.class, () -> FrameDecoder.decode(zero, new Recorder(), false));
+        assertTrue(e.getMessage().contains("bad frame length 0"), e.getMessage());
+        ByteBuffer huge = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(Protocol.FRAME_MAX + 1).flip();
+        e = assertThrows(ProtocolException.class, () -> FrameDecoder.decode(huge, new Recorder(), false));
+        assertTrue(e.getMessage().contains("bad frame length"), e.getMessage());
+        ByteBuffer negative = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(-5).flip();
+        assertThrows(ProtocolException.class, () -> FrameDecoder.frameSize(negative));
+    }
+
+    @Test
+    void wrongFixedSizesAndTypesAreErrors() {
+        ByteBuffer spawned = ByteBuffer.wrap(frame(Protocol.T_SPAWNED, new byte[3]));
+        ProtocolException e = assertThrows(ProtocolException.class, () -> FrameDecoder.decode(spawned, new Recorder(), false));
+        assertTrue(e.getMessage().contains("SPAWNED frame with payload size 3 (must be 4)"), e.getMessage());
+        ByteBuffer unknown = ByteBuffer.wrap(frame(0x55, new byte[1]));
+        e = assertThrows(ProtocolException.class, () -> FrameDecoder.decode(unknown, new Recorder(), false));
+        assertTrue(e.getMessage().contains("unknown frame type 0x55"), e.getMessage());
+        ByteBuffer emptyData = ByteBuffer.wrap(frame(Protocol.T_DATA, new byte[] {1}));
+        assertThrows(ProtocolException.class, () -> FrameDecoder.decode(emptyData, new Recorder(), false));
+        ByteBuffer badStream = ByteBuffer.wrap(data(3, "x"));
+        e = assertThrows(ProtocolException.class, () -> FrameDecoder.decode(badStream, new Recorder(), false));
+        assertTrue(e.getMessage().contains("unknown stream 3"), e.getMessage());
+    }
+
+    @Test
+    void headerCheckedBeforeThePayloadArrives() {
+        // a DATA header announcing more than 1 MiB + 1 payload is refused from its first 5 bytes
+        ByteBuffer b = ByteBuffer.allocate(5).order(ByteOrder.LITTLE_ENDIAN).putInt(Protocol.DATA_MAX + 3)
+                .put((byte) Protocol.T_DATA).flip();
+        assertThrows(ProtocolException.class, () -> FrameDecoder.decode(b, new Recorder(), false));
+    }
+
+    @Test
+    void spawnFailedInBothForms() throws ProtocolException {
+        byte[] text = "execve /nope: No such file or directory".getBytes(StandardCharsets.UTF_8);
+        ByteBuffer p = ByteBuffer.allocate(5 + text.length).order(ByteOrder.LITTLE_ENDIAN).putInt(2).put((byte) 7).put(text);
+        Recorder r = new Recorder();
+        assertTrue(FrameDecoder.decode(ByteBuffer.wrap(frame(Protocol.T_SPAWN_FAILED, p.array())), r, false));
+        assertEquals("FAILED 2 7 - execve /nope: No such file or directory", r.events.get(0));
+        byte[] token = new byte[16];
+        token[0] = 5;
+        ByteBuffer q = ByteBuffer.allocate(5 + 16 + 3).order(ByteOrder.LITTLE_ENDIAN).putInt(11).put((byte) 2).put(token)
+                .put("boo".getBytes(StandardCharsets.UTF_8));
+        assertTrue(FrameDecoder.decode(ByteBuffer.wrap(frame(Protocol.T_SPAWN_FAILED, q.array())), r, true));
+        assertEquals("FAILED 11 2 5 boo", r.events.get(1));
+    }
+
+    @Test
+    void spawnFrameLayout() {
+        ByteBuffer b = new SpawnFrame().field(Protocol.F_TOKEN, new byte[16]).field(Protocol.F_PATH, "/bin/true")
+                .u32(Protocol.F_UID, 65534).u8(Protocol.F_STDERR_MODE, 1).stdin(Protocol.STDIN_FILE, "/x").build()
+                .order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(b.remaining() - 4, b.getInt(0));
+        assertEquals(Protocol.T_SPAWN, b.get(4));
+        int p = 5;
+        assertEquals(Protocol.F_TOKEN, b.getShort(p));
+        assertEquals(16, b.getInt(p + 2));
+        p += 6 + 16;
+        assertEquals(Protocol.F_PATH, b.getShort(p));
+        assertEquals(9, b.getInt(p + 2));
+        byte[] path = new byte[9];
+        b.get(p + 6, path);
+        assertArrayEquals("/bin/true".getBytes(StandardCharsets.UTF_8), path);
+        p += 6 + 9;
+        assertEquals(Protocol.F_UID, b.getShort(p));
+        assertEquals(65534, b.getInt(p + 6));
+        p += 10;
+        assertEquals(Protocol.F_STDERR_MODE, b.getShort(p));
+        assertEquals(1, b.get(p + 6));
+        p += 7;
+        assertEquals(Protocol.F_STDIN, b.getShort(p));
+        assertEquals(3, b.getInt(p + 2));
+        assertEquals(Protocol.STDIN_FILE, b.get(p + 6));
+    }
+
+    @Test
+    void encodersWriteTheDocumentedSizes() {
+        ByteBuffer c = FrameEncoder.credit(ByteBuffer.allocate(32), 2, 4096).flip().order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(FrameEncoder.CREDIT_SIZE, c.remaining());
+        assertEquals(6, c.getInt(0));
+        assertEquals(Protocol.T_CREDIT, c.get(4));
+        assertEquals(2, c.get(5));
+        assertEquals(4096, c.getInt(6));
+        ByteBuffer s = FrameEncoder.stop(ByteBuffer.allocate(32), 15, 500).flip().order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(FrameEncoder.STOP_SIZE, s.remaining());
+        assertEquals(500, s.getInt(9));
+        assertThrows(IllegalArgumentException.class, () -> FrameEncoder.credit(ByteBuffer.allocate(32), 1, 0));
+    }
+}
