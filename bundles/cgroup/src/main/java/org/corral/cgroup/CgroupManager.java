@@ -69,7 +69,9 @@ import org.slf4j.LoggerFactory;
  * <h2>Controllers</h2>
  * Corral writes {@code cgroup.subtree_control} only in the base (or, when the base does not exist yet, in
  * its deepest existing ancestor, which then acts as the base) and below it, never above: what the base
- * offers ({@code cgroup.controllers}) is the delegation that the system gave.
+ * offers ({@code cgroup.controllers}) is the delegation that the system gave. When Corral creates the base
+ * directories itself, it passes every controller offered there down to them, so that the base offers all
+ * of them to later requests, whichever came first.
  */
 public final class CgroupManager implements AutoCloseable {
 
@@ -304,7 +306,7 @@ public final class CgroupManager implements AutoCloseable {
                             + " so that Corral creates a fresh one)");
                 }
             } else {
-                makeDirs(dir.getParent());
+                passDownAll(boundary, makeDirs(dir.getParent()));
                 if (makeDir(dir)) {
                     created.add(dir);
                 }
@@ -312,7 +314,7 @@ public final class CgroupManager implements AutoCloseable {
         } else {
             Path base = resolve(request.base().get());
             boundary = deepestExisting(base);
-            makeDirs(base);
+            passDownAll(boundary, makeDirs(base));
             dir = makeUnique(base, request.label().orElse(null));
             created.add(dir);
         }
@@ -355,12 +357,47 @@ public final class CgroupManager implements AutoCloseable {
         return d;
     }
 
-    private void makeDirs(Path dir) {
+    /** mkdir -p; returns the directories it created, top-down. */
+    private List<Path> makeDirs(Path dir) {
         if (dir.equals(mount) || Files.isDirectory(dir)) {
+            return new ArrayList<>();
+        }
+        List<Path> created = makeDirs(dir.getParent());
+        if (makeDir(dir)) {
+            created.add(dir);
+        }
+        return created;
+    }
+
+    /**
+     * When Corral creates base directories, it passes every controller the boundary offers down to them, so
+     * that the base offers later requests the same controllers, whatever the first request needed (best
+     * effort: a controller the kernel refuses here is left out, and a request that needs it fails with the
+     * clear error of {@link #enableControllers}).
+     */
+    private void passDownAll(Path boundary, List<Path> createdBase) {
+        if (createdBase.isEmpty()) {
             return;
         }
-        makeDirs(dir.getParent());
-        makeDir(dir);
+        List<String> offered = readList(boundary.resolve("cgroup.controllers"));
+        List<Path> parents = new ArrayList<>();
+        parents.add(boundary);
+        parents.addAll(createdBase.subList(0, createdBase.size() - 1));
+        for (Path p : parents) {
+            if (!p.equals(mount) && !readList(p.resolve("cgroup.procs")).isEmpty()) {
+                return; // cannot pass anything down from a cgroup with processes; enableControllers explains
+            }
+            List<String> enabled = readList(p.resolve("cgroup.subtree_control"));
+            for (String c : offered) {
+                if (!enabled.contains(c)) {
+                    try {
+                        Files.writeString(p.resolve("cgroup.subtree_control"), "+" + c, StandardOpenOption.WRITE);
+                    } catch (IOException e) {
+                        LOG.debug("cannot pass controller {} down from {}: {}", c, p, reason(e));
+                    }
+                }
+            }
+        }
     }
 
     /** mkdir; false when it already existed. */
