@@ -122,9 +122,67 @@ public abstract class KarafTestBase {
         };
     }
 
+    /** Daemon configurations and private program copies of the running test, cleaned up after it. */
+    private final List<String> createdDaemons = new ArrayList<>();
+    private final List<Path> progDirs = new ArrayList<>();
+
+    /**
+     * After each test: its daemon configurations are deleted, their daemons must go, and every process
+     * that ran one of its private test programs must be gone (survivors are killed, then reported).
+     */
     @After
-    public void stopCommandThreads() {
-        commands.shutdownNow();
+    public void cleanUpDaemons() {
+        try {
+            for (String name : createdDaemons) {
+                deleteDaemonCfg(name);
+            }
+            for (String name : createdDaemons) {
+                awaitNoDaemon(name, Await.SECONDS);
+            }
+            List<ProcessHandle> left = new ArrayList<>();
+            for (Path dir : progDirs) {
+                left.addAll(Procs.awaitGone(Procs.runningFrom(dir), Await.SECONDS));
+            }
+            Procs.killSurvivors(left);
+            assertTrue("processes survived the deletion of their daemon configurations:\n" + Procs.describe(left)
+                    + karafLogExcerpt(), left.isEmpty());
+        } finally {
+            createdDaemons.clear();
+            progDirs.clear();
+            commands.shutdownNow();
+        }
+    }
+
+    /** A private copy of the test programs for this test (see {@link ItestPaths#privateTestprogs}). */
+    protected Path progs(String label) {
+        Path dir = ItestPaths.privateTestprogs(label);
+        progDirs.add(dir);
+        return dir;
+    }
+
+    /**
+     * Writes etc/org.corral.daemon-{@code name}.cfg with name, command and args (plus {@code more} as
+     * key/value pairs), and remembers it for clean-up.
+     */
+    protected Path cfg(String name, String command, String args, String... more) {
+        Map<String, String> p = new java.util.LinkedHashMap<>();
+        p.put("name", name);
+        p.put("command", command);
+        if (args != null) {
+            p.put("args", args);
+        }
+        for (int i = 0; i + 1 < more.length; i += 2) {
+            p.put(more[i], more[i + 1]);
+        }
+        track(name);
+        return writeDaemonCfg(name, p);
+    }
+
+    /** Remembers a daemon made another way (corral:create) for clean-up. */
+    protected void track(String name) {
+        if (!createdDaemons.contains(name)) {
+            createdDaemons.add(name);
+        }
     }
 
     // ---------------------------------------------------------------- console
@@ -248,6 +306,78 @@ public abstract class KarafTestBase {
             throw new AssertionError("interrupted", e);
         }
         return new CommandResult(command, out.toString(StandardCharsets.UTF_8), error);
+    }
+
+    /** A command left running in the background (corral:logs -f). */
+    public final class Background {
+        private final ByteArrayOutputStream out;
+        private final java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+        private volatile Throwable error;
+        private volatile Future<?> future;
+        public final String command;
+
+        Background(String command, ByteArrayOutputStream out) {
+            this.command = command;
+            this.out = out;
+        }
+
+        /** What the command printed so far. */
+        public String output() {
+            synchronized (out) {
+                return out.toString(StandardCharsets.UTF_8);
+            }
+        }
+
+        /** Interrupts the command's thread, as Ctrl-C does in the console. */
+        public void interrupt() {
+            future.cancel(true);
+        }
+
+        /**
+         * Waits until the command has returned (its thread left {@code Session.execute}); returns the error
+         * it ended with, or null. Fails after {@code bound} (and interrupts it).
+         */
+        public Throwable awaitEnd(Duration bound) {
+            try {
+                if (!ended.await(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+                    future.cancel(true);
+                    throw new AssertionError("`" + command + "` still running after " + bound.toSeconds()
+                            + " s; output:\n" + output() + karafLogExcerpt());
+                }
+                return error;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+    }
+
+    /** Starts {@code command} as {@code subject} without waiting for it. */
+    protected Background background(Subject subject, String command) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+        Background b = new Background(command, out);
+        b.future = commands.submit(() -> {
+            try {
+                Subject.doAs(subject, (PrivilegedExceptionAction<Void>) () -> {
+                    Session session = sessionFactory.create(InputStream.nullInputStream(), print, print);
+                    try {
+                        session.execute(command);
+                    } catch (Exception e) {
+                        b.error = e;
+                    } finally {
+                        print.flush();
+                        session.close();
+                    }
+                    return null;
+                });
+            } catch (Exception e) {
+                b.error = e;
+            } finally {
+                b.ended.countDown();
+            }
+        });
+        return b;
     }
 
     // ---------------------------------------------------------------- bundles
