@@ -4,6 +4,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 import org.corral.api.CgroupLimits;
+import org.corral.api.CommandSpec;
 import org.corral.api.InvalidCommandException;
 
 /**
@@ -39,6 +40,32 @@ public final class CgroupRequest {
     /** The fixed cgroup {@code path} with {@code limits} (none when {@code null}); refused when it holds processes. */
     public static CgroupRequest at(String path, CgroupLimits limits) {
         return builder().path(path).limits(limits).build();
+    }
+
+    /**
+     * The request that a command's cgroup options ask for: its cgroup path or base, its limits and whether a
+     * populated path is allowed. Limits without a base or path go under {@code defaultBase} (the engine's
+     * configured base).
+     *
+     * @return empty when the spec uses no cgroup option
+     * @throws InvalidCommandException when limits are given, no base or path, and no default base is configured
+     */
+    public static Optional<CgroupRequest> of(CommandSpec spec, String defaultBase) {
+        if (!spec.usesCgroup()) {
+            return Optional.empty();
+        }
+        Builder b = builder().limits(spec.limits().orElse(null));
+        if (spec.cgroupPath().isPresent()) {
+            b.path(spec.cgroupPath().get()).allowPopulated(spec.allowPopulatedCgroup());
+        } else if (spec.cgroupBase().isPresent()) {
+            b.base(spec.cgroupBase().get());
+        } else if (defaultBase != null) {
+            b.base(defaultBase);
+        } else {
+            throw new InvalidCommandException("cgroup limits " + spec.limits().map(l -> l.files().toString()).orElse("")
+                    + " need a cgroup: give cgroupBase or cgroupPath (no default cgroup base is configured)");
+        }
+        return Optional.of(b.build());
     }
 
     /** The base under which a new cgroup is created, when this is not a fixed path. */

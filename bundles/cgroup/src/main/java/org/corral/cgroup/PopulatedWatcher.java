@@ -1,9 +1,11 @@
 package org.corral.cgroup;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
@@ -21,7 +23,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Tells when a cgroup becomes empty ({@code cgroup.events: populated 0}) without polling: the kernel sends
  * an inotify IN_MODIFY for {@code cgroup.events} whenever {@code populated} changes (verified on 6.1 and
- * 6.18 kernels), which {@link WatchService} delivers as ENTRY_MODIFY on the cgroup directory. One
+ * 6.18 kernels), which {@link WatchService} delivers as ENTRY_MODIFY on the cgroup directory. kernfs sends
+ * it only while the file's inode is in the inode cache (never opened or stat'ed: no event), so each wait
+ * keeps {@code cgroup.events} open until it ends. One
  * WatchService and one dispatcher thread serve every wait of a {@link CgroupManager}, however many cgroups
  * are watched.
  *
@@ -42,6 +46,8 @@ final class PopulatedWatcher implements AutoCloseable {
     private static final class Waiter {
         final Path dir;
         final CompletableFuture<Void> done = new CompletableFuture<>();
+        /** Keeps the inode of cgroup.events in the cache: kernfs only notifies files whose inode exists. */
+        FileChannel events;
 
         Waiter(Path dir) {
             this.dir = dir;
@@ -74,6 +80,12 @@ final class PopulatedWatcher implements AutoCloseable {
             return CompletableFuture.completedFuture(null);
         }
         Waiter w = new Waiter(dir);
+        try {
+            w.events = FileChannel.open(dir.resolve("cgroup.events"), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            forgetKeyIfUnused(key);
+            return CompletableFuture.completedFuture(null);
+        }
         waiters.computeIfAbsent(key, k -> new ArrayList<>()).add(w);
         w.done.whenComplete((v, t) -> forget(key, w));
         // registered before this check, so a change after it cannot be missed
@@ -84,10 +96,27 @@ final class PopulatedWatcher implements AutoCloseable {
     }
 
     private synchronized void forget(WatchKey key, Waiter w) {
+        closeQuietly(w);
         List<Waiter> list = waiters.get(key);
         if (list != null && list.remove(w) && list.isEmpty()) {
             waiters.remove(key);
             key.cancel();
+        }
+    }
+
+    private void forgetKeyIfUnused(WatchKey key) {
+        if (!waiters.containsKey(key)) {
+            key.cancel();
+        }
+    }
+
+    private static void closeQuietly(Waiter w) {
+        if (w.events != null) {
+            try {
+                w.events.close();
+            } catch (IOException e) {
+                LOG.debug("closing {}/cgroup.events", w.dir, e);
+            }
         }
     }
 
@@ -138,6 +167,7 @@ final class PopulatedWatcher implements AutoCloseable {
             }
         }
         for (Waiter w : all) {
+            closeQuietly(w);
             w.done.cancel(false);
         }
     }

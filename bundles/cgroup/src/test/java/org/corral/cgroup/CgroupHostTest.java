@@ -3,6 +3,7 @@ package org.corral.cgroup;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,15 +11,20 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import org.corral.api.CgroupException;
@@ -194,6 +200,24 @@ class CgroupHostTest {
         assertTrue(m.awaitEmpty(cg.dir(), Duration.ofSeconds(60)), "populated 0 was seen");
         assertFalse(m.isPopulated(cg.dir()));
         p.waitFor();
+        m.remove(cg);
+    }
+
+    @Test
+    void theKernelReportsPopulatedChangesThroughInotify() throws Exception {
+        PreparedCgroup cg = m.prepare(CgroupRequest.under(base, null));
+        Process p = startIn(cg.dir(), "/bin/sh -c 'echo ready; exec " + testprog("sleep_ms") + " 100000'");
+        readUntilReady(p);
+        // kernfs notifies only files whose inode is cached: keep cgroup.events open, as PopulatedWatcher does
+        try (WatchService ws = FileSystems.getDefault().newWatchService();
+                var events = java.nio.channels.FileChannel.open(cg.dir().resolve("cgroup.events"))) {
+            cg.dir().register(ws, StandardWatchEventKinds.ENTRY_MODIFY);
+            p.destroyForcibly();
+            WatchKey key = ws.poll(60, TimeUnit.SECONDS);
+            assertNotNull(key, "an inotify event came for the cgroup directory");
+            assertTrue(key.pollEvents().stream().anyMatch(e -> e.context().toString().equals("cgroup.events")));
+        }
+        assertTrue(m.awaitEmpty(cg.dir(), Duration.ofSeconds(60)));
         m.remove(cg);
     }
 

@@ -3,6 +3,7 @@ package org.corral.cgroup.vm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,9 +11,13 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -210,6 +215,24 @@ class CgroupKernelTest {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    @Test
+    void theKernelReportsPopulatedChangesThroughInotify() throws Exception {
+        PreparedCgroup cg = m.prepare(CgroupRequest.under(base, null));
+        Process p = startIn(cg, "/bin/sh -c 'echo ready; exec sleep 1000'");
+        linesUntilReady(p);
+        // kernfs notifies only files whose inode is cached: keep cgroup.events open, as PopulatedWatcher does
+        try (WatchService ws = FileSystems.getDefault().newWatchService();
+                var events = java.nio.channels.FileChannel.open(cg.dir().resolve("cgroup.events"))) {
+            cg.dir().register(ws, StandardWatchEventKinds.ENTRY_MODIFY);
+            p.destroyForcibly();
+            WatchKey key = ws.poll(60, TimeUnit.SECONDS);
+            assertNotNull(key, "an inotify event came for the cgroup directory (kernel " + System.getProperty("os.version") + ")");
+            assertTrue(key.pollEvents().stream().anyMatch(e -> e.context().toString().equals("cgroup.events")));
+        }
+        assertTrue(m.awaitEmpty(cg.dir(), Duration.ofSeconds(60)));
+        m.remove(cg);
     }
 
     @Test
