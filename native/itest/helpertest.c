@@ -771,18 +771,6 @@ static void t_signal_group(void)
     expect_all_gone(pids, n, "after SIGNAL(group, SIGKILL) and EXIT");
 }
 
-static void t_signal_descendants(void)
-{
-    sess_t *s = start(spec_prog("fork_tree", "7", NULL));
-    wait_line(s, S_STDOUT, "ready");
-    pid_t pids[16];
-    int n = parse_pids(buf_str(&s->data[S_STDOUT]), pids, 16);
-    CHECK(n == 7, "fork_tree printed %d pids", n);
-    send_signal(s, SIGT_DESCENDANTS, SIGKILL);
-    CHECK(wait_gone(pids, n, WAIT), "SIGNAL(every descendant, SIGKILL) left some alive");
-    finish(s, WAIT);
-}
-
 /* ---- teardown of trees ------------------------------------------------------------------ */
 
 /* A fork_tree: the pids and, as seen at start, their sessions. */
@@ -871,6 +859,16 @@ static void tree_wait_helper_exit(sess_t *s, tree_t *t, const char *after)
                  after);
         tree_fail(s, t, what);
     }
+}
+
+static void t_signal_descendants(void)
+{
+    tree_t t;
+    sess_t *s = start_tree(7, &t, NULL);
+    send_signal(s, SIGT_DESCENDANTS, SIGKILL);
+    if (!wait_gone(t.pid, t.n, tree_wait(s, &t)))
+        tree_fail(s, &t, "SIGNAL(every descendant, SIGKILL) left some alive");
+    finish(s, WAIT);
 }
 
 static void t_tree_stop(void)
