@@ -83,6 +83,8 @@ public final class CgroupManager implements AutoCloseable {
     static final Pattern OWNED_NAME = Pattern.compile("corral-(\\d+)-(\\d+)-(\\d+)(?:-[A-Za-z0-9_.]*)?");
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)+");
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
+    /** The leaf the program runs in with {@link CgroupRequest#statsAfterExit()}. */
+    public static final String PROGRAM_LEAF = "program";
 
     private final Path mount;
     private final Path realMount;
@@ -333,8 +335,19 @@ public final class CgroupManager implements AutoCloseable {
             }
             throw e;
         }
+        if (request.statsAfterExit()) {
+            Path leaf = dir.resolve(PROGRAM_LEAF);
+            try {
+                makeDir(leaf);
+            } catch (CgroupException e) {
+                remove(created);
+                throw e;
+            }
+            LOG.debug("prepared cgroup {} in {} (controllers {}, limits {})", leaf, dir, needed, limits.files());
+            return new PreparedCgroup(leaf, List.of(leaf), relativize(leaf), limits, needed, dir, created);
+        }
         LOG.debug("prepared cgroup {} (controllers {}, limits {})", dir, needed, limits.files());
-        return new PreparedCgroup(dir, created, relativize(dir), limits, needed);
+        return new PreparedCgroup(dir, created, relativize(dir), limits, needed, dir, List.of());
     }
 
     /** The controllers that the interface files of {@code limits} belong to, in order ({@code memory.max} → memory). */
@@ -788,9 +801,10 @@ public final class CgroupManager implements AutoCloseable {
         }
     }
 
-    /** Removes what {@code prepared} created. */
+    /** Removes what {@code prepared} created: {@link PreparedCgroup#createdDirs()}, then {@link PreparedCgroup#removeAfterStats()}. */
     public void remove(PreparedCgroup prepared) {
         remove(prepared.createdDirs());
+        remove(prepared.removeAfterStats());
     }
 
     private void removeTree(Path d) {
@@ -827,9 +841,30 @@ public final class CgroupManager implements AutoCloseable {
      * @return the statistics read after the last process left and before the removal
      */
     public CgroupStats close(PreparedCgroup prepared, Duration grace) {
-        kill(prepared.dir(), grace);
-        CgroupStats last = stats(prepared.dir());
+        kill(prepared.statsDir(), grace);
+        CgroupStats last = stats(prepared.statsDir());
         remove(prepared);
+        return last;
+    }
+
+    /**
+     * After the helper's teardown (it killed the program's cgroup and removed {@link PreparedCgroup#createdDirs()}):
+     * waits until {@link PreparedCgroup#statsDir()} is empty (up to 10 s; the helper reported EXIT, so it
+     * normally is), reads its final statistics and removes {@link PreparedCgroup#removeAfterStats()}.
+     *
+     * @throws CgroupException when it still holds processes after 10 s (then nothing is removed)
+     */
+    public CgroupStats finish(PreparedCgroup prepared) {
+        Path d = requireDir(prepared.statsDir());
+        boolean interrupted = awaitEmptyUninterruptibly(d, KILL_TIMEOUT);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (isPopulated(d)) {
+            throw new CgroupException("cgroup " + d + " still holds processes " + pids(d) + " after the program's teardown");
+        }
+        CgroupStats last = stats(d);
+        remove(prepared.removeAfterStats());
         return last;
     }
 

@@ -19,6 +19,7 @@ public final class CgroupRequest {
     private final boolean allowPopulated;
     private final CgroupLimits limits;
     private final String label;
+    private final boolean statsAfterExit;
 
     private CgroupRequest(Builder b) {
         this.base = b.base;
@@ -26,6 +27,7 @@ public final class CgroupRequest {
         this.allowPopulated = b.allowPopulated;
         this.limits = b.limits == null ? CgroupLimits.builder().build() : b.limits;
         this.label = b.label;
+        this.statsAfterExit = b.statsAfterExit;
     }
 
     public static Builder builder() {
@@ -92,6 +94,11 @@ public final class CgroupRequest {
         return Optional.ofNullable(label);
     }
 
+    /** Whether the program runs in a leaf below the limited cgroup, so that statistics outlive the leaf. */
+    public boolean statsAfterExit() {
+        return statsAfterExit;
+    }
+
     @Override
     public String toString() {
         return "CgroupRequest[" + (path != null ? "path=" + path : "base=" + base) + ", " + limits
@@ -104,6 +111,7 @@ public final class CgroupRequest {
         private boolean allowPopulated;
         private CgroupLimits limits;
         private String label;
+        private boolean statsAfterExit;
 
         private Builder() {
         }
@@ -135,10 +143,24 @@ public final class CgroupRequest {
             return this;
         }
 
+        /**
+         * Run the program in a leaf ({@code program}) of the new cgroup instead of the new cgroup itself: the
+         * limits go on the new cgroup, the helper removes only the leaf at teardown, and the final
+         * statistics of the whole run are read from the new cgroup afterwards
+         * ({@link CgroupManager#finish(PreparedCgroup)}). Only with a {@link #base}.
+         */
+        public Builder statsAfterExit(boolean statsAfterExit) {
+            this.statsAfterExit = statsAfterExit;
+            return this;
+        }
+
         public CgroupRequest build() {
             if ((base == null) == (path == null)) {
                 throw new InvalidCommandException("a cgroup request needs exactly one of base and path, got base="
                         + base + " path=" + path);
+            }
+            if (statsAfterExit && path != null) {
+                throw new InvalidCommandException("statsAfterExit needs a cgroup base, not the fixed path '" + path + "'");
             }
             if (allowPopulated && path == null) {
                 throw new InvalidCommandException("allowPopulated applies to a fixed cgroup path, not to base '" + base + "'");

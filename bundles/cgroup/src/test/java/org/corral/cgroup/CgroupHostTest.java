@@ -268,6 +268,25 @@ class CgroupHostTest {
     }
 
     @Test
+    void statisticsAfterExitOutliveTheProgramsLeaf() throws Exception {
+        PreparedCgroup cg = m.prepare(CgroupRequest.builder().base(base).statsAfterExit(true).build());
+        assertEquals(cg.statsDir().resolve("program"), cg.dir());
+        assertEquals(List.of(cg.dir()), cg.createdDirs(), "the helper removes the leaf only");
+        assertEquals(List.of(cg.statsDir()), cg.removeAfterStats());
+        Process p = startIn(cg.dir(), "/bin/sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; setsid "
+                + testprog("sleep_ms") + " 100000 & echo ready'");
+        readUntilReady(p);
+        // what the helper does at teardown: kill the leaf, remove it
+        m.kill(cg.dir(), Duration.ofSeconds(5));
+        m.remove(cg.createdDirs());
+        assertFalse(Files.exists(cg.dir()));
+        CgroupStats last = m.finish(cg);
+        assertEquals(m.relativize(cg.statsDir()), last.path());
+        assertTrue(last.cpuUsageMicros().orElse(0) > 0, "the leaf's cpu time is counted in its parent: " + last.files().get("cpu.stat"));
+        assertFalse(Files.exists(cg.statsDir()));
+    }
+
+    @Test
     void aFixedPathIsRefusedWhenPopulatedUnlessAllowed() throws Exception {
         String path = base + "/fixed";
         PreparedCgroup first = m.prepare(CgroupRequest.at(path, null));

@@ -188,6 +188,24 @@ class CgroupKernelTest {
     }
 
     @Test
+    void oomKillAndPeakAreReadAfterTheProgramsCgroupIsGone() throws Exception {
+        PreparedCgroup cg = m.prepare(CgroupRequest.builder().base(base).statsAfterExit(true)
+                .limits(CgroupLimits.builder().memoryMax("24M").memorySwapMax(0).pidsMax(10).build()).build());
+        Process p = startIn(cg, testprog("memory_hog") + " 512");
+        lines(p);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(128 + 9, p.exitValue());
+        // what the helper does at teardown: kill what is left in the program's cgroup and remove it
+        m.kill(cg.dir(), Duration.ZERO);
+        m.remove(cg.createdDirs());
+        CgroupStats last = m.finish(cg);
+        assertTrue(last.oomKills() >= 1, "memory.events of the limited cgroup: " + last.files().get("memory.events").raw());
+        assertTrue(last.memoryPeak().orElse(0) > 12L << 20, "memory.peak " + last.memoryPeak());
+        assertTrue(last.pidsPeak().orElse(0) >= 1, "pids.peak " + last.pidsPeak());
+        assertFalse(Files.exists(cg.statsDir()));
+    }
+
+    @Test
     void memoryOomGroupKillsTheWholeGroup() throws Exception {
         PreparedCgroup cg = m.prepare(CgroupRequest.under(base,
                 CgroupLimits.builder().memoryMax("48M").memorySwapMax(0).memoryOomGroup(true).build()));
