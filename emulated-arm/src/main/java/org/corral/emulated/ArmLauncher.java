@@ -124,7 +124,12 @@ public final class ArmLauncher {
         }
         bundles.add(framework.getBundleContext().installBundle(probe.toUri().toString()));
         framework.start();
-        for (Bundle b : bundles) {
+        // Infrastructure first (SPI Fly and the SLF4J provider before anything logs), Corral next, the probe last.
+        List<Bundle> startOrder = new ArrayList<>(bundles);
+        startOrder.sort(Comparator.comparingInt(b -> b.getSymbolicName() == null ? 0
+                : b.getSymbolicName().equals("org.corral.emulated.probe") ? 2
+                : b.getSymbolicName().startsWith("org.corral.") ? 1 : 0));
+        for (Bundle b : startOrder) {
             if (!isFragment(b)) {
                 try {
                     b.start();

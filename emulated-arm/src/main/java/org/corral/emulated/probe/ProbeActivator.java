@@ -2,7 +2,6 @@ package org.corral.emulated.probe;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -114,23 +113,26 @@ public final class ProbeActivator implements BundleActivator {
 
         long t = System.nanoTime();
         ProcessResult uname = ps.run("uname", "-m");
-        info("run(uname -m) -> exit %d, stdout '%s' (the host's uname: a native program started by the emulated "
-                + "helper) in %.0f ms", uname.exitStatus(), uname.stdoutText().trim(), (System.nanoTime() - t) / 1e6);
+        // uname is the host's own program (a native binary started by the helper), so it names the host's
+        // machine even when the JVM and the helper are emulated.
+        info("run(uname -m) -> exit %d, stdout '%s', in %.0f ms", uname.exitStatus(), uname.stdoutText().trim(),
+                (System.nanoTime() - t) / 1e6);
         if (!uname.success() || uname.stdoutText().isBlank()) {
             failures.add("run(uname -m) failed: " + uname);
         }
 
-        // The program's parent is the helper: under qemu-user its command line names the helper file.
-        ProcessResult parent = ps.run("sh", "-c", "echo $PPID");
-        if (!parent.success()) {
-            failures.add("run(sh -c 'echo $PPID') failed: " + parent);
+        // The program's parent is the helper; its command line (read while it runs) names the helper file
+        // (under qemu-user: "qemu-<arch>-static <helper> ...").
+        ProcessResult parent = ps.run("sh", "-c", "echo $PPID; tr '\\0' ' ' < /proc/$PPID/cmdline");
+        String[] parentLines = parent.stdoutText().split("\n", 2);
+        if (!parent.success() || parentLines.length < 2) {
+            failures.add("run(sh -c 'cat /proc/$PPID/cmdline') failed: " + parent + " " + parent.stderrText());
         } else {
-            long helperPid = Long.parseLong(parent.stdoutText().trim());
-            String cmdline = cmdline(helperPid);
-            info("the program's parent (pid %d): %s", helperPid, cmdline);
+            String cmdline = parentLines[1].trim();
+            info("the program's parent (pid %s): %s", parentLines[0].trim(), cmdline);
             if (helper.isPresent() && !cmdline.contains(helper.get())) {
-                failures.add("the program's parent (pid " + helperPid + ", '" + cmdline + "') is not the helper "
-                        + helper.get());
+                failures.add("the program's parent (pid " + parentLines[0].trim() + ", '" + cmdline
+                        + "') is not the helper " + helper.get());
             }
         }
 
@@ -221,15 +223,6 @@ public final class ProbeActivator implements BundleActivator {
             }
         } catch (IOException e) {
             failures.add("cannot read the helper file " + file + ": " + e);
-        }
-    }
-
-    private static String cmdline(long pid) {
-        try {
-            return new String(Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline")), StandardCharsets.UTF_8)
-                    .replace('\0', ' ').trim();
-        } catch (IOException e) {
-            return "(unreadable: " + e + ")";
         }
     }
 
