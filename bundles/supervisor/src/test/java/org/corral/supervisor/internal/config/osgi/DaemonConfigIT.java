@@ -1,0 +1,361 @@
+package org.corral.supervisor.internal.config.osgi;
+
+import static org.corral.supervisor.internal.config.osgi.EmbeddedFelix.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Dictionary;
+import java.util.HashSet;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.corral.supervisor.internal.config.DaemonConfigParser;
+import org.corral.supervisor.internal.config.osgi.EmbeddedFelix.LogCapture;
+import org.corral.supervisor.support.NoLeftovers;
+import org.corral.supervisor.support.TestSupport;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventConstants;
+import org.osgi.service.event.EventHandler;
+import org.osgi.service.metatype.AttributeDefinition;
+import org.osgi.service.metatype.MetaTypeService;
+import org.osgi.service.metatype.ObjectClassDefinition;
+
+/**
+ * Daemons made from Config Admin factory configurations, in a real Felix framework with Felix SCR, Config
+ * Admin, Event Admin and Metatype, and the built Corral bundles (api, cgroup, supervisor, x86_64 native
+ * fragment). Each configuration is created as Felix fileinstall creates it for
+ * {@code etc/org.corral.daemon-<name>.cfg}: the R7 factory configuration {@code org.corral.daemon~<name>}
+ * with {@code felix.fileinstall.filename} set.
+ */
+@ExtendWith(NoLeftovers.class)
+class DaemonConfigIT {
+
+    private static EmbeddedFelix felix;
+    private static ConfigurationAdmin cm;
+    private static final List<Event> EVENTS = Collections.synchronizedList(new ArrayList<>());
+    private static ServiceRegistration<EventHandler> handler;
+    private final List<Configuration> created = new ArrayList<>();
+
+    @BeforeAll
+    static void boot() throws Exception {
+        System.setProperty("corral.it.spawn", prog("spawn_grandchildren"));
+        felix = new EmbeddedFelix();
+        cm = felix.service(ConfigurationAdmin.class);
+        Dictionary<String, Object> p = new Hashtable<>();
+        p.put(EventConstants.EVENT_TOPIC, "org/corral/daemon/*");
+        handler = felix.context().registerService(EventHandler.class, EVENTS::add, p);
+    }
+
+    @AfterAll
+    static void shutdown() throws Exception {
+        if (handler != null) {
+            handler.unregister();
+        }
+        Path storage = felix.storage();
+        felix.close();
+        assertEquals(List.of(), TestSupport.withCmdline(storage.toString()), "a helper or broker survived the framework");
+        assertEquals(List.of(), TestSupport.tagged(TestSupport.TAG), "a program survived the framework");
+    }
+
+    @AfterEach
+    void deleteConfigurations() throws Exception {
+        for (Configuration c : created) {
+            try {
+                c.delete();
+            } catch (IllegalStateException e) {
+                // already deleted by the test
+            }
+        }
+    }
+
+    private static String prog(String name) {
+        return TestSupport.prog(name);
+    }
+
+    /** The environment entry that marks the processes of daemon {@code name}. */
+    private static String mark(String name) {
+        return TestSupport.TAG_VAR + "=" + TestSupport.TAG + "." + name;
+    }
+
+    /** Creates (or replaces) the configuration {@code org.corral.daemon~<file>} as fileinstall would. */
+    private Configuration config(String file, Map<String, Object> props) throws IOException {
+        Configuration c = cm.getFactoryConfiguration(DaemonConfigParser.FACTORY_PID, file, "?");
+        Hashtable<String, Object> p = new Hashtable<>(props);
+        p.put(DaemonConfigParser.FILEINSTALL_FILENAME, "file:/opt/corral/etc/org.corral.daemon-" + file + ".cfg");
+        if (!p.containsKey("env." + TestSupport.TAG_VAR)) {
+            p.put("env." + TestSupport.TAG_VAR, TestSupport.TAG + "." + (props.containsKey("name") ? props.get("name") : file));
+        }
+        c.update(p);
+        created.add(c);
+        return c;
+    }
+
+    private static String ready(String name) {
+        return "(&(objectClass=org.corral.api.Daemon)(daemon.name=" + name + ")(daemon.state=READY))";
+    }
+
+    private static long pid(ServiceReference<?> ref) {
+        return (Long) ref.getProperty("daemon.pid");
+    }
+
+    /** Live processes whose environment holds exactly {@code entry}. */
+    static List<Long> processesWith(String entry) {
+        List<Long> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Path.of("/proc"))) {
+            for (Path p : ds) {
+                String n = p.getFileName().toString();
+                if (!n.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    String env = new String(Files.readAllBytes(p.resolve("environ")), StandardCharsets.UTF_8);
+                    if (Arrays.asList(env.split("\0")).contains(entry) && TestSupport.alive(Long.parseLong(n))) {
+                        out.add(Long.parseLong(n));
+                    }
+                } catch (IOException e) {
+                    // gone
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    private static List<String> events(String name) {
+        List<String> out = new ArrayList<>();
+        synchronized (EVENTS) {
+            for (Event e : EVENTS) {
+                if (name.equals(e.getProperty("daemon.name"))) {
+                    out.add(e.getTopic().substring("org/corral/daemon/".length()));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Object call(Object target, String method, Object... args) throws Exception {
+        for (Method m : target.getClass().getMethods()) {
+            if (m.getName().equals(method) && m.getParameterCount() == args.length) {
+                return m.invoke(target, args);
+            }
+        }
+        throw new NoSuchMethodException(method);
+    }
+
+    // ------------------------------------------------------------------ tests
+
+    @Test
+    void metatypeDescribesEveryKey() throws Exception {
+        MetaTypeService mts = felix.service(MetaTypeService.class);
+        Bundle supervisor = felix.bundle("org.corral.supervisor");
+        assertTrue(Arrays.asList(mts.getMetaTypeInformation(supervisor).getFactoryPids())
+                .contains(DaemonConfigParser.FACTORY_PID));
+        ObjectClassDefinition ocd = mts.getMetaTypeInformation(supervisor)
+                .getObjectClassDefinition(DaemonConfigParser.FACTORY_PID, null);
+        Set<String> ids = new TreeSet<>();
+        for (AttributeDefinition ad : ocd.getAttributeDefinitions(ObjectClassDefinition.ALL)) {
+            ids.add(ad.getID());
+            assertFalse(ad.getDescription() == null || ad.getDescription().isBlank(), ad.getID() + " has no description");
+        }
+        assertEquals(new TreeSet<>(DaemonConfigParser.KEYS), ids);
+        Set<String> required = new HashSet<>();
+        for (AttributeDefinition ad : ocd.getAttributeDefinitions(ObjectClassDefinition.REQUIRED)) {
+            required.add(ad.getID());
+        }
+        assertEquals(Set.of("command"), required);
+    }
+
+    @Test
+    void configurationIsADaemonEditedAndDeleted() throws Exception {
+        Configuration c = config("web", Map.of("command", prog("spawn_grandchildren"), "args", "2 --wait",
+                "ready.log", "^ready$"));
+        ServiceReference<?> ref = felix.await(ready("web"));
+        long first = pid(ref);
+        List<Long> family = processesWith(mark("web"));
+        assertEquals(3, family.size(), "the program and its 2 children: " + family);
+        assertTrue(family.contains(first));
+
+        // the helper was found through the x86_64 fragment and copied into the bundle's data area
+        long helper = (Long) ref.getProperty("daemon.helper.pid");
+        Path exe = Files.readSymbolicLink(Path.of("/proc/" + helper + "/exe"));
+        assertTrue(exe.startsWith(felix.storage()), exe.toString());
+        assertTrue(exe.toString().endsWith("helper-x86_64/corral-helper"), exe.toString());
+
+        // a log level change is applied without a restart
+        Hashtable<String, Object> p = new Hashtable<>();
+        for (String k : Collections.list(c.getProperties().keys())) {
+            p.put(k, c.getProperties().get(k));
+        }
+        p.put("log.stdout", "debug");
+        c.update(p);
+        LogCapture.await("Daemon 'web'", "reconfigured");
+        assertEquals(first, pid(felix.await(ready("web"))));
+        assertTrue(TestSupport.alive(first));
+
+        // an argument change restarts the program
+        p.put("args", "3 --wait");
+        c.update(p);
+        ServiceReference<?> again = felix.await("(&(daemon.name=web)(daemon.state=READY)(!(daemon.pid=" + first + ")))");
+        assertTrue(TestSupport.cmdline(pid(again)).endsWith("3 --wait"), TestSupport.cmdline(pid(again)));
+        for (long old : family) {
+            assertFalse(TestSupport.alive(old), "the old program and children are gone: " + old);
+        }
+        eventually("4 processes of web", () -> processesWith(mark("web")).size() == 4);
+
+        // deleting the configuration stops the daemon and every descendant
+        c.delete();
+        eventually("web's service unregistered", () -> !felix.present("(daemon.name=web)"));
+        eventually("every process of web gone", () -> processesWith(mark("web")).isEmpty());
+    }
+
+    @Test
+    void crashingProgramIsRestartedThenFailedWithEvents() throws Exception {
+        config("crashy", Map.of("command", prog("crash_after_ms"), "args", new String[] {"20", "3"},
+                "restart.delay", "10ms", "intensity", "2"));
+        ServiceReference<?> ref = felix.await("(&(daemon.name=crashy)(daemon.state=FAILED))");
+        assertEquals(null, ref.getProperty("daemon.pid"));
+        Object daemon = felix.service(ref);
+        assertEquals(2, call(daemon, "restarts"));
+        eventually("the FAILED event", () -> events("crashy").contains("FAILED"));
+        assertEquals(List.of("STARTED", "READY", "EXITED", "RESTARTING", "STARTED", "READY", "EXITED", "RESTARTING",
+                "STARTED", "READY", "EXITED", "FAILED"), events("crashy"));
+        synchronized (EVENTS) {
+            for (Event e : EVENTS) {
+                if ("crashy".equals(e.getProperty("daemon.name")) && e.getTopic().endsWith("EXITED")) {
+                    assertEquals(3, e.getProperty("exit.code"));
+                    assertTrue(e.getProperty("daemon.pid") instanceof Long);
+                }
+                if ("crashy".equals(e.getProperty("daemon.name")) && e.getTopic().endsWith("FAILED")) {
+                    assertTrue(((String) e.getProperty("reason")).contains("intensity 2 per 1m exceeded"),
+                            (String) e.getProperty("reason"));
+                }
+            }
+        }
+        LogCapture.await("ERROR", "org.corral.daemon.crashy", "FAILED: exited with code 3");
+    }
+
+    @Test
+    void dependsOnWaitsForTheReadinessRegex() throws Exception {
+        config("second", Map.of("command", "sh", "args", "-c 'echo second up; exec sleep 600'", "depends.on", "first"));
+        LogCapture.await("org.corral.daemon.second", "waiting for first to be READY");
+        assertFalse(felix.present("(&(daemon.name=second)(daemon.pid=*))"), "second must not run before first");
+        config("first", Map.of("command", "sh", "args", "-c 'sleep 0.3; echo first is ready; exec sleep 600'",
+                "ready.log", "is ready$"));
+        felix.await(ready("second"));
+        List<String> order = new ArrayList<>();
+        synchronized (EVENTS) {
+            for (Event e : EVENTS) {
+                String n = (String) e.getProperty("daemon.name");
+                if ("first".equals(n) || "second".equals(n)) {
+                    order.add(n + ":" + e.getTopic().substring("org/corral/daemon/".length()));
+                }
+            }
+        }
+        assertTrue(order.indexOf("first:READY") >= 0 && order.indexOf("first:READY") < order.indexOf("second:STARTED"),
+                order.toString());
+        assertEquals(List.of("first:STARTED", "first:READY", "second:STARTED", "second:READY"), order);
+    }
+
+    @Test
+    void malformedConfigurationIsOneClearErrorAndOthersKeepRunning() throws Exception {
+        config("steady", Map.of("command", "sleep", "args", "600"));
+        long steady = pid(felix.await(ready("steady")));
+        config("bad", Map.of("command", "sleep", "args", "600", "restart", "sometimes", "cgroup.memory.max", "-5M",
+                "colour", "blue"));
+        String error = LogCapture.await("ERROR", "Daemon configuration /opt/corral/etc/org.corral.daemon-bad.cfg is invalid");
+        assertTrue(error.contains("restart = 'sometimes': unknown restart policy"), error);
+        assertTrue(error.contains("cgroup.memory.max = '-5M': a size cannot be negative"), error);
+        assertTrue(error.endsWith("daemon 'bad' not started"), error);
+        LogCapture.await("WARN", "org.corral.daemon-bad.cfg: colour = 'blue': unknown key, ignored");
+        config("missing", Map.of("command", "/no/such/program"));
+        LogCapture.await("ERROR", "org.corral.daemon-missing.cfg is invalid: command = '/no/such/program'");
+        assertFalse(felix.present("(|(daemon.name=bad)(daemon.name=missing))"));
+        assertEquals(steady, pid(felix.await(ready("steady"))));
+        assertTrue(TestSupport.alive(steady));
+    }
+
+    @Test
+    void duplicateNameIsRefusedUntilTheNameIsFree() throws Exception {
+        Configuration a = config("dup-a", Map.of("name", "dup", "command", "sleep", "args", "600"));
+        long first = pid(felix.await(ready("dup")));
+        config("dup-b", Map.of("name", "dup", "command", "sleep", "args", "601"));
+        String error = LogCapture.await("ERROR", "org.corral.daemon-dup-b.cfg is refused");
+        assertTrue(error.contains("daemon name 'dup' of configuration /opt/corral/etc/org.corral.daemon-dup-b.cfg is"
+                + " already used by configuration /opt/corral/etc/org.corral.daemon-dup-a.cfg"), error);
+        assertEquals(first, pid(felix.await(ready("dup"))));
+        a.delete();
+        ServiceReference<?> b = felix.await("(&(daemon.name=dup)(daemon.state=READY)(!(daemon.pid=" + first + ")))");
+        assertTrue(TestSupport.cmdline(pid(b)).endsWith("601"), TestSupport.cmdline(pid(b)));
+        assertFalse(TestSupport.alive(first));
+    }
+
+    @Test
+    void consumerBundleStoppedWhileItsProgramsRunLeavesNoSurvivor() throws Exception {
+        String var = TestSupport.TAG_VAR;
+        String value = TestSupport.TAG + ".consumer";
+        System.setProperty("corral.it.env.name", var);
+        System.setProperty("corral.it.env.value", value);
+        Bundle consumer = felix.installBundle("org.corral.it.consumer", Map.of(
+                Constants.BUNDLE_ACTIVATOR, ConsumerActivator.class.getName(),
+                Constants.IMPORT_PACKAGE, "org.corral.api,org.osgi.framework"), ConsumerActivator.class);
+        consumer.start();
+        String entry = var + "=" + value;
+        eventually("sleep + daemon + its 2 children running", () -> processesWith(entry).size() == 4);
+        consumer.stop();
+        eventually("every process of the consumer gone", () -> processesWith(entry).isEmpty());
+        consumer.uninstall();
+    }
+
+    @Test
+    void disablingTheComponentStopsDaemonsAndEnablingRestartsThem() throws Exception {
+        config("toggled", Map.of("command", prog("spawn_grandchildren"), "args", "1 --wait", "ready.log", "^ready$"));
+        long first = pid(felix.await(ready("toggled")));
+        Object scr = felix.service(felix.context().getServiceReference(
+                "org.osgi.service.component.runtime.ServiceComponentRuntime"));
+        Bundle supervisor = felix.bundle("org.corral.supervisor");
+        Object dto = call(scr, "getComponentDescriptionDTO", supervisor, DaemonConfigParser.FACTORY_PID);
+        call(call(scr, "disableComponent", dto), "getValue");
+        eventually("toggled's processes gone after scr disable", () -> processesWith(mark("toggled")).isEmpty());
+        assertFalse(felix.present("(daemon.name=toggled)"));
+        call(call(scr, "enableComponent", dto), "getValue");
+        assertNotEquals(first, pid(felix.await(ready("toggled"))));
+    }
+
+    @Test
+    void stoppingTheSupervisorBundleStopsDaemonsUntilItStartsAgain() throws Exception {
+        config("survivor", Map.of("command", prog("spawn_grandchildren"), "args", "1 --wait", "ready.log", "^ready$"));
+        long first = pid(felix.await(ready("survivor")));
+        Bundle supervisor = felix.bundle("org.corral.supervisor");
+        supervisor.stop();
+        LogCapture.await("Daemon 'survivor'", "supervisor bundle updated or refreshed: stopping it");
+        eventually("survivor's processes gone", () -> processesWith(mark("survivor")).isEmpty());
+        supervisor.start();
+        assertNotEquals(first, pid(felix.await(ready("survivor"))));
+    }
+}
