@@ -295,6 +295,7 @@ public final class CgroupManager implements AutoCloseable {
         Path dir;
         Path boundary;
         List<Path> created = new ArrayList<>();
+        List<Path> createdBase = new ArrayList<>();
         if (request.path().isPresent()) {
             dir = resolve(request.path().get());
             if (dir.equals(mount)) {
@@ -308,7 +309,8 @@ public final class CgroupManager implements AutoCloseable {
                             + " so that Corral creates a fresh one)");
                 }
             } else {
-                passDownAll(boundary, makeDirs(dir.getParent()));
+                createdBase = makeDirs(dir.getParent());
+                passDownAll(boundary, createdBase);
                 if (makeDir(dir)) {
                     created.add(dir);
                 }
@@ -316,7 +318,8 @@ public final class CgroupManager implements AutoCloseable {
         } else {
             Path base = resolve(request.base().get());
             boundary = deepestExisting(base);
-            passDownAll(boundary, makeDirs(base));
+            createdBase = makeDirs(base);
+            passDownAll(boundary, createdBase);
             dir = makeUnique(base, request.label().orElse(null));
             created.add(dir);
         }
@@ -331,6 +334,15 @@ public final class CgroupManager implements AutoCloseable {
                     Files.deleteIfExists(p);
                 } catch (IOException e2) {
                     e.addSuppressed(e2);
+                }
+            }
+            // base directories this call created go too, unless another request uses them meanwhile
+            for (int i = createdBase.size() - 1; i >= 0; i--) {
+                try {
+                    Files.deleteIfExists(createdBase.get(i));
+                } catch (IOException e2) {
+                    LOG.debug("kept base {}: {}", createdBase.get(i), e2.toString());
+                    break;
                 }
             }
             throw e;
@@ -495,11 +507,11 @@ public final class CgroupManager implements AutoCloseable {
     private CgroupException missingController(String c, Path boundary, List<String> offered, CgroupLimits limits) {
         String neededBy = limits.files().keySet().stream().filter(f -> f.startsWith(c + "."))
                 .collect(Collectors.joining(", "));
-        String systemd = " On a systemd host let systemd delegate it instead: Delegate=yes in the unit of the service"
-                + " that runs the JVM (Karaf), or a slice with the controller enabled.";
+        String systemd = " On a systemd host, let systemd delegate it: Delegate=yes in the unit of the service that runs"
+                + " the JVM (Karaf).";
         String pi = " On Raspberry Pi OS the memory controller is off by default: add 'cgroup_enable=memory cgroup_memory=1'"
-                + " to the single line of /boot/firmware/cmdline.txt (/boot/cmdline.txt on older images; those also need"
-                + " systemd.unified_cgroup_hierarchy=1) and reboot.";
+                + " to the single line of /boot/firmware/cmdline.txt (/boot/cmdline.txt before Bookworm; Buster images"
+                + " also need systemd.unified_cgroup_hierarchy=1) and reboot.";
         // the cgroups from the mount down to the boundary; the commands enable c from the highest one that offers it
         List<Path> ancestors = new ArrayList<>();
         for (Path p = boundary; p.startsWith(mount); p = p.getParent()) {

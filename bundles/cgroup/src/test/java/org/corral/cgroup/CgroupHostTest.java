@@ -236,6 +236,10 @@ class CgroupHostTest {
             assertTrue(msg.contains("cgroup v1 hierarchy mounted at"), "says where the controller went: " + msg);
         }
         assertTrue(childDirs(baseDir).isEmpty(), "nothing was left: " + childDirs(baseDir));
+        // a base that did not exist is not left behind by a refused request either
+        assertThrows(CgroupException.class, () -> m.prepare(CgroupRequest.under(base + "/new/base",
+                CgroupLimits.builder().pidsMax(10).build())));
+        assertFalse(Files.exists(baseDir.resolve("new")), "the base directories made for it were removed");
     }
 
     @Test
