@@ -1,0 +1,534 @@
+package org.corral.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+import org.corral.api.CommandSpec;
+import org.corral.api.ProcessResult;
+import org.corral.supervisor.Corral;
+
+/**
+ * Corral's process-level benchmarks, measured in one run against raw {@link ProcessBuilder} on the same
+ * machine (ratios, not absolute times: the machines are shared and noisy). Run by {@code ./bench.sh}.
+ *
+ * <pre>
+ * java -cp ... org.corral.bench.Bench --testprogs DIR [--results DIR] [--quick]
+ * </pre>
+ *
+ * Figures (see ../shared/spec/TESTING.md "Benchmarks"):
+ * <ul>
+ * <li>{@code run("true")} median latency, 300 runs each, Corral and ProcessBuilder interleaved;</li>
+ * <li>200 MB of stdout ({@code head -c 200000000 /dev/zero}) read by a counting consumer, against
+ *     ProcessBuilder reading the same stream;</li>
+ * <li>bytes lost at exit: 100 runs of {@code print_a_lot} with a known size, every byte counted and its
+ *     pattern checked;</li>
+ * <li>owner death: 100 child JVMs each run a fork tree with setsid'd members, a double-forked setsid
+ *     daemon and orphaned grandchildren through Corral and are {@code kill -9}ed: survivors, and the time
+ *     from the kill to the last descendant gone (median, p95);</li>
+ * <li>daemon scale (100 daemons): reserved rows, filled by the daemon benchmark when it exists.</li>
+ * </ul>
+ */
+public final class Bench {
+
+    private static final long MB200 = 200_000_000L;
+    private static final String PATTERN = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx\n";
+
+    private final Path testprogs;
+    private final boolean quick;
+    private final List<Row> rows = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+
+    private record Row(String section, String figure, String corral, String baseline, String ratio, String target,
+            String muontrap) {
+    }
+
+    private Bench(Path testprogs, boolean quick) {
+        this.testprogs = testprogs;
+        this.quick = quick;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new HashMap<>();
+        boolean quick = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick":
+                    quick = true;
+                    break;
+                case "--testprogs":
+                case "--results":
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("option '" + args[i] + "' needs a value");
+                    }
+                    opts.put(args[i], args[++i]);
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown option '" + args[i]
+                            + "' (expected --testprogs DIR, --results DIR, --quick)");
+            }
+        }
+        if (!opts.containsKey("--testprogs")) {
+            throw new IllegalArgumentException("--testprogs DIR is required (make -C native testprogs OUT=...)");
+        }
+        Path progs = Path.of(opts.get("--testprogs")).toAbsolutePath();
+        for (String p : List.of("print_a_lot", "fork_tree", "double_fork_setsid", "spawn_grandchildren")) {
+            if (!Files.isExecutable(progs.resolve(p))) {
+                throw new IllegalArgumentException("test program " + progs.resolve(p) + " is missing or not executable");
+            }
+        }
+        Bench bench = new Bench(progs, quick);
+        String table = bench.runAll();
+        System.out.println(table);
+        if (opts.containsKey("--results")) {
+            Path dir = Path.of(opts.get("--results"));
+            Files.createDirectories(dir);
+            Path file = dir.resolve("bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+                    + (quick ? "-quick" : "") + ".txt");
+            Files.writeString(file, table);
+            System.out.println("saved to " + file);
+        }
+        System.exit(0);
+    }
+
+    private String runAll() throws Exception {
+        String started = LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME);
+        String loadBefore = loadAverage();
+        long t0 = System.nanoTime();
+        String containment;
+        try (Corral corral = Corral.builder().requireHelper(true).open()) {
+            containment = corral.containment().mode() + ", helper " + corral.containment().helperPath().orElse("-")
+                    + " (" + corral.containment().architecture() + ")";
+            latency(corral);
+            throughput(corral);
+            bytesLost(corral);
+        }
+        ownerDeath();
+        daemonScale();
+        double minutes = (System.nanoTime() - t0) / 60e9;
+
+        StringBuilder out = new StringBuilder();
+        out.append("Corral benchmarks").append(quick ? " (QUICK: fewer iterations, not for the record)" : "")
+                .append('\n');
+        out.append(String.format("started %s, took %.1f min; %s; %d CPUs; load average before %s, after %s%n",
+                started, minutes, System.getProperty("os.name") + " " + System.getProperty("os.version")
+                        + " " + System.getProperty("os.arch"),
+                Runtime.getRuntime().availableProcessors(), loadBefore, loadAverage()));
+        out.append(String.format("Java %s (%s); Corral %s%n%n", System.getProperty("java.version"),
+                System.getProperty("java.vm.name"), containment));
+        out.append(table());
+        if (!notes.isEmpty()) {
+            out.append('\n');
+            for (String n : notes) {
+                out.append("* ").append(n).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    // ---- run("true") latency ------------------------------------------------------------------------
+
+    private void latency(Corral corral) throws Exception {
+        int runs = quick ? 50 : 300;
+        int warmup = quick ? 10 : 30;
+        for (int i = 0; i < warmup; i++) {
+            check(corral.run("true"), "run(true) warm-up");
+            pbRun("true");
+        }
+        long[] corralNs = new long[runs];
+        long[] pbNs = new long[runs];
+        for (int i = 0; i < runs; i++) {
+            // interleaved, alternating which goes first, so both see the same noise
+            if (i % 2 == 0) {
+                corralNs[i] = timeCorral(corral);
+                pbNs[i] = timePb();
+            } else {
+                pbNs[i] = timePb();
+                corralNs[i] = timeCorral(corral);
+            }
+        }
+        double c = median(corralNs) / 1e6;
+        double p = median(pbNs) / 1e6;
+        rows.add(new Row("one-shot", "run(\"true\") median latency (" + runs + " runs each)",
+                String.format("%.2f ms (p90 %.2f)", c, percentile(corralNs, 90) / 1e6),
+                String.format("%.2f ms (p90 %.2f)", p, percentile(pbNs, 90) / 1e6),
+                String.format("%.2f", c / p), "<= 1.1", "~1.4 vs System.cmd"));
+    }
+
+    private static long timeCorral(Corral corral) throws InterruptedException {
+        long t = System.nanoTime();
+        ProcessResult r = corral.run("true");
+        long d = System.nanoTime() - t;
+        check(r, "run(true)");
+        return d;
+    }
+
+    private static long timePb() throws IOException, InterruptedException {
+        long t = System.nanoTime();
+        pbRun("true");
+        return System.nanoTime() - t;
+    }
+
+    /** What a careful ProcessBuilder user writes for a one-shot command: read both streams, wait. */
+    private static void pbRun(String... argv) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(argv).start();
+        p.getOutputStream().close();
+        p.getInputStream().readAllBytes();
+        p.getErrorStream().readAllBytes();
+        int rc = p.waitFor();
+        if (rc != 0) {
+            throw new IllegalStateException("ProcessBuilder " + List.of(argv) + " exited " + rc);
+        }
+    }
+
+    // ---- 200 MB throughput --------------------------------------------------------------------------
+
+    private void throughput(Corral corral) throws Exception {
+        int runs = quick ? 2 : 5;
+        String[] argv = {"head", "-c", Long.toString(MB200), "/dev/zero"};
+        // one warm-up each
+        corralCount(corral, argv);
+        pbCount(argv);
+        double[] corralMBs = new double[runs];
+        double[] pbMBs = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            if (i % 2 == 0) {
+                corralMBs[i] = corralCount(corral, argv);
+                pbMBs[i] = pbCount(argv);
+            } else {
+                pbMBs[i] = pbCount(argv);
+                corralMBs[i] = corralCount(corral, argv);
+            }
+        }
+        double c = median(corralMBs);
+        double p = median(pbMBs);
+        rows.add(new Row("one-shot", "200 MB stdout throughput (median of " + runs + ")",
+                String.format("%.0f MB/s", c), String.format("%.0f MB/s", p), String.format("%.2f", c / p),
+                ">= 0.8", "~0.3-0.4"));
+    }
+
+    /** Corral with a counting consumer (nothing collected); returns MB/s, checks the count. */
+    private static double corralCount(Corral corral, String[] argv) throws InterruptedException {
+        AtomicLong count = new AtomicLong();
+        CommandSpec spec = CommandSpec.builder(argv).collectOutput(false)
+                .consumer((stream, data) -> count.addAndGet(data.remaining())).build();
+        long t = System.nanoTime();
+        ProcessResult r = corral.run(spec);
+        long d = System.nanoTime() - t;
+        check(r, "200 MB through Corral");
+        if (count.get() != MB200) {
+            throw new IllegalStateException("Corral delivered " + count.get() + " of " + MB200 + " bytes");
+        }
+        return MB200 / 1e6 / (d / 1e9);
+    }
+
+    /** ProcessBuilder read with a 64 kB buffer, counting; returns MB/s, checks the count. */
+    private static double pbCount(String[] argv) throws IOException, InterruptedException {
+        long t = System.nanoTime();
+        Process p = new ProcessBuilder(argv).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        p.getOutputStream().close();
+        long count = 0;
+        byte[] buf = new byte[65536];
+        try (InputStream in = p.getInputStream()) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                count += n;
+            }
+        }
+        int rc = p.waitFor();
+        long d = System.nanoTime() - t;
+        if (rc != 0 || count != MB200) {
+            throw new IllegalStateException("ProcessBuilder read " + count + " bytes, exit " + rc);
+        }
+        return MB200 / 1e6 / (d / 1e9);
+    }
+
+    // ---- bytes lost at exit -------------------------------------------------------------------------
+
+    private void bytesLost(Corral corral) throws Exception {
+        int runs = quick ? 20 : 100;
+        long size = 1_000_003; // not a multiple of any buffer size
+        long lostTotal = 0;
+        int runsWithLoss = 0;
+        int corrupted = 0;
+        for (int i = 0; i < runs; i++) {
+            long[] pos = {0};
+            boolean[] bad = {false};
+            CommandSpec spec = CommandSpec.builder(testprogs.resolve("print_a_lot").toString(), Long.toString(size))
+                    .collectOutput(false)
+                    .consumer((stream, data) -> {
+                        while (data.hasRemaining()) {
+                            byte b = data.get();
+                            if (b != PATTERN.charAt((int) (pos[0] % PATTERN.length()))) {
+                                bad[0] = true;
+                            }
+                            pos[0]++;
+                        }
+                    }).build();
+            ProcessResult r = corral.run(spec);
+            check(r, "print_a_lot");
+            long got = pos[0];
+            if (got != size || r.stdoutBytes() != size) {
+                runsWithLoss++;
+                lostTotal += Math.max(0, size - got);
+            }
+            if (bad[0] || got > size) {
+                corrupted++;
+            }
+        }
+        rows.add(new Row("one-shot", "bytes lost at exit (" + runs + " runs of print_a_lot " + size + ")",
+                lostTotal + " bytes (" + runsWithLoss + " runs short" + (corrupted > 0 ? ", " + corrupted
+                        + " runs with pattern errors" : "") + ")",
+                "-", "-", "0", "lost in 11/12"));
+    }
+
+    // ---- owner death --------------------------------------------------------------------------------
+
+    private void ownerDeath() throws Exception {
+        int trials = quick ? 10 : 100;
+        int treeSize = 10;
+        Path work = Files.createTempDirectory("corral-bench-");
+        int survivorsTotal = 0;
+        int trialsWithSurvivors = 0;
+        int descendants = 0;
+        List<Long> goneNs = new ArrayList<>();
+        try {
+            for (int i = 0; i < trials; i++) {
+                Trial t = ownerTrial(work.resolve("t" + i), treeSize);
+                descendants = Math.max(descendants, t.watched);
+                if (t.survivors > 0) {
+                    survivorsTotal += t.survivors;
+                    trialsWithSurvivors++;
+                } else {
+                    goneNs.add(t.lastGoneNs);
+                }
+            }
+        } finally {
+            deleteTree(work);
+        }
+        rows.add(new Row("owner death", "survivors after kill -9 of the owner JVM (" + trials + " trials, "
+                + descendants + " processes each: broker, helper, tree with setsid, grandchildren)",
+                survivorsTotal + " (in " + trialsWithSurvivors + " trials)", "-", "-", "0", "20/20 survive"));
+        long[] ns = goneNs.stream().mapToLong(Long::longValue).toArray();
+        rows.add(new Row("owner death", "owner death -> last descendant gone (" + ns.length + " trials)",
+                ns.length == 0 ? "-" : String.format("p95 %.1f ms (median %.1f, max %.1f)", percentile(ns, 95) / 1e6,
+                        median(ns) / 1e6, Arrays.stream(ns).max().getAsLong() / 1e6),
+                "-", "-", "p95 <= 20 ms", "~2-5 ms (direct child only)"));
+        notes.add("owner death: 'gone' = /proc/<pid> absent, a zombie, or the pid reused (start time changed); "
+                + "polled every 0.1 ms after SIGKILL to the owner JVM; survivors = still alive 10 s later "
+                + "(then killed by the benchmark).");
+    }
+
+    private record Trial(int watched, int survivors, long lastGoneNs) {
+    }
+
+    private Trial ownerTrial(Path dir, int treeSize) throws Exception {
+        Files.createDirectories(dir);
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process child = new ProcessBuilder(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), OwnerChild.class.getName(),
+                testprogs.toString(), dir.toString(), Integer.toString(treeSize))
+                .redirectError(dir.resolve("child.err").toFile())
+                .start();
+        child.getOutputStream().close();
+        List<Long> pids = new ArrayList<>();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                StandardCharsets.US_ASCII))) {
+            String line;
+            while ((line = r.readLine()) != null && !line.equals("ready")) {
+                if (line.startsWith("pids ")) {
+                    for (String p : line.substring(5).trim().split(" ")) {
+                        pids.add(Long.parseLong(p));
+                    }
+                } else if (line.startsWith("error")) {
+                    break;
+                }
+            }
+            if (line == null || !line.equals("ready") || pids.isEmpty()) {
+                child.destroyForcibly();
+                throw new IllegalStateException("owner child JVM failed: " + line + "; stderr: "
+                        + Files.readString(dir.resolve("child.err")));
+            }
+            // the start time of each watched process, to notice pid reuse
+            Map<Long, String> startTimes = new HashMap<>();
+            for (long p : pids) {
+                String st = startTime(p);
+                if (st != null) {
+                    startTimes.put(p, st);
+                }
+            }
+            long t0 = System.nanoTime();
+            child.destroyForcibly(); // SIGKILL
+            long deadline = t0 + TimeUnit.SECONDS.toNanos(10);
+            List<Long> alive = new ArrayList<>(startTimes.keySet());
+            long last = t0;
+            while (!alive.isEmpty() && System.nanoTime() < deadline) {
+                if (alive.removeIf(p -> !isAlive(p, startTimes.get(p)))) {
+                    last = System.nanoTime();
+                }
+                if (!alive.isEmpty()) {
+                    LockSupport.parkNanos(100_000);
+                }
+            }
+            child.waitFor(10, TimeUnit.SECONDS);
+            for (long p : alive) {
+                ProcessHandle.of(p).ifPresent(ProcessHandle::destroyForcibly);
+            }
+            return new Trial(startTimes.size(), alive.size(), last - t0);
+        } finally {
+            child.destroyForcibly();
+            deleteTree(dir);
+        }
+    }
+
+    /** Field 22 of /proc/pid/stat (start time in clock ticks), or null when the process is gone. */
+    private static String startTime(long pid) {
+        String[] f = stat(pid);
+        return f == null ? null : f[19];
+    }
+
+    private static boolean isAlive(long pid, String startTime) {
+        String[] f = stat(pid);
+        if (f == null) {
+            return false;
+        }
+        String state = f[0];
+        return !(state.equals("Z") || state.equals("X") || !f[19].equals(startTime));
+    }
+
+    /** The fields of /proc/pid/stat after the command name (state first), or null when it is gone. */
+    private static String[] stat(long pid) {
+        try {
+            String s = Files.readString(Path.of("/proc/" + pid + "/stat"), StandardCharsets.US_ASCII);
+            return s.substring(s.lastIndexOf(')') + 2).trim().split(" ");
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().contains("No such process")) {
+                return null;
+            }
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ---- daemons ------------------------------------------------------------------------------------
+
+    private void daemonScale() {
+        String pending = "not measured";
+        rows.add(new Row("100 daemons", "start all / stop all", pending, "-", "-", "<= 150 ms / <= 50 ms",
+                "130-181 / 23-31 ms"));
+        rows.add(new Row("100 daemons", "JVM threads added", pending, "-", "-", "<= 4 (constant)", "-"));
+        rows.add(new Row("100 daemons", "helper PSS each", pending, "-", "-", "<= 100 kB", "~99 kB"));
+        rows.add(new Row("100 daemons", "idle supervisor CPU", pending, "-", "-", "~0 (no polling loops)", "-"));
+        notes.add("100 daemons: the daemon scale benchmark is not part of this command yet.");
+    }
+
+    // ---- table and statistics -----------------------------------------------------------------------
+
+    private String table() {
+        String[] head = {"figure", "Corral", "ProcessBuilder", "ratio", "target", "MuonTrap (same machine)"};
+        int[] w = new int[head.length];
+        for (int i = 0; i < head.length; i++) {
+            w[i] = head[i].length();
+        }
+        for (Row r : rows) {
+            String[] c = cells(r);
+            for (int i = 0; i < c.length; i++) {
+                w[i] = Math.max(w[i], c[i].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        line(sb, head, w);
+        String[] sep = new String[head.length];
+        for (int i = 0; i < sep.length; i++) {
+            sep[i] = "-".repeat(w[i]);
+        }
+        line(sb, sep, w);
+        String section = null;
+        for (Row r : rows) {
+            if (!r.section().equals(section)) {
+                section = r.section();
+                String[] s = new String[head.length];
+                Arrays.fill(s, "");
+                s[0] = "[" + section + "]";
+                line(sb, s, w);
+            }
+            line(sb, cells(r), w);
+        }
+        return sb.toString();
+    }
+
+    private static String[] cells(Row r) {
+        return new String[] {r.figure(), r.corral(), r.baseline(), r.ratio(), r.target(), r.muontrap()};
+    }
+
+    private static void line(StringBuilder sb, String[] cells, int[] w) {
+        sb.append('|');
+        for (int i = 0; i < cells.length; i++) {
+            sb.append(' ').append(cells[i]).append(" ".repeat(w[i] - cells[i].length())).append(" |");
+        }
+        sb.append('\n');
+    }
+
+    private static double median(long[] v) {
+        return percentile(v, 50);
+    }
+
+    private static double percentile(long[] v, double p) {
+        long[] s = v.clone();
+        Arrays.sort(s);
+        double rank = p / 100.0 * (s.length - 1);
+        int lo = (int) Math.floor(rank);
+        int hi = (int) Math.ceil(rank);
+        return s[lo] + (s[hi] - s[lo]) * (rank - lo);
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
+    private static void check(ProcessResult r, String what) {
+        if (!r.success()) {
+            throw new IllegalStateException(what + " failed: " + r + " " + r.stderrText());
+        }
+    }
+
+    private static String loadAverage() {
+        double l = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+        return String.format(Locale.ROOT, "%.2f", l);
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
