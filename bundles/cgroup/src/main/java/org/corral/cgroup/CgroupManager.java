@@ -70,8 +70,8 @@ import org.slf4j.LoggerFactory;
  * Corral writes {@code cgroup.subtree_control} only in the base (or, when the base does not exist yet, in
  * its deepest existing ancestor, which then acts as the base) and below it, never above: what the base
  * offers ({@code cgroup.controllers}) is the delegation that the system gave. When Corral creates the base
- * directories itself, it passes every controller offered there down to them, so that the base offers all
- * of them to later requests, whichever came first.
+ * directories itself, it passes the controllers of the typed limits (cpu, cpuset, io, memory, pids) that are
+ * offered there down to them, so that the base offers them to later requests, whichever came first.
  */
 public final class CgroupManager implements AutoCloseable {
 
@@ -83,6 +83,8 @@ public final class CgroupManager implements AutoCloseable {
     static final Pattern OWNED_NAME = Pattern.compile("corral-(\\d+)-(\\d+)-(\\d+)(?:-[A-Za-z0-9_.]*)?");
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)+");
     private static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
+    /** The controllers of the typed limits of {@link CgroupLimits}, passed down to base directories Corral creates. */
+    public static final List<String> LIMIT_CONTROLLERS = List.of("cpu", "cpuset", "io", "memory", "pids");
     /** The leaf the program runs in with {@link CgroupRequest#statsAfterExit()}. */
     public static final String PROGRAM_LEAF = "program";
 
@@ -310,7 +312,7 @@ public final class CgroupManager implements AutoCloseable {
                 }
             } else {
                 createdBase = makeDirs(dir.getParent());
-                passDownAll(boundary, createdBase);
+                passDownAll(boundary, createdBase, needed);
                 if (makeDir(dir)) {
                     created.add(dir);
                 }
@@ -319,7 +321,7 @@ public final class CgroupManager implements AutoCloseable {
             Path base = resolve(request.base().get());
             boundary = deepestExisting(base);
             createdBase = makeDirs(base);
-            passDownAll(boundary, createdBase);
+            passDownAll(boundary, createdBase, needed);
             dir = makeUnique(base, request.label().orElse(null));
             created.add(dir);
         }
@@ -395,16 +397,20 @@ public final class CgroupManager implements AutoCloseable {
     }
 
     /**
-     * When Corral creates base directories, it passes every controller the boundary offers down to them, so
-     * that the base offers later requests the same controllers, whatever the first request needed (best
+     * When Corral creates base directories, it passes the controllers of its typed limits ({@link #LIMIT_CONTROLLERS})
+     * that the boundary offers, plus those this request needs, down to them, so that the base offers later
+     * requests the same controllers, whatever the first request needed (best
      * effort: a controller the kernel refuses here is left out, and a request that needs it fails with the
      * clear error of {@link #enableControllers}).
      */
-    private void passDownAll(Path boundary, List<Path> createdBase) {
+    private void passDownAll(Path boundary, List<Path> createdBase, List<String> needed) {
         if (createdBase.isEmpty()) {
             return;
         }
-        List<String> offered = readList(boundary.resolve("cgroup.controllers"));
+        Set<String> wanted = new LinkedHashSet<>(LIMIT_CONTROLLERS);
+        wanted.addAll(needed);
+        List<String> offered = readList(boundary.resolve("cgroup.controllers")).stream().filter(wanted::contains)
+                .collect(Collectors.toList());
         List<Path> parents = new ArrayList<>();
         parents.add(boundary);
         parents.addAll(createdBase.subList(0, createdBase.size() - 1));
