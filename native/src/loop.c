@@ -136,9 +136,9 @@ static void td_apply(struct helper *h, unsigned act)
     }
     if (h->td.state != TD_DONE) {
         if (act & TD_ACT_SIGNAL)
-            tree_signal(h->pid, cg, h->td.signo);
+            tree_signal(&h->tree, h->td.signo);
         if (act & TD_ACT_KILL)
-            tree_signal(h->pid, cg, SIGKILL);
+            tree_signal(&h->tree, SIGKILL);
     }
     if (act & TD_ACT_RMDIR)
         remove_cgroups(h);
@@ -164,7 +164,7 @@ static void reap(struct helper *h)
         if (p < 0 && errno == EINTR)
             continue;
         if (p < 0 && errno == ECHILD)
-            gone = h->subreaper || (kill(-h->pid, 0) < 0 && errno == ESRCH);
+            gone = tree_strays(&h->tree) == 0; /* with a subreaper: ECHILD says it all */
         break;
     }
     int64_t now = now_ms();
@@ -437,7 +437,7 @@ static void handle_frame(struct helper *h, const struct frame *f)
             if (kill(-h->pid, (int)sig) < 0)
                 helper_msg(h, LVL_WARN, "SIGNAL %lu to group %d: %s", (unsigned long)sig, (int)h->pid, strerror(errno));
         } else {
-            tree_signal(h->pid, h->spec->cgroup, (int)sig);
+            tree_signal(&h->tree, (int)sig);
         }
         return;
     }
@@ -649,6 +649,9 @@ int helper_serve(struct helper *h, struct spawn_spec *spec)
         return spawn_failed(h, &r);
     h->pid = r.pid;
     h->stdin_fd = r.stdin_fd;
+    tree_init(&h->tree, r.pid, spec->cgroup, h->subreaper);
+    tree_pipe(&h->tree, 0, r.out_fd[0]);
+    tree_pipe(&h->tree, 1, r.out_fd[1]);
     uint8_t f[16];
     helper_send(h, f, enc_spawned(f, (uint32_t)r.pid));
     for (int i = 0; i < 2; i++) {

@@ -8,6 +8,7 @@
 
 #include "protocol.h"
 #include "teardown.h"
+#include "tree.h"
 
 struct outstream {
     int fd;          /* pipe read end; -1 once closed (or not a pipe) */
@@ -43,6 +44,7 @@ struct helper {
     /* output buffer for read()/write() DATA frames */
     uint8_t *obuf;
     struct teardown td;
+    struct tree tree;        /* what the teardown must reach */
     int cgroup_not_removed;
 };
 

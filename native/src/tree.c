@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct pidvec {
@@ -169,26 +170,183 @@ static void cgroup_pids(const char *dir, struct pidvec *out, int depth)
     closedir(d);
 }
 
-int tree_signal(pid_t pgid, const char *cgroup, int sig)
+void tree_init(struct tree *t, pid_t pgid, const char *cgroup, int subreaper)
+{
+    memset(t, 0, sizeof *t);
+    t->pgid = pgid;
+    t->cgroup = cgroup;
+    t->subreaper = subreaper;
+}
+
+void tree_pipe(struct tree *t, int i, int fd)
+{
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0)
+        t->pipe_ino[i] = (unsigned long)st.st_ino;
+}
+
+void tree_free(struct tree *t)
+{
+    free(t->known);
+    t->known = NULL;
+    t->nknown = t->capknown = 0;
+}
+
+struct pstat {
+    char state;
+    pid_t pgrp, session;
+    unsigned long long start;
+};
+
+/* Fields of /proc/<pid>/stat; -1 when the process is gone. */
+static int read_pstat(pid_t pid, struct pstat *ps)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if (read_small_file(path, buf, sizeof buf) <= 0)
+        return -1;
+    char *p = strrchr(buf, ')'); /* comm may hold spaces and ')' */
+    if (!p)
+        return -1;
+    /* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt
+     * majflt cmajflt utime stime cutime cstime priority nice threads
+     * itrealvalue starttime */
+    p++;
+    char *tok[20];
+    int n = 0;
+    for (char *save = NULL, *w = strtok_r(p, " ", &save); w && n < 20; w = strtok_r(NULL, " ", &save))
+        tok[n++] = w;
+    if (n < 20)
+        return -1;
+    ps->state = tok[0][0];
+    ps->pgrp = (pid_t)atoi(tok[2]);
+    ps->session = (pid_t)atoi(tok[3]);
+    ps->start = strtoull(tok[19], NULL, 10);
+    return 0;
+}
+
+static int holds_pipe(pid_t pid, const unsigned long ino[2])
+{
+    char path[64], link[64], want[2][40];
+    int nwant = 0;
+    for (int i = 0; i < 2; i++)
+        if (ino[i])
+            snprintf(want[nwant++], sizeof want[0], "pipe:[%lu]", ino[i]);
+    if (!nwant)
+        return 0;
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    int hit = 0;
+    struct dirent *e;
+    while (!hit && (e = readdir(d)) != NULL) {
+        if (!is_num(e->d_name))
+            continue;
+        char fdpath[320];
+        snprintf(fdpath, sizeof fdpath, "/proc/%d/fd/%s", (int)pid, e->d_name);
+        ssize_t n = readlink(fdpath, link, sizeof link - 1);
+        if (n <= 0)
+            continue;
+        link[n] = 0;
+        for (int i = 0; i < nwant; i++)
+            hit |= strcmp(link, want[i]) == 0;
+    }
+    closedir(d);
+    return hit;
+}
+
+/* Without a subreaper: live members of the program's session or group, and
+ * holders of its pipes, found by a /proc scan. */
+static void strays_scan(struct tree *t, struct pidvec *out)
+{
+    DIR *d = opendir("/proc");
+    if (!d)
+        return;
+    pid_t self = getpid();
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!is_num(e->d_name))
+            continue;
+        pid_t pid = (pid_t)atoi(e->d_name);
+        struct pstat ps;
+        if (pid == self || read_pstat(pid, &ps) < 0 || ps.state == 'Z')
+            continue;
+        if (ps.session == t->pgid || ps.pgrp == t->pgid || holds_pipe(pid, t->pipe_ino))
+            pv_add(out, pid);
+    }
+    closedir(d);
+}
+
+static void remember(struct tree *t, pid_t pid)
+{
+    for (size_t i = 0; i < t->nknown; i++)
+        if (t->known[i].pid == pid)
+            return;
+    struct pstat ps;
+    if (read_pstat(pid, &ps) < 0 || ps.state == 'Z')
+        return;
+    if (t->nknown == t->capknown) {
+        size_t cap = t->capknown ? t->capknown * 2 : 32;
+        struct known_pid *k = realloc(t->known, cap * sizeof *k);
+        if (!k)
+            return;
+        t->known = k;
+        t->capknown = cap;
+    }
+    t->known[t->nknown++] = (struct known_pid){pid, ps.start};
+}
+
+/* Drops known pids that are gone (or reused); returns how many live on. */
+static size_t prune_known(struct tree *t)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < t->nknown; i++) {
+        struct pstat ps;
+        if (read_pstat(t->known[i].pid, &ps) == 0 && ps.state != 'Z' && ps.start == t->known[i].start)
+            t->known[j++] = t->known[i];
+    }
+    t->nknown = j;
+    return j;
+}
+
+void tree_signal(struct tree *t, int sig)
 {
     struct pidvec pv = {0};
-    if (pgid > 0)
-        kill(-pgid, sig);
-    if (cgroup && sig == SIGKILL) {
+    descendants(&pv);
+    if (t->cgroup)
+        cgroup_pids(t->cgroup, &pv, 0);
+    if (!t->subreaper) {
+        strays_scan(t, &pv);
+        for (size_t i = 0; i < pv.n; i++)
+            remember(t, pv.v[i]);
+        prune_known(t);
+        for (size_t i = 0; i < t->nknown; i++)
+            pv_add(&pv, t->known[i].pid);
+    }
+    if (t->cgroup && sig == SIGKILL) {
         char path[PATH_MAX];
-        if (path_join(path, sizeof path, cgroup, "cgroup.kill") == 0)
+        if (path_join(path, sizeof path, t->cgroup, "cgroup.kill") == 0)
             write_file(path, "1");
     }
-    descendants(&pv);
-    if (cgroup)
-        cgroup_pids(cgroup, &pv, 0);
+    if (t->pgid > 0)
+        kill(-t->pgid, sig);
     pid_t self = getpid();
     for (size_t i = 0; i < pv.n; i++)
         if (pv.v[i] != self)
             kill(pv.v[i], sig);
+    free(pv.v);
+}
+
+int tree_strays(struct tree *t)
+{
+    if (t->subreaper)
+        return 0;
+    struct pidvec pv = {0};
+    strays_scan(t, &pv);
     int n = (int)pv.n;
     free(pv.v);
-    return n;
+    return n + (int)prune_known(t);
 }
 
 int cgroup_populated(const char *cgroup)

@@ -6,12 +6,42 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Send sig to the process group pgid, to every descendant of this process
- * (/proc/<pid>/task/<tid>/children, else a /proc/<pid>/stat PPid scan) and,
- * when cgroup is not NULL, to every pid in it and its sub-cgroups; for
- * SIGKILL, cgroup.kill is written first where it exists.  Returns how many
- * processes (besides the group) were signalled. */
-int tree_signal(pid_t pgid, const char *cgroup, int sig);
+/* What belongs to the program.  With a subreaper that is the process group,
+ * our descendants and the cgroup.  Without one (QEMU 7.2 user mode) orphans
+ * go to init, so the tree also counts every process it has ever found (pid +
+ * start time, so reused pids are not hit), the members of the program's
+ * session and process group, and the processes that hold the program's
+ * stdout/stderr pipes. */
+struct known_pid {
+    pid_t pid;
+    unsigned long long start;
+};
+
+struct tree {
+    pid_t pgid;               /* the program's pid = its pgid and sid */
+    const char *cgroup;       /* NULL: none */
+    int subreaper;
+    unsigned long pipe_ino[2];/* 0: none */
+    struct known_pid *known;
+    size_t nknown, capknown;
+};
+
+void tree_init(struct tree *t, pid_t pgid, const char *cgroup, int subreaper);
+/* Remember the inode of one of the program's output pipes (our read end). */
+void tree_pipe(struct tree *t, int i, int fd);
+void tree_free(struct tree *t);
+
+/* Send sig to all of the tree: the process group, every descendant of this
+ * process (/proc/<pid>/task/<tid>/children, else a /proc/<pid>/stat PPid
+ * scan), every pid in the cgroup and its sub-cgroups (for SIGKILL,
+ * cgroup.kill is written first where it exists) and, without a subreaper,
+ * the processes described above.  Everything is found first, then signalled,
+ * so that no parent dies before its children were seen. */
+void tree_signal(struct tree *t, int sig);
+
+/* Without a subreaper: whether any live (non-zombie) process of the tree
+ * outside our children is left.  With one: 0 (waitpid tells). */
+int tree_strays(struct tree *t);
 
 /* 1 populated, 0 empty, -1 unreadable (errno). */
 int cgroup_populated(const char *cgroup);
