@@ -103,6 +103,9 @@ static int n_cgroups;
 static pid_t plain_children[16];
 static int n_plain;
 static int n_launched;
+static char last_log_path[512];
+
+const char *last_log(void) { return last_log_path; }
 /* WINDOW of each spawn sent through a broker, for the helper that connects with its token */
 static struct { uint8_t token[16]; uint64_t window; } windows[32];
 static int n_windows;
@@ -240,8 +243,8 @@ static pid_t spawn_helper(char *const args[], int keep_fd)
         argv[n++] = args[i];
     argv[n] = NULL;
 
-    char log[512];
-    snprintf(log, sizeof log, "%s/t%d-helper%d.log", cfg.tmpdir, test_number, n_launched++);
+    char *log = last_log_path;
+    snprintf(log, sizeof last_log_path, "%s/t%d-helper%d.log", cfg.tmpdir, test_number, n_launched++);
     if (cfg.verbose) {
         char line[1024] = "";
         for (int i = 0; argv[i]; i++)
@@ -304,20 +307,29 @@ static void wait_hello(sess_t *s)
           s->reaped ? " (helper exited)" : "");
 }
 
-sess_t *launch_fd(void)
+static sess_t *launch_fd_impl(const uint8_t *token)
 {
     int sv[2];
     CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "socketpair: %s",
           strerror(errno));
-    char *args[] = { "run-fd", "3", NULL };
+    char tokhex[40];
+    if (token)
+        hex(token, 16, tokhex);
+    char *args[] = { "run-fd", "3", token ? tokhex : NULL, NULL };
     pid_t pid = spawn_helper(args, sv[1]);
     close(sv[1]);
     sess_t *s = sess_new(sv[0], pid, "helper");
     wait_hello(s);
     CHECK(s->role == ROLE_HELPER, "HELLO role %u, expected 2 (helper)", s->role);
+    static const uint8_t zero[16];
+    CHECK(memcmp(s->token, token ? token : zero, 16) == 0, "HELLO token is not %s",
+          token ? "the one on the command line" : "16 zero bytes (run-fd without a token)");
     memcpy(s->want_token, s->token, 16);
     return s;
 }
+
+sess_t *launch_fd(void) { return launch_fd_impl(NULL); }
+sess_t *launch_fd_token(const uint8_t token[16]) { return launch_fd_impl(token); }
 
 listener_t *listen_new(void)
 {
@@ -450,6 +462,8 @@ void spawn_raw(sess_t *s, const buf_t *spec, const uint8_t token[16])
         uint32_t len = get_u32(spec->p + off + 2);
         if (tag == T_WINDOW && len == 4)
             s->window = get_u32(spec->p + off + 6);
+        if (tag == T_FLAGS && len == 4)
+            s->flags = get_u32(spec->p + off + 6);
         off += 6 + len;
     }
     s->granted[1] = s->granted[2] = s->window;
@@ -489,6 +503,13 @@ void send_credit(sess_t *s, uint8_t stream, uint32_t bytes)
 {
     frame_credit(&s->out, stream, bytes);
     s->granted[stream] += bytes;
+    pump(0);
+}
+
+void queue_stdin(sess_t *s, const void *data, size_t n)
+{
+    frame(&s->out, P_STDIN, data, n);
+    s->stdin_sent += n;
     pump(0);
 }
 
@@ -575,8 +596,12 @@ static void on_frame(sess_t *s, const frame_t *f)
             violation(s, "SPAWN_FAILED payload %zu bytes, expected >= 5", n);
             break;
         }
-        if (s->spawned || s->spawn_failed)
+        if ((s->spawned || s->spawn_failed) && s->role != ROLE_BROKER)
             violation(s, "second SPAWNED/SPAWN_FAILED");
+        if (s->role == ROLE_BROKER && n < 5 + 16)
+            violation(s, "broker SPAWN_FAILED without a token (payload %zu bytes)", n);
+        s->n_spawn_failed++;
+        s->sf_text.len = 0;
         s->spawn_failed = true;
         s->sf_errno = get_u32(p);
         s->sf_stage = p[4];
@@ -636,12 +661,25 @@ static void on_frame(sess_t *s, const frame_t *f)
         s->exit_value = (int32_t)get_u32(p + 1);
         s->exit_flags = p[5];
         s->t_exit = now_ms();
+        s->acked_at_exit = s->stdin_acked;
         for (int i = 1; i <= 2; i++) {
             s->data_at_exit[i] = s->data[i].len;
             s->eof_at_exit[i] = s->eof[i];
         }
         vlog("%s: EXIT kind %u value %d flags 0x%x", s->name, s->exit_kind, s->exit_value,
              s->exit_flags);
+        break;
+    case P_STDIN_ACK:
+        if (n != 4) {
+            violation(s, "STDIN_ACK payload %zu bytes, expected 4", n);
+            break;
+        }
+        if (!(s->flags & FL_STDIN_ACK))
+            violation(s, "STDIN_ACK without FLAGS bit 1 in the SPAWN");
+        s->stdin_acked += get_u32(p);
+        if (s->stdin_acked > s->stdin_sent)
+            violation(s, "STDIN_ACK for %llu bytes, only %llu sent",
+                      (unsigned long long)s->stdin_acked, (unsigned long long)s->stdin_sent);
         break;
     case P_MESSAGE: {
         if (n < 1) {
@@ -824,6 +862,9 @@ void expect_exit(sess_t *s, int ms)
           s->reaped ? "exited" : "still running");
     /* drain-before-exit: the output must all be there, pipes at EOF */
     CHECK(s->frames_after_exit == 0, "%d frames after EXIT", s->frames_after_exit);
+    CHECK(s->eof_at_exit[S_STDOUT] && s->eof_at_exit[S_STDERR],
+          "EXIT came before EOF(%s) (EXIT must follow both EOFs)",
+          !s->eof_at_exit[S_STDOUT] ? "stdout" : "stderr");
 }
 
 static const char *status_str(int st)

@@ -83,7 +83,13 @@ typedef struct sess {
     bool spawn_failed;
     uint32_t sf_errno;
     uint8_t sf_stage;
-    buf_t sf_text;
+    buf_t sf_text;           /* a broker's: the 16-byte token, then the text */
+    int n_spawn_failed;      /* a broker may send several */
+
+    uint32_t flags;          /* FLAGS of the SPAWN sent */
+    uint64_t stdin_sent;     /* STDIN payload bytes queued */
+    uint64_t stdin_acked;    /* sum of STDIN_ACK */
+    uint64_t acked_at_exit;
 
     buf_t data[3];           /* [S_STDOUT], [S_STDERR] */
     bool eof[3];
@@ -110,6 +116,7 @@ typedef struct sess {
 
 /* Launch modes. Each waits for HELLO (failing the test if none comes). */
 sess_t *launch_fd(void);                 /* corral-helper run-fd 3 (socketpair) */
+sess_t *launch_fd_token(const uint8_t token[16]); /* corral-helper run-fd 3 <token-hex> */
 typedef struct listener {
     int fd;
     char path[256];
@@ -122,6 +129,7 @@ sess_t *launch_run(listener_t *l);       /* corral-helper run <sock> <token> */
 sess_t *launch_broker(listener_t *l);    /* corral-helper broker <sock> <token> */
 sess_t *accept_helper(listener_t *l, const uint8_t token[16], int ms); /* HELLO with that token */
 pid_t launch_plain(char *const argv[]);  /* any helper argv, for bad-usage tests */
+const char *last_log(void);              /* stdout+stderr file of the last launched helper */
 
 /* Spawn specs: fields without TOKEN (sess_spawn adds it). */
 buf_t spec_prog(const char *prog, ...);  /* testprog name or absolute path, args, NULL */
@@ -133,6 +141,7 @@ sess_t *start(buf_t spec);               /* launch_fd + spawn + expect_spawned *
 
 void send_frame(sess_t *s, uint8_t type, const void *payload, size_t n);
 void send_credit(sess_t *s, uint8_t stream, uint32_t bytes);
+void queue_stdin(sess_t *s, const void *data, size_t n); /* one STDIN frame */
 void send_stop(sess_t *s, uint32_t signo, uint32_t grace_ms);
 void send_signal(sess_t *s, uint8_t target, uint32_t signo);
 void hang_up(sess_t *s);                 /* close our end */

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,9 +106,14 @@ static void expect_spawn_failed(sess_t *s, int stage, int err, const char *must_
     CHECK(!must_name || strstr(text, must_name), "SPAWN_FAILED text \"%s\" does not name \"%s\"",
           text, must_name);
     CHECK(text[0], "SPAWN_FAILED without text");
-    /* the helper then exits */
-    expect_helper_done(s, 5000);
+    /* the helper then exits (with no particular status) */
+    if (!WAIT_FOR(s->hup, 5000))
+        fail("the helper kept the connection open after SPAWN_FAILED");
     CHECK(!s->violation[0], "protocol violation: %s", s->violation);
+    if (!WAIT_FOR(helper_gone(s), 5000))
+        fail("the helper did not exit after SPAWN_FAILED");
+    CHECK(s->pid == 0 || (WIFEXITED(s->wstatus) && WEXITSTATUS(s->wstatus) == 0),
+          "the helper ended with status 0x%x after SPAWN_FAILED, expected exit status 0", s->wstatus);
 }
 
 /* The tree is gone right now (zombies count as gone). */
@@ -378,11 +384,17 @@ static void t_stdin_none(void)
           out_str(s, S_STDOUT));
 }
 
+/* Sends n bytes as STDIN frames, then STDIN_EOF. With FLAGS bit 1 it keeps
+ * at most 1 MiB unacknowledged, as the protocol asks of the JVM. */
 static void send_stdin(sess_t *s, const uint8_t *data, size_t n, size_t chunk)
 {
+    bool acks = s->flags & FL_STDIN_ACK;
     for (size_t off = 0; off < n; off += chunk) {
         size_t k = n - off < chunk ? n - off : chunk;
-        frame(&s->out, P_STDIN, data + off, k);
+        if (acks && !WAIT_FOR(s->stdin_sent + k - s->stdin_acked <= P_STDIN_WINDOW || s->hup, WAIT))
+            fail("no STDIN_ACK within %d ms: %llu bytes sent, %llu acknowledged", scaled(WAIT),
+                 (unsigned long long)s->stdin_sent, (unsigned long long)s->stdin_acked);
+        queue_stdin(s, data + off, k);
         /* keep the send queue short: the helper applies back-pressure */
         if (!WAIT_FOR(s->out.len < 4 * chunk || s->hup, WAIT))
             fail("the helper stopped taking STDIN frames after %zu of %zu bytes (stdout so far %zu "
@@ -426,21 +438,47 @@ static void t_stdin_pipe_slow_reader(void)
 }
 
 /* stdin and stdout in flight at the same time, exact bytes back */
-static void t_stdin_pipe_echo(void)
+static void stdin_echo(size_t n, bool acks)
 {
-    size_t n = 3 * 1024 * 1024;
     uint8_t *data = malloc(n);
     for (size_t i = 0; i < n; i++)
         data[i] = (uint8_t)(i * 7 + i / 251);
     buf_t spec = spec_prog("/bin/cat", NULL);
     field_u8(&spec, T_STDIN, 1);
     field_u32(&spec, T_WINDOW, 65536);
+    if (acks)
+        field_u32(&spec, T_FLAGS, FL_STDIN_ACK);
     sess_t *s = start(spec);
     send_stdin(s, data, n, 100000);
     finish(s, 4 * WAIT);
     expect_exited(s, 0);
     CHECK(s->data[S_STDOUT].len == n, "cat gave back %zu bytes, sent %zu", s->data[S_STDOUT].len, n);
     CHECK(memcmp(s->data[S_STDOUT].p, data, n) == 0, "cat gave back different bytes");
+    if (acks)
+        CHECK(s->acked_at_exit == n, "STDIN_ACK total %llu at EXIT, sent %zu",
+              (unsigned long long)s->acked_at_exit, n);
+    else
+        CHECK(s->stdin_acked == 0, "STDIN_ACK frames without FLAGS bit 1");
+    free(data);
+}
+
+/* 3 MiB: within the 4 MiB the helper buffers without acknowledgements */
+static void t_stdin_pipe_echo(void) { stdin_echo(3 * 1024 * 1024, false); }
+/* 16 MiB with STDIN_ACK flow control */
+static void t_stdin_pipe_echo_acked(void) { stdin_echo(16 * 1024 * 1024, true); }
+
+static void t_stdin_ack_dropped(void)
+{
+    /* stdin bytes the program never reads (it exits) are acknowledged as dropped */
+    buf_t spec = spec_prog("exit_with", "0", NULL);
+    field_u8(&spec, T_STDIN, 1);
+    field_u32(&spec, T_FLAGS, FL_STDIN_ACK);
+    sess_t *s = start(spec);
+    expect_exit(s, WAIT);
+    static uint8_t block[300000];
+    queue_stdin(s, block, sizeof block); /* after EXIT: dropped silently, may race the close */
+    CHECK(s->stdin_acked <= s->stdin_sent, "acknowledged more than sent");
+    expect_helper_done(s, 5000);
 }
 
 static void t_stdin_close_early(void)
@@ -574,7 +612,7 @@ static void t_detach_unsupported(void)
         fail("no MESSAGE about DETACH within %d ms", scaled(WAIT));
     CHECK(strstr(buf_str(&s->msgs), "4: DETACH not supported"),
           "expected MESSAGE(error, \"DETACH not supported\"), got: %s", buf_str(&s->msgs));
-    pump(300);
+    WAIT_FOR(s->hup || s->exited, 300);
     CHECK(!s->hup && !s->exited && !proc_gone(s->prog), "DETACH was not ignored: %s",
           s->exited ? exit_str(s) : "connection closed");
     send_stop(s, SIGTERM, 2000);
@@ -610,7 +648,7 @@ static void flow_control(int stream, size_t total)
     check_clean(s);
     CHECK(s->data[stream].len == 4096, "%zu bytes arrived without credit (window 4096)",
           s->data[stream].len);
-    pump(scaled(500));
+    WAIT_FOR(s->data[stream].len > 4096 || s->exited || s->violation[0], 500);
     check_clean(s);
     CHECK(s->data[stream].len == 4096, "%zu bytes arrived without credit (window 4096)",
           s->data[stream].len);
@@ -859,6 +897,8 @@ static void tree_wait_helper_exit(sess_t *s, tree_t *t, const char *after)
                  after);
         tree_fail(s, t, what);
     }
+    CHECK(WIFEXITED(s->wstatus) && WEXITSTATUS(s->wstatus) == 0,
+          "the helper ended with status 0x%x after %s, expected exit status 0", s->wstatus, after);
 }
 
 static void t_signal_descendants(void)
@@ -974,6 +1014,8 @@ static void t_grandchildren_in_group(void)
     CHECK(n == 3 && has_line(s, S_STDOUT, "ready"), "stdout incomplete at EXIT: %s",
           out_str(s, S_STDOUT));
     expect_all_gone(pids, n, "at EXIT");
+    CHECK(!(s->exit_flags & XF_SIGNALED), "EXIT flags 0x%x: bit 0 set though the program exited by itself",
+          s->exit_flags);
     expect_helper_done(s, 5000);
 }
 
@@ -1037,7 +1079,7 @@ static void helper_ignores(int signo)
 {
     sess_t *s = start(spec_prog("sleep_ms", "60000", NULL));
     kill(s->pid, signo);
-    pump(scaled(300));
+    WAIT_FOR(s->reaped || s->hup || s->exited, 300);
     CHECK(!s->reaped, "the helper died from signal %d (status 0x%x)", signo, s->wstatus);
     CHECK(!s->hup && !s->exited, "signal %d ended the session (%s)", signo,
           s->exited ? exit_str(s) : "hang-up");
@@ -1348,22 +1390,193 @@ static void t_broker_spawn_failed(void)
         fail("the broker did not exit after its connection closed");
 }
 
+static int wait_plain(pid_t pid, const char *what)
+{
+    int st;
+    int64_t deadline = now_ms() + scaled(5000);
+    pid_t r;
+    while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < deadline)
+        sleep_ms(10);
+    CHECK(r == pid, "helper %s did not exit within %d ms", what, scaled(5000));
+    return st;
+}
+
 static void t_bad_usage(void)
 {
-    /* a helper started wrongly must say so and exit non-zero, not hang */
-    char *bad[][3] = { { NULL }, { "no-such-mode", NULL }, { "run-fd", "not-a-number", NULL } };
-    for (int i = 0; i < 3; i++) {
-        pid_t pid = launch_plain(bad[i]);
-        int st;
-        int64_t deadline = now_ms() + scaled(5000);
-        pid_t r;
-        while ((r = waitpid(pid, &st, WNOHANG)) == 0 && now_ms() < deadline)
-            sleep_ms(10);
-        CHECK(r == pid, "helper %s did not exit within %d ms", bad[i][0] ? bad[i][0] : "(no args)",
-              scaled(5000));
-        CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 0, "helper %s ended with status 0x%x",
-              bad[i][0] ? bad[i][0] : "(no args)", st);
+    /* a helper started wrongly must say so and exit 2, not hang */
+    char *bad[][5] = { { "x", NULL }, { "no-such-mode", "a", "b", NULL }, { "run-fd", "not-a-number", NULL },
+                       { "run", "/tmp/x.sock", "zz", NULL }, { "run-fd", "3", "0011", NULL },
+                       { "broker", "/tmp/x.sock", NULL } };
+    for (int i = 0; i < 6; i++) {
+        char what[100];
+        snprintf(what, sizeof what, "\"%s %s %s\"", bad[i][0], bad[i][1] ? bad[i][1] : "",
+                 bad[i][1] && bad[i][2] ? bad[i][2] : "");
+        int st = wait_plain(launch_plain(bad[i]), what);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 2, "helper %s ended with status 0x%x, expected exit 2",
+              what, st);
     }
+}
+
+static void t_cannot_connect(void)
+{
+    char *args[] = { "run", "/nonexistent/corral-itest/ctl.sock", "00112233445566778899aabbccddeeff", NULL };
+    int st = wait_plain(launch_plain(args), "run with a missing socket");
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 1, "ended with status 0x%x, expected exit 1", st);
+    FILE *f = fopen(last_log(), "re");
+    char line[300] = "";
+    if (f) {
+        if (!fgets(line, sizeof line, f))
+            line[0] = '\0';
+        fclose(f);
+    }
+    CHECK(strstr(line, "/nonexistent/corral-itest/ctl.sock"), "no line on stderr naming the socket (got \"%s\")",
+          line);
+}
+
+static void t_run_fd_token(void)
+{
+    uint8_t tok[16];
+    for (int k = 0; k < 16; k++)
+        tok[k] = rand();
+    sess_t *s = launch_fd_token(tok); /* checks the HELLO token */
+    buf_t spec = spec_prog("exit_with", "4", NULL);
+    sess_spawn(s, &spec);
+    expect_spawned(s);
+    finish(s, WAIT);
+    expect_exited(s, 4);
+}
+
+static void t_spawn_unknown_flags(void)
+{
+    buf_t spec = spec_prog("exit_with", "0", NULL);
+    field_u32(&spec, T_FLAGS, 1u << 7);
+    sess_t *s = launch_fd();
+    sess_spawn(s, &spec);
+    expect_spawn_failed(s, 1, -1, NULL);
+}
+
+static void t_bad_signal_and_stop(void)
+{
+    buf_t spec = spec_prog("sleep_ms", "60000", NULL);
+    field_u32(&spec, T_KILL_SIGNAL, SIGUSR2);
+    sess_t *s = start(spec);
+    /* SIGNAL with a signal above 64: MESSAGE(error), ignored */
+    send_signal(s, SIGT_PROGRAM, 99);
+    WAIT_FOR(s->n_error_msgs >= 1 || s->hup || s->exited, 2000);
+    CHECK(s->n_error_msgs == 1, "expected MESSAGE(error) for SIGNAL 99, got: %s", buf_str(&s->msgs));
+    WAIT_FOR(s->hup || s->exited, 300);
+    CHECK(!s->hup && !s->exited && !proc_gone(s->prog), "SIGNAL 99 was not ignored (%s)",
+          s->exited ? exit_str(s) : "connection closed");
+    /* STOP with signal 0: MESSAGE(error); the stop still happens, with the
+     * spawn's KILL_SIGNAL (or, should a helper ignore it, a later STOP does) */
+    send_stop(s, 0, 2000);
+    WAIT_FOR(s->n_error_msgs >= 2 || s->hup || s->exited, 2000);
+    CHECK(s->n_error_msgs == 2, "expected MESSAGE(error) for STOP 0, got: %s", buf_str(&s->msgs));
+    s->n_error_msgs = 0;
+    if (!WAIT_FOR(s->exited || s->hup, 500))
+        send_stop(s, SIGUSR2, 2000);
+    finish(s, WAIT);
+    expect_signaled(s, SIGUSR2);
+}
+
+static void t_cgroup_removed_after_spawn_failed(void)
+{
+    const char *cg;
+    const char *path = "/nonexistent/corral-itest-nope";
+    buf_t spec = spec_with_cgroup(spec_prog(path, NULL), &cg);
+    sess_t *s = launch_fd();
+    sess_spawn(s, &spec);
+    expect_spawn_failed(s, 7, ENOENT, path);
+    CHECK(!cg_exists(cg), "%s still exists after SPAWN_FAILED", cg);
+}
+
+static void random16(uint8_t t[16])
+{
+    for (int k = 0; k < 16; k++)
+        t[k] = rand();
+}
+
+static void t_broker_bad_frames(void)
+{
+    listener_t *l = listen_new();
+    sess_t *b = launch_broker(l);
+    /* a SPAWN without TOKEN cannot be routed: MESSAGE(error), nothing started */
+    buf_t spec = spec_prog("exit_with", "0", NULL);
+    spawn_raw(b, &spec, NULL);
+    buf_free(&spec);
+    /* a frame other than SPAWN: MESSAGE(error), ignored */
+    frame_credit(&b->out, S_STDOUT, 100);
+    pump(0);
+    if (!WAIT_FOR(b->n_error_msgs >= 2 || b->hup, WAIT))
+        fail("broker: expected two MESSAGE(error), got: %s", buf_str(&b->msgs));
+    CHECK(!b->hup && !b->reaped, "the broker went away after a bad frame");
+    WAIT_FOR(false, 300);
+    int stray = accept(l->fd, NULL, NULL); /* the listening socket is non-blocking */
+    if (stray >= 0)
+        close(stray);
+    CHECK(l->n_accepted == 1 && stray < 0, "a helper connected for a SPAWN without TOKEN");
+    /* a SPAWN that does not parse but has a TOKEN: the helper reports it */
+    uint8_t tok[16];
+    random16(tok);
+    spec = spec_prog("exit_with", "0", NULL);
+    field_u32(&spec, 99, 0);
+    spawn_raw(b, &spec, tok);
+    buf_free(&spec);
+    sess_t *h = accept_helper(l, tok, WAIT);
+    CHECK(h, "no helper connected for an unparsable SPAWN with a TOKEN");
+    expect_spawn_failed(h, 1, -1, "99");
+    /* a framing error ends the broker with status 1 */
+    uint8_t zero[4] = { 0 };
+    buf_add(&b->out, zero, 4);
+    pump(0);
+    if (!WAIT_FOR(b->reaped, WAIT))
+        fail("the broker did not exit after a framing error");
+    CHECK(WIFEXITED(b->wstatus) && WEXITSTATUS(b->wstatus) == 1,
+          "the broker ended with status 0x%x after a framing error, expected exit 1", b->wstatus);
+}
+
+static void t_broker_helper_cannot_connect(void)
+{
+    listener_t *l = listen_new();
+    sess_t *b = launch_broker(l);
+    unlink(l->path); /* the helper it forks finds no socket */
+    uint8_t tok[16];
+    random16(tok);
+    buf_t spec = spec_prog("exit_with", "0", NULL);
+    spawn_raw(b, &spec, tok);
+    buf_free(&spec);
+    if (!WAIT_FOR(b->n_spawn_failed > 0 || b->hup, WAIT))
+        fail("the broker reported nothing for a helper that could not connect");
+    CHECK(b->sf_stage == 8 && b->sf_errno == ECONNREFUSED,
+          "broker SPAWN_FAILED stage %u errno %u, expected stage 8, ECONNREFUSED", b->sf_stage, b->sf_errno);
+    CHECK(b->sf_text.len >= 16 && memcmp(b->sf_text.p, tok, 16) == 0,
+          "broker SPAWN_FAILED does not carry the spawn's token");
+    b->n_error_msgs = 0;
+    check_clean(b);
+    hang_up(b);
+    if (!WAIT_FOR(b->reaped, WAIT))
+        fail("the broker did not exit after its connection closed");
+}
+
+static void t_broker_sigterm_helpers_live(void)
+{
+    listener_t *l = listen_new();
+    sess_t *b = launch_broker(l);
+    uint8_t tok[16];
+    random16(tok);
+    buf_t spec = spec_prog("crash_after_ms", "1000", "5", NULL);
+    spawn_raw(b, &spec, tok);
+    buf_free(&spec);
+    sess_t *h = accept_helper(l, tok, WAIT);
+    CHECK(h, "no helper connected");
+    expect_spawned(h);
+    kill(b->pid, SIGTERM);
+    if (!WAIT_FOR(b->reaped, WAIT))
+        fail("the broker did not exit on SIGTERM");
+    CHECK(WIFEXITED(b->wstatus), "the broker was killed by SIGTERM instead of exiting");
+    CHECK(!h->exited && !h->hup, "the helper ended with the broker");
+    finish(h, WAIT);
+    expect_exited(h, 5);
 }
 
 /* ---- the table ------------------------------------------------------------------------------------ */
@@ -1394,6 +1607,8 @@ static const struct test tests[] = {
     { "stdin-pipe-count", t_stdin_pipe_count, 60 },
     { "stdin-pipe-slow-reader", t_stdin_pipe_slow_reader, 60 },
     { "stdin-pipe-echo-exact", t_stdin_pipe_echo, 120 },
+    { "stdin-ack-echo-16MiB", t_stdin_pipe_echo_acked, 240 },
+    { "stdin-ack-after-exit", t_stdin_ack_dropped, 30 },
     { "stdin-eof-at-once", t_stdin_close_early, 30 },
     { "stdin-file", t_stdin_file, 30 },
     { "stdin-file-missing-spawn-failed", t_stdin_file_missing, 30 },
@@ -1406,6 +1621,10 @@ static const struct test tests[] = {
     { "protocol-bad-frame-length", t_bad_frame_length, 60 },
     { "detach-not-supported", t_detach_unsupported, 30 },
     { "bad-usage", t_bad_usage, 30 },
+    { "cannot-connect-exit-1", t_cannot_connect, 30 },
+    { "run-fd-token", t_run_fd_token, 30 },
+    { "spawn-unknown-flags", t_spawn_unknown_flags, 30 },
+    { "bad-signal-and-stop", t_bad_signal_and_stop, 30 },
     { "flow-control-stdout-window-4096", t_flow_control_stdout, 180 },
     { "flow-control-stderr-window-4096", t_flow_control_stderr, 120 },
     { "drain-before-exit-5MB-x20", t_drain_before_exit, 600 },
@@ -1448,12 +1667,16 @@ static const struct test tests[] = {
     { "cgroup-removed-after-exit", t_cgroup_program_exit, 30 },
     { "cgroup-remove-nested-in-order", t_cgroup_nested_remove, 30 },
     { "cgroup-missing-spawn-failed", t_cgroup_missing, 30 },
+    { "cgroup-removed-after-spawn-failed", t_cgroup_removed_after_spawn_failed, 30 },
     { "run-mode-socket", t_run_mode, 30 },
     { "run-mode-hangup", t_run_mode_hangup, 30 },
     { "broker-two-helpers", t_broker_two_helpers, 30 },
     { "broker-eight-helpers", t_broker_ten_helpers, 60 },
     { "broker-gone-helper-stays", t_broker_gone_helper_stays, 30 },
     { "broker-spawn-failed", t_broker_spawn_failed, 30 },
+    { "broker-bad-frames", t_broker_bad_frames, 30 },
+    { "broker-helper-cannot-connect", t_broker_helper_cannot_connect, 30 },
+    { "broker-sigterm-helpers-live", t_broker_sigterm_helpers_live, 30 },
 };
 #define N_TESTS (int)(sizeof tests / sizeof tests[0])
 

@@ -134,6 +134,7 @@ const char *frame_name(uint8_t type)
     case P_EOF: return "EOF";
     case P_EXIT: return "EXIT";
     case P_MESSAGE: return "MESSAGE";
+    case P_STDIN_ACK: return "STDIN_ACK";
     default: return "unknown";
     }
 }

@@ -12,11 +12,12 @@
 
 #define P_MAX_FRAME (1024 * 1024 + 16) /* largest allowed length field */
 #define P_MAX_DATA (1024 * 1024)
+#define P_STDIN_WINDOW (1024 * 1024) /* unacknowledged STDIN bytes, with FLAGS bit 1 */
 
 /* JVM -> helper */
 enum { P_SPAWN = 0x01, P_CREDIT, P_STDIN, P_STDIN_EOF, P_SIGNAL, P_STOP, P_DETACH, P_ATTACH };
 /* helper -> JVM */
-enum { P_HELLO = 0x41, P_SPAWNED, P_SPAWN_FAILED, P_DATA, P_EOF, P_EXIT, P_MESSAGE };
+enum { P_HELLO = 0x41, P_SPAWNED, P_SPAWN_FAILED, P_DATA, P_EOF, P_EXIT, P_MESSAGE, P_STDIN_ACK };
 
 /* SPAWN field tags */
 enum {
@@ -29,6 +30,7 @@ enum { ROLE_BROKER = 1, ROLE_HELPER = 2 };
 enum { S_STDOUT = 1, S_STDERR = 2 };
 enum { EXIT_EXITED = 0, EXIT_SIGNALED = 1 };
 enum { XF_SIGNALED = 1, XF_SIGKILL = 2, XF_CGROUP_LEFT = 4 };
+enum { FL_KEEP_DESCENDANTS = 1, FL_STDIN_ACK = 2 };
 enum { SIGT_PROGRAM = 0, SIGT_GROUP = 1, SIGT_DESCENDANTS = 2 };
 enum { LVL_DEBUG = 1, LVL_INFO, LVL_WARN, LVL_ERROR };
 
