@@ -127,8 +127,15 @@ public final class RestartPlanner {
         return Duration.ofNanos((long) nanos);
     }
 
+    /** {@code 250ms}, {@code 2s}, {@code 1m}, {@code 2h} (as the configuration writes them). */
     static String fmt(Duration d) {
         long ms = d.toMillis();
+        if (ms >= 3_600_000 && ms % 3_600_000 == 0) {
+            return ms / 3_600_000 + "h";
+        }
+        if (ms >= 60_000 && ms % 60_000 == 0) {
+            return ms / 60_000 + "m";
+        }
         if (ms >= 1000 && ms % 1000 == 0) {
             return ms / 1000 + "s";
         }

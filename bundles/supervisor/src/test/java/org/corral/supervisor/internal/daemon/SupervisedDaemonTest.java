@@ -309,6 +309,7 @@ class SupervisedDaemonTest {
         engine.advance(Duration.ofSeconds(1));
         assertEquals(DaemonState.RUNNING, d.state(), "nothing listens yet");
         try (ServerSocket server = new ServerSocket(port, 50, InetAddress.getByName("127.0.0.1"))) {
+            assertTrue(server.isBound());
             for (int i = 0; i < 100 && d.state() != DaemonState.READY; i++) {
                 engine.advance(Duration.ofMillis(100));
             }

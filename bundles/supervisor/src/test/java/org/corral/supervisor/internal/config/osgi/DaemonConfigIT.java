@@ -159,13 +159,24 @@ class DaemonConfigIT {
         return out;
     }
 
+    /** Calls a public method through a public type that declares it (implementation classes may be hidden). */
     private static Object call(Object target, String method, Object... args) throws Exception {
-        for (Method m : target.getClass().getMethods()) {
-            if (m.getName().equals(method) && m.getParameterCount() == args.length) {
-                return m.invoke(target, args);
+        List<Class<?>> types = new ArrayList<>();
+        for (Class<?> c = target.getClass(); c != null; c = c.getSuperclass()) {
+            types.add(c);
+            types.addAll(Arrays.asList(c.getInterfaces()));
+        }
+        for (Class<?> t : types) {
+            if (!java.lang.reflect.Modifier.isPublic(t.getModifiers())) {
+                continue;
+            }
+            for (Method m : t.getMethods()) {
+                if (m.getName().equals(method) && m.getParameterCount() == args.length) {
+                    return m.invoke(target, args);
+                }
             }
         }
-        throw new NoSuchMethodException(method);
+        throw new NoSuchMethodException(method + " on " + target.getClass());
     }
 
     // ------------------------------------------------------------------ tests
@@ -268,6 +279,7 @@ class DaemonConfigIT {
         config("first", Map.of("command", "sh", "args", "-c 'sleep 0.3; echo first is ready; exec sleep 600'",
                 "ready.log", "is ready$"));
         felix.await(ready("second"));
+        eventually("second's READY event", () -> events("second").contains("READY"));
         List<String> order = new ArrayList<>();
         synchronized (EVENTS) {
             for (Event e : EVENTS) {
@@ -336,14 +348,17 @@ class DaemonConfigIT {
     void disablingTheComponentStopsDaemonsAndEnablingRestartsThem() throws Exception {
         config("toggled", Map.of("command", prog("spawn_grandchildren"), "args", "1 --wait", "ready.log", "^ready$"));
         long first = pid(felix.await(ready("toggled")));
-        Object scr = felix.service(felix.context().getServiceReference(
-                "org.osgi.service.component.runtime.ServiceComponentRuntime"));
+        Object scr = felix.service(felix.await(
+                "(objectClass=org.osgi.service.component.runtime.ServiceComponentRuntime)"));
         Bundle supervisor = felix.bundle("org.corral.supervisor");
         Object dto = call(scr, "getComponentDescriptionDTO", supervisor, DaemonConfigParser.FACTORY_PID);
         call(call(scr, "disableComponent", dto), "getValue");
-        eventually("toggled's processes gone after scr disable", () -> processesWith(mark("toggled")).isEmpty());
-        assertFalse(felix.present("(daemon.name=toggled)"));
-        call(call(scr, "enableComponent", dto), "getValue");
+        try {
+            eventually("toggled's processes gone after scr disable", () -> processesWith(mark("toggled")).isEmpty());
+            assertFalse(felix.present("(daemon.name=toggled)"));
+        } finally {
+            call(call(scr, "enableComponent", dto), "getValue");
+        }
         assertNotEquals(first, pid(felix.await(ready("toggled"))));
     }
 

@@ -157,19 +157,19 @@ final class EmbeddedFelix implements AutoCloseable {
         }
     }
 
-    /** The service of class {@code type} (shared through the system bundle). */
+    /**
+     * The service of class {@code type} (shared through the system bundle). Its tracker stays open (closing it
+     * would unget the service: Config Admin's instance would then refuse every call).
+     */
     <T> T service(Class<T> type) throws InterruptedException {
         ServiceTracker<T, T> t = new ServiceTracker<>(context(), type, null);
         t.open();
-        try {
-            T s = t.waitForService(WAIT.toMillis());
-            if (s == null) {
-                throw new AssertionError("no " + type.getName() + " service within " + WAIT.toSeconds() + " s");
-            }
-            return s;
-        } finally {
+        T s = t.waitForService(WAIT.toMillis());
+        if (s == null) {
             t.close();
+            throw new AssertionError("no " + type.getName() + " service within " + WAIT.toSeconds() + " s");
         }
+        return s;
     }
 
     /**
@@ -211,9 +211,13 @@ final class EmbeddedFelix implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws BundleException {
         framework.stop();
-        framework.waitForStop(WAIT.toMillis());
+        try {
+            framework.waitForStop(WAIT.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Tees System.err (where slf4j-simple writes) into a buffer the tests can read. */
