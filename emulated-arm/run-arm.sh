@@ -10,7 +10,7 @@
 #
 # Called by `mvn verify` in this module (integration-test phase) with
 # CORRAL_ARM_TARGET (this module's target/) and CORRAL_ARM_PROBE (its jar).
-# Each architecture is bounded by CORRAL_ARM_TIMEOUT seconds (default 900).
+# Each architecture is bounded by CORRAL_ARM_TIMEOUT seconds (default 600; a run takes 1-1.5 min here).
 #
 # The bundles, the framework storage and java.io.tmpdir are copied to / kept in
 # a tmpfs work directory (CORRAL_ARM_WORK, default /dev/shm/corral-arm-<pid>,
@@ -26,7 +26,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 target=${CORRAL_ARM_TARGET:-$here/target}
 probe=${CORRAL_ARM_PROBE:-$(ls "$target"/corral-emulated-arm-*.jar 2>/dev/null | head -n1)}
-limit=${CORRAL_ARM_TIMEOUT:-900}
+limit=${CORRAL_ARM_TIMEOUT:-600}
 archs=("$@")
 [ ${#archs[@]} -gt 0 ] || archs=(arm64 armhf)
 
