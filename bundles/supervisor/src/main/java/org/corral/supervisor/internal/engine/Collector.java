@@ -12,7 +12,8 @@ import java.util.List;
 final class Collector {
 
     private static final int FIRST_BLOCK = 4096;
-    private static final int MAX_BLOCK = 1 << 20;
+    /** Below G1's humongous threshold (half a region: 512 KiB at the smallest region size). */
+    private static final int MAX_BLOCK = 256 * 1024;
 
     private final long cap;
     private final List<byte[]> full = new ArrayList<>();

@@ -29,6 +29,7 @@ public final class CommandResolver {
     private final Map<String, String> baseEnv;
     private final UserDb users;
     private final int selfUid;
+    private final java.util.concurrent.ConcurrentHashMap<PathKey, Path> pathCache = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * @param baseEnv the environment programs inherit (the JVM's)
@@ -83,12 +84,20 @@ public final class CommandResolver {
             }
         }
         long grace = spec.grace().toMillis();
-        return new ResolvedCommand(spec, exe, List.copyOf(argv), Collections.unmodifiableMap(env), directory,
+        return new ResolvedCommand(spec, exe, List.copyOf(argv), env == baseEnv ? env : Collections.unmodifiableMap(env), directory,
                 ids.uid, ids.gid, ids.groups, stdinFile, (int) Math.min(grace, Integer.MAX_VALUE));
+    }
+
+    /** The inherited environment (unmodifiable; {@link #environment} returns this very map when nothing changes). */
+    public Map<String, String> baseEnvironment() {
+        return baseEnv;
     }
 
     /** The environment the program gets. */
     public Map<String, String> environment(CommandSpec spec) {
+        if (!spec.clearEnv() && spec.unsetEnv().isEmpty() && spec.env().isEmpty()) {
+            return baseEnv; // unmodifiable: shared, and recognized by the encoder's cache
+        }
         Map<String, String> env = new LinkedHashMap<>();
         if (!spec.clearEnv()) {
             env.putAll(baseEnv);
@@ -135,6 +144,16 @@ public final class CommandResolver {
         }
         String path = env.get("PATH");
         String searched = path != null ? path : DEFAULT_PATH;
+        boolean relativeDirs = searched.isEmpty() || searched.startsWith(":") || searched.endsWith(":")
+                || searched.contains("::") || searched.contains(":.") || searched.startsWith(".");
+        PathKey key = relativeDirs ? null : new PathKey(searched, prog);
+        if (key != null && ids.uid < 0) {
+            Path hit = pathCache.get(key);
+            // a hit is re-checked (two syscalls) and dropped when the file changed
+            if (hit != null && Files.isExecutable(hit) && Files.isRegularFile(hit)) {
+                return hit;
+            }
+        }
         String firstProblem = null;
         for (String dir : searched.split(":", -1)) {
             Path base = dir.isEmpty() ? (directory != null ? directory : Path.of("").toAbsolutePath()) : Path.of(dir);
@@ -144,6 +163,12 @@ public final class CommandResolver {
             }
             String why = unusable(p, ids);
             if (why == null) {
+                if (key != null) {
+                    if (pathCache.size() > 256) {
+                        pathCache.clear();
+                    }
+                    pathCache.put(key, p);
+                }
                 return p;
             }
             if (firstProblem == null) {
@@ -153,6 +178,9 @@ public final class CommandResolver {
         throw new ProgramNotFoundException(prog, "program '" + prog + "' not found in PATH=" + searched
                 + (path == null ? " (the environment has no PATH; this default was searched)" : "")
                 + (firstProblem != null ? "; found " + firstProblem : ""));
+    }
+
+    private record PathKey(String path, String name) {
     }
 
     /** Why {@code p} cannot be executed (by the target ids), or null when it can. */

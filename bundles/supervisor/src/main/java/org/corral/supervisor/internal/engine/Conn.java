@@ -136,25 +136,70 @@ final class Conn implements IoLoop.Handler, FrameHandler {
         afterProcessing();
     }
 
-    /** Hands the buffer to the delivery thread; reading pauses until it comes back. */
+    /** Most socket reads the delivery thread does itself before it hands the connection back. */
+    private static final int DELIVER_ROUNDS = 64;
+
+    /**
+     * Hands the buffer to the delivery thread; the IO thread stops reading this connection until it comes
+     * back. While the program keeps writing, the delivery thread reads on by itself (non-blocking, up to
+     * {@link #DELIVER_ROUNDS} times) and returns credit after each round, so a flood costs no thread
+     * hand-over per chunk.
+     */
     private void lend() {
         lent = true;
         setInterest(false);
-        final ReadBuf r = rb;
-        engine.deliver().execute(() -> {
-            ProtocolException err = null;
-            try {
-                while (FrameDecoder.decode(r.buf, this, false)) {
+        engine.deliver().execute(this::deliverLoop);
+    }
+
+    /** Delivery thread: owns {@link #rb} (read mode on entry and on exit). */
+    private void deliverLoop() {
+        ProtocolException err = null;
+        try {
+            for (int round = 0; ; round++) {
+                ByteBuffer buf = rb.buf;
+                while (FrameDecoder.decode(buf, this, false)) {
                     // every complete frame is handled (DATA goes to the consumer)
                 }
-            } catch (ProtocolException e) {
-                err = e;
-            } catch (RuntimeException e) {
-                LOG.error("corral: delivering output failed", e);
+                if (exitSeen || closed || round == DELIVER_ROUNDS) {
+                    break;
+                }
+                sendCredits();
+                int want = Math.max(FrameDecoder.frameSize(buf), readSize());
+                if (want > buf.capacity()) {
+                    ReadBuf bigger = engine.pool().acquire(want);
+                    bigger.buf.put(buf);
+                    engine.pool().release(rb);
+                    rb = bigger;
+                } else {
+                    buf.compact();
+                }
+                int n;
+                try {
+                    n = ch.read(rb.buf);
+                } catch (IOException e) {
+                    n = -1;
+                }
+                rb.buffered = rb.buf.position();
+                program.noteBuffered(rb.buffered);
+                rb.buf.flip();
+                if (n < 0) {
+                    eofSeen = true;
+                } else if (n > 0) {
+                    continue;
+                }
+                // nothing more for now (or end of stream): decode what is complete, then hand back
+                while (FrameDecoder.decode(rb.buf, this, false)) {
+                    // complete frames
+                }
+                break;
             }
-            final ProtocolException error = err;
-            engine.loop().execute(() -> returned(error));
-        });
+        } catch (ProtocolException e) {
+            err = e;
+        } catch (RuntimeException e) {
+            LOG.error("corral: delivering output failed", e);
+        }
+        final ProtocolException error = err;
+        engine.loop().execute(() -> returned(error));
     }
 
     /** The delivery thread is done with the buffer (IO thread). */
@@ -196,8 +241,9 @@ final class Conn implements IoLoop.Handler, FrameHandler {
             rb = null;
             return;
         }
-        if (need > buf.capacity()) {
-            ReadBuf bigger = engine.pool().acquire(need);
+        int want = Math.max(need, readSize());
+        if (want > buf.capacity()) {
+            ReadBuf bigger = engine.pool().acquire(want);
             bigger.buf.put(buf);
             engine.pool().release(rb);
             rb = bigger;
@@ -496,7 +542,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
         }
     }
 
-    /** Read buffers by capacity, used on the IO thread only. */
+    /** Read buffers by capacity (IO thread, and the delivery thread while a buffer is lent). */
     static final class Pool {
         private static final int KEEP = 4;
         private final java.util.HashMap<Integer, ArrayDeque<ReadBuf>> free = new java.util.HashMap<>();
@@ -506,7 +552,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
             return (c + 4095) & ~4095;
         }
 
-        ReadBuf acquire(int need) {
+        synchronized ReadBuf acquire(int need) {
             int cap = sizeFor(need);
             ArrayDeque<ReadBuf> q = free.get(cap);
             ReadBuf r = q == null ? null : q.poll();
@@ -518,7 +564,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
             return r;
         }
 
-        void release(ReadBuf r) {
+        synchronized void release(ReadBuf r) {
             r.buffered = 0;
             ArrayDeque<ReadBuf> q = free.computeIfAbsent(r.buf.capacity(), k -> new ArrayDeque<>());
             if (q.size() < KEEP) {

@@ -350,6 +350,22 @@ public final class HelperEngine implements Engine {
         }
     }
 
+    private volatile byte[] baseEnvFields;
+
+    /** The ENV fields of the inherited environment, encoded once. */
+    private byte[] baseEnvFields() {
+        byte[] b = baseEnvFields;
+        if (b == null) {
+            SpawnFrame f = new SpawnFrame();
+            for (Map.Entry<String, String> e : cfg.resolver().baseEnvironment().entrySet()) {
+                f.field(Protocol.F_ENV, e.getKey() + "=" + e.getValue());
+            }
+            b = f.fieldBytes();
+            baseEnvFields = b;
+        }
+        return b;
+    }
+
     private ByteBuffer spawnFrame(ResolvedCommand rc, TokenKey token, CgroupPlacement.Placement placement, int window,
             Path stdinFile) {
         CommandSpec s = rc.spec();
@@ -359,8 +375,12 @@ public final class HelperEngine implements Engine {
         for (String a : rc.argv()) {
             f.field(Protocol.F_ARG, a);
         }
-        for (Map.Entry<String, String> e : rc.env().entrySet()) {
-            f.field(Protocol.F_ENV, e.getKey() + "=" + e.getValue());
+        if (rc.env() == cfg.resolver().baseEnvironment()) {
+            f.raw(baseEnvFields());
+        } else {
+            for (Map.Entry<String, String> e : rc.env().entrySet()) {
+                f.field(Protocol.F_ENV, e.getKey() + "=" + e.getValue());
+            }
         }
         if (rc.directory() != null) {
             f.field(Protocol.F_CWD, rc.directory().toString());

@@ -88,6 +88,19 @@ public final class SpawnFrame {
         return field(Protocol.F_STDIN, v);
     }
 
+    /** Appends fields encoded by another {@link SpawnFrame} ({@link #fieldBytes()}). */
+    public SpawnFrame raw(byte[] fields) {
+        ensure(fields.length);
+        System.arraycopy(fields, 0, buf, n, fields.length);
+        n += fields.length;
+        return this;
+    }
+
+    /** The fields written so far, without the header (for {@link #raw}). */
+    public byte[] fieldBytes() {
+        return Arrays.copyOfRange(buf, Protocol.HDR_LEN, n);
+    }
+
     /** Size of the frame so far. */
     public int size() {
         return n;
