@@ -140,6 +140,9 @@ static void td_apply(struct helper *h, unsigned act)
         if (act & TD_ACT_KILL)
             tree_signal(&h->tree, SIGKILL);
     }
+    if ((act & TD_ACT_DONE) && h->td.gave_up)
+        helper_msg(h, LVL_WARN, "cgroup %s still populated %d ms after SIGKILL: giving up waiting",
+                   cg, TD_CGROUP_GIVEUP_MS);
     if (act & TD_ACT_RMDIR)
         remove_cgroups(h);
 }
