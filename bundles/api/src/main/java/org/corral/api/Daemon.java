@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -67,6 +68,27 @@ public interface Daemon {
 
     /** The last {@code n} output lines (stdout and stderr, oldest first). */
     List<String> recentLines(int n);
+
+    /**
+     * Follows the output: {@code listener} first receives the last {@code backlog} lines (as
+     * {@link #recentLines} would return them), then every new line as it arrives, in order and without gap
+     * or repetition, until the returned subscription is closed. The listener runs on a Corral thread: it must
+     * return quickly and never block (hand the line over to a queue). This is what the console's
+     * {@code corral:logs -f} waits on.
+     *
+     * @throws UnsupportedOperationException when this implementation cannot follow its output
+     */
+    default Subscription followLines(int backlog, Consumer<String> listener) {
+        throw new UnsupportedOperationException("daemon '" + name() + "': following output is not supported by "
+                + getClass().getName());
+    }
+
+    /** Ends a {@link #followLines} subscription; closing twice is harmless. */
+    @FunctionalInterface
+    interface Subscription extends AutoCloseable {
+        @Override
+        void close();
+    }
 
     /** Sends a signal to the program (SIGHUP to reload is common). */
     void signal(Signal signal);
