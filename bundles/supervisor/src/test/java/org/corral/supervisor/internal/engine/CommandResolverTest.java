@@ -1,0 +1,135 @@
+package org.corral.supervisor.internal.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.corral.api.CommandSpec;
+import org.corral.api.InvalidCommandException;
+import org.corral.api.ProgramNotFoundException;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Resolution against fake /etc/passwd and /etc/group files. */
+class CommandResolverTest {
+
+    @TempDir
+    Path dir;
+    UserDb users;
+
+    @BeforeEach
+    void files() throws Exception {
+        Files.writeString(dir.resolve("passwd"), String.join("\n",
+                "root:x:0:0:root:/root:/bin/bash",
+                "# a comment",
+                "alice:x:1000:1000::/home/alice:/bin/sh",
+                "bob:x:1001:100::/home/bob:/bin/sh",
+                "broken:x:notanumber:1::/:/bin/sh",
+                "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin", ""));
+        Files.writeString(dir.resolve("group"), String.join("\n",
+                "root:x:0:",
+                "users:x:100:alice",
+                "alice:x:1000:",
+                "video:x:44:alice,bob",
+                "audio:x:29: bob ",
+                "nogroup:x:65534:", ""));
+        users = new UserDb(dir.resolve("passwd"), dir.resolve("group"));
+    }
+
+    private CommandResolver resolver(Map<String, String> env, int self) {
+        return new CommandResolver(env, users, self);
+    }
+
+    @Test
+    void userByNameGetsPrimaryAndSupplementaryGroups() {
+        ResolvedCommand r = resolver(Map.of("PATH", "/usr/bin:/bin"), 0).resolve(CommandSpec.builder("true").user("alice").build());
+        assertEquals(1000, r.uid());
+        assertEquals(1000, r.gid());
+        assertArrayEquals(new int[] {1000, 100, 44}, r.groups());
+        r = resolver(Map.of("PATH", "/usr/bin:/bin"), 0).resolve(CommandSpec.builder("true").user("bob").build());
+        assertArrayEquals(new int[] {100, 44, 29}, r.groups());
+    }
+
+    @Test
+    void numbersAndExplicitGroups() {
+        CommandResolver res = resolver(Map.of("PATH", "/usr/bin:/bin"), 0);
+        ResolvedCommand r = res.resolve(CommandSpec.builder("true").uid(1001).group("video").supplementaryGroups(List.of("29", "users")).build());
+        assertEquals(1001, r.uid());
+        assertEquals(44, r.gid());
+        assertArrayEquals(new int[] {29, 100}, r.groups());
+        r = res.resolve(CommandSpec.builder("true").user("4242").group("4242").build());
+        assertEquals(4242, r.uid());
+        assertArrayEquals(new int[] {4242}, r.groups(), "unknown uid: only its group");
+        r = res.resolve(CommandSpec.builder("true").group("video").build());
+        assertEquals(-1, r.uid());
+        assertEquals(44, r.gid());
+        assertNull(r.groups(), "group only: supplementary groups untouched");
+        InvalidCommandException e = assertThrows(InvalidCommandException.class,
+                () -> res.resolve(CommandSpec.builder("true").user("broken").build()));
+        assertTrue(e.getMessage().contains("unknown user 'broken'"), e.getMessage());
+    }
+
+    @Test
+    void rootIsRefusedUnlessAllowed() {
+        CommandResolver res = resolver(Map.of("PATH", "/usr/bin:/bin"), 0);
+        assertThrows(InvalidCommandException.class, () -> res.resolve(CommandSpec.builder("true").user("root").build()));
+        assertThrows(InvalidCommandException.class, () -> res.resolve(CommandSpec.builder("true").uid(0).build()));
+        assertEquals(0, res.resolve(CommandSpec.builder("true").user("root").allowRoot(true).build()).uid());
+    }
+
+    @Test
+    void switchingNeedsRoot() {
+        InvalidCommandException e = assertThrows(InvalidCommandException.class,
+                () -> resolver(Map.of("PATH", "/usr/bin:/bin"), 1000).resolve(CommandSpec.builder("true").user("bob").build()));
+        assertTrue(e.getMessage().contains("needs root") && e.getMessage().contains("uid 1000"), e.getMessage());
+    }
+
+    @Test
+    void environmentInheritedSetUnsetCleared() {
+        Map<String, String> base = Map.of("PATH", "/usr/bin:/bin", "HOME", "/root", "LANG", "C");
+        CommandResolver res = resolver(base, 0);
+        assertSame(res.baseEnvironment(), res.resolve(CommandSpec.of("true")).env(), "unchanged environment is shared");
+        Map<String, String> env = res.resolve(CommandSpec.builder("true").env("A", "1").unsetEnv("HOME").build()).env();
+        assertEquals(Map.of("PATH", "/usr/bin:/bin", "LANG", "C", "A", "1"), env);
+        env = res.resolve(CommandSpec.builder("/bin/true").clearEnv(true).env("B", "2").build()).env();
+        assertEquals(Map.of("B", "2"), env);
+    }
+
+    @Test
+    void programLookupUsesTheEffectivePath() throws Exception {
+        Path bin = Files.createDirectory(dir.resolve("bin"));
+        Path tool = bin.resolve("tool");
+        Files.copy(Path.of("/bin/true"), tool);
+        CommandResolver res = resolver(Map.of("PATH", "/usr/bin"), 0);
+        ProgramNotFoundException e = assertThrows(ProgramNotFoundException.class, () -> res.resolve(CommandSpec.of("tool")));
+        assertTrue(e.getMessage().contains("PATH=/usr/bin"), e.getMessage());
+        assertEquals(tool, res.resolve(CommandSpec.builder("tool").env("PATH", bin.toString()).build()).executable());
+        // cached, and the cache notices a removed file
+        assertEquals(tool, res.resolve(CommandSpec.builder("tool").env("PATH", bin.toString()).build()).executable());
+        Files.delete(tool);
+        assertThrows(ProgramNotFoundException.class,
+                () -> res.resolve(CommandSpec.builder("tool").env("PATH", bin.toString()).build()));
+        // no PATH at all: the default is searched and named
+        e = assertThrows(ProgramNotFoundException.class,
+                () -> res.resolve(CommandSpec.builder("no-such-tool").clearEnv(true).build()));
+        assertTrue(e.getMessage().contains("has no PATH"), e.getMessage());
+        assertEquals(Path.of("/usr/bin/true").toRealPath().getFileName(),
+                res.resolve(CommandSpec.builder("true").clearEnv(true).build()).executable().getFileName());
+    }
+
+    @Test
+    void arg0ReplacesArgvZero() {
+        ResolvedCommand r = resolver(Map.of("PATH", "/usr/bin:/bin"), 0).resolve(CommandSpec.builder("true", "x").arg0("name").build());
+        assertEquals(List.of("name", "x"), r.argv());
+        assertTrue(r.executable().isAbsolute());
+    }
+}
