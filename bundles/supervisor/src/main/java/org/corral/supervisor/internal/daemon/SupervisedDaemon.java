@@ -724,7 +724,11 @@ public final class SupervisedDaemon implements Daemon {
                 setState(DaemonState.BACKING_OFF, null);
                 event(DaemonEvents.RESTARTING, Map.of(DaemonEvents.REASON, d.reason()));
                 int gen = generation;
-                backoffTimer = schedule(d.delay(), () -> execute(() -> backoffElapsed(gen)));
+                if (d.delay().isZero()) {
+                    backoffElapsed(gen); // no delay: relaunch now rather than through the timer and back
+                } else {
+                    backoffTimer = schedule(d.delay(), () -> execute(() -> backoffElapsed(gen)));
+                }
                 break;
             }
             case FAIL:
