@@ -19,4 +19,5 @@ make -s -C native testprogs OUT="$root/benchmarks/target/native" >/dev/null
 
 exec java -Xmx512m -cp "$root/benchmarks/target/classes:$(cat "$root/benchmarks/target/classpath.txt")" \
   org.corral.bench.Bench --testprogs "$root/benchmarks/target/native/testprogs" \
-  --results "$root/benchmarks/results" "$@"
+  --results "$root/benchmarks/results" \
+  --daemon-bench "$root/bundles/supervisor/target/test-classes" "$@"

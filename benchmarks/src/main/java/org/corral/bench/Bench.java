@@ -1,6 +1,7 @@
 package org.corral.bench;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -33,7 +34,7 @@ import org.corral.supervisor.Corral;
  * machine (ratios, not absolute times: the machines are shared and noisy). Run by {@code ./bench.sh}.
  *
  * <pre>
- * java -cp ... org.corral.bench.Bench --testprogs DIR [--results DIR] [--quick]
+ * java -cp ... org.corral.bench.Bench --testprogs DIR [--results DIR] [--daemon-bench CLASSES_DIR] [--quick]
  * </pre>
  *
  * Figures (see ../shared/spec/TESTING.md "Benchmarks"):
@@ -46,7 +47,8 @@ import org.corral.supervisor.Corral;
  * <li>owner death: 100 child JVMs each run a fork tree with setsid'd members, a double-forked setsid
  *     daemon and orphaned grandchildren through Corral and are {@code kill -9}ed: survivors, and the time
  *     from the kill to the last descendant gone (median, p95);</li>
- * <li>daemon scale (100 daemons): reserved rows, filled by the daemon benchmark when it exists.</li>
+ * <li>daemon scale (100 daemons): the rows of the supervisor's {@code DaemonScaleBenchmark} (its test
+ *     classes directory given by {@code --daemon-bench}), run in a child JVM.</li>
  * </ul>
  */
 public final class Bench {
@@ -55,16 +57,19 @@ public final class Bench {
     private static final String PATTERN = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx\n";
 
     private final Path testprogs;
+    private final Path daemonBenchClasses;
     private final boolean quick;
     private final List<Row> rows = new ArrayList<>();
     private final List<String> notes = new ArrayList<>();
+    private String daemonRaw;
 
     private record Row(String section, String figure, String corral, String baseline, String ratio, String target,
             String muontrap) {
     }
 
-    private Bench(Path testprogs, boolean quick) {
+    private Bench(Path testprogs, Path daemonBenchClasses, boolean quick) {
         this.testprogs = testprogs;
+        this.daemonBenchClasses = daemonBenchClasses;
         this.quick = quick;
     }
 
@@ -78,6 +83,7 @@ public final class Bench {
                     break;
                 case "--testprogs":
                 case "--results":
+                case "--daemon-bench":
                     if (i + 1 >= args.length) {
                         throw new IllegalArgumentException("option '" + args[i] + "' needs a value");
                     }
@@ -85,7 +91,7 @@ public final class Bench {
                     break;
                 default:
                     throw new IllegalArgumentException("unknown option '" + args[i]
-                            + "' (expected --testprogs DIR, --results DIR, --quick)");
+                            + "' (expected --testprogs DIR, --results DIR, --daemon-bench CLASSES_DIR, --quick)");
             }
         }
         if (!opts.containsKey("--testprogs")) {
@@ -97,7 +103,8 @@ public final class Bench {
                 throw new IllegalArgumentException("test program " + progs.resolve(p) + " is missing or not executable");
             }
         }
-        Bench bench = new Bench(progs, quick);
+        Path daemonBench = opts.containsKey("--daemon-bench") ? Path.of(opts.get("--daemon-bench")) : null;
+        Bench bench = new Bench(progs, daemonBench, quick);
         String table = bench.runAll();
         System.out.println(table);
         if (opts.containsKey("--results")) {
@@ -142,6 +149,9 @@ public final class Bench {
             for (String n : notes) {
                 out.append("* ").append(n).append('\n');
             }
+        }
+        if (daemonRaw != null) {
+            out.append("\nDaemonScaleBenchmark's own output:\n").append(daemonRaw).append('\n');
         }
         return out.toString();
     }
@@ -442,14 +452,91 @@ public final class Bench {
 
     // ---- daemons ------------------------------------------------------------------------------------
 
-    private void daemonScale() {
-        String pending = "not measured";
-        rows.add(new Row("100 daemons", "start all / stop all", pending, "-", "-", "<= 150 ms / <= 50 ms",
-                "130-181 / 23-31 ms"));
-        rows.add(new Row("100 daemons", "JVM threads added", pending, "-", "-", "<= 4 (constant)", "-"));
-        rows.add(new Row("100 daemons", "helper PSS each", pending, "-", "-", "<= 100 kB", "~99 kB"));
-        rows.add(new Row("100 daemons", "idle supervisor CPU", pending, "-", "-", "~0 (no polling loops)", "-"));
-        notes.add("100 daemons: the daemon scale benchmark is not part of this command yet.");
+    private static final String DAEMON_BENCH = "org.corral.supervisor.internal.daemon.DaemonScaleBenchmark";
+
+    /**
+     * The daemon engineer's {@code DaemonScaleBenchmark} (supervisor test sources), run in a child JVM of its own
+     * so that its thread and CPU counts see only Corral; its rows are folded into this table.
+     */
+    private void daemonScale() throws Exception {
+        String section = "100 daemons";
+        if (daemonBenchClasses == null
+                || !Files.isRegularFile(daemonBenchClasses.resolve(DAEMON_BENCH.replace('.', '/') + ".class"))) {
+            for (String[] r : List.of(new String[] {"start all / stop all", "<= 150 ms / <= 50 ms", "130-181 / 23-31 ms"},
+                    new String[] {"JVM threads added", "<= 4 (constant)", "-"},
+                    new String[] {"helper PSS each", "<= 100 kB", "~99 kB"},
+                    new String[] {"idle supervisor CPU", "~0 (no polling loops)", "-"},
+                    new String[] {"crash -> restarted program running", "<= 20 ms + delay", "-"})) {
+                rows.add(new Row(section, r[0], "not measured", "-", "-", r[1], r[2]));
+            }
+            notes.add("100 daemons: " + DAEMON_BENCH + " was not found in " + daemonBenchClasses
+                    + " (build bundles/supervisor's test classes).");
+            return;
+        }
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path out = Files.createTempFile("corral-daemon-bench-", ".txt");
+        try {
+            Process p = new ProcessBuilder(java, "-Xmx512m", "-cp",
+                    daemonBenchClasses + File.pathSeparator + System.getProperty("java.class.path"),
+                    DAEMON_BENCH, "100", quick ? "2" : "5")
+                    .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+            p.getOutputStream().close();
+            if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("the daemon scale benchmark did not finish within 10 min");
+            }
+            List<String> lines = Files.readAllLines(out);
+            int header = -1;
+            for (int i = 0; i < lines.size(); i++) {
+                if (lines.get(i).startsWith("figure ")) {
+                    header = i;
+                }
+            }
+            if (p.exitValue() != 0 || header < 0) {
+                rows.add(new Row(section, "daemon scale benchmark", "FAILED (exit " + p.exitValue() + ")", "-", "-",
+                        "-", "-"));
+                notes.add("100 daemons: " + DAEMON_BENCH + " failed; its output:\n    "
+                        + String.join("\n    ", lines.subList(Math.max(0, lines.size() - 30), lines.size())));
+                return;
+            }
+            if (header > 0) {
+                notes.add("100 daemons: " + lines.get(header - 1).trim() + " (" + DAEMON_BENCH
+                        + ", in a JVM of its own)");
+            }
+            daemonRaw = String.join("\n", lines.subList(Math.max(0, header - 1), lines.size()));
+            for (String line : lines.subList(header + 1, lines.size())) {
+                if (!line.isBlank()) {
+                    rows.add(daemonRow(section, line));
+                }
+            }
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    /**
+     * One row of DaemonScaleBenchmark's table, printed as {@code %-52s %14s %10s %18s} (figure, measured,
+     * target, MuonTrap). A value wider than its column pushes the rest right: a wide target follows a measured
+     * value that fits; a wide measured value (the per-round lists) comes with an empty target.
+     */
+    static Row daemonRow(String section, String line) {
+        String figure = line.substring(0, Math.min(52, line.length())).trim();
+        String rest = line.length() > 53 ? line.substring(53) : "";
+        if (rest.length() < 14 + 1 + 10 + 1 + 18) {
+            return new Row(section, figure, rest.trim(), "-", "-", "", "");
+        }
+        String muontrap = rest.substring(rest.length() - 18).trim();
+        String before = rest.substring(0, rest.length() - 19);
+        String measured;
+        String target;
+        if (before.substring(before.length() - 10).isBlank()) {
+            measured = before.trim();
+            target = "";
+        } else {
+            measured = before.substring(0, 14).trim();
+            target = before.substring(15).trim();
+        }
+        return new Row(section, figure, measured, "-", "-", target, muontrap);
     }
 
     // ---- table and statistics -----------------------------------------------------------------------
