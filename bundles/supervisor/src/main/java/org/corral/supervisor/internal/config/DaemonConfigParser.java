@@ -296,56 +296,19 @@ public final class DaemonConfigParser {
             return any ? lb.build() : null;
         }
 
+        /** Checks and adds one limit; the value forms are those of {@link CgroupLimits.Builder#set}. */
         private static void limit(CgroupLimits.Builder lb, String file, String v) {
             if (!file.contains(".") || file.startsWith(".") || file.endsWith(".") || file.contains("/")) {
                 throw new IllegalArgumentException("unknown cgroup key: cgroup.<interface file> expected"
                         + " (e.g. cgroup.memory.max), or cgroup.base / cgroup.path");
             }
-            switch (file) {
-                case "memory.max": case "memory.high": case "memory.low": case "memory.min":
-                case "memory.swap.max": case "memory.swap.high": case "memory.zswap.max": {
-                    long bytes = Values.sizeOrMax(v);
-                    lb.raw(file, bytes < 0 ? "max" : Long.toString(bytes));
-                    break;
-                }
-                case "cpu.max": {
-                    long[] qp = Values.cpuMax(v);
-                    if (qp[0] < 0) {
-                        lb.raw(file, "max " + qp[1]);
-                    } else {
-                        lb.cpuMax(qp[0], qp[1]);
-                    }
-                    break;
-                }
-                case "pids.max":
-                    if (v.equalsIgnoreCase("max")) {
-                        lb.raw(file, "max");
-                    } else {
-                        lb.pidsMax(Values.integer(v, 0, Integer.MAX_VALUE));
-                    }
-                    break;
-                case "memory.oom.group":
-                    lb.memoryOomGroup(Values.bool(v));
-                    break;
-                case "cpu.weight": case "io.weight":
-                    lb.raw(file, Long.toString(Values.integer(v, 1, 10000)));
-                    break;
-                case "cpu.weight.nice":
-                    lb.raw(file, Long.toString(Values.integer(v, -20, 19)));
-                    break;
-                case "cpu.idle":
-                    lb.raw(file, Values.bool(v) ? "1" : "0");
-                    break;
-                default:
-                    if (v.isEmpty()) {
-                        throw new IllegalArgumentException("empty value");
-                    }
-                    try {
-                        lb.raw(file, v);
-                    } catch (InvalidCommandException e) {
-                        throw new IllegalArgumentException(e.getMessage());
-                    }
+            if (v.isEmpty()) {
+                throw new IllegalArgumentException("empty value");
             }
+            if (file.startsWith("memory.") && v.startsWith("-")) {
+                throw new IllegalArgumentException("a size cannot be negative");
+            }
+            lb.set(file, v);
         }
 
         private DaemonSpec daemon(String name, CommandSpec command) {

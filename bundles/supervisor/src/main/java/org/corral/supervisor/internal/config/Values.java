@@ -8,14 +8,11 @@ import java.util.regex.Pattern;
 
 /**
  * Parsers for the value formats of daemon configurations: durations ({@code 500ms}, {@code 2s},
- * {@code 1m30s}), human sizes ({@code 256M}, binary multiples) and cpu limits ({@code 50%} or
- * {@code quota period}). Every refusal is an {@link IllegalArgumentException} whose message says what
- * was expected; the caller adds the key and the configuration.
+ * {@code 1m30s}) and human sizes ({@code 256M}, binary multiples). Every refusal is an {@link IllegalArgumentException} whose message says what
+ * was expected; the caller adds the key and the configuration. (cgroup limit values are parsed by
+ * {@link org.corral.api.CgroupLimits.Builder#set}.)
  */
 public final class Values {
-
-    /** cpu.max period used when the limit is given as a percentage: 100 ms, the kernel's default. */
-    public static final long DEFAULT_CPU_PERIOD_MICROS = 100_000;
 
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m|h|d)",
             Pattern.CASE_INSENSITIVE);
@@ -123,45 +120,6 @@ public final class Values {
         return size(text);
     }
 
-    /**
-     * Parses a cpu limit into {@code {quota, period}} in microseconds: {@code 50%} (of one cpu; 200% is two
-     * cpus) with a period of 100 ms, or {@code quota period} as the kernel's cpu.max takes it. {@code max}
-     * means no limit and returns {@code {-1, period}}.
-     */
-    public static long[] cpuMax(String text) {
-        String t = text == null ? "" : text.trim();
-        if (t.endsWith("%")) {
-            BigDecimal pct;
-            try {
-                pct = new BigDecimal(t.substring(0, t.length() - 1).trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("not a cpu percentage (expected e.g. 50% or 150%)");
-            }
-            if (pct.signum() <= 0) {
-                throw new IllegalArgumentException("a cpu percentage must be positive");
-            }
-            long quota = pct.multiply(BigDecimal.valueOf(DEFAULT_CPU_PERIOD_MICROS)).divide(BigDecimal.valueOf(100))
-                    .setScale(0, java.math.RoundingMode.HALF_UP).longValue();
-            if (quota < 1000) {
-                throw new IllegalArgumentException("cpu percentage too small: the kernel's minimum quota is 1000 us (1%)");
-            }
-            return new long[] {quota, DEFAULT_CPU_PERIOD_MICROS};
-        }
-        String[] parts = t.split("\\s+");
-        if (parts.length == 1 && parts[0].equalsIgnoreCase("max")) {
-            return new long[] {-1, DEFAULT_CPU_PERIOD_MICROS};
-        }
-        if (parts.length != 2) {
-            throw new IllegalArgumentException("not a cpu limit (expected a percentage like 50%, or 'quota period' in"
-                    + " microseconds like '50000 100000', or max)");
-        }
-        long period = positiveLong(parts[1], "cpu period");
-        if (parts[0].equalsIgnoreCase("max")) {
-            return new long[] {-1, period};
-        }
-        return new long[] {positiveLong(parts[0], "cpu quota"), period};
-    }
-
     /** Parses a boolean: true/false, yes/no, on/off, 1/0 (any case). */
     public static boolean bool(String text) {
         switch (text == null ? "" : text.trim().toLowerCase(Locale.ROOT)) {
@@ -186,17 +144,5 @@ public final class Values {
             throw new IllegalArgumentException("must be between " + min + " and " + max);
         }
         return v;
-    }
-
-    private static long positiveLong(String s, String what) {
-        try {
-            long v = Long.parseLong(s);
-            if (v <= 0) {
-                throw new IllegalArgumentException(what + " must be positive");
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(what + " '" + s + "' is not a whole number of microseconds");
-        }
     }
 }

@@ -453,7 +453,11 @@ public final class HelperEngine implements Engine {
                     + "subreaper role; one that left both and whose helper is SIGKILLed can survive.");
             lim.add("No resource limits or cgroup statistics.");
         }
-        return new Containment(mode, Optional.of(helper.toString()), cfg.architecture(), cfg.cgroups().mount(), lim);
+        String arch = HelperLocator.elfArchitecture(helper).orElse(cfg.architecture());
+        if (!cfg.helperPrefix().isEmpty()) {
+            lim.add("The helper runs through " + String.join(" ", cfg.helperPrefix()) + " (emulation).");
+        }
+        return new Containment(mode, Optional.of(helper.toString()), arch, cfg.cgroups().mount(), lim);
     }
 
     @Override

@@ -64,6 +64,33 @@ public final class HelperLocator {
         }
     }
 
+    /**
+     * The architecture an ELF executable was built for, from its header ({@code x86_64}, {@code aarch64},
+     * {@code armhf}), or empty when it is no ELF file or another machine.
+     */
+    public static Optional<String> elfArchitecture(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] h = in.readNBytes(20);
+            if (h.length < 20 || h[0] != 0x7f || h[1] != 'E' || h[2] != 'L' || h[3] != 'F') {
+                return Optional.empty();
+            }
+            boolean little = h[5] == 1;
+            int machine = little ? (h[18] & 0xff) | (h[19] & 0xff) << 8 : (h[19] & 0xff) | (h[18] & 0xff) << 8;
+            switch (machine) {
+                case 0x3e:
+                    return Optional.of("x86_64");
+                case 0xb7:
+                    return Optional.of("aarch64");
+                case 0x28:
+                    return Optional.of("armhf");
+                default:
+                    return Optional.empty();
+            }
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     /** The resource/entry path of the helper for {@code arch}. */
     public static String resourcePath(String arch) {
         return "corral-native/" + arch + "/" + NAME;

@@ -118,7 +118,7 @@ class DaemonConfigParserTest {
         assertEquals("100", files.get("pids.max"));
         assertEquals("1", files.get("memory.oom.group"));
         assertEquals("200", files.get("cpu.weight"));
-        assertEquals("50", files.get("io.weight"));
+        assertEquals("default 50", files.get("io.weight"));
         assertEquals("0-1", files.get("cpuset.cpus"));
         assertEquals(RestartPolicy.TRANSIENT, s.restart());
         assertEquals(Duration.ofMillis(250), s.restartDelay());
@@ -244,15 +244,16 @@ class DaemonConfigParserTest {
         "cgroup.memory.max|lots|not a size",
         "cgroup.memory.max|-1|negative",
         "cgroup.memory.high|12Q|not a size",
-        "cgroup.cpu.max|50|not a cpu limit",
-        "cgroup.cpu.max|0%|positive",
-        "cgroup.cpu.max|10 2000000|cpu.max",
-        "cgroup.pids.max|-3|between",
-        "cgroup.pids.max|many|not a whole number",
-        "cgroup.memory.oom.group|2|not a boolean",
-        "cgroup.cpu.weight|0|between 1 and 10000",
-        "cgroup.cpu.idle|x|not a boolean",
-        "cgroup.cpu.weight.nice|30|between -20 and 19",
+        "cgroup.cpu.max|50|quota must be >= 1000 us",
+        "cgroup.cpu.max|0%|must be a percentage above 0",
+        "cgroup.cpu.max|10 2000000|period must be 1000..1000000 us",
+        "cgroup.pids.max|-3|must not be negative",
+        "cgroup.pids.max|many|is not a number",
+        "cgroup.memory.oom.group|2|is not a flag",
+        "cgroup.cpu.weight|0|must be 1..10000",
+        "cgroup.cpu.idle|x|is not a flag",
+        "cgroup.cpuset.cpus|3-1|is reversed",
+        "cgroup.cgroup.procs|1|managed by Corral",
         "cgroup.bogus|1|unknown cgroup key",
         "cgroup.io.max|''|empty",
         "restart|sometimes|unknown restart policy",

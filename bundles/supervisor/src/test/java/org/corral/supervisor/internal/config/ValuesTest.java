@@ -1,6 +1,5 @@
 package org.corral.supervisor.internal.config;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -79,22 +78,6 @@ class ValuesTest {
     void negativeSizeIsNamed() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.size("-5M"));
         assertTrue(e.getMessage().contains("negative"), e.getMessage());
-    }
-
-    @Test
-    void cpu() {
-        assertArrayEquals(new long[] {50_000, 100_000}, Values.cpuMax("50%"));
-        assertArrayEquals(new long[] {150_000, 100_000}, Values.cpuMax("150%"));
-        assertArrayEquals(new long[] {12_500, 100_000}, Values.cpuMax("12.5 %"));
-        assertArrayEquals(new long[] {25_000, 50_000}, Values.cpuMax("25000 50000"));
-        assertArrayEquals(new long[] {-1, 100_000}, Values.cpuMax("max"));
-        assertArrayEquals(new long[] {-1, 20_000}, Values.cpuMax("max 20000"));
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"", "50", "-5%", "0%", "0.5%", "abc%", "1 2 3", "x 100000", "1000 -5", "1000 0", "fast"})
-    void badCpu(String text) {
-        assertThrows(IllegalArgumentException.class, () -> Values.cpuMax(text));
     }
 
     @Test

@@ -63,6 +63,14 @@ class HelperLocatorTest {
     }
 
     @Test
+    void elfArchitecture(@TempDir Path dir) throws Exception {
+        assertEquals(java.util.Optional.of("x86_64"), HelperLocator.elfArchitecture(Path.of("/bin/true")));
+        Path f = dir.resolve("notelf");
+        Files.writeString(f, "#!/bin/sh\n");
+        assertTrue(HelperLocator.elfArchitecture(f).isEmpty());
+    }
+
+    @Test
     void packagedHelperIsOnTheTestClassPath() {
         assertTrue(HelperLocator.fromClassLoader(getClass().getClassLoader(), "x86_64").isPresent(),
                 "the org.corral.native.x86_64 jar carries corral-native/x86_64/corral-helper");
