@@ -13,7 +13,7 @@ import javax.security.auth.Subject;
 import org.corral.api.Daemon;
 import org.corral.itests.support.Await;
 import org.corral.itests.support.KarafOptions;
-import org.corral.itests.support.KarafTestBase;
+import org.corral.itests.support.DaemonTestBase;
 import org.corral.itests.support.Procs;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -30,7 +30,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class CommandAclIT extends KarafTestBase {
+public class CommandAclIT extends DaemonTestBase {
 
     @Configuration
     public Option[] config() {

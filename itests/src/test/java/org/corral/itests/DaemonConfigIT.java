@@ -17,7 +17,7 @@ import org.corral.api.LogLevel;
 import org.corral.itests.support.Await;
 import org.corral.itests.support.ItestPaths;
 import org.corral.itests.support.KarafOptions;
-import org.corral.itests.support.KarafTestBase;
+import org.corral.itests.support.DaemonTestBase;
 import org.corral.itests.support.Procs;
 import org.junit.After;
 import org.junit.Test;
@@ -36,7 +36,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class DaemonConfigIT extends KarafTestBase {
+public class DaemonConfigIT extends DaemonTestBase {
 
     @Configuration
     public Option[] config() {

@@ -14,8 +14,9 @@ import java.util.stream.Stream;
 
 import org.apache.karaf.features.Feature;
 import org.corral.itests.support.Await;
+import org.corral.itests.support.CorralChecks;
 import org.corral.itests.support.KarafOptions;
-import org.corral.itests.support.KarafTestBase;
+import org.corral.itests.support.DaemonTestBase;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -27,7 +28,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 /** The project's Karaf distribution as it boots: Corral boot-installed, its example daemon picked up. */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class DistributionIT extends KarafTestBase {
+public class DistributionIT extends DaemonTestBase {
 
     @Configuration
     public Option[] config() {
@@ -46,7 +47,7 @@ public class DistributionIT extends KarafTestBase {
                     bundle(bsn) == null ? "not installed" : stateName(bundle(bsn).getState()));
         }
         assertOnlyTheX86_64FragmentIsAttached();
-        assertHelperFromFragmentRunsPrograms();
+        CorralChecks.assertHelperFromFragmentRunsPrograms(bundleContext);
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.List;
 
 import org.apache.karaf.features.Feature;
 import org.corral.itests.support.ItestPaths;
+import org.corral.itests.support.CorralChecks;
 import org.corral.itests.support.KarafOptions;
 import org.corral.itests.support.KarafTestBase;
 import org.corral.itests.support.Procs;
@@ -73,7 +74,7 @@ public class FeatureInstallIT extends KarafTestBase {
                     bundle(bsn) == null ? "not installed" : stateName(bundle(bsn).getState()));
         }
         assertOnlyTheX86_64FragmentIsAttached();
-        assertHelperFromFragmentRunsPrograms();
+        CorralChecks.assertHelperFromFragmentRunsPrograms(bundleContext);
 
         String doctor = execute("corral:doctor");
         assertTrue("corral:doctor names the attached fragment:\n" + doctor, doctor.contains(FRAGMENT_X86_64));

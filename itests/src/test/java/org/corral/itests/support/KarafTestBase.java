@@ -1,5 +1,9 @@
 package org.corral.itests.support;
 
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,8 +37,6 @@ import javax.security.auth.callback.UnsupportedCallbackException;
 import javax.security.auth.login.LoginContext;
 import javax.security.auth.login.LoginException;
 
-import java.util.Set;
-import java.util.concurrent.Semaphore;
 
 import org.apache.karaf.features.BootFinished;
 import org.apache.karaf.features.FeaturesService;
@@ -46,24 +48,10 @@ import org.ops4j.pax.exam.TestProbeBuilder;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
-import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceListener;
-import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.ConfigurationAdmin;
-import org.corral.api.Containment;
-import org.corral.api.Daemon;
-import org.corral.api.ProcessResult;
-import org.corral.api.ProcessService;
 import org.osgi.framework.namespace.HostNamespace;
 import org.osgi.framework.wiring.BundleWire;
 import org.osgi.framework.wiring.BundleWiring;
-import org.osgi.util.tracker.ServiceTracker;
-import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertNotEquals;
-import static org.junit.Assert.assertNotNull;
-import static org.junit.Assert.assertNull;
-import static org.junit.Assert.assertTrue;
-import org.corral.api.DaemonState;
 
 /**
  * Base of the Pax Exam tests: runs inside Karaf (the probe bundle). Console commands run through Karaf's
@@ -122,67 +110,9 @@ public abstract class KarafTestBase {
         };
     }
 
-    /** Daemon configurations and private program copies of the running test, cleaned up after it. */
-    private final List<String> createdDaemons = new ArrayList<>();
-    private final List<Path> progDirs = new ArrayList<>();
-
-    /**
-     * After each test: its daemon configurations are deleted, their daemons must go, and every process
-     * that ran one of its private test programs must be gone (survivors are killed, then reported).
-     */
     @After
-    public void cleanUpDaemons() {
-        try {
-            for (String name : createdDaemons) {
-                deleteDaemonCfg(name);
-            }
-            for (String name : createdDaemons) {
-                awaitNoDaemon(name, Await.SECONDS);
-            }
-            List<ProcessHandle> left = new ArrayList<>();
-            for (Path dir : progDirs) {
-                left.addAll(Procs.awaitGone(Procs.runningFrom(dir), Await.SECONDS));
-            }
-            Procs.killSurvivors(left);
-            assertTrue("processes survived the deletion of their daemon configurations:\n" + Procs.describe(left)
-                    + karafLogExcerpt(), left.isEmpty());
-        } finally {
-            createdDaemons.clear();
-            progDirs.clear();
-            commands.shutdownNow();
-        }
-    }
-
-    /** A private copy of the test programs for this test (see {@link ItestPaths#privateTestprogs}). */
-    protected Path progs(String label) {
-        Path dir = ItestPaths.privateTestprogs(label);
-        progDirs.add(dir);
-        return dir;
-    }
-
-    /**
-     * Writes etc/org.corral.daemon-{@code name}.cfg with name, command and args (plus {@code more} as
-     * key/value pairs), and remembers it for clean-up.
-     */
-    protected Path cfg(String name, String command, String args, String... more) {
-        Map<String, String> p = new java.util.LinkedHashMap<>();
-        p.put("name", name);
-        p.put("command", command);
-        if (args != null) {
-            p.put("args", args);
-        }
-        for (int i = 0; i + 1 < more.length; i += 2) {
-            p.put(more[i], more[i + 1]);
-        }
-        track(name);
-        return writeDaemonCfg(name, p);
-    }
-
-    /** Remembers a daemon made another way (corral:create) for clean-up. */
-    protected void track(String name) {
-        if (!createdDaemons.contains(name)) {
-            createdDaemons.add(name);
-        }
+    public void stopCommandThreads() {
+        commands.shutdownNow();
     }
 
     // ---------------------------------------------------------------- console
@@ -422,50 +352,12 @@ public abstract class KarafTestBase {
         }
     }
 
-    /** The bundle-scoped ProcessService as this test bundle gets it (bounded wait). */
-    protected ProcessService processService() {
-        ServiceTracker<ProcessService, ProcessService> tracker = new ServiceTracker<>(bundleContext,
-                ProcessService.class, null);
-        tracker.open();
-        try {
-            ProcessService ps = tracker.waitForService(Await.SECONDS.toMillis());
-            if (ps == null) {
-                throw new AssertionError("no ProcessService within " + Await.SECONDS.toSeconds() + " s\n"
-                        + corralBundles() + karafLogExcerpt());
-            }
-            return ps;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
-    }
-
-    /**
-     * The supervisor runs programs through the x86_64 helper taken from the fragment (copied to its bundle
-     * data area), not through the pure-Java fallback; a run of {@code uname -m} works.
-     */
-    protected void assertHelperFromFragmentRunsPrograms() throws InterruptedException {
-        ProcessService ps = processService();
-        Containment c = ps.containment();
-        assertNotEquals("containment mode: " + c + karafLogExcerpt(), Containment.Mode.JAVA_FALLBACK, c.mode());
-        assertEquals("helper architecture: " + c, "x86_64", c.architecture());
-        assertTrue("helper path: " + c, c.helperPath().isPresent());
-        Path helper = Paths.get(c.helperPath().get());
-        assertTrue("the helper runs from Karaf's data area (the supervisor's bundle data), not from " + helper,
-                helper.toAbsolutePath().normalize().startsWith(karafData().toAbsolutePath().normalize()));
-        assertTrue("the helper " + helper + " is executable", Files.isExecutable(helper));
-
-        ProcessResult r = ps.run("uname", "-m");
-        assertEquals("uname -m: " + r, 0, r.exitCode());
-        assertEquals("uname -m: " + r, "x86_64", r.stdoutText().trim());
-    }
-
     protected Bundle bundle(String symbolicName) {
         return Arrays.stream(bundleContext.getBundles()).filter(b -> symbolicName.equals(b.getSymbolicName()))
                 .findFirst().orElse(null);
     }
 
-    protected static String stateName(int state) {
+    public static String stateName(int state) {
         switch (state) {
             case Bundle.UNINSTALLED: return "UNINSTALLED";
             case Bundle.INSTALLED: return "INSTALLED";
@@ -479,155 +371,15 @@ public abstract class KarafTestBase {
 
     /** Every bundle whose symbolic name starts with org.corral, with its state (for messages). */
     protected String corralBundles() {
+        return corralBundles(bundleContext);
+    }
+
+    static String corralBundles(BundleContext bundleContext) {
         return Arrays.stream(bundleContext.getBundles())
                 .filter(b -> b.getSymbolicName() != null && b.getSymbolicName().startsWith("org.corral"))
                 .map(b -> b.getBundleId() + " " + b.getSymbolicName() + " " + b.getVersion() + " "
                         + stateName(b.getState()))
                 .collect(Collectors.joining("\n  ", "corral bundles:\n  ", ""));
-    }
-
-    // ---------------------------------------------------------------- daemons
-
-    /** A condition on a daemon service, with a description for failure messages. */
-    public interface DaemonCondition {
-        boolean test(ServiceReference<Daemon> ref);
-    }
-
-    /** The service reference is in one of the given states and has a program pid. */
-    protected static DaemonCondition runningIn(DaemonState... states) {
-        Set<String> names = Arrays.stream(states).map(Enum::name).collect(Collectors.toSet());
-        return ref -> names.contains(String.valueOf(ref.getProperty(Daemon.PROP_STATE)))
-                && ref.getProperty(Daemon.PROP_PID) != null;
-    }
-
-    /** Alive (RUNNING or READY) with a program pid. */
-    protected static final DaemonCondition RUNNING = runningIn(DaemonState.RUNNING, DaemonState.READY);
-
-    private static String daemonFilter(String name) {
-        return "(&(" + Constants.OBJECTCLASS + "=" + Daemon.class.getName() + ")(" + Daemon.PROP_NAME + "=" + name
-                + "))";
-    }
-
-    /** The current Daemon services named {@code name} (normally zero or one). */
-    @SuppressWarnings("unchecked")
-    protected List<ServiceReference<Daemon>> daemonRefs(String name) {
-        try {
-            ServiceReference<?>[] refs = bundleContext.getAllServiceReferences(null, daemonFilter(name));
-            List<ServiceReference<Daemon>> out = new ArrayList<>();
-            if (refs != null) {
-                for (ServiceReference<?> r : refs) {
-                    out.add((ServiceReference<Daemon>) r);
-                }
-            }
-            return out;
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalArgumentException("bad daemon name for a filter: " + name, e);
-        }
-    }
-
-    private static String describe(ServiceReference<?> ref) {
-        return "service " + ref.getProperty(Constants.SERVICE_ID) + " state=" + ref.getProperty(Daemon.PROP_STATE)
-                + " pid=" + ref.getProperty(Daemon.PROP_PID);
-    }
-
-    /**
-     * Waits, driven by service events (registration and property changes), until a Daemon service named
-     * {@code name} satisfies {@code condition}; returns the service object. Fails after {@code bound}.
-     */
-    protected Daemon awaitDaemon(String name, String what, DaemonCondition condition, Duration bound) {
-        Semaphore changed = new Semaphore(0);
-        ServiceListener listener = event -> changed.release();
-        try {
-            bundleContext.addServiceListener(listener, daemonFilter(name));
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalArgumentException(e);
-        }
-        try {
-            long deadline = System.nanoTime() + bound.toNanos();
-            while (true) {
-                for (ServiceReference<Daemon> ref : daemonRefs(name)) {
-                    if (condition.test(ref)) {
-                        Daemon d = bundleContext.getService(ref);
-                        if (d != null) {
-                            return d;
-                        }
-                    }
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || !changed.tryAcquire(left, TimeUnit.NANOSECONDS)) {
-                    if (System.nanoTime() - deadline >= 0) {
-                        throw new AssertionError("daemon '" + name + "' not " + what + " within " + bound.toSeconds()
-                                + " s; its services: " + daemonRefs(name).stream().map(KarafTestBase::describe)
-                                        .collect(Collectors.toList()) + "\n" + corralBundles() + karafLogExcerpt());
-                    }
-                }
-                changed.drainPermits();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        } finally {
-            bundleContext.removeServiceListener(listener);
-        }
-    }
-
-    /** Waits (event-driven) until no Daemon service named {@code name} is registered. */
-    protected void awaitNoDaemon(String name, Duration bound) {
-        Semaphore changed = new Semaphore(0);
-        ServiceListener listener = event -> changed.release();
-        try {
-            bundleContext.addServiceListener(listener, daemonFilter(name));
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalArgumentException(e);
-        }
-        try {
-            long deadline = System.nanoTime() + bound.toNanos();
-            while (!daemonRefs(name).isEmpty()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || !changed.tryAcquire(left, TimeUnit.NANOSECONDS)) {
-                    if (!daemonRefs(name).isEmpty()) {
-                        throw new AssertionError("daemon '" + name + "' still registered after " + bound.toSeconds()
-                                + " s: " + daemonRefs(name).stream().map(KarafTestBase::describe)
-                                        .collect(Collectors.toList()) + karafLogExcerpt());
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        } finally {
-            bundleContext.removeServiceListener(listener);
-        }
-    }
-
-    /** Waits until the daemon's recent output satisfies {@code condition} (output has no event to wait on). */
-    protected static List<String> awaitOutput(Daemon daemon, String what, Duration bound,
-            java.util.function.Predicate<List<String>> condition) {
-        List<String>[] last = new List[1];
-        Await.until("output of daemon '" + daemon.name() + "' to show " + what, bound, () -> {
-            last[0] = daemon.recentLines(1000);
-            return condition.test(last[0]);
-        }, () -> "its last lines: " + tail(last[0], 20) + karafLogExcerpt());
-        return last[0];
-    }
-
-    static String tail(List<String> lines, int n) {
-        if (lines == null) {
-            return "(none)";
-        }
-        return String.join("\n", lines.subList(Math.max(0, lines.size() - n), lines.size()));
-    }
-
-    /** The integers printed on lines of their own (the pids the test programs print). */
-    protected static List<Long> numbers(List<String> lines) {
-        List<Long> out = new ArrayList<>();
-        for (String l : lines) {
-            String t = l.trim();
-            if (t.matches("\\d{1,10}")) {
-                out.add(Long.parseLong(t));
-            }
-        }
-        return out;
     }
 
     // ---------------------------------------------------------------- files
@@ -636,7 +388,7 @@ public abstract class KarafTestBase {
         return Paths.get(System.getProperty("karaf.etc"));
     }
 
-    protected static Path karafData() {
+    public static Path karafData() {
         return Paths.get(System.getProperty("karaf.data"));
     }
 
