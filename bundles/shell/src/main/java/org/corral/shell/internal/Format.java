@@ -1,0 +1,174 @@
+package org.corral.shell.internal;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.stream.Collectors;
+
+import org.corral.api.CgroupStats;
+import org.corral.api.CgroupValue;
+
+/** How the console shows durations, sizes, cpu time, argv and cgroup values. Pure functions. */
+final class Format {
+
+    static final String NONE = "-";
+
+    private Format() {
+    }
+
+    /** A compact uptime: {@code 850ms}, {@code 12s}, {@code 5m03s}, {@code 2h05m}, {@code 3d04h}. */
+    static String duration(Duration d) {
+        if (d == null || d.isNegative()) {
+            return NONE;
+        }
+        long ms = d.toMillis();
+        if (ms < 1000) {
+            return ms + "ms";
+        }
+        long s = ms / 1000;
+        if (s < 60) {
+            return s + "s";
+        }
+        long m = s / 60;
+        if (m < 60) {
+            return String.format(Locale.ROOT, "%dm%02ds", m, s % 60);
+        }
+        long h = m / 60;
+        if (h < 24) {
+            return String.format(Locale.ROOT, "%dh%02dm", h, m % 60);
+        }
+        return String.format(Locale.ROOT, "%dd%02dh", h / 24, h % 24);
+    }
+
+    /** Bytes in binary units: {@code 512 B}, {@code 1.5 KiB}, {@code 64.0 MiB}. */
+    static String bytes(long n) {
+        if (n < 0) {
+            return NONE;
+        }
+        if (n < 1024) {
+            return n + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+        double v = n;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    /** CPU time given in microseconds: {@code 0.004s}, {@code 1.23s}, {@code 2m03s}. */
+    static String cpuMicros(long micros) {
+        if (micros < 0) {
+            return NONE;
+        }
+        if (micros < 60_000_000L) {
+            double s = micros / 1_000_000.0;
+            return String.format(Locale.ROOT, s < 10 ? "%.3fs" : "%.2fs", s);
+        }
+        return duration(Duration.ofNanos(micros * 1000));
+    }
+
+    /** The value of {@code memory.current} in the statistics, or -1. */
+    static long memoryCurrent(CgroupStats stats) {
+        if (stats == null) {
+            return -1;
+        }
+        return stats.get("memory.current").map(v -> v instanceof CgroupValue.Single
+                ? ((CgroupValue.Single) v).number().orElse(-1) : -1L).orElse(-1L);
+    }
+
+    /** {@code cpu.stat usage_usec} in the statistics, or -1. */
+    static long cpuUsageMicros(CgroupStats stats) {
+        if (stats == null) {
+            return -1;
+        }
+        return stats.get("cpu.stat").map(v -> v instanceof CgroupValue.FlatKeyed
+                ? ((CgroupValue.FlatKeyed) v).values().getOrDefault("usage_usec", -1L) : -1L).orElse(-1L);
+    }
+
+    static String pid(OptionalLong pid) {
+        return pid.isPresent() ? Long.toString(pid.getAsLong()) : NONE;
+    }
+
+    /** argv the way a POSIX shell would read it back (single quotes where needed). */
+    static String argv(List<String> argv) {
+        return argv.stream().map(Format::shellQuote).collect(Collectors.joining(" "));
+    }
+
+    /**
+     * Quotes one word so that a POSIX shell (and the supervisor's {@code args} splitter, which follows the
+     * same rules without expansion) reads it back unchanged.
+     */
+    static String shellQuote(String word) {
+        if (word.isEmpty()) {
+            return "''";
+        }
+        boolean plain = true;
+        for (int i = 0; i < word.length(); i++) {
+            char c = word.charAt(i);
+            if (!(Character.isLetterOrDigit(c) || "@%+=:,./_-".indexOf(c) >= 0)) {
+                plain = false;
+                break;
+            }
+        }
+        if (plain) {
+            return word;
+        }
+        return "'" + word.replace("'", "'\\''") + "'";
+    }
+
+    /** The lines {@code corral:stats} prints for one interface file (indented by the caller). */
+    static List<String> cgroupValue(String file, CgroupValue value) {
+        if (value instanceof CgroupValue.Single) {
+            return List.of(file + " = " + value.raw());
+        }
+        if (value instanceof CgroupValue.FlatKeyed) {
+            Map<String, Long> values = ((CgroupValue.FlatKeyed) value).values();
+            if (values.isEmpty()) {
+                return List.of(file + " = (empty)");
+            }
+            return prefixed(file, new java.util.TreeMap<>(values).entrySet().stream()
+                    .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.toList()));
+        }
+        if (value instanceof CgroupValue.NestedKeyed) {
+            Map<String, Map<String, String>> values = ((CgroupValue.NestedKeyed) value).values();
+            if (values.isEmpty()) {
+                return List.of(file + " = (empty)");
+            }
+            return prefixed(file, new java.util.TreeMap<>(values).entrySet().stream()
+                    .map(e -> e.getKey() + " " + new java.util.TreeMap<>(e.getValue()).entrySet().stream()
+                            .map(s -> s.getKey() + "=" + s.getValue()).collect(Collectors.joining(" ")))
+                    .collect(Collectors.toList()));
+        }
+        if (value instanceof CgroupValue.Pressure) {
+            CgroupValue.Pressure p = (CgroupValue.Pressure) value;
+            java.util.ArrayList<String> lines = new java.util.ArrayList<>();
+            if (p.some() != null) {
+                lines.add("some " + psi(p.some()));
+            }
+            if (p.full() != null) {
+                lines.add("full " + psi(p.full()));
+            }
+            return prefixed(file, lines);
+        }
+        return List.of(file + " = " + (value == null ? "" : value.raw()));
+    }
+
+    private static String psi(CgroupValue.Psi psi) {
+        return String.format(Locale.ROOT, "avg10=%.2f%% avg60=%.2f%% avg300=%.2f%% total=%s", psi.avg10(),
+                psi.avg60(), psi.avg300(), cpuMicros(psi.totalMicros()));
+    }
+
+    private static List<String> prefixed(String file, List<String> lines) {
+        java.util.ArrayList<String> out = new java.util.ArrayList<>(lines.size() + 1);
+        out.add(file + ":");
+        for (String l : lines) {
+            out.add("  " + l);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,35 @@
+package org.corral.shell.internal;
+
+import java.util.List;
+
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.corral.api.Daemon;
+import org.osgi.framework.BundleContext;
+
+/** What start, stop and restart share: one or more daemon names, each handled in turn. */
+abstract class LifecycleCommand implements Action {
+
+    @Reference
+    BundleContext context;
+
+    abstract List<String> names();
+
+    /** Acts on one daemon and returns what to print about it. */
+    abstract String apply(Daemon daemon) throws Exception;
+
+    @Override
+    public Object execute() throws Exception {
+        try (Daemons daemons = new Daemons(context)) {
+            // resolve every name first: an unknown name fails the whole command before anything changed
+            List<Daemons.Entry> entries = new java.util.ArrayList<>();
+            for (String n : names()) {
+                entries.add(daemons.find(n));
+            }
+            for (Daemons.Entry e : entries) {
+                System.out.println("corral: " + e.name + ": " + apply(e.daemon));
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,93 @@
+package org.corral.shell.internal;
+
+import java.io.PrintStream;
+import java.util.List;
+
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Completion;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.corral.api.Daemon;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceListener;
+
+/** {@code corral:logs [-f] [-n N] <name>}. */
+@Command(scope = "corral", name = "logs", description = "Shows a daemon's recent output lines (stdout and stderr)."
+        + " With -f, keeps printing new lines as they come, across restarts, until Ctrl-C.")
+@Service
+public class LogsCommand implements Action {
+
+    /** Lines waiting to be printed while following, beyond which new lines are dropped (and counted). */
+    static final int FOLLOW_QUEUE = 10_000;
+
+    @Argument(index = 0, name = "name", description = "The daemon", required = true)
+    @Completion(DaemonNameCompleter.class)
+    String name;
+
+    @Option(name = "-f", aliases = "--follow", description = "Keep printing new lines until Ctrl-C")
+    boolean follow;
+
+    @Option(name = "-n", aliases = "--lines", description = "How many recent lines to show first (default 50)")
+    int lines = 50;
+
+    @Reference
+    BundleContext context;
+
+    @Override
+    public Object execute() throws Exception {
+        if (lines < 0) {
+            throw Commands.error("corral: -n must be >= 0, got " + lines);
+        }
+        PrintStream out = System.out;
+        try (Daemons daemons = new Daemons(context)) {
+            Daemons.Entry e = daemons.find(name);
+            if (!follow) {
+                for (String l : e.daemon.recentLines(lines)) {
+                    out.println(l);
+                }
+                return null;
+            }
+            follow(e, out);
+        }
+        return null;
+    }
+
+    private void follow(Daemons.Entry e, PrintStream out) throws Exception {
+        LineQueue queue = new LineQueue(FOLLOW_QUEUE);
+        ServiceListener gone = event -> {
+            if (event.getType() == ServiceEvent.UNREGISTERING) {
+                queue.end("corral: daemon '" + e.name + "' went away (its configuration was deleted or the supervisor"
+                        + " stopped)");
+            }
+        };
+        context.addServiceListener(gone, "(" + org.osgi.framework.Constants.SERVICE_ID + "="
+                + e.ref.getProperty(org.osgi.framework.Constants.SERVICE_ID) + ")");
+        Daemon.Subscription sub;
+        try {
+            sub = e.daemon.followLines(lines, queue::offer);
+        } catch (UnsupportedOperationException ex) {
+            context.removeServiceListener(gone);
+            for (String l : e.daemon.recentLines(lines)) {
+                out.println(l);
+            }
+            throw Commands.error("corral: cannot follow '" + e.name + "': " + ex.getMessage());
+        }
+        try {
+            String line;
+            while ((line = queue.take()) != null) {
+                out.println(line);
+                out.flush();
+            }
+            out.println(queue.endReason());
+        } catch (InterruptedException interrupted) {
+            // Ctrl-C: the normal way to stop following
+        } finally {
+            sub.close();
+            context.removeServiceListener(gone);
+        }
+    }
+}

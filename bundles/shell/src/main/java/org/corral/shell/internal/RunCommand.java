@@ -1,0 +1,229 @@
+package org.corral.shell.internal;
+
+import java.io.PrintStream;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Command;
+import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
+import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.support.CommandException;
+import org.corral.api.CgroupLimits;
+import org.corral.api.CommandSpec;
+import org.corral.api.ProcessException;
+import org.corral.api.ProcessResult;
+import org.corral.api.ProcessService;
+import org.corral.api.Signal;
+import org.corral.api.StderrMode;
+import org.corral.api.Stdin;
+
+/** {@code corral:run [options] -- <command> [args]}: one contained run, output streamed to the console. */
+@Command(scope = "corral", name = "run", description = "Runs a program once, contained like a daemon (own process"
+        + " group, cgroup when available, every descendant killed at the end), prints its output as it comes and"
+        + " then its exit status. Ctrl-C kills it.",
+        detailedDescription = "Example: corral:run --timeout 5s --memory-max 64M -- sh -c 'echo hello; sleep 1'")
+@Service
+public class RunCommand implements Action {
+
+    /** Output waiting for the console, beyond which it is dropped (and counted). */
+    static final long CONSOLE_BUFFER = 4L << 20;
+
+    @Argument(index = 0, name = "command", description = "The program (path or name in PATH) and its arguments,"
+            + " best after '--'", required = true, multiValued = true)
+    List<String> argv;
+
+    @Option(name = "--", description = "Ends the options: the program and its arguments follow")
+    boolean endOfOptions;
+
+    @Option(name = "-t", aliases = "--timeout", description = "Kill the program after this long, e.g. 10s")
+    String timeout;
+
+    @Option(name = "-d", aliases = "--directory", description = "Working directory")
+    String directory;
+
+    @Option(name = "-e", aliases = "--env", description = "Environment variable NAME=value (repeatable)",
+            multiValued = true)
+    List<String> env;
+
+    @Option(name = "--clear-env", description = "Start from an empty environment instead of Karaf's")
+    boolean clearEnv;
+
+    @Option(name = "-u", aliases = "--user", description = "User (name or uid) to run as")
+    String user;
+
+    @Option(name = "-g", aliases = "--group", description = "Group (name or gid) to run as")
+    String group;
+
+    @Option(name = "--stdin", description = "Text given to the program on stdin (default: none, /dev/null)")
+    String stdin;
+
+    @Option(name = "--merge", description = "Send stderr into stdout")
+    boolean merge;
+
+    @Option(name = "--memory-max", description = "cgroup memory.max, e.g. 64M")
+    String memoryMax;
+
+    @Option(name = "--cpu-max", description = "cgroup cpu.max as a share of one cpu (50%) or 'quota period'")
+    String cpuMax;
+
+    @Option(name = "--pids-max", description = "cgroup pids.max")
+    String pidsMax;
+
+    @Option(name = "--cgroup-base", description = "Base cgroup (relative to the cgroup2 mount) to run under")
+    String cgroupBase;
+
+    @Option(name = "--kill-signal", description = "Signal sent on timeout or Ctrl-C before SIGKILL (default TERM)")
+    String killSignal;
+
+    @Option(name = "--kill-grace", description = "Time between the kill signal and SIGKILL (default 500ms)")
+    String killGrace;
+
+    @Option(name = "-q", aliases = "--quiet", description = "Do not print the exit status line")
+    boolean quiet;
+
+    @Reference(optional = true)
+    ProcessService processes;
+
+    @Override
+    public Object execute() throws Exception {
+        if (processes == null) {
+            throw Commands.error("corral: no ProcessService is registered: is the supervisor running? (corral:doctor)");
+        }
+        Commands.Split split = Commands.split(argv);
+        List<String> program = split.after();
+        if (split.separated() && !split.before().isEmpty()) {
+            Commands.applyLateOptions(this, split.before());
+        }
+        if (program.isEmpty() || program.get(0).isBlank()) {
+            throw Commands.error("corral: no program given: corral:run [options] -- <command> [args]");
+        }
+        ChunkQueue queue = new ChunkQueue(CONSOLE_BUFFER);
+        CommandSpec spec = spec(program, queue);
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        CompletableFuture<ProcessResult> future;
+        try {
+            future = processes.runAsync(spec);
+        } catch (ProcessException | IllegalArgumentException e) {
+            throw Commands.error("corral: " + e.getMessage());
+        }
+        future.whenComplete((r, t) -> queue.end());
+        try {
+            ChunkQueue.Chunk c;
+            while ((c = queue.take()) != null) {
+                PrintStream to = c.stream() == org.corral.api.StreamKind.STDOUT ? out : err;
+                to.write(c.bytes());
+                to.flush();
+            }
+        } catch (InterruptedException interrupted) {
+            future.cancel(true);
+            err.println();
+            err.println("corral: interrupted: " + program.get(0) + " and its descendants were killed");
+            return null;
+        }
+        ProcessResult result;
+        try {
+            result = future.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw Commands.error("corral: " + cause.getMessage());
+        } catch (CancellationException e) {
+            throw Commands.error("corral: the run was cancelled");
+        }
+        if (!quiet) {
+            err.println(status(result));
+        }
+        return null;
+    }
+
+    /** The status line printed after the output. */
+    static String status(ProcessResult r) {
+        StringBuilder sb = new StringBuilder("corral: ");
+        sb.append(r.signal().map(s -> "killed by " + s).orElse("exit " + r.exitCode()));
+        sb.append(" (pid ").append(r.pid()).append(", ").append(Format.duration(r.duration()));
+        if (r.timedOut()) {
+            sb.append(", timed out");
+        }
+        if (r.oomKilled()) {
+            sb.append(", OOM-killed");
+        }
+        sb.append(')');
+        return sb.toString();
+    }
+
+    CommandSpec spec(List<String> program, ChunkQueue queue) throws CommandException {
+        try {
+            CommandSpec.Builder b = CommandSpec.builder(program).collectOutput(false).consumer(queue)
+                    .stderr(merge ? StderrMode.MERGE : StderrMode.SEPARATE).clearEnv(clearEnv);
+            if (timeout != null) {
+                b.timeout(option("--timeout", () -> Values.duration(timeout)));
+            }
+            if (directory != null) {
+                b.directory(Paths.get(directory));
+            }
+            if (env != null) {
+                for (String e : env) {
+                    String[] kv = option("--env", () -> Values.keyValue(e, "an environment variable"));
+                    b.env(kv[0], kv[1]);
+                }
+            }
+            b.user(user).group(group);
+            if (stdin != null) {
+                b.stdin(Stdin.text(stdin));
+            }
+            if (killSignal != null) {
+                b.killSignal(option("--kill-signal", () -> Signal.parse(killSignal)));
+            }
+            if (killGrace != null) {
+                Duration grace = option("--kill-grace", () -> Values.duration(killGrace));
+                b.grace(grace);
+            }
+            b.cgroupBase(cgroupBase);
+            CgroupLimits.Builder limits = CgroupLimits.builder();
+            boolean anyLimit = false;
+            if (memoryMax != null) {
+                long bytes = option("--memory-max", () -> Values.size(memoryMax));
+                limits.memoryMax(bytes);
+                anyLimit = true;
+            }
+            if (cpuMax != null) {
+                long[] q = option("--cpu-max", () -> Values.cpuMax(cpuMax));
+                limits.cpuMax(q[0], q[1]);
+                anyLimit = true;
+            }
+            if (pidsMax != null) {
+                long n = option("--pids-max", () -> Long.parseLong(pidsMax.trim()));
+                limits.pidsMax(n);
+                anyLimit = true;
+            }
+            if (anyLimit) {
+                b.limits(limits.build());
+            }
+            return b.build();
+        } catch (IllegalArgumentException | ProcessException e) {
+            // InvalidCommandException and the API's own checks name the value
+            throw Commands.error("corral: " + e.getMessage());
+        }
+    }
+
+    private interface Parse<T> {
+        T get();
+    }
+
+    private static <T> T option(String option, Parse<T> parse) throws CommandException {
+        try {
+            return parse.get();
+        } catch (NumberFormatException e) {
+            throw Commands.error("corral: " + option + ": not a number (" + e.getMessage() + ")");
+        } catch (IllegalArgumentException e) {
+            throw Commands.error("corral: " + option + ": " + e.getMessage());
+        }
+    }
+}

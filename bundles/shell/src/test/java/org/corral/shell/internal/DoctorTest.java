@@ -1,0 +1,122 @@
+package org.corral.shell.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import org.corral.api.Containment;
+import org.junit.jupiter.api.Test;
+
+class DoctorTest {
+
+    private static final Containment FULL = new Containment(Containment.Mode.HELPER_CGROUP,
+            Optional.of("/k/data/cache/corral-helper"), "x86_64", Optional.of("/sys/fs/cgroup"), List.of());
+    private static final List<Doctor.Fragment> X86 = List.of(new Doctor.Fragment("org.corral.native.x86_64", "Resolved",
+            true));
+    private static final List<String> ALL = List.of("cpuset", "cpu", "io", "memory", "pids");
+
+    private static Doctor.Finding find(List<Doctor.Finding> fs, String subject) {
+        return fs.stream().filter(f -> f.subject().equals(subject)).findFirst()
+                .orElseThrow(() -> new AssertionError("no finding " + subject + " in " + fs));
+    }
+
+    @Test
+    void aDelegatedCgroup2HostPassesEveryCheck() {
+        List<Doctor.Finding> fs = Doctor.check(new Doctor.Facts(FULL, "amd64", "x86-64", X86, "/sys/fs/cgroup", null,
+                Map.of(), List.of(new Doctor.CgroupLevel("", ALL, ALL),
+                        new Doctor.CgroupLevel("karaf.service", ALL, List.of())), true, false));
+        assertEquals(List.of(), fs.stream().filter(f -> f.level() != Doctor.Level.OK).collect(Collectors.toList()));
+        assertTrue(find(fs, "helper").detail().contains("/k/data/cache/corral-helper"));
+        assertTrue(find(fs, "memory controller").detail().contains("/karaf.service"));
+    }
+
+    @Test
+    void noSupervisorNoHelperNoMount() {
+        List<Doctor.Finding> fs = Doctor.check(new Doctor.Facts(null, "riscv64", "riscv64", List.of(), null,
+                "no cgroup2 file system is mounted", Map.of(), List.of(), false, false));
+        assertEquals(Doctor.Level.FAIL, find(fs, "supervisor").level());
+        assertTrue(find(fs, "supervisor").fix().contains("feature:install corral"));
+        assertEquals(Doctor.Level.FAIL, find(fs, "fragments").level());
+        assertEquals(Doctor.Level.FAIL, find(fs, "cgroup2 mount").level());
+        assertEquals("no cgroup2 file system is mounted", find(fs, "cgroup2 mount").fix());
+    }
+
+    @Test
+    void fallbackModeNamesTheArchitectureAndTheFragments() {
+        Containment fallback = new Containment(Containment.Mode.JAVA_FALLBACK, Optional.empty(), "riscv64",
+                Optional.empty(), List.of("descendants can escape"));
+        List<Doctor.Finding> fs = Doctor.check(new Doctor.Facts(fallback, "riscv64", "riscv64", List.of(), null,
+                "none", Map.of(), List.of(), false, false));
+        assertEquals(Doctor.Level.FAIL, find(fs, "containment").level());
+        Doctor.Finding helper = find(fs, "helper");
+        assertEquals(Doctor.Level.FAIL, helper.level());
+        assertTrue(helper.detail().contains("riscv64"));
+        assertTrue(helper.fix().contains("org.corral.native.aarch64"));
+        assertEquals("descendants can escape", find(fs, "limitation").detail());
+    }
+
+    @Test
+    void controllersHeldByCgroupV1AskForAUnifiedBoot() {
+        Containment helperOnly = new Containment(Containment.Mode.HELPER, Optional.of("/h"), "x86_64",
+                Optional.of("/sys/fs/cgroup/unified"), List.of());
+        List<Doctor.Finding> fs = Doctor.check(new Doctor.Facts(helperOnly, "amd64", "x86-64", X86,
+                "/sys/fs/cgroup/unified", null, Map.of("memory", "/sys/fs/cgroup/memory"),
+                List.of(new Doctor.CgroupLevel("", List.of("hugetlb"), List.of())), true, false));
+        assertEquals(Doctor.Level.WARN, find(fs, "containment").level());
+        Doctor.Finding memory = find(fs, "memory controller");
+        assertEquals(Doctor.Level.FAIL, memory.level());
+        assertTrue(memory.detail().contains("/sys/fs/cgroup/memory"));
+        assertTrue(memory.fix().contains("systemd.unified_cgroup_hierarchy=1"));
+        Doctor.Finding cpu = find(fs, "cpu controller");
+        assertTrue(cpu.detail().contains("not offered by the kernel"));
+        assertEquals(Doctor.Level.WARN, find(fs, "io controller").level());
+    }
+
+    @Test
+    void aMissingMemoryControllerPointsAtTheRaspberryPiCmdline() {
+        List<Doctor.Finding> fs = Doctor.check(new Doctor.Facts(FULL, "arm", "arm_le",
+                List.of(new Doctor.Fragment("org.corral.native.armhf", "Resolved", true)), "/sys/fs/cgroup", null,
+                Map.of(), List.of(new Doctor.CgroupLevel("", List.of("cpu", "io", "pids"), List.of())), true, false));
+        assertTrue(find(fs, "memory controller").fix().contains("cgroup_enable=memory cgroup_memory=1"));
+    }
+
+    @Test
+    void undelegatedControllersGetTheCommandsForEachLevel() {
+        List<Doctor.Finding> fs = Doctor.check(new Doctor.Facts(FULL, "amd64", "x86-64", X86, "/sys/fs/cgroup", null,
+                Map.of(), List.of(new Doctor.CgroupLevel("", ALL, List.of("cpu")),
+                        new Doctor.CgroupLevel("system.slice", List.of("cpu"), List.of()),
+                        new Doctor.CgroupLevel("system.slice/karaf.service", List.of(), List.of())), false, true));
+        Doctor.Finding memory = find(fs, "memory controller");
+        assertEquals(Doctor.Level.WARN, memory.level());
+        assertTrue(memory.fix().startsWith("echo +memory > /sys/fs/cgroup/cgroup.subtree_control && echo +memory >"
+                + " /sys/fs/cgroup/system.slice/cgroup.subtree_control"), memory.fix());
+        assertTrue(memory.fix().contains("Delegate=yes"));
+        Doctor.Finding cpu = find(fs, "cpu controller");
+        assertTrue(cpu.fix().startsWith("echo +cpu > /sys/fs/cgroup/system.slice/cgroup.subtree_control;"), cpu.fix());
+        assertEquals(Doctor.Level.WARN, find(fs, "delegation").level());
+    }
+
+    @Test
+    void fragmentsNotAttachedOrSeveral() {
+        List<Doctor.Finding> none = Doctor.check(new Doctor.Facts(FULL, "amd64", "x86-64",
+                List.of(new Doctor.Fragment("org.corral.native.aarch64", "Installed", false)), "/m", null, Map.of(),
+                List.of(), false, false));
+        assertEquals(Doctor.Level.FAIL, find(none, "fragments").level());
+        assertTrue(find(none, "fragments").detail().contains("org.corral.native.aarch64 (Installed)"));
+        List<Doctor.Finding> two = Doctor.check(new Doctor.Facts(FULL, "amd64", "x86-64",
+                List.of(new Doctor.Fragment("a", "Resolved", true), new Doctor.Fragment("b", "Resolved", true)), "/m",
+                null, Map.of(), List.of(), false, false));
+        assertEquals(Doctor.Level.WARN, find(two, "fragments").level());
+    }
+
+    @Test
+    void findingsPrintWithTheirFix() {
+        Doctor.Finding f = new Doctor.Finding(Doctor.Level.FAIL, "memory controller", "missing", "reboot");
+        assertEquals("[FAIL] memory controller  missing\n                          fix: reboot", f.toString());
+        assertEquals("[ok]   helper             fine", new Doctor.Finding(Doctor.Level.OK, "helper", "fine", null).toString());
+    }
+}
