@@ -653,17 +653,26 @@ static void flow_control(int stream, size_t total)
     CHECK(s->data[stream].len == 4096, "%zu bytes arrived without credit (window 4096)",
           s->data[stream].len);
     CHECK(!s->exited, "the program finished without credit: %s", exit_str(s));
-    /* the program is blocked in write: it wrote far less than it wants to */
-    long long w1 = proc_wchar(s->prog);
-    sleep_ms(200);
-    long long w2 = proc_wchar(s->prog);
+    /* the program is blocked in write: its write count stops growing (once the
+     * pipe is full) far below what it wants to write */
+    long long w1 = proc_wchar(s->prog), w2 = -1;
+    for (int i = 0; i < 50; i++) {
+        sleep_ms(100);
+        w2 = proc_wchar(s->prog);
+        if (w2 == w1)
+            break;
+        w1 = w2;
+    }
     CHECK(!proc_gone(s->prog), "the program is gone while it should be blocked");
     CHECK(w1 >= 0 && w1 == w2 && (size_t)w2 < total / 2,
           "the program is not blocked: it wrote %lld then %lld bytes of %zu", w1, w2, total);
+    check_clean(s);
+    CHECK(s->data[stream].len == 4096, "%zu bytes arrived without credit (window 4096)",
+          s->data[stream].len);
 
     /* now credit everything as it comes */
+    s->manual_credit = false; /* first: the answer to this CREDIT may arrive inside send_credit */
     send_credit(s, stream, 4096);
-    s->manual_credit = false;
     finish(s, 6 * WAIT);
     expect_exited(s, 0);
     check_pattern(s, stream, total);
