@@ -33,10 +33,31 @@ archs=("$@")
 [ -f "$probe" ] || { echo "run-arm.sh: probe bundle not found ('$probe'): build this module first (mvn package)" >&2; exit 1; }
 [ -f "$target/lib/org.apache.felix.framework.jar" ] || { echo "run-arm.sh: $target/lib/org.apache.felix.framework.jar missing: build this module first" >&2; exit 1; }
 
-work=${CORRAL_ARM_WORK:-/dev/shm/corral-arm-$$}
-if [ -z "${CORRAL_ARM_WORK:-}" ] && [ ! -w /dev/shm ]; then
+# A work directory on tmpfs that allows exec (the helper is copied there and run):
+# CORRAL_ARM_WORK if set, else /dev/shm (CORRAL_ARM_SHM) when usable, else (as
+# root) a private tmpfs inside a mount namespace of this script's own.
+usable() {  # usable DIR: tmpfs, writable, exec allowed
+  [ -d "$1" ] && [ -w "$1" ] && [ "$(stat -f -c %T "$1" 2>/dev/null)" = tmpfs ] || return 1
+  local probe="$1/.corral-exec-probe-$$"
+  cp /bin/true "$probe" 2>/dev/null && "$probe"; local rc=$?
+  rm -f "$probe"
+  return $rc
+}
+if [ -n "${CORRAL_ARM_WORK:-}" ]; then
+  work=$CORRAL_ARM_WORK
+elif usable "${CORRAL_ARM_SHM:-/dev/shm}"; then
+  work=${CORRAL_ARM_SHM:-/dev/shm}/corral-arm-$$
+elif [ -n "${CORRAL_ARM_IN_NS:-}" ]; then
+  # second pass, inside a private mount namespace: a tmpfs of our own, gone with the namespace
+  mkdir -p "$target/arm-tmpfs"
+  mount -t tmpfs -o size=1g,mode=0700 corral-arm "$target/arm-tmpfs"
+  work=$target/arm-tmpfs/work
+elif [ "$(id -u)" = 0 ] && command -v unshare >/dev/null; then
+  echo "run-arm.sh: /dev/shm is not a usable tmpfs (missing, read-only or noexec): using a private tmpfs in a mount namespace" >&2
+  CORRAL_ARM_IN_NS=1 exec unshare --mount --propagation private "$0" "$@"
+else
   work=$target/arm-work
-  echo "run-arm.sh: /dev/shm is not writable; using $work (32-bit ARM may fail to list directories there)" >&2
+  echo "run-arm.sh: no usable tmpfs (/dev/shm missing or noexec, not root for a private one): using $work; 32-bit ARM may fail to list directories there (EOVERFLOW)" >&2
 fi
 rm -rf "$work"
 mkdir -p "$work/bundles" "$work/lib"

@@ -1,6 +1,5 @@
 package org.corral.emulated;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -255,7 +254,8 @@ public final class ArmLauncher {
             handle.get().onExit().get(20, TimeUnit.SECONDS);
             System.out.printf("launcher: pid %d gone after framework stop%n", pid);
         } catch (TimeoutException e) {
-            failures.add(what + ": pid " + pid + " (" + new File("/proc/" + pid).exists() + ")");
+            failures.add(what + ": pid " + pid + " still runs 20 s after the framework stopped: "
+                    + handle.get().info().commandLine().orElse("?"));
         } catch (InterruptedException | ExecutionException e) {
             failures.add("could not wait for pid " + pid + ": " + e);
         }
