@@ -513,19 +513,20 @@ final class Conn implements IoLoop.Handler, FrameHandler {
 
     @Override
     public void message(int level, String text) {
-        String who = role == Role.BROKER ? "broker" : program != null ? "helper of " + program.describe() : "helper";
+        String who = (role == Role.BROKER ? "broker" : "helper") + " (pid " + peerPid + ")"
+                + (program != null ? " of " + program.describe() : "");
         switch (level) {
             case Protocol.LVL_ERROR:
-                LOG.error("{} (pid {}): {}", who, peerPid, text);
+                LOG.error("{}: {}", who, text);
                 break;
             case Protocol.LVL_WARN:
-                engine.warnOnce(who + " (pid " + peerPid + "): " + text, text);
+                engine.warnOnce(who + ": " + text, text);
                 break;
             case Protocol.LVL_INFO:
-                LOG.info("{} (pid {}): {}", who, peerPid, text);
+                LOG.info("{}: {}", who, text);
                 break;
             default:
-                LOG.debug("{} (pid {}): {}", who, peerPid, text);
+                LOG.debug("{}: {}", who, text);
         }
     }
 
