@@ -105,6 +105,8 @@ public final class SupervisedDaemon implements Daemon {
     private Instant startedAt;
     private long doneStdout;
     private long doneStderr;
+    private String oomPath;
+    private long oomKills;
 
     /**
      * A daemon in state STOPPED; {@link #start()} starts it.
@@ -669,10 +671,17 @@ public final class SupervisedDaemon implements Daemon {
             props.put(DaemonEvents.EXIT_CODE, result.exitCode());
             result.signal().ifPresent(sig -> props.put(DaemonEvents.SIGNAL, sig.name()));
             event(DaemonEvents.EXITED, props);
-            if (result.oomKilled()) {
-                log.error("the OOM killer struck in its cgroup (memory.events oom_kill {})",
-                        result.cgroupStats().map(CgroupStats::oomKills).orElse(0L));
-                event(DaemonEvents.OOM, Map.of(DaemonEvents.PID, result.pid()));
+            if (result.cgroupStats().isPresent()) {
+                CgroupStats st = result.cgroupStats().get();
+                // a fixed cgroup.path keeps its counters across restarts: only a rise is news
+                long before = st.path().equals(oomPath) ? oomKills : 0;
+                if (st.oomKills() > before) {
+                    log.error("the OOM killer struck in its cgroup {} (memory.events oom_kill {} -> {})", st.path(),
+                            before, st.oomKills());
+                    event(DaemonEvents.OOM, Map.of(DaemonEvents.PID, result.pid(), "oom.kills", st.oomKills() - before));
+                }
+                oomPath = st.path();
+                oomKills = st.oomKills();
             }
         } else if (program != null) {
             program.pid().ifPresent(pid -> lastExit = new DaemonExit(pid, -1, Optional.empty(), Instant.now(), false,

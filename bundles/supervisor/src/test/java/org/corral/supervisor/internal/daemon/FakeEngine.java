@@ -239,8 +239,13 @@ final class FakeEngine implements Engine {
         }
 
         void oomKilled() {
+            oomKills(1);
+        }
+
+        /** Ends killed by SIGKILL with memory.events oom_kill = {@code count} in cgroup corral/x. */
+        void oomKills(long count) {
             CgroupStats stats = new CgroupStats("corral/x", Map.of("memory.events",
-                    new CgroupValue.FlatKeyed("oom_kill 1", Map.of("oom_kill", 1L))));
+                    new CgroupValue.FlatKeyed("oom_kill " + count, Map.of("oom_kill", count))));
             finish(ProcessResult.builder().pid(pid).signal(Signal.KILL).cgroupStats(stats), null);
         }
 

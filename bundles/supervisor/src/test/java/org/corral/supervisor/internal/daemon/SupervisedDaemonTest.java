@@ -439,6 +439,23 @@ class SupervisedDaemonTest {
     }
 
     @Test
+    void oomInAFixedCgroupIsReportedOnlyWhenTheCountRises() {
+        SupervisedDaemon d = started(spec("fixed").restartDelay(Duration.ZERO).build());
+        engine.last().spawn();
+        engine.last().oomKills(1);
+        engine.flush();
+        engine.last().spawn();
+        engine.last().oomKills(1); // same cgroup, same count: an old OOM
+        engine.flush();
+        engine.last().spawn();
+        engine.last().oomKills(2);
+        engine.flush();
+        assertEquals(2, events.stream().filter("fixed:OOM"::equals).count(), events.toString());
+        assertEquals(4, engine.launched().size(), "restarted after each end");
+        assertEquals(DaemonState.STARTING, d.state());
+    }
+
+    @Test
     void namesAreUniquePerEngineAndFreedOnRemoval() {
         SupervisedDaemon d = started(spec("uniq").build());
         InvalidCommandException e = assertThrows(InvalidCommandException.class,

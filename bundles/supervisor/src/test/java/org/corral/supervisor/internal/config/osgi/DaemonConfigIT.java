@@ -78,6 +78,7 @@ class DaemonConfigIT {
         }
         Path storage = felix.storage();
         felix.close();
+        assertFalse(Files.exists(storage), "framework storage (with its helper copy) removed");
         assertEquals(List.of(), TestSupport.withCmdline(storage.toString()), "a helper or broker survived the framework");
         assertEquals(List.of(), TestSupport.tagged(TestSupport.TAG), "a program survived the framework");
     }

@@ -218,6 +218,12 @@ final class EmbeddedFelix implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // the framework cache holds copies of the helper: leave none behind
+        try (java.util.stream.Stream<Path> files = Files.walk(storage)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot remove " + storage, e);
+        }
     }
 
     /** Tees System.err (where slf4j-simple writes) into a buffer the tests can read. */
