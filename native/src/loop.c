@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,11 +31,15 @@
  * stdout waiting for them). */
 #define STDIN_BUFFER_MAX (4u * PROTO_STDIN_WINDOW)
 
-void helper_init(struct helper *h, int sock, int sigfd)
+void helper_init(struct helper *h, int sock, int sigfd, const uint8_t token[PROTO_TOKEN_LEN])
 {
     memset(h, 0, sizeof *h);
     h->sock = sock;
     h->connected = 1;
+    memcpy(h->token, token, PROTO_TOKEN_LEN);
+    h->listen_fd = -1;
+    for (int i = 0; i < ATTACH_PENDING_MAX; i++)
+        h->pend[i].fd = -1;
     h->sigfd = sigfd;
     h->ino_fd = -1;
     h->pid = -1;
@@ -48,12 +53,28 @@ void helper_init(struct helper *h, int sock, int sigfd)
 
 static void td_apply(struct helper *h, unsigned act);
 
+/* No control connection and none to wait for: output is dropped, the
+ * teardown runs to its end, then the helper exits. */
+static int hung_up(const struct helper *h)
+{
+    return !h->connected && !h->detached;
+}
+
+/* STDIN payload bytes done with (written or dropped), in order: those of an
+ * older connection still buffered at re-attach are never acknowledged. */
+static void ack_add(struct helper *h, uint64_t n)
+{
+    uint64_t skip = n < h->stdin_noack ? n : h->stdin_noack;
+    h->stdin_noack -= skip;
+    h->stdin_ack += n - skip;
+}
+
 static void close_stdin(struct helper *h)
 {
     if (h->stdin_fd >= 0)
         close(h->stdin_fd);
     h->stdin_fd = -1;
-    h->stdin_ack += h->stdin_len - h->stdin_off; /* dropped: done with them */
+    ack_add(h, h->stdin_len - h->stdin_off); /* dropped: done with them */
     h->stdin_len = h->stdin_off = 0;
     h->stdin_eof_pending = 0;
 }
@@ -177,7 +198,7 @@ static void reap(struct helper *h)
         td_apply(h, td_event(&h->td, TD_EV_REAPED_SOME, now));
     if (program_now) {
         close_stdin(h);
-        if (!(h->spec->flags & SPAWN_FLAG_KEEP_DESCENDANTS) || !h->connected)
+        if (!(h->spec->flags & SPAWN_FLAG_KEEP_DESCENDANTS) || hung_up(h))
             td_apply(h, td_start(&h->td, (int)h->spec->kill_signal, h->spec->grace_ms, 0, now));
     }
 }
@@ -240,7 +261,7 @@ static void pump(struct helper *h, struct outstream *s, short rev)
 {
     if (ensure_obuf(h) < 0)
         return;
-    if (!h->connected) { /* owner gone: drop output so writers never block */
+    if (hung_up(h)) { /* owner gone: drop output so writers never block */
         ssize_t r = read(s->fd, h->obuf, PROTO_DATA_MAX);
         if (r == 0 || (r < 0 && errno != EINTR && errno != EAGAIN)) {
             close(s->fd);
@@ -262,6 +283,7 @@ static void pump(struct helper *h, struct outstream *s, short rev)
             uint8_t hdr[PROTO_DATA_HDR_LEN];
             helper_send(h, hdr, enc_data_hdr(hdr, s->id, (uint32_t)n));
             s->credit -= n;
+            s->sent += n;
             move_bytes(h, s, n);
             return;
         }
@@ -279,6 +301,7 @@ static void pump(struct helper *h, struct outstream *s, short rev)
     }
     enc_data_hdr(h->obuf, s->id, (uint32_t)r);
     s->credit -= (uint64_t)r;
+    s->sent += (uint64_t)r;
     helper_send(h, h->obuf, PROTO_DATA_HDR_LEN + (size_t)r);
     if (!s->bulk && r >= BULK_READ) {
         s->bulk = 1;
@@ -356,7 +379,7 @@ static void stdin_flush(struct helper *h)
         close_stdin(h);
     } else {
         h->stdin_off += (size_t)w;
-        h->stdin_ack += (size_t)w;
+        ack_add(h, (size_t)w);
         if (stdin_pending(h) == 0) {
             h->stdin_len = h->stdin_off = 0;
             if (h->stdin_eof_pending)
@@ -374,12 +397,12 @@ static void stdin_frame(struct helper *h, const uint8_t *p, size_t n)
     if (h->stdin_fd < 0) { /* closed (STDIN_EOF, EPIPE, program gone): drop */
         if (h->spec->stdin_mode != STDIN_PIPE)
             helper_msg(h, LVL_WARN, "STDIN frame ignored: the spawn did not ask for a stdin pipe");
-        h->stdin_ack += n;
+        ack_add(h, n);
         return;
     }
     if (h->stdin_eof_pending) {
         helper_msg(h, LVL_WARN, "STDIN frame after STDIN_EOF ignored");
-        h->stdin_ack += n;
+        ack_add(h, n);
         return;
     }
     size_t w = 0;
@@ -387,17 +410,207 @@ static void stdin_frame(struct helper *h, const uint8_t *p, size_t n)
         ssize_t r = stdin_write(h, p, n);
         if (r < 0) {
             close_stdin(h);
-            h->stdin_ack += n;
+            ack_add(h, n);
             return;
         }
         w = (size_t)r;
-        h->stdin_ack += w;
+        ack_add(h, w);
     }
     if (w < n && stdin_append(h, p + w, n - w) < 0) {
         helper_msg(h, LVL_ERROR, "out of memory buffering stdin: closing it");
-        h->stdin_ack += n - w;
+        ack_add(h, n - w);
         close_stdin(h);
     }
+}
+
+/* ---- detach and re-attach ---- */
+
+static void exit_status(const struct helper *h, int *kind, int32_t *value)
+{
+    if (WIFSIGNALED(h->status)) {
+        *kind = EXIT_SIGNALED;
+        *value = WTERMSIG(h->status);
+    } else {
+        *kind = EXIT_EXITED;
+        *value = WEXITSTATUS(h->status);
+    }
+}
+
+static void pending_close(struct pending_attach *pa)
+{
+    if (pa->fd >= 0)
+        close(pa->fd);
+    pa->fd = -1;
+    pa->got = 0;
+}
+
+/* Leaves the detached state: nobody can attach any more. */
+static void end_detach(struct helper *h)
+{
+    if (!h->detached)
+        return;
+    h->detached = 0;
+    close(h->listen_fd);
+    h->listen_fd = -1;
+    unlink(h->sock_path);
+    for (int i = 0; i < ATTACH_PENDING_MAX; i++)
+        pending_close(&h->pend[i]);
+}
+
+/* Nobody attached in time, or the helper was told to stop while detached:
+ * tear down as on a hang-up. */
+static void detached_teardown(struct helper *h)
+{
+    end_detach(h);
+    close_stdin(h);
+    td_apply(h, td_start(&h->td, (int)h->spec->kill_signal, h->spec->grace_ms, !h->reaped, now_ms()));
+}
+
+static void detach(struct helper *h, const uint8_t *p, size_t n)
+{
+    struct detach_req d;
+    char err[300];
+    if (detach_parse(p, n, &d, err, sizeof err) < 0) {
+        helper_msg(h, LVL_ERROR, "DETACH refused: %s", err);
+        return;
+    }
+    if (h->stop_requested || h->td.program_signaled) {
+        helper_msg(h, LVL_ERROR, "DETACH refused: the teardown has started");
+        return;
+    }
+    int fd = listen_unix(d.path, err, sizeof err);
+    if (fd < 0) {
+        helper_msg(h, LVL_ERROR, "DETACH refused: %s", err);
+        return;
+    }
+    stdin_ack_send(h);
+    uint8_t f[PROTO_HDR_LEN + DETACHED_LEN];
+    if (h->connected && write_all(h->sock, f, enc_detached(f, h->out[0].sent, h->out[1].sent)) < 0) {
+        /* the old owner is gone already: the lease decides */
+    }
+    close(h->sock);
+    h->sock = -1;
+    h->connected = 0;
+    h->detached = 1;
+    h->listen_fd = fd;
+    memcpy(h->sock_path, d.path, sizeof h->sock_path);
+    memcpy(h->secret, d.secret, PROTO_SECRET_LEN);
+    h->lease_deadline = now_ms() + d.lease_ms;
+    h->in_len = 0; /* nothing after DETACH is read */
+    h->ctl_blocked = 0;
+    for (int i = 0; i < 2; i++)
+        h->out[i].credit = 0;
+}
+
+/* A connection sent the right ATTACH: it becomes the control connection. */
+static void attach(struct helper *h, struct pending_attach *pa, uint32_t window)
+{
+    int fd = pa->fd;
+    pa->fd = -1;
+    end_detach(h);
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    h->sock = fd;
+    h->connected = 1;
+    for (int i = 0; i < 2; i++)
+        h->out[i].credit = window;
+    h->stdin_ack = 0;
+    h->stdin_noack = stdin_pending(h);
+
+    uint8_t f[64];
+    helper_send(h, f, enc_hello(f, ROLE_HELPER, (uint32_t)getpid(), h->token));
+    int kind = 0;
+    int32_t value = 0;
+    if (h->reaped)
+        exit_status(h, &kind, &value);
+    size_t cap = PROTO_HDR_LEN + ATTACHED_MIN_LEN + h->spec->label_len;
+    uint8_t *a = malloc(cap);
+    if (!a) {
+        helper_msg(h, LVL_ERROR, "out of memory for ATTACHED");
+        hangup(h);
+        return;
+    }
+    helper_send(h, a, enc_attached(a, (uint32_t)h->pid, h->reaped, kind, value, h->out[0].sent,
+                                   h->out[1].sent, h->spec->label, h->spec->label_len));
+    free(a);
+    for (int i = 0; i < 2; i++)
+        if (h->out[i].eof_sent)
+            helper_send(h, f, enc_eof(f, h->out[i].id));
+}
+
+static void accept_attachers(struct helper *h)
+{
+    for (;;) {
+        int fd = accept4(h->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            return; /* EAGAIN, or nothing we can do about it */
+        }
+        uid_t uid;
+        if (peer_uid(fd, &uid) < 0 || uid != geteuid()) {
+            close(fd); /* only the helper's own user may attach */
+            continue;
+        }
+        struct pending_attach *slot = NULL;
+        for (int i = 0; i < ATTACH_PENDING_MAX && !slot; i++)
+            if (h->pend[i].fd < 0)
+                slot = &h->pend[i];
+        if (!slot) {
+            close(fd);
+            continue;
+        }
+        slot->fd = fd;
+        slot->got = 0;
+        slot->deadline = now_ms() + ATTACH_READ_MS;
+    }
+}
+
+static void pending_read(struct helper *h, struct pending_attach *pa)
+{
+    ssize_t r = read(pa->fd, pa->buf + pa->got, ATTACH_FRAME_LEN - pa->got);
+    if (r < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (r <= 0) {
+        pending_close(pa);
+        return;
+    }
+    pa->got += (size_t)r;
+    uint8_t secret[PROTO_SECRET_LEN];
+    uint32_t window;
+    int c = attach_check(pa->buf, pa->got, secret, &window);
+    if (c < 0 || (c > 0 && !secret_equal(secret, h->secret)))
+        pending_close(pa);
+    else if (c > 0)
+        attach(h, pa, window);
+}
+
+/* The detached part of one loop round: pfd[0] the listening socket, then
+ * one per pending slot. */
+static void detached_events(struct helper *h, const struct pollfd *pfd)
+{
+    if (pfd[0].revents)
+        accept_attachers(h);
+    for (int i = 0; i < ATTACH_PENDING_MAX && h->detached; i++)
+        if (pfd[1 + i].revents && h->pend[i].fd >= 0 && pfd[1 + i].fd == h->pend[i].fd)
+            pending_read(h, &h->pend[i]);
+    if (!h->detached)
+        return;
+    int64_t now = now_ms();
+    for (int i = 0; i < ATTACH_PENDING_MAX; i++)
+        if (h->pend[i].fd >= 0 && now >= h->pend[i].deadline)
+            pending_close(&h->pend[i]);
+    if (now >= h->lease_deadline)
+        detached_teardown(h);
+}
+
+static int min_timeout(int a, int64_t deadline, int64_t now)
+{
+    int64_t d = deadline <= now ? 0 : deadline - now;
+    if (d > 1000000)
+        d = 1000000;
+    return a < 0 || d < a ? (int)d : a;
 }
 
 /* ---- control frames ---- */
@@ -450,6 +663,7 @@ static void handle_frame(struct helper *h, const struct frame *f)
             helper_msg(h, LVL_ERROR, "STOP with signal %lu: must be 1..64; using the spawn's", (unsigned long)sig);
             sig = h->spec->kill_signal;
         }
+        h->stop_requested = 1;
         td_apply(h, td_start(&h->td, (int)sig, grace, !h->reaped, now_ms()));
         return;
     }
@@ -457,10 +671,10 @@ static void handle_frame(struct helper *h, const struct frame *f)
         helper_msg(h, LVL_ERROR, "SPAWN on a connection that already runs a program: ignored");
         return;
     case T_DETACH:
-        helper_msg(h, LVL_ERROR, "DETACH not supported");
+        detach(h, p, f->len);
         return;
     case T_ATTACH:
-        helper_msg(h, LVL_ERROR, "ATTACH not supported");
+        helper_msg(h, LVL_ERROR, "ATTACH on an attached control connection: ignored");
         return;
     }
 }
@@ -598,6 +812,11 @@ static void on_signals(struct helper *h)
             if (sig == SIGCHLD) {
                 child = 1;
             } else if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT) {
+                h->stop_requested = 1;
+                if (h->detached) {
+                    detached_teardown(h);
+                    continue;
+                }
                 helper_msg(h, LVL_INFO, "helper received %s: tearing the program down", signame(sig));
                 td_apply(h, td_start(&h->td, (int)h->spec->kill_signal, h->spec->grace_ms, !h->reaped, now_ms()));
             } else {
@@ -614,13 +833,9 @@ static void on_signals(struct helper *h)
 static int exit_frame(struct helper *h)
 {
     uint8_t f[16];
-    int kind = EXIT_EXITED, value = 0;
-    if (WIFSIGNALED(h->status)) {
-        kind = EXIT_SIGNALED;
-        value = WTERMSIG(h->status);
-    } else {
-        value = WEXITSTATUS(h->status);
-    }
+    int kind;
+    int32_t value;
+    exit_status(h, &kind, &value);
     int flags = (h->td.program_signaled ? EXITF_SIGNALED_BY_HELPER : 0) |
                 (h->td.killed ? EXITF_SIGKILL_NEEDED : 0) |
                 (h->cgroup_not_removed || h->td.gave_up ? EXITF_CGROUP_NOT_REMOVED : 0);
@@ -679,7 +894,7 @@ int helper_serve(struct helper *h, struct spawn_spec *spec)
                 return 0;
             }
         }
-        if (!h->connected && h->td.state == TD_DONE)
+        if (hung_up(h) && h->td.state == TD_DONE)
             return 0;
         if (h->ctl_blocked && stdin_pending(h) < STDIN_BUFFER_MAX) {
             h->ctl_blocked = 0; /* stdin drained or closed: parse what waits */
@@ -688,24 +903,37 @@ int helper_serve(struct helper *h, struct spawn_spec *spec)
         }
         stdin_ack_send(h);
 
-        struct pollfd pfd[6];
+        struct pollfd pfd[7 + ATTACH_PENDING_MAX];
         pfd[0] = (struct pollfd){h->sigfd, POLLIN, 0};
         pfd[1] = (struct pollfd){h->connected ? h->sock : -1, (short)(h->ctl_blocked ? 0 : POLLIN), 0};
         for (int i = 0; i < 2; i++) {
             struct outstream *s = &h->out[i];
-            int want = s->fd >= 0 && (s->credit > 0 || !h->connected);
+            int want = s->fd >= 0 && !h->detached && (s->credit > 0 || !h->connected);
             pfd[2 + i] = (struct pollfd){want ? s->fd : -1, POLLIN, 0};
         }
         pfd[4] = (struct pollfd){stdin_pending(h) > 0 ? h->stdin_fd : -1, POLLOUT, 0};
         pfd[5] = (struct pollfd){h->ino_fd, POLLIN, 0};
+        pfd[6] = (struct pollfd){h->detached ? h->listen_fd : -1, POLLIN, 0};
+        for (int i = 0; i < ATTACH_PENDING_MAX; i++)
+            pfd[7 + i] = (struct pollfd){h->detached ? h->pend[i].fd : -1, POLLIN, 0};
 
-        int timeout = td_timeout(&h->td, now_ms());
-        int n = poll(pfd, 6, timeout);
+        int64_t now = now_ms();
+        int timeout = td_timeout(&h->td, now);
+        if (h->detached) {
+            timeout = min_timeout(timeout, h->lease_deadline, now);
+            for (int i = 0; i < ATTACH_PENDING_MAX; i++)
+                if (h->pend[i].fd >= 0)
+                    timeout = min_timeout(timeout, h->pend[i].deadline, now);
+        }
+        int n = poll(pfd, 7 + ATTACH_PENDING_MAX, timeout);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
             helper_msg(h, LVL_ERROR, "poll: %s", strerror(errno));
-            hangup(h);
+            if (h->detached)
+                detached_teardown(h);
+            else
+                hangup(h);
             continue;
         }
         if (pfd[0].revents)
@@ -729,6 +957,8 @@ int helper_serve(struct helper *h, struct spawn_spec *spec)
             cgroup_watch_drain(h->ino_fd);
             check_cgroup(h);
         }
+        if (h->detached)
+            detached_events(h, pfd + 6);
         if (h->td.deadline >= 0 && now_ms() >= h->td.deadline) {
             reap(h);
             check_cgroup(h);

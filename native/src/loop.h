@@ -16,11 +16,32 @@ struct outstream {
     uint64_t credit;
     int eof_sent;
     int bulk;        /* high volume seen: pipe enlarged, splice used */
+    uint64_t sent;   /* DATA payload bytes sent, over every connection */
+};
+
+/* Detached: connections to the listening socket that have not sent their
+ * ATTACH yet. */
+#define ATTACH_PENDING_MAX 8
+#define ATTACH_READ_MS 2000
+struct pending_attach {
+    int fd;          /* -1: free slot */
+    int64_t deadline;
+    size_t got;
+    uint8_t buf[ATTACH_FRAME_LEN];
 };
 
 struct helper {
     int sock;
     int connected;
+    uint8_t token[PROTO_TOKEN_LEN]; /* of the first HELLO, repeated on re-attach */
+    int stop_requested;      /* STOP, or a teardown signal to the helper */
+    /* detached (docs/protocol.md "Detach and re-attach") */
+    int detached;
+    int listen_fd;
+    char sock_path[PROTO_PATH_MAX + 1];
+    uint8_t secret[PROTO_SECRET_LEN];
+    int64_t lease_deadline;
+    struct pending_attach pend[ATTACH_PENDING_MAX];
     int sigfd;
     int ino_fd;              /* inotify on cgroup.events, -1 */
     struct spawn_spec *spec;
@@ -37,6 +58,7 @@ struct helper {
     size_t stdin_len, stdin_off, stdin_cap;
     int stdin_eof_pending;
     uint64_t stdin_ack;      /* STDIN bytes done with, not yet acknowledged */
+    uint64_t stdin_noack;    /* buffered bytes of an older connection: never acknowledged */
     /* control input */
     uint8_t *in;
     size_t in_len, in_cap;
@@ -48,9 +70,9 @@ struct helper {
     int cgroup_not_removed;
 };
 
-/* Initialises h for a connected socket (input already read may be passed
- * in h->in by the caller: see helper_main). */
-void helper_init(struct helper *h, int sock, int sigfd);
+/* Initialises h for a connected socket; token is the one of the HELLO
+ * already sent on it. */
+void helper_init(struct helper *h, int sock, int sigfd, const uint8_t token[PROTO_TOKEN_LEN]);
 /* Receives frames until a SPAWN arrives (run/run-fd modes).  Returns the
  * SPAWN payload's parse result: 0 parsed into *spec; -1 parse error (err
  * set, a token may be known); -2 hang-up or a protocol error before it. */

@@ -23,7 +23,7 @@ static int usage(void)
         "usage: corral-helper broker <socket-path> <token-hex>\n"
         "       corral-helper run <socket-path> <token-hex>\n"
         "       corral-helper run-fd <fd> [<token-hex>]\n"
-        "Corral's native helper, protocol version 1 (see docs/protocol.md).\n";
+        "Corral's native helper, protocol version 2 (see docs/protocol.md).\n";
     if (write(2, text, sizeof text - 1) < 0)
         return 2;
     return 2;
@@ -68,10 +68,11 @@ static void send_hello(int sock, int role, const uint8_t token[PROTO_TOKEN_LEN])
 
 /* Serve one program on a connection that sent HELLO.  spec_rc: 0 parsed,
  * -1 parse error (err), -2 read it from the connection. */
-static int serve(int sock, int sigfd, struct spawn_spec *spec, int spec_rc, char *err)
+static int serve(int sock, int sigfd, const uint8_t token[PROTO_TOKEN_LEN], struct spawn_spec *spec,
+                 int spec_rc, char *err)
 {
     struct helper h;
-    helper_init(&h, sock, sigfd);
+    helper_init(&h, sock, sigfd, token);
     if (spec_rc == -2)
         spec_rc = helper_read_spawn(&h, spec, err, 256);
     if (spec_rc == -2)
@@ -92,7 +93,7 @@ static int mode_run(int sock, const uint8_t token[PROTO_TOKEN_LEN])
     send_hello(sock, ROLE_HELPER, token);
     struct spawn_spec spec;
     char err[256];
-    return serve(sock, sigfd, &spec, -2, err);
+    return serve(sock, sigfd, token, &spec, -2, err);
 }
 
 /* ---- broker ---- */
@@ -166,7 +167,7 @@ static void broker_spawn(struct broker *b, const uint8_t *payload, size_t len)
             _exit(EXIT_CONNECT_FAILED);
         send_hello(sock, ROLE_HELPER, spec.token);
         free(b->in);
-        exit(serve(sock, sigfd, &spec, rc, err));
+        exit(serve(sock, sigfd, spec.token, &spec, rc, err));
     }
     int e = errno;
     sig_restore(&old);

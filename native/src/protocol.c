@@ -24,6 +24,8 @@ const char *proto_type_name(uint8_t type)
     case T_EXIT: return "EXIT";
     case T_MESSAGE: return "MESSAGE";
     case T_STDIN_ACK: return "STDIN_ACK";
+    case T_DETACHED: return "DETACHED";
+    case T_ATTACHED: return "ATTACHED";
     default: return NULL;
     }
 }
@@ -54,37 +56,42 @@ const char *proto_tag_name(unsigned tag)
     return tag <= F_MAX_TAG ? tag_names[tag] : NULL;
 }
 
-/* Payload size rule per type: exact size, or minimum when 'min' is set. */
+/* Payload size rule per type: min..max bytes (exact when equal). */
 struct size_rule {
     uint8_t known;
-    uint8_t min;
-    uint32_t size;
+    uint32_t min, max;
 };
+
+#define ANY 0xffffffffu
+#define EXACT(n) (struct size_rule){1, (n), (n)}
+#define RANGE(a, b) (struct size_rule){1, (a), (b)}
 
 static struct size_rule rule_for(enum proto_dir dir, uint8_t type)
 {
     struct size_rule r = {0, 0, 0};
     if (dir == DIR_TO_HELPER) {
         switch (type) {
-        case T_SPAWN: r = (struct size_rule){1, 1, 0}; break;
-        case T_CREDIT: r = (struct size_rule){1, 0, 5}; break;
-        case T_STDIN: r = (struct size_rule){1, 1, 0}; break;
-        case T_STDIN_EOF: r = (struct size_rule){1, 0, 0}; break;
-        case T_SIGNAL: r = (struct size_rule){1, 0, 5}; break;
-        case T_STOP: r = (struct size_rule){1, 0, 8}; break;
-        case T_DETACH: r = (struct size_rule){1, 0, 4}; break;
-        case T_ATTACH: r = (struct size_rule){1, 1, 0}; break;
+        case T_SPAWN: r = RANGE(0, ANY); break;
+        case T_CREDIT: r = EXACT(5); break;
+        case T_STDIN: r = RANGE(0, PROTO_DATA_MAX); break;
+        case T_STDIN_EOF: r = EXACT(0); break;
+        case T_SIGNAL: r = EXACT(5); break;
+        case T_STOP: r = EXACT(8); break;
+        case T_DETACH: r = RANGE(DETACH_MIN_LEN, DETACH_MAX_LEN); break;
+        case T_ATTACH: r = EXACT(ATTACH_LEN); break;
         }
     } else {
         switch (type) {
-        case T_HELLO: r = (struct size_rule){1, 0, 2 + 1 + 4 + PROTO_TOKEN_LEN}; break;
-        case T_SPAWNED: r = (struct size_rule){1, 0, 4}; break;
-        case T_SPAWN_FAILED: r = (struct size_rule){1, 1, 5}; break;
-        case T_DATA: r = (struct size_rule){1, 1, 2}; break;
-        case T_EOF: r = (struct size_rule){1, 0, 1}; break;
-        case T_EXIT: r = (struct size_rule){1, 0, 6}; break;
-        case T_MESSAGE: r = (struct size_rule){1, 1, 1}; break;
-        case T_STDIN_ACK: r = (struct size_rule){1, 0, 4}; break;
+        case T_HELLO: r = EXACT(2 + 1 + 4 + PROTO_TOKEN_LEN); break;
+        case T_SPAWNED: r = EXACT(4); break;
+        case T_SPAWN_FAILED: r = RANGE(5, ANY); break;
+        case T_DATA: r = RANGE(2, PROTO_DATA_MAX + 1); break;
+        case T_EOF: r = EXACT(1); break;
+        case T_EXIT: r = EXACT(6); break;
+        case T_MESSAGE: r = RANGE(1, ANY); break;
+        case T_STDIN_ACK: r = EXACT(4); break;
+        case T_DETACHED: r = EXACT(DETACHED_LEN); break;
+        case T_ATTACHED: r = RANGE(ATTACHED_MIN_LEN, ANY); break;
         }
     }
     return r;
@@ -112,15 +119,25 @@ int proto_frame_next(enum proto_dir dir, const uint8_t *buf, size_t avail,
         return FRAME_ERROR;
     }
     uint32_t plen = len - 1;
-    if (r.min ? plen < r.size : plen != r.size) {
-        snprintf(err, errlen, "%s frame with payload length %lu: %s %lu",
-                 proto_type_name(type), (unsigned long)plen,
-                 r.min ? "must be at least" : "must be", (unsigned long)r.size);
-        return FRAME_ERROR;
-    }
-    if ((type == T_DATA || type == T_STDIN) && plen > PROTO_DATA_MAX + (type == T_DATA)) {
-        snprintf(err, errlen, "%s frame with payload length %lu: at most %u bytes of data",
-                 proto_type_name(type), (unsigned long)plen, PROTO_DATA_MAX);
+    if (plen < r.min || plen > r.max) {
+        if (type == T_DATA || type == T_STDIN) {
+            if (plen > r.max)
+                snprintf(err, errlen, "%s frame with payload length %lu: at most %u bytes of data",
+                         proto_type_name(type), (unsigned long)plen, PROTO_DATA_MAX);
+            else
+                snprintf(err, errlen, "%s frame with payload length %lu: must be at least %lu",
+                         proto_type_name(type), (unsigned long)plen, (unsigned long)r.min);
+        } else if (r.min == r.max) {
+            snprintf(err, errlen, "%s frame with payload length %lu: must be %lu",
+                     proto_type_name(type), (unsigned long)plen, (unsigned long)r.min);
+        } else if (r.max == ANY) {
+            snprintf(err, errlen, "%s frame with payload length %lu: must be at least %lu",
+                     proto_type_name(type), (unsigned long)plen, (unsigned long)r.min);
+        } else {
+            snprintf(err, errlen, "%s frame with payload length %lu: must be %lu..%lu",
+                     proto_type_name(type), (unsigned long)plen, (unsigned long)r.min,
+                     (unsigned long)r.max);
+        }
         return FRAME_ERROR;
     }
     size_t total = (size_t)len + 4;
@@ -433,6 +450,98 @@ size_t enc_stdin_ack(uint8_t *buf, uint32_t n)
     enc_frame_hdr(buf, T_STDIN_ACK, 4);
     put_u32(buf + PROTO_HDR_LEN, n);
     return PROTO_HDR_LEN + 4;
+}
+
+/* ---- DETACH / ATTACH ---- */
+
+int detach_parse(const uint8_t *p, size_t len, struct detach_req *d, char *err, size_t errlen)
+{
+    memset(d, 0, sizeof *d);
+    if (len < DETACH_MIN_LEN || len > DETACH_MAX_LEN)
+        return ERR("DETACH payload of %zu bytes: must be %u..%u", len, DETACH_MIN_LEN, DETACH_MAX_LEN);
+    d->lease_ms = get_u32(p);
+    if (d->lease_ms < 1 || d->lease_ms > LEASE_MAX_MS)
+        return ERR("lease %lu ms: must be 1..%u", (unsigned long)d->lease_ms, LEASE_MAX_MS);
+    memcpy(d->secret, p + 4, PROTO_SECRET_LEN);
+    uint8_t any = 0;
+    for (int i = 0; i < PROTO_SECRET_LEN; i++)
+        any |= d->secret[i];
+    if (!any)
+        return ERR("secret is all zero bytes");
+    const uint8_t *path = p + 4 + PROTO_SECRET_LEN;
+    size_t n = len - 4 - PROTO_SECRET_LEN;
+    if (path[0] != '/')
+        return ERR("socket path must be absolute");
+    if (has_nul(path, (uint32_t)n))
+        return ERR("socket path contains a NUL byte");
+    memcpy(d->path, path, n);
+    d->path[n] = 0;
+    return 0;
+}
+
+int attach_check(const uint8_t *buf, size_t got, uint8_t secret[PROTO_SECRET_LEN], uint32_t *window)
+{
+    if (got >= 4 && get_u32(buf) != 1 + ATTACH_LEN)
+        return -1;
+    if (got >= 5 && buf[4] != T_ATTACH)
+        return -1;
+    if (got < ATTACH_FRAME_LEN)
+        return 0;
+    memcpy(secret, buf + PROTO_HDR_LEN, PROTO_SECRET_LEN);
+    *window = get_u32(buf + PROTO_HDR_LEN + PROTO_SECRET_LEN);
+    return 1;
+}
+
+int secret_equal(const uint8_t *a, const uint8_t *b)
+{
+    uint8_t diff = 0;
+    for (int i = 0; i < PROTO_SECRET_LEN; i++)
+        diff |= (uint8_t)(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+size_t enc_detached(uint8_t *buf, uint64_t stdout_bytes, uint64_t stderr_bytes)
+{
+    enc_frame_hdr(buf, T_DETACHED, DETACHED_LEN);
+    put_u64(buf + PROTO_HDR_LEN, stdout_bytes);
+    put_u64(buf + PROTO_HDR_LEN + 8, stderr_bytes);
+    return PROTO_HDR_LEN + DETACHED_LEN;
+}
+
+size_t enc_attached(uint8_t *buf, uint32_t pid, int exited, int kind, int32_t value,
+                    uint64_t stdout_bytes, uint64_t stderr_bytes, const uint8_t *label, size_t label_len)
+{
+    enc_frame_hdr(buf, T_ATTACHED, (uint32_t)(ATTACHED_MIN_LEN + label_len));
+    uint8_t *p = buf + PROTO_HDR_LEN;
+    put_u32(p, pid);
+    p[4] = exited ? 1 : 0;
+    p[5] = exited ? (uint8_t)kind : 0;
+    put_u32(p + 6, exited ? (uint32_t)value : 0);
+    put_u64(p + 10, stdout_bytes);
+    put_u64(p + 18, stderr_bytes);
+    if (label_len)
+        memcpy(p + ATTACHED_MIN_LEN, label, label_len);
+    return PROTO_HDR_LEN + ATTACHED_MIN_LEN + label_len;
+}
+
+size_t enc_detach(uint8_t *buf, uint32_t lease_ms, const uint8_t secret[PROTO_SECRET_LEN], const char *path)
+{
+    size_t n = strlen(path);
+    if (n > PROTO_PATH_MAX)
+        n = PROTO_PATH_MAX;
+    enc_frame_hdr(buf, T_DETACH, (uint32_t)(4 + PROTO_SECRET_LEN + n));
+    put_u32(buf + PROTO_HDR_LEN, lease_ms);
+    memcpy(buf + PROTO_HDR_LEN + 4, secret, PROTO_SECRET_LEN);
+    memcpy(buf + PROTO_HDR_LEN + 4 + PROTO_SECRET_LEN, path, n);
+    return PROTO_HDR_LEN + 4 + PROTO_SECRET_LEN + n;
+}
+
+size_t enc_attach(uint8_t *buf, const uint8_t secret[PROTO_SECRET_LEN], uint32_t window)
+{
+    enc_frame_hdr(buf, T_ATTACH, ATTACH_LEN);
+    memcpy(buf + PROTO_HDR_LEN, secret, PROTO_SECRET_LEN);
+    put_u32(buf + PROTO_HDR_LEN + PROTO_SECRET_LEN, window);
+    return ATTACH_FRAME_LEN;
 }
 
 static int hexval(char c)

@@ -8,12 +8,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2
 #define PROTO_TOKEN_LEN 16
 #define PROTO_DATA_MAX (1024u * 1024u)          /* largest DATA/STDIN payload */
 #define PROTO_FRAME_MAX (PROTO_DATA_MAX + 16u)  /* largest length field */
 #define PROTO_HDR_LEN 5                         /* u32 length + u8 type */
 #define PROTO_DATA_HDR_LEN 6                    /* + u8 stream */
+
+/* Detach and re-attach (version 2) */
+#define PROTO_SECRET_LEN 16
+#define PROTO_PATH_MAX 107                      /* sun_path holds 108 with the NUL */
+#define DETACH_MIN_LEN (4 + PROTO_SECRET_LEN + 1)
+#define DETACH_MAX_LEN (4 + PROTO_SECRET_LEN + PROTO_PATH_MAX)
+#define ATTACH_LEN (PROTO_SECRET_LEN + 4)
+#define ATTACH_FRAME_LEN (PROTO_HDR_LEN + ATTACH_LEN) /* 25 */
+#define DETACHED_LEN 16
+#define ATTACHED_MIN_LEN 26
+#define LEASE_MAX_MS 2147483647u
 
 /* JVM -> broker/helper */
 enum {
@@ -37,6 +48,8 @@ enum {
     T_EXIT = 0x46,
     T_MESSAGE = 0x47,
     T_STDIN_ACK = 0x48,
+    T_DETACHED = 0x49,
+    T_ATTACHED = 0x4A,
 };
 
 enum { ROLE_BROKER = 1, ROLE_HELPER = 2 };
@@ -134,6 +147,15 @@ static inline void put_u32(uint8_t *p, uint32_t v)
     p[2] = (uint8_t)(v >> 16);
     p[3] = (uint8_t)(v >> 24);
 }
+static inline uint64_t get_u64(const uint8_t *p)
+{
+    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+static inline void put_u64(uint8_t *p, uint64_t v)
+{
+    put_u32(p, (uint32_t)v);
+    put_u32(p + 4, (uint32_t)(v >> 32));
+}
 static inline void put_u16(uint8_t *p, uint16_t v)
 {
     p[0] = (uint8_t)v;
@@ -182,6 +204,27 @@ struct spawn_spec {
 int spawn_parse(const uint8_t *p, size_t len, struct spawn_spec *s, char *err, size_t errlen);
 void spawn_spec_free(struct spawn_spec *s);
 
+/* ---- DETACH / ATTACH ---- */
+
+struct detach_req {
+    uint32_t lease_ms;
+    uint8_t secret[PROTO_SECRET_LEN];
+    char path[PROTO_PATH_MAX + 1];
+};
+
+/* Checks a DETACH payload: 0 and *d filled, or -1 with err naming the
+ * problem (the text that follows "DETACH refused: "). */
+int detach_parse(const uint8_t *p, size_t len, struct detach_req *d, char *err, size_t errlen);
+
+/* Looks at the first got bytes received on an attach connection.  -1: they
+ * cannot start an ATTACH frame (wrong length field or type); 0: not all
+ * ATTACH_FRAME_LEN bytes yet; 1: a whole ATTACH, secret and window set.
+ * Bytes beyond ATTACH_FRAME_LEN are not looked at. */
+int attach_check(const uint8_t *buf, size_t got, uint8_t secret[PROTO_SECRET_LEN], uint32_t *window);
+
+/* Constant-time comparison of two secrets: 1 when equal. */
+int secret_equal(const uint8_t *a, const uint8_t *b);
+
 /* ---- encoders: write a whole frame into buf, return its size ---- */
 
 size_t enc_hello(uint8_t *buf, int role, uint32_t pid, const uint8_t token[PROTO_TOKEN_LEN]);
@@ -195,6 +238,14 @@ size_t enc_eof(uint8_t *buf, int stream);
 size_t enc_exit(uint8_t *buf, int kind, int32_t value, int flags);
 size_t enc_message(uint8_t *buf, size_t cap, int level, const char *text);
 size_t enc_stdin_ack(uint8_t *buf, uint32_t n);
+size_t enc_detached(uint8_t *buf, uint64_t stdout_bytes, uint64_t stderr_bytes); /* 21 bytes */
+/* ATTACHED: buf must hold PROTO_HDR_LEN + ATTACHED_MIN_LEN + label_len bytes. */
+size_t enc_attached(uint8_t *buf, uint32_t pid, int exited, int kind, int32_t value,
+                    uint64_t stdout_bytes, uint64_t stderr_bytes, const uint8_t *label, size_t label_len);
+/* JVM-side DETACH and ATTACH frames (tests, fuzz seeds); DETACH needs
+ * PROTO_HDR_LEN + DETACH_MAX_LEN bytes, ATTACH ATTACH_FRAME_LEN. */
+size_t enc_detach(uint8_t *buf, uint32_t lease_ms, const uint8_t secret[PROTO_SECRET_LEN], const char *path);
+size_t enc_attach(uint8_t *buf, const uint8_t secret[PROTO_SECRET_LEN], uint32_t window);
 /* JVM-side frames, used by tests and the fuzz seeds */
 size_t enc_frame_hdr(uint8_t *buf, uint8_t type, uint32_t payload_len);
 size_t enc_field(uint8_t *buf, uint16_t tag, const void *val, uint32_t len);

@@ -4,8 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -121,5 +125,67 @@ int path_join(char *buf, size_t cap, const char *dir, const char *name)
     memcpy(buf, dir, a);
     buf[a] = '/';
     memcpy(buf + a + 1, name, b + 1);
+    return 0;
+}
+
+int listen_unix(const char *path, char *err, size_t errlen)
+{
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof a.sun_path) {
+        snprintf(err, errlen, "socket path %s: longer than %zu bytes", path, sizeof a.sun_path - 1);
+        return -1;
+    }
+    strcpy(a.sun_path, path);
+    struct stat st;
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            snprintf(err, errlen, "%s exists and is not a socket", path);
+            return -1;
+        }
+        if (unlink(path) < 0 && errno != ENOENT) {
+            snprintf(err, errlen, "unlink stale socket %s: %s", path, strerror(errno));
+            return -1;
+        }
+    } else if (errno != ENOENT) {
+        snprintf(err, errlen, "lstat %s: %s", path, strerror(errno));
+        return -1;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    mode_t old = umask(0177);
+    int r = bind(fd, (struct sockaddr *)&a, sizeof a);
+    int e = errno;
+    umask(old);
+    if (r < 0) {
+        snprintf(err, errlen, "bind %s: %s", path, strerror(e));
+        close(fd);
+        return -1;
+    }
+    const char *step = NULL;
+    if (chmod(path, 0600) < 0)
+        step = "chmod";
+    else if (listen(fd, 8) < 0)
+        step = "listen";
+    if (step) {
+        snprintf(err, errlen, "%s %s: %s", step, path, strerror(errno));
+        unlink(path);
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int peer_uid(int fd, uid_t *uid)
+{
+    struct ucred c;
+    socklen_t len = sizeof c;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c, &len) < 0)
+        return -1;
+    *uid = c.uid;
     return 0;
 }

@@ -18,6 +18,14 @@ int set_nonblock(int fd);
 void close_from(int lowfd);
 /* Make sure fds 0, 1 and 2 are open (on /dev/null). */
 void ensure_std_fds(void);
+/* Listens on a Unix stream socket at path with mode 0600 (backlog 8): an
+ * existing socket file there is unlinked first, any other file refuses.
+ * Returns the listening fd (non-blocking, close-on-exec), or -1 with err
+ * naming the failing step and path. */
+int listen_unix(const char *path, char *err, size_t errlen);
+/* The effective uid of the peer of a connected Unix socket (SO_PEERCRED);
+ * 0 on success, -1 with errno. */
+int peer_uid(int fd, uid_t *uid);
 /* "<dir>/<name>" into buf; -1 when it does not fit. */
 int path_join(char *buf, size_t cap, const char *dir, const char *name);
 

@@ -455,7 +455,7 @@ static void enc_roundtrip(void)
     uint8_t p[700];
     struct frame f = decode(p, enc_hello(p, ROLE_HELPER, 4242, TOKEN));
     CHECK_EQ(f.type, T_HELLO);
-    CHECK_EQ(get_u16(f.payload), 1);
+    CHECK_EQ(get_u16(f.payload), 2);
     CHECK_EQ(f.payload[2], ROLE_HELPER);
     CHECK_EQ(get_u32(f.payload + 3), 4242);
     CHECK(memcmp(f.payload + 7, TOKEN, 16) == 0);
@@ -543,6 +543,180 @@ static void token_hex(void)
     CHECK(memcmp(t, TOKEN, 16) == 0);
     CHECK_EQ(token_from_hex("0102", t), -1);
     CHECK_EQ(token_from_hex("0102030405060708090a0b0c0d0e0g10", t), -1);
+}
+
+/* ---- DETACH / ATTACH ---- */
+
+static const uint8_t SECRET[16] = {0xde, 0xad, 0xbe, 0xef, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 0x99};
+
+/* A DETACH payload with the given lease and path (secret SECRET). */
+static size_t detach_payload(uint8_t *p, uint32_t lease, const char *path, size_t path_len)
+{
+    put_u32(p, lease);
+    memcpy(p + 4, SECRET, 16);
+    memcpy(p + 20, path, path_len);
+    return 20 + path_len;
+}
+
+static void detach_parse_ok(void)
+{
+    uint8_t p[200];
+    struct detach_req d;
+    size_t n = detach_payload(p, 30000, "/run/corral/a-42.sock", 21);
+    CHECK_EQ(detach_parse(p, n, &d, err, sizeof err), 0);
+    CHECK_EQ(d.lease_ms, 30000);
+    CHECK(memcmp(d.secret, SECRET, 16) == 0);
+    CHECK(strcmp(d.path, "/run/corral/a-42.sock") == 0);
+    /* bounds: lease 1 and 2^31-1, path of 1 and of 107 bytes */
+    n = detach_payload(p, 1, "/", 1);
+    CHECK_EQ(detach_parse(p, n, &d, err, sizeof err), 0);
+    CHECK(strcmp(d.path, "/") == 0);
+    char longest[108];
+    memset(longest, 'x', 107);
+    longest[0] = '/';
+    longest[107] = 0;
+    n = detach_payload(p, 0x7fffffffu, longest, 107);
+    CHECK_EQ(n, DETACH_MAX_LEN);
+    CHECK_EQ(detach_parse(p, n, &d, err, sizeof err), 0);
+    CHECK_EQ(strlen(d.path), 107);
+    CHECK_EQ(d.lease_ms, 0x7fffffffu);
+}
+
+static void detach_parse_refusals(void)
+{
+    uint8_t p[200];
+    struct detach_req d;
+    size_t n = detach_payload(p, 0, "/tmp/x.sock", 11);
+    CHECK_EQ(detach_parse(p, n, &d, err, sizeof err), -1);
+    CHECK_CONTAINS(err, "lease 0 ms: must be 1..2147483647");
+    n = detach_payload(p, 0x80000000u, "/tmp/x.sock", 11);
+    CHECK_EQ(detach_parse(p, n, &d, err, sizeof err), -1);
+    CHECK_CONTAINS(err, "lease 2147483648 ms");
+    n = detach_payload(p, 1000, "tmp/x.sock", 10);
+    CHECK_EQ(detach_parse(p, n, &d, err, sizeof err), -1);
+    CHECK_CONTAINS(err, "socket path must be absolute");
+    n = detach_payload(p, 1000, "/tmp/x\0y", 8);
+    CHECK_EQ(detach_parse(p, n, &d, err, sizeof err), -1);
+    CHECK_CONTAINS(err, "socket path contains a NUL byte");
+    n = detach_payload(p, 1000, "/tmp/x.sock", 11);
+    memset(p + 4, 0, 16);
+    CHECK_EQ(detach_parse(p, n, &d, err, sizeof err), -1);
+    CHECK_CONTAINS(err, "secret is all zero bytes");
+    /* lengths the framing already refuses are refused here too */
+    CHECK_EQ(detach_parse(p, 20, &d, err, sizeof err), -1);
+    CHECK_CONTAINS(err, "DETACH payload of 20 bytes: must be 21..127");
+    CHECK_EQ(detach_parse(p, 128, &d, err, sizeof err), -1);
+}
+
+static void detach_attach_framing(void)
+{
+    uint8_t p[256] = {0};
+    struct frame f;
+    size_t used;
+    /* DETACH: 21..127 bytes of payload, known from the header */
+    enc_frame_hdr(p, T_DETACH, 20);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "DETACH frame with payload length 20: must be 21..127");
+    enc_frame_hdr(p, T_DETACH, 128);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "must be 21..127");
+    /* the old 4-byte DETACH of version 1's reservation is a framing error now */
+    enc_frame_hdr(p, T_DETACH, 4);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 9, &f, &used, err, sizeof err), FRAME_ERROR);
+    size_t n = enc_detach(p, 5000, SECRET, "/run/x.sock");
+    CHECK_EQ(n, 5 + 4 + 16 + 11);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, n, &f, &used, err, sizeof err), FRAME_OK);
+    CHECK_EQ(f.type, T_DETACH);
+    struct detach_req d;
+    CHECK_EQ(detach_parse(f.payload, f.len, &d, err, sizeof err), 0);
+    CHECK_EQ(d.lease_ms, 5000);
+    CHECK(strcmp(d.path, "/run/x.sock") == 0);
+    /* ATTACH: exactly 20 bytes */
+    enc_frame_hdr(p, T_ATTACH, 19);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "ATTACH frame with payload length 19: must be 20");
+    n = enc_attach(p, SECRET, 4096);
+    CHECK_EQ(n, ATTACH_FRAME_LEN);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, n, &f, &used, err, sizeof err), FRAME_OK);
+    CHECK_EQ(f.type, T_ATTACH);
+    /* DETACHED exactly 16, ATTACHED at least 26, only from the helper */
+    enc_frame_hdr(p, T_DETACHED, 15);
+    CHECK_EQ(proto_frame_next(DIR_FROM_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
+    enc_frame_hdr(p, T_ATTACHED, 25);
+    CHECK_EQ(proto_frame_next(DIR_FROM_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "ATTACHED frame with payload length 25: must be at least 26");
+    enc_frame_hdr(p, T_DETACHED, 16);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "unknown frame type 0x49");
+}
+
+static void attach_check_every_prefix(void)
+{
+    uint8_t p[32], secret[16];
+    uint32_t window = 0;
+    size_t n = enc_attach(p, SECRET, 0x01020304u);
+    for (size_t i = 0; i < n; i++)
+        CHECK_EQ(attach_check(p, i, secret, &window), 0);
+    CHECK_EQ(attach_check(p, n, secret, &window), 1);
+    CHECK(memcmp(secret, SECRET, 16) == 0);
+    CHECK_EQ(window, 0x01020304u);
+    /* a wrong length is seen with 4 bytes, a wrong type with 5 */
+    uint8_t q[32];
+    memcpy(q, p, n);
+    q[0] = 22;
+    CHECK_EQ(attach_check(q, 3, secret, &window), 0);
+    CHECK_EQ(attach_check(q, 4, secret, &window), -1);
+    memcpy(q, p, n);
+    q[4] = T_CREDIT;
+    CHECK_EQ(attach_check(q, 4, secret, &window), 0);
+    CHECK_EQ(attach_check(q, 5, secret, &window), -1);
+    /* a DETACH frame on the attach socket is no ATTACH */
+    uint8_t d[200];
+    size_t dn = enc_detach(d, 1000, SECRET, "/x");
+    CHECK_EQ(attach_check(d, dn, secret, &window), -1);
+}
+
+static void secret_compare(void)
+{
+    uint8_t a[16], b[16];
+    memcpy(a, SECRET, 16);
+    memcpy(b, SECRET, 16);
+    CHECK_EQ(secret_equal(a, b), 1);
+    for (int i = 0; i < 16; i++) {
+        b[i] ^= 0x80;
+        CHECK_EQ(secret_equal(a, b), 0);
+        b[i] ^= 0x80;
+    }
+}
+
+static void enc_detached_attached(void)
+{
+    uint8_t p[128];
+    struct frame f = decode(p, enc_detached(p, 0x123456789aull, 7));
+    CHECK_EQ(f.type, T_DETACHED);
+    CHECK_EQ(f.len, 16);
+    CHECK(get_u64(f.payload) == 0x123456789aull);
+    CHECK(get_u64(f.payload + 8) == 7);
+
+    f = decode(p, enc_attached(p, 4321, 0, EXIT_SIGNALED, 9, 1, 2, (const uint8_t *)"daemon-a", 8));
+    CHECK_EQ(f.type, T_ATTACHED);
+    CHECK_EQ(f.len, 26 + 8);
+    CHECK_EQ(get_u32(f.payload), 4321);
+    CHECK_EQ(f.payload[4], 0);
+    CHECK_EQ(f.payload[5], 0); /* running: no status */
+    CHECK_EQ(get_u32(f.payload + 6), 0);
+    CHECK(get_u64(f.payload + 10) == 1);
+    CHECK(get_u64(f.payload + 18) == 2);
+    CHECK(memcmp(f.payload + 26, "daemon-a", 8) == 0);
+
+    f = decode(p, enc_attached(p, 4321, 1, EXIT_EXITED, -3, 0, 0, NULL, 0));
+    CHECK_EQ(f.len, 26);
+    CHECK_EQ(f.payload[4], 1);
+    CHECK_EQ(f.payload[5], EXIT_EXITED);
+    CHECK_EQ((int32_t)get_u32(f.payload + 6), -3);
+    f = decode(p, enc_attached(p, 1, 1, EXIT_SIGNALED, 15, 0, 0, NULL, 0));
+    CHECK_EQ(f.payload[5], EXIT_SIGNALED);
+    CHECK_EQ(get_u32(f.payload + 6), 15);
 }
 
 /* ---- teardown state machine ---- */
@@ -733,6 +907,12 @@ int main(void)
     RUN(enc_truncates_text);
     RUN(spawn_frame_roundtrip);
     RUN(token_hex);
+    RUN(detach_parse_ok);
+    RUN(detach_parse_refusals);
+    RUN(detach_attach_framing);
+    RUN(attach_check_every_prefix);
+    RUN(secret_compare);
+    RUN(enc_detached_attached);
     RUN(td_normal_exit_nothing_left);
     RUN(td_term_then_exit_in_grace);
     RUN(td_grace_expires_then_kill_until_reaped);
