@@ -91,7 +91,7 @@ public final class SupervisedDaemon implements Daemon {
     private volatile DaemonSpec spec;
     private volatile DaemonState state = DaemonState.STOPPED;
     private final RestartPlanner planner;
-    private int generation;
+    private volatile int generation;
     private RunningProgram program;
     private CompletableFuture<Void> programDone = CompletableFuture.completedFuture(null);
     private Timers.Timer backoffTimer;
@@ -824,10 +824,9 @@ public final class SupervisedDaemon implements Daemon {
         }
     }
 
+    /** Lock-free (IO thread): whether the check of program generation {@code gen} is still wanted. */
     private boolean probing(int gen) {
-        synchronized (lock) {
-            return gen == generation && state == DaemonState.RUNNING;
-        }
+        return gen == generation && state == DaemonState.RUNNING;
     }
 
     private void probePort(int gen, int port, int attempt) {
