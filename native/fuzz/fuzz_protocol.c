@@ -1,6 +1,9 @@
 /* libFuzzer target: the frame parser over a stream of frames (both
  * directions), the SPAWN field parser on every SPAWN payload and on the raw
- * input, and an encode/parse round trip of whatever text the input holds. */
+ * input, the DETACH parser on every DETACH payload, the attach-connection
+ * check on every prefix of the input, and encode/parse round trips of
+ * whatever text the input holds (MESSAGE, ATTACHED with the input as LABEL,
+ * DETACH with the input as path). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +44,36 @@ static void spawn(const uint8_t *p, size_t len)
     spawn_spec_free(&s);
 }
 
+static void detach(const uint8_t *p, size_t len)
+{
+    struct detach_req d;
+    char err[256];
+    if (detach_parse(p, len, &d, err, sizeof err) == 0) {
+        size_t n = strlen(d.path);
+        if (d.lease_ms < 1 || d.lease_ms > LEASE_MAX_MS || d.path[0] != '/' || n != len - 20 ||
+            n > PROTO_PATH_MAX)
+            abort();
+    } else if (!memchr(err, 0, sizeof err) || err[0] == 0) {
+        abort();
+    }
+}
+
+/* attach_check on every prefix: once it says -1 or 1 it keeps saying so. */
+static void attach_prefixes(const uint8_t *data, size_t size)
+{
+    uint8_t secret[PROTO_SECRET_LEN];
+    uint32_t window;
+    int last = 0;
+    for (size_t i = 0; i <= size && i <= ATTACH_FRAME_LEN + 2; i++) {
+        int c = attach_check(data, i, secret, &window);
+        if (last != 0 && c != last)
+            abort();
+        if (c == 1 && (i < ATTACH_FRAME_LEN || !secret_equal(secret, data + PROTO_HDR_LEN)))
+            abort();
+        last = c;
+    }
+}
+
 static void frames(enum proto_dir dir, const uint8_t *data, size_t size)
 {
     size_t off = 0;
@@ -58,6 +91,8 @@ static void frames(enum proto_dir dir, const uint8_t *data, size_t size)
             abort();
         if (dir == DIR_TO_HELPER && f.type == T_SPAWN)
             spawn(f.payload, f.len);
+        if (dir == DIR_TO_HELPER && f.type == T_DETACH)
+            detach(f.payload, f.len);
         off += used;
     }
 }
@@ -80,6 +115,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[256];
     if (proto_frame_next(DIR_FROM_HELPER, buf, len, &f, &used, err, sizeof err) != FRAME_OK ||
         used != len || f.len != 1 + strlen(text) || memcmp(f.payload + 1, text, f.len - 1) != 0)
+        abort();
+
+    attach_prefixes(data, size);
+
+    /* ATTACHED with the input as LABEL */
+    size_t ln = size < 256 ? size : 256;
+    uint8_t abuf[PROTO_HDR_LEN + ATTACHED_MIN_LEN + 256];
+    len = enc_attached(abuf, 7, size & 1, EXIT_SIGNALED, (int32_t)size, size, ln, data, ln);
+    if (proto_frame_next(DIR_FROM_HELPER, abuf, len, &f, &used, err, sizeof err) != FRAME_OK ||
+        used != len || f.type != T_ATTACHED || f.len != ATTACHED_MIN_LEN + ln ||
+        get_u64(f.payload + 10) != size || (ln && memcmp(f.payload + ATTACHED_MIN_LEN, data, ln) != 0))
+        abort();
+
+    /* DETACH with "/" + the input as path (raw bytes): parses back exactly
+     * unless the input holds a NUL byte */
+    char path[PROTO_PATH_MAX + 1];
+    size_t pn = size < PROTO_PATH_MAX - 1 ? size : PROTO_PATH_MAX - 1;
+    path[0] = '/';
+    memcpy(path + 1, data, pn);
+    path[pn + 1] = 0;
+    static const uint8_t secret[PROTO_SECRET_LEN] = {1};
+    uint8_t dbuf[PROTO_HDR_LEN + DETACH_MAX_LEN];
+    enc_frame_hdr(dbuf, T_DETACH, (uint32_t)(4 + PROTO_SECRET_LEN + pn + 1));
+    put_u32(dbuf + PROTO_HDR_LEN, 1000);
+    memcpy(dbuf + PROTO_HDR_LEN + 4, secret, PROTO_SECRET_LEN);
+    memcpy(dbuf + PROTO_HDR_LEN + 4 + PROTO_SECRET_LEN, path, pn + 1);
+    len = PROTO_HDR_LEN + 4 + PROTO_SECRET_LEN + pn + 1;
+    if (proto_frame_next(DIR_TO_HELPER, dbuf, len, &f, &used, err, sizeof err) != FRAME_OK || used != len)
+        abort();
+    struct detach_req d;
+    int has_nul = memchr(data, 0, pn) != NULL;
+    int ok = detach_parse(f.payload, f.len, &d, err, sizeof err) == 0;
+    if (ok == has_nul || (ok && memcmp(d.path, path, pn + 2) != 0))
         abort();
     return 0;
 }

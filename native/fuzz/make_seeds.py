@@ -26,6 +26,14 @@ seeds = {
     'bad_length': struct.pack('<IB', 0, 2),
     'unknown_tag': frame(1, minimal + field(99, b'x')),
     'truncated': frame(1, minimal)[:-3],
+    # version 2: detach and re-attach
+    'detach': frame(7, struct.pack('<I', 30000) + tok + b'/run/corral/attach-4242.sock'),
+    'detach_bad': frame(7, struct.pack('<I', 0) + bytes(16) + b'relative.sock'),
+    'attach': frame(8, tok + struct.pack('<I', 65536)),
+    'attach_then_credit': frame(8, tok + struct.pack('<I', 0)) + frame(2, b'\x02' + struct.pack('<I', 4096)),
+    'detached_attached': frame(0x49, struct.pack('<QQ', 1 << 33, 12))
+                         + frame(0x41, struct.pack('<HBI', 2, 2, 42) + tok)
+                         + frame(0x4A, struct.pack('<IBBiQQ', 4242, 1, 1, 9, 1 << 33, 12) + b'daemon-a'),
 }
 os.makedirs('corpus', exist_ok=True)
 for name, data in seeds.items():
