@@ -51,6 +51,14 @@ final class EmbeddedFelix implements AutoCloseable {
     private final List<Bundle> bundles = new ArrayList<>();
 
     EmbeddedFelix() throws Exception {
+        this(true);
+    }
+
+    /**
+     * @param withEventAdmin false: no Event Admin bundle and no {@code org.osgi.service.event} package at all
+     *     (the supervisor's import of it is optional)
+     */
+    EmbeddedFelix(boolean withEventAdmin) throws Exception {
         LogCapture.install();
         String base = System.getProperty("corral.it.storage", "target/osgi-it");
         storage = Path.of(base).toAbsolutePath().resolve(UUID.randomUUID().toString());
@@ -58,10 +66,13 @@ final class EmbeddedFelix implements AutoCloseable {
         Map<String, String> cfg = new HashMap<>();
         cfg.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         cfg.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
-        cfg.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, String.join(",",
-                "org.slf4j;version=2.0.17", "org.slf4j.event;version=2.0.17", "org.slf4j.helpers;version=2.0.17",
-                "org.slf4j.spi;version=2.0.17", "org.osgi.service.cm;version=1.6.0",
-                "org.osgi.service.event;version=1.4.0", "org.osgi.service.metatype;version=1.4.0"));
+        List<String> extra = new ArrayList<>(List.of("org.slf4j;version=2.0.17", "org.slf4j.event;version=2.0.17",
+                "org.slf4j.helpers;version=2.0.17", "org.slf4j.spi;version=2.0.17", "org.osgi.service.cm;version=1.6.0",
+                "org.osgi.service.metatype;version=1.4.0"));
+        if (withEventAdmin) {
+            extra.add("org.osgi.service.event;version=1.4.0");
+        }
+        cfg.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, String.join(",", extra));
         framework = new FrameworkFactory().newFramework(cfg);
         framework.start();
         String list = System.getProperty("corral.it.bundles");
@@ -71,6 +82,9 @@ final class EmbeddedFelix implements AutoCloseable {
         }
         for (String path : list.split(",")) {
             Path p = Path.of(path.trim());
+            if (!withEventAdmin && p.getFileName().toString().contains("eventadmin")) {
+                continue;
+            }
             if (!Files.isRegularFile(p)) {
                 throw new IllegalStateException("bundle " + p + " does not exist (build the module first)");
             }
