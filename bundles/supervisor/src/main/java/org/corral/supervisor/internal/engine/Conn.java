@@ -136,6 +136,12 @@ final class Conn implements IoLoop.Handler, FrameHandler {
         afterProcessing();
     }
 
+    /**
+     * Credit goes back once this fraction of the window was consumed: often enough that the helper rarely
+     * waits for it, rarely enough that CREDIT frames cost nothing (a 10-byte write per window/8).
+     */
+    private static final int CREDIT_DIVISOR = 8;
+
     /** Most socket reads the delivery thread does itself before it hands the connection back. */
     private static final int DELIVER_ROUNDS = 64;
 
@@ -325,7 +331,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
         if (program == null) {
             return;
         }
-        int threshold = Math.max(1, program.window() / 2);
+        int threshold = Math.max(1, program.window() / CREDIT_DIVISOR);
         for (int s = Protocol.STREAM_STDOUT; s <= Protocol.STREAM_STDERR; s++) {
             int n = uncredited[s];
             if (n >= threshold) {
