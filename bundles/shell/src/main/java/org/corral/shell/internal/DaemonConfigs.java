@@ -130,7 +130,7 @@ final class DaemonConfigs {
         }
         Configuration c = admin.getFactoryConfiguration(FACTORY_PID, name, "?");
         Hashtable<String, Object> dict = new Hashtable<>(props);
-        dict.put(FILENAME, file.toUri().toString());
+        dict.put(FILENAME, file.toFile().toURI().toString()); // file:/..., the form fileinstall uses
         c.update(dict);
         return c;
     }

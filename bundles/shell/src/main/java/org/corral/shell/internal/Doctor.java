@@ -150,8 +150,8 @@ final class Doctor {
                 if (v1 != null) {
                     out.add(new Finding(missing, c + " controller", "held by the cgroup v1 hierarchy at " + v1
                             + ", not offered to cgroup v2 (" + limitsOf(c) + " unavailable)",
-                            "boot with cgroup v2 only: add systemd.unified_cgroup_hierarchy=1 (or cgroup_no_v1=" + c
-                                    + ") to the kernel command line and reboot"));
+                            "boot with cgroup v2 only: add systemd.unified_cgroup_hierarchy=1 (or cgroup_no_v1="
+                                    + (c.equals("io") ? "blkio" : c) + ") to the kernel command line and reboot"));
                 } else {
                     out.add(new Finding(missing, c + " controller", "not offered by the kernel (root cgroup.controllers: "
                             + (root.isEmpty() ? "none" : String.join(" ", root)) + "; " + limitsOf(c) + " unavailable)",

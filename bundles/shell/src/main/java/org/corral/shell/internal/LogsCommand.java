@@ -10,6 +10,7 @@ import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.api.console.Session;
 import org.corral.api.Daemon;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceEvent;
@@ -37,6 +38,10 @@ public class LogsCommand implements Action {
     @Reference
     BundleContext context;
 
+    /** Following writes to the session's terminal directly (as log:tail does): System.out is flushed only at the end. */
+    @Reference
+    Session session;
+
     @Override
     public Object execute() throws Exception {
         if (lines < 0) {
@@ -51,7 +56,7 @@ public class LogsCommand implements Action {
                 }
                 return null;
             }
-            follow(e, out);
+            follow(e, session.getConsole());
         }
         return null;
     }

@@ -14,6 +14,7 @@ import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
+import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.support.CommandException;
 import org.corral.api.CgroupLimits;
 import org.corral.api.CommandSpec;
@@ -91,6 +92,10 @@ public class RunCommand implements Action {
     @Reference(optional = true)
     ProcessService processes;
 
+    /** Output goes to the session's terminal as it comes (System.out would show it only at the end). */
+    @Reference
+    Session session;
+
     @Override
     public Object execute() throws Exception {
         if (processes == null) {
@@ -106,8 +111,8 @@ public class RunCommand implements Action {
         }
         ChunkQueue queue = new ChunkQueue(CONSOLE_BUFFER);
         CommandSpec spec = spec(program, queue);
-        PrintStream out = System.out;
-        PrintStream err = System.err;
+        PrintStream out = session.getConsole();
+        PrintStream err = out;
         CompletableFuture<ProcessResult> future;
         try {
             future = processes.runAsync(spec);

@@ -57,7 +57,7 @@ public class StatusCommand implements Action {
             cmd.user().ifPresent(u -> row(out, "user", u + cmd.group().map(g -> ":" + g).orElse("")));
             if (d.pid().isPresent()) {
                 String since = d.startedAt().map(t -> ", up " + Format.duration(Duration.between(t, Instant.now()))
-                        + " since " + t).orElse("");
+                        + " since " + t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS)).orElse("");
                 row(out, "pid", d.pid().getAsLong() + d.helperPid().stream().mapToObj(h -> " (helper " + h + ")")
                         .findFirst().orElse("") + since);
             } else {

@@ -108,7 +108,7 @@ class DaemonConfigsTest {
         assertEquals("web", calls.get(0)[1]);
         assertEquals("?", calls.get(0)[2]);
         Path file = etc.resolve("org.corral.daemon-web.cfg");
-        assertEquals(file.toUri().toString(), updated.get().get("felix.fileinstall.filename"));
+        assertEquals("file:" + file, updated.get().get("felix.fileinstall.filename"));
         assertEquals("/bin/sh", updated.get().get("command"));
         assertEquals("-c 'sleep 1'", updated.get().get("args"));
         Properties back = new Properties();
