@@ -11,7 +11,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -664,10 +663,5 @@ public final class HelperEngine implements Engine {
     @Override
     public String toString() {
         return "HelperEngine[" + runtimeDir + "]";
-    }
-
-    /** For tests: the duration a program's helper has been waited for. */
-    static Duration since(long nanos) {
-        return Duration.ofNanos(System.nanoTime() - nanos);
     }
 }
