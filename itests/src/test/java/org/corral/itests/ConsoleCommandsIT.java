@@ -306,7 +306,7 @@ public class ConsoleCommandsIT extends DaemonTestBase {
         assertFailsNaming(run("corral:logs -n -5 cmd-bad"), "-n");
         assertFailsNaming(run("corral:run --timeout soon -- " + prog + " 1"), "soon");
         assertFailsNaming(run("corral:run --memory-max lots -- " + prog + " 1"), "lots");
-        assertFailsNaming(run("corral:run"), "program");
+        assertFailsNaming(run("corral:run"), "command");
         assertFailsNaming(run("corral:run -- /no/such/program"), "/no/such/program");
         assertFailsNaming(run("corral:create --restart sometimes cmd-bad2 -- " + prog + " 1"), "sometimes");
         assertFailsNaming(run("corral:create 'bad name!' -- " + prog + " 1"), "bad name!");

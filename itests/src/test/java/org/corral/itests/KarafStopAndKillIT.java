@@ -121,15 +121,19 @@ class KarafStopAndKillIT {
     @Test
     void karafStoppedNormallyLeavesNoDaemonOrDescendant() {
         Path progs = progs("KarafStopAndKillIT-stop");
-        KarafProcess k = karafWithFiveDaemons("karaf-stop", progs);
+        KarafProcess k = karafWithFiveDaemons("stop", progs);
         List<ProcessHandle> before = everything(k, progs);
         assertTrue(Procs.runningFrom(k.home()).size() >= 5,
                 "a helper per daemon runs from the Karaf home:\n" + Procs.describe(Procs.runningFrom(k.home())));
         assertSetsidMembers(progs);
 
+        long t0 = System.nanoTime();
         k.stop(Duration.ofMinutes(2));
+        long exited = System.nanoTime();
 
         List<ProcessHandle> survivors = Procs.awaitGone(before, Duration.ofSeconds(10));
+        System.out.printf("KarafStopAndKillIT: bin/stop -> JVM exit %d ms; %d processes gone %d ms after the exit%n",
+                (exited - t0) / 1_000_000, before.size(), (System.nanoTime() - exited) / 1_000_000);
         assertEquals(List.of(), survivors, "survivors of a normal Karaf stop:\n" + Procs.describe(survivors)
                 + k.logExcerpt());
         assertEquals(List.of(), everything(k, progs), "nothing runs from the test programs or the Karaf home");
@@ -138,14 +142,17 @@ class KarafStopAndKillIT {
     @Test
     void karafKilledWithSigkillLeavesNoDaemonOrDescendant() {
         Path progs = progs("KarafStopAndKillIT-kill9");
-        KarafProcess k = karafWithFiveDaemons("karaf-kill9", progs);
+        KarafProcess k = karafWithFiveDaemons("kill9", progs);
         List<ProcessHandle> before = everything(k, progs);
         assertTrue(before.size() >= 15 + 5, "15 program processes and 5 helpers:\n" + Procs.describe(before));
         assertSetsidMembers(progs);
 
         k.kill9(Duration.ofSeconds(30));
+        long reaped = System.nanoTime();
 
         List<ProcessHandle> survivors = Procs.awaitGone(before, Duration.ofSeconds(10));
+        System.out.printf("KarafStopAndKillIT: %d processes gone %d ms after the killed JVM was reaped%n",
+                before.size(), (System.nanoTime() - reaped) / 1_000_000);
         assertEquals(List.of(), survivors, "survivors of kill -9 of the Karaf JVM:\n" + Procs.describe(survivors)
                 + k.logExcerpt());
         assertEquals(List.of(), everything(k, progs), "nothing runs from the test programs or the Karaf home");

@@ -42,7 +42,7 @@ public final class ItestPaths {
         return Paths.get(require("itest.stockKaraf"));
     }
 
-    /** target/itest: runtime folders, copies of the test programs, unpacked distributions. */
+    /** target/it: runtime folders, copies of the test programs, unpacked distributions. */
     public static Path itestDir() {
         return Paths.get(require("itest.dir"));
     }
@@ -63,7 +63,7 @@ public final class ItestPaths {
     }
 
     /**
-     * A private copy of the test programs for one test class, under target/itest/progs/{@code label}-{@code
+     * A private copy of the test programs for one test class, under target/it/progs/{@code label}-{@code
      * random}: every process running one of them (forks included, the programs do not exec) is
      * attributable to that test through {@code /proc/<pid>/exe}.
      */
@@ -85,7 +85,7 @@ public final class ItestPaths {
     }
 
     /**
-     * Unpacks a Karaf archive (tar.gz or zip) into a new directory under target/itest/{@code label} and
+     * Unpacks a Karaf archive (tar.gz or zip) into a new directory under target/it/{@code label} and
      * returns the Karaf home inside it (the archive's single top-level directory).
      */
     public static Path unpack(Path archive, String label) {

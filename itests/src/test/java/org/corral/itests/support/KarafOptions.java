@@ -31,7 +31,7 @@ import org.ops4j.pax.exam.options.extra.VMOption;
  * the {@code --patch-module} of the specs locator, Karaf fails with {@code NoClassDefFoundError:
  * org/apache/karaf/specs/locator/OsgiLocator}. Ports are chosen free at runtime, the Maven local
  * repository is passed on (Pax Exam ignores {@code maven.repo.local}), and the runtime folder is kept
- * under {@code target/itest/exam} for post-mortems (its {@code data/log/karaf.log}).
+ * under {@code target/it/exam} for post-mortems (its {@code data/log/karaf.log}).
  */
 public final class KarafOptions {
 

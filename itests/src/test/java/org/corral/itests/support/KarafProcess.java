@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The project's distribution unpacked under target/itest and run as an operator runs it
+ * The project's distribution unpacked under target/it and run as an operator runs it
  * ({@code bin/karaf server}, {@code bin/stop}), outside Pax Exam. {@code KARAF_EXEC=exec} makes the
  * script exec the JVM, so {@link #process()} is the Karaf JVM itself and {@code destroyForcibly()} is a
  * {@code kill -9} of it.

@@ -445,7 +445,7 @@ public abstract class KarafTestBase {
 
     /**
      * The last lines of karaf.log that concern Corral or are warnings/errors, for failure messages
-     * (the whole file stays in the kept runtime folder under target/itest/exam).
+     * (the whole file stays in the kept runtime folder under target/it/exam).
      */
     public static String karafLogExcerpt() {
         Path log = karafLog();
