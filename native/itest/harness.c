@@ -100,6 +100,8 @@ static pid_t tracked[256];
 static int n_tracked;
 static char cgroups[16][512];
 static int n_cgroups;
+static char detach_dirs[16][300];
+static int n_detach_dirs;
 static pid_t plain_children[16];
 static int n_plain;
 static int n_launched;
@@ -145,6 +147,12 @@ void test_cleanup(void)
         rmdir(dirname(listeners[i]->path));
     }
     sweep_tagged(marker + strlen("CORRAL_ITEST="), true, NULL, 0);
+    for (int i = 0; i < n_detach_dirs; i++) {
+        char path[400];
+        snprintf(path, sizeof path, "%s/a.sock", detach_dirs[i]);
+        unlink(path);
+        rmdir(detach_dirs[i]);
+    }
     for (int i = 0; i < n_cgroups; i++)
         if (cg_exists(cgroups[i]))
             cg_destroy(cgroups[i]);
@@ -557,6 +565,10 @@ static void on_frame(sess_t *s, const frame_t *f)
     }
     if (s->frames == 1 && f->type != P_HELLO)
         violation(s, "first frame is %s (0x%02x), not HELLO", frame_name(f->type), f->type);
+    if (s->detached)
+        violation(s, "%s frame after DETACHED", frame_name(f->type));
+    if (s->frames == 2 && s->check_attach && f->type != P_ATTACHED)
+        violation(s, "second frame on an attach connection is %s, not ATTACHED", frame_name(f->type));
 
     switch (f->type) {
     case P_HELLO:
@@ -572,10 +584,10 @@ static void on_frame(sess_t *s, const frame_t *f)
         s->hello_pid = get_u32(p + 3);
         memcpy(s->token, p + 7, 16);
         vlog("%s: HELLO version %u role %u pid %u", s->name, s->version, s->role, s->hello_pid);
-        if (s->version != 1)
-            violation(s, "HELLO version %u, expected 1", s->version);
+        if (s->version != P_VERSION)
+            violation(s, "HELLO version %u, expected %d", s->version, P_VERSION);
         for (int w = 0; w < n_windows; w++) /* a helper forked by a broker */
-            if (s->pid == 0 && memcmp(windows[w].token, s->token, 16) == 0) {
+            if (s->pid == 0 && !s->check_attach && memcmp(windows[w].token, s->token, 16) == 0) {
                 s->window = windows[w].window;
                 s->granted[1] = s->granted[2] = s->window;
             }
@@ -680,6 +692,50 @@ static void on_frame(sess_t *s, const frame_t *f)
         if (s->stdin_acked > s->stdin_sent)
             violation(s, "STDIN_ACK for %llu bytes, only %llu sent",
                       (unsigned long long)s->stdin_acked, (unsigned long long)s->stdin_sent);
+        break;
+    case P_DETACHED:
+        if (n != 16) {
+            violation(s, "DETACHED payload %zu bytes, expected 16", n);
+            break;
+        }
+        s->detached = true;
+        for (int i = 1; i <= 2; i++) {
+            s->det_bytes[i] = get_u64(p + 8 * (i - 1));
+            if (s->det_bytes[i] != s->att_bytes[i] + s->received[i])
+                violation(s, "DETACHED says %llu bytes sent on stream %d, but %llu arrived (%llu before this "
+                          "connection)", (unsigned long long)s->det_bytes[i], i,
+                          (unsigned long long)(s->att_bytes[i] + s->received[i]),
+                          (unsigned long long)s->att_bytes[i]);
+        }
+        vlog("%s: DETACHED stdout %llu stderr %llu", s->name, (unsigned long long)s->det_bytes[1],
+             (unsigned long long)s->det_bytes[2]);
+        break;
+    case P_ATTACHED:
+        if (n < 26) {
+            violation(s, "ATTACHED payload %zu bytes, expected at least 26", n);
+            break;
+        }
+        if (!s->check_attach)
+            violation(s, "ATTACHED on a connection that sent no ATTACH");
+        if (s->attached)
+            violation(s, "second ATTACHED");
+        s->attached = true;
+        s->spawned = true; /* DATA, EOF and EXIT may follow */
+        s->att_pid = get_u32(p);
+        s->prog = (pid_t)s->att_pid;
+        s->att_state = p[4];
+        s->att_kind = p[5];
+        s->att_value = (int32_t)get_u32(p + 6);
+        s->att_bytes[1] = get_u64(p + 10);
+        s->att_bytes[2] = get_u64(p + 18);
+        buf_add(&s->att_label, p + 26, n - 26);
+        if (s->att_state > 1)
+            violation(s, "ATTACHED state %u", s->att_state);
+        if (s->att_state == 0 && (s->att_kind || s->att_value))
+            violation(s, "ATTACHED running, but with status kind %u value %d", s->att_kind, s->att_value);
+        vlog("%s: ATTACHED pid %u state %u kind %u value %d bytes %llu/%llu", s->name, s->att_pid,
+             s->att_state, s->att_kind, s->att_value, (unsigned long long)s->att_bytes[1],
+             (unsigned long long)s->att_bytes[2]);
         break;
     case P_MESSAGE: {
         if (n < 1) {
@@ -1195,4 +1251,108 @@ int sweep_cgroups(const char *prefix, char *list, size_t listsz)
     }
     closedir(d);
     return found;
+}
+
+/* ---- detach and re-attach ---------------------------------------------------------- */
+
+#define WAIT 10000
+
+const char *detach_path(void)
+{
+    CHECK(n_detach_dirs < 16, "too many detach directories in one test");
+    char *dir = detach_dirs[n_detach_dirs];
+    snprintf(dir, 300, "/tmp/corral-itest-%d-d%d-%d", suite_pid, test_number, n_detach_dirs);
+    CHECK(mkdir(dir, 0700) == 0, "mkdir %s: %s", dir, strerror(errno));
+    n_detach_dirs++;
+    static char path[8][400];
+    static int k;
+    char *p = path[k++ % 8];
+    snprintf(p, 400, "%s/a.sock", dir);
+    return p;
+}
+
+void random_secret(uint8_t secret[16])
+{
+    random_token(secret);
+    secret[0] |= 1; /* never all zero */
+}
+
+void send_detach(sess_t *s, uint32_t lease_ms, const uint8_t secret[16], const char *path)
+{
+    vlog("%s: DETACH lease %u ms path %s", s->name, lease_ms, path);
+    frame_detach(&s->out, lease_ms, secret, path);
+    pump(0);
+}
+
+void expect_detached(sess_t *s)
+{
+    if (!WAIT_FOR((s->detached && s->hup) || s->violation[0] || s->n_error_msgs || s->exited ||
+                      (s->hup && !s->detached), WAIT))
+        fail("%s: no DETACHED and close within %d ms%s", s->name, scaled(WAIT),
+             s->detached ? " (DETACHED came, the connection stayed open)" : "");
+    CHECK(!s->violation[0], "%s: protocol violation: %s", s->name, s->violation);
+    CHECK(s->n_error_msgs == 0, "%s: DETACH answered with an error: %s", s->name, buf_str(&s->msgs));
+    CHECK(!s->exited, "%s: EXIT instead of DETACHED: %s", s->name, exit_str(s));
+    CHECK(s->detached, "%s: connection closed without DETACHED", s->name);
+}
+
+int connect_unix(const char *path)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+bool is_socket(const char *path, mode_t *mode)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0 || !S_ISSOCK(st.st_mode))
+        return false;
+    if (mode)
+        *mode = st.st_mode & 07777;
+    return true;
+}
+
+sess_t *attach_to(const char *path, const uint8_t secret[16], uint32_t window, bool manual_credit)
+{
+    int fd = connect_unix(path);
+    if (fd < 0)
+        return NULL;
+    sess_t *s = sess_new(fd, 0, "attach");
+    s->check_attach = true;
+    s->manual_credit = manual_credit;
+    s->window = window;
+    s->granted[1] = s->granted[2] = window;
+    vlog("%s: ATTACH window %u to %s", s->name, window, path);
+    frame_attach(&s->out, secret, window);
+    pump(0);
+    return s;
+}
+
+void expect_attached(sess_t *a)
+{
+    if (!WAIT_FOR(a->attached || a->hup || a->violation[0], WAIT))
+        fail("%s: no HELLO + ATTACHED within %d ms", a->name, scaled(WAIT));
+    CHECK(!a->violation[0], "%s: protocol violation: %s", a->name, a->violation);
+    CHECK(a->attached, "%s: the helper closed the connection instead of ATTACHED (%d frames)", a->name,
+          a->frames);
+    CHECK(a->hello && a->role == ROLE_HELPER, "%s: ATTACHED without HELLO(role helper)", a->name);
+}
+
+void expect_refused(sess_t *a, const char *what)
+{
+    if (!WAIT_FOR(a->hup || a->frames > 0, WAIT))
+        fail("%s: the helper kept the connection open for %d ms", what, scaled(WAIT));
+    CHECK(a->frames == 0 && a->in.len == 0, "%s: the helper answered (%d frames%s)", what, a->frames,
+          a->attached ? ", ATTACHED" : "");
+    CHECK(a->hup, "%s: connection not closed", what);
 }

@@ -110,6 +110,17 @@ typedef struct sess {
     int n_error_msgs;
     bool subreaper_warn;
 
+    /* detach and re-attach */
+    bool detached;           /* DETACHED received (the last frame allowed) */
+    uint64_t det_bytes[3];   /* its stdout/stderr totals */
+    bool check_attach;       /* we sent ATTACH on this connection */
+    bool attached;           /* ATTACHED received: this session is a re-attach */
+    uint32_t att_pid;
+    uint8_t att_state, att_kind;
+    int32_t att_value;
+    uint64_t att_bytes[3];   /* totals sent before this connection */
+    buf_t att_label;
+
     bool hup;                /* the helper closed (EOF/error on the socket) */
     char violation[300];     /* first protocol violation seen */
 } sess_t;
@@ -145,6 +156,25 @@ void queue_stdin(sess_t *s, const void *data, size_t n); /* one STDIN frame */
 void send_stop(sess_t *s, uint32_t signo, uint32_t grace_ms);
 void send_signal(sess_t *s, uint8_t target, uint32_t signo);
 void hang_up(sess_t *s);                 /* close our end */
+
+/* ---- detach and re-attach ------------------------------------------------ */
+
+/* A fresh socket path in a new 0700 directory of its own under /tmp
+ * (removed at the end of the test). */
+const char *detach_path(void);
+void random_secret(uint8_t secret[16]);
+void send_detach(sess_t *s, uint32_t lease_ms, const uint8_t secret[16], const char *path);
+/* Waits for DETACHED and the close after it; fails on anything else
+ * (a refusal MESSAGE, EXIT, a violation). */
+void expect_detached(sess_t *s);
+/* Connects to path and sends ATTACH; NULL when connect() fails (errno). */
+sess_t *attach_to(const char *path, const uint8_t secret[16], uint32_t window, bool manual_credit);
+/* Waits for HELLO + ATTACHED on an attach session; fails when refused. */
+void expect_attached(sess_t *a);
+/* The connection is closed without one byte (an attach refused). */
+void expect_refused(sess_t *a, const char *what);
+int connect_unix(const char *path);      /* fd or -1 (errno) */
+bool is_socket(const char *path, mode_t *mode);
 
 /* Drives every open session for up to ms. */
 void pump(int ms);

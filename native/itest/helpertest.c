@@ -29,7 +29,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/un.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -601,24 +604,6 @@ static void t_bad_frame_length(void)
     protocol_error("frame length 0", zero, sizeof zero);
     uint8_t huge[] = { 0x11, 0x00, 0x10, 0x00, P_STDIN }; /* 1 MiB + 17 */
     protocol_error("frame length 1 MiB + 17", huge, sizeof huge);
-}
-
-static void t_detach_unsupported(void)
-{
-    sess_t *s = start(spec_prog("sleep_ms", "60000", NULL));
-    uint8_t lease[4] = { 0xe8, 0x03, 0, 0 };
-    send_frame(s, P_DETACH, lease, 4);
-    if (!WAIT_FOR(strstr(buf_str(&s->msgs), "DETACH") || s->hup || s->exited, WAIT))
-        fail("no MESSAGE about DETACH within %d ms", scaled(WAIT));
-    CHECK(strstr(buf_str(&s->msgs), "4: DETACH not supported"),
-          "expected MESSAGE(error, \"DETACH not supported\"), got: %s", buf_str(&s->msgs));
-    WAIT_FOR(s->hup || s->exited, 300);
-    CHECK(!s->hup && !s->exited && !proc_gone(s->prog), "DETACH was not ignored: %s",
-          s->exited ? exit_str(s) : "connection closed");
-    send_stop(s, SIGTERM, 2000);
-    s->n_error_msgs = 0;
-    finish(s, WAIT);
-    expect_signaled(s, SIGTERM);
 }
 
 /* ---- flow control and completeness ------------------------------------------------ */
@@ -1590,6 +1575,558 @@ static void t_broker_sigterm_helpers_live(void)
 
 /* ---- the table ------------------------------------------------------------------------------------ */
 
+/* ---- detach and re-attach ------------------------------------------------------------------------ */
+
+/* The program's write count stops growing: it is blocked on a full pipe. */
+static void expect_blocked(pid_t prog, const char *when)
+{
+    long long w1 = proc_wchar(prog), w2 = -1;
+    for (int i = 0; i < 50; i++) {
+        sleep_ms(100);
+        w2 = proc_wchar(prog);
+        if (w2 == w1)
+            break;
+        w1 = w2;
+    }
+    CHECK(!proc_gone(prog), "%s: the program is gone", when);
+    CHECK(w1 >= 0 && w1 == w2, "%s: the program is not blocked (it wrote %lld, then %lld bytes)", when, w1, w2);
+    sleep_ms(300);
+    long long w3 = proc_wchar(prog);
+    CHECK(w3 == w2, "%s: the program wrote on (%lld, then %lld bytes 300 ms later)", when, w2, w3);
+}
+
+/* print_seq output: "1\n2\n3\n..." without a gap or repeat; a last partial
+ * line is allowed only when partial_ok. Returns the number of whole lines. */
+static unsigned long long check_seq(const buf_t *all, bool partial_ok)
+{
+    unsigned long long want = 1, lines = 0;
+    size_t i = 0;
+    while (i < all->len) {
+        const uint8_t *nl = memchr(all->p + i, '\n', all->len - i);
+        if (!nl) {
+            CHECK(partial_ok, "the output ends inside a line after line %llu", lines);
+            break;
+        }
+        char line[32];
+        size_t n = (size_t)(nl - (all->p + i));
+        CHECK(n > 0 && n < sizeof line, "line %llu has %zu bytes", lines + 1, n);
+        memcpy(line, all->p + i, n);
+        line[n] = '\0';
+        unsigned long long got = strtoull(line, NULL, 10);
+        CHECK(got == want, "sequence broken at byte %zu: line \"%s\" where %llu was due", i, line, want);
+        want++;
+        lines++;
+        i += n + 1;
+    }
+    return lines;
+}
+
+static void append_out(buf_t *all, sess_t *s)
+{
+    buf_add(all, s->data[S_STDOUT].p, s->data[S_STDOUT].len);
+    buf_add(all, s->data[S_STDERR].p, s->data[S_STDERR].len);
+}
+
+/* After the last session of a detached/attached helper finished: the
+ * helper process (our child, session first) exited with status 0. */
+static void expect_first_helper_exit0(sess_t *first)
+{
+    if (!WAIT_FOR(first->reaped, WAIT))
+        fail("the helper process %d did not exit", first->pid);
+    CHECK(WIFEXITED(first->wstatus) && WEXITSTATUS(first->wstatus) == 0,
+          "the helper ended with status 0x%x, expected exit status 0", first->wstatus);
+}
+
+static void expect_attached_to(sess_t *a, sess_t *first, pid_t prog, int state)
+{
+    expect_attached(a);
+    CHECK(a->version == P_VERSION, "HELLO version %u after ATTACH", a->version);
+    CHECK(a->hello_pid == (uint32_t)helper_pid(first), "HELLO pid %u, the helper is %d", a->hello_pid,
+          helper_pid(first));
+    CHECK(memcmp(a->token, first->token, 16) == 0, "HELLO token after ATTACH differs from the first HELLO's");
+    CHECK(a->att_pid == (uint32_t)prog, "ATTACHED program pid %u, expected %d", a->att_pid, prog);
+    CHECK(a->att_state == state, "ATTACHED state %u, expected %d", a->att_state, state);
+}
+
+static void t_detach_attach_sequence(void)
+{
+    /* print_seq 0 floods; WINDOW 64 with manual credit: blocked at once */
+    buf_t spec = spec_prog("print_seq", "0", NULL);
+    field_u32(&spec, T_WINDOW, 64);
+    field_str(&spec, T_LABEL, "daemon-seq");
+    sess_t *first = launch_fd();
+    first->manual_credit = true;
+    sess_spawn(first, &spec);
+    expect_spawned(first);
+    pid_t prog = first->prog;
+    WAIT_FOR(first->data[S_STDOUT].len >= 64 || first->violation[0], WAIT);
+    check_clean(first);
+    CHECK(first->data[S_STDOUT].len == 64, "%zu bytes without credit (window 64)", first->data[S_STDOUT].len);
+
+    buf_t all = { 0 };
+    sess_t *cur = first;
+    uint64_t sent_total = 64;
+    for (int cycle = 1; cycle <= 3; cycle++) {
+        const char *path = detach_path();
+        uint8_t secret[16];
+        random_secret(secret);
+        send_detach(cur, 60000, secret, path);
+        expect_detached(cur);
+        sent_total = cur->att_bytes[S_STDOUT] + cur->received[S_STDOUT];
+        CHECK(cur->det_bytes[S_STDOUT] == sent_total, "cycle %d: DETACHED says %llu stdout bytes, %llu arrived",
+              cycle, (unsigned long long)cur->det_bytes[S_STDOUT], (unsigned long long)sent_total);
+        mode_t mode = 0;
+        CHECK(is_socket(path, &mode), "cycle %d: no socket at %s after DETACHED", cycle, path);
+        CHECK(mode == 0600, "cycle %d: socket mode %o, expected 600", cycle, (unsigned)mode);
+        append_out(&all, cur);
+        /* nothing is read while detached: the program blocks on its full pipe */
+        expect_blocked(prog, "while detached");
+
+        sess_t *a = attach_to(path, secret, 64, true);
+        CHECK(a, "cycle %d: connect %s: %s", cycle, path, strerror(errno));
+        expect_attached_to(a, first, prog, 0);
+        CHECK(a->att_bytes[S_STDOUT] == sent_total && a->att_bytes[S_STDERR] == 0,
+              "cycle %d: ATTACHED says %llu/%llu bytes sent, expected %llu/0", cycle,
+              (unsigned long long)a->att_bytes[S_STDOUT], (unsigned long long)a->att_bytes[S_STDERR],
+              (unsigned long long)sent_total);
+        CHECK(a->att_label.len == 10 && memcmp(a->att_label.p, "daemon-seq", 10) == 0,
+              "ATTACHED label is \"%s\", expected \"daemon-seq\"", buf_str(&a->att_label));
+        CHECK(!is_socket(path, NULL), "cycle %d: socket %s still there after ATTACHED", cycle, path);
+        /* the new window holds: exactly 64 bytes, then nothing */
+        WAIT_FOR(a->data[S_STDOUT].len >= 64 || a->violation[0], WAIT);
+        WAIT_FOR(a->data[S_STDOUT].len > 64 || a->violation[0], 300);
+        check_clean(a);
+        CHECK(a->data[S_STDOUT].len == 64, "cycle %d: %zu bytes after ATTACH with window 64", cycle,
+              a->data[S_STDOUT].len);
+        /* then let it flow: what waited in the pipe and fresh lines */
+        a->manual_credit = false;
+        send_credit(a, S_STDOUT, 64);
+        WAIT_FOR(a->data[S_STDOUT].len >= 200000 || a->hup || a->violation[0], 3 * WAIT);
+        check_clean(a);
+        CHECK(a->data[S_STDOUT].len >= 200000, "cycle %d: only %zu bytes after credit", cycle,
+              a->data[S_STDOUT].len);
+        cur = a;
+        check_seq(&all, true);
+    }
+    send_stop(cur, SIGTERM, 2000);
+    finish(cur, 3 * WAIT);
+    expect_signaled(cur, SIGTERM);
+    append_out(&all, cur);
+    unsigned long long lines = check_seq(&all, false);
+    CHECK(lines > 3 * 20000, "only %llu lines in all", lines);
+    expect_first_helper_exit0(first);
+    buf_free(&all);
+}
+
+static void t_detach_program_exits(void)
+{
+    buf_t spec = spec_prog("crash_after_ms", "500", "7", NULL);
+    sess_t *first = start(spec);
+    pid_t prog = first->prog;
+    const char *path = detach_path();
+    uint8_t secret[16];
+    random_secret(secret);
+    send_detach(first, 60000, secret, path);
+    expect_detached(first);
+    bool exited_detached = !proc_gone(prog);
+    if (!WAIT_FOR(proc_gone(prog), WAIT))
+        fail("crash_after_ms 500 7 did not end");
+    sleep_ms(200); /* the helper reaps it and starts the (empty) teardown while detached */
+    CHECK(is_socket(path, NULL), "the helper stopped listening after its program exited while detached");
+    sess_t *a = attach_to(path, secret, 65536, false);
+    CHECK(a, "connect %s: %s", path, strerror(errno));
+    expect_attached_to(a, first, prog, 1);
+    CHECK(a->att_kind == EXIT_EXITED && a->att_value == 7, "ATTACHED status kind %u value %d, expected exited 7",
+          a->att_kind, a->att_value);
+    CHECK(a->att_label.len == 0, "ATTACHED carries a label though the SPAWN had none");
+    finish(a, WAIT);
+    expect_exited(a, 7);
+    buf_t all = { 0 };
+    append_out(&all, first);
+    append_out(&all, a);
+    CHECK(strcmp(buf_str(&all), "running\n") == 0, "output %s, expected \"running\\n\"", buf_str(&all));
+    expect_first_helper_exit0(first);
+    if (!exited_detached)
+        printf("# detach-program-exits: the program had exited before DETACHED\n");
+}
+
+static void t_detach_output_waits(void)
+{
+    /* 40000 bytes, window 4096: 4096 arrive, the rest waits in the pipe while
+     * detached, the program exits; after ATTACH every byte arrives */
+    buf_t spec = spec_prog("print_a_lot", "40000", "1000", NULL);
+    field_u32(&spec, T_WINDOW, 4096);
+    sess_t *first = launch_fd();
+    first->manual_credit = true;
+    sess_spawn(first, &spec);
+    expect_spawned(first);
+    pid_t prog = first->prog;
+    WAIT_FOR(first->data[S_STDOUT].len >= 4096 || first->violation[0], WAIT);
+    check_clean(first);
+    const char *path = detach_path();
+    uint8_t secret[16];
+    random_secret(secret);
+    send_detach(first, 60000, secret, path);
+    expect_detached(first);
+    CHECK(first->data[S_STDOUT].len == 4096, "%zu bytes before DETACHED (window 4096)", first->data[S_STDOUT].len);
+    if (!WAIT_FOR(proc_gone(prog), WAIT))
+        fail("print_a_lot did not finish while detached (40000 bytes fit in the pipe)");
+    sleep_ms(100);
+    sess_t *a = attach_to(path, secret, 1 << 20, false);
+    CHECK(a, "connect %s: %s", path, strerror(errno));
+    expect_attached_to(a, first, prog, 1);
+    CHECK(a->att_kind == EXIT_EXITED && a->att_value == 0, "ATTACHED status kind %u value %d, expected exited 0",
+          a->att_kind, a->att_value);
+    finish(a, WAIT);
+    expect_exited(a, 0);
+    buf_t all = { 0 };
+    append_out(&all, first);
+    append_out(&all, a);
+    size_t bad;
+    CHECK(all.len == 40000, "%zu bytes over both connections, expected 40000", all.len);
+    CHECK(pattern_ok(all.p, all.len, &bad), "byte %zu differs from the pattern", bad);
+    expect_first_helper_exit0(first);
+}
+
+static void t_detach_lease_expiry(void)
+{
+    tree_t t;
+    const char *cg;
+    sess_t *first = start_tree(6, &t, &cg);
+    const char *path = detach_path();
+    uint8_t secret[16];
+    random_secret(secret);
+    send_detach(first, 300, secret, path);
+    expect_detached(first);
+    CHECK(cg_exists(cg), "the cgroup is gone right after DETACHED");
+    if (!WAIT_FOR(first->reaped, WAIT))
+        tree_fail(first, &t, "the helper did not exit after the 300 ms lease");
+    CHECK(WIFEXITED(first->wstatus) && WEXITSTATUS(first->wstatus) == 0,
+          "the helper ended with status 0x%x after the lease, expected exit status 0", first->wstatus);
+    expect_tree_gone(first, &t, "when the helper exited after the lease");
+    CHECK(!cg_exists(cg), "cgroup %s still there after the lease teardown", cg);
+    CHECK(!is_socket(path, NULL), "socket %s still there after the lease", path);
+    CHECK(connect_unix(path) < 0, "could connect to %s after the lease", path);
+}
+
+static void t_detach_lease_grace_sigkill(void)
+{
+    /* no cgroup; a program that ignores SIGTERM: lease, then GRACE_MS, then SIGKILL */
+    buf_t spec = spec_prog("ignore_sigterm", NULL);
+    field_u32(&spec, T_GRACE_MS, 300);
+    sess_t *first = start(spec);
+    wait_line(first, S_STDOUT, "ready");
+    pid_t prog = first->prog;
+    const char *path = detach_path();
+    uint8_t secret[16];
+    random_secret(secret);
+    send_detach(first, 200, secret, path);
+    expect_detached(first);
+    CHECK(wait_gone(&prog, 1, WAIT), "ignore_sigterm survived lease + grace");
+    expect_first_helper_exit0(first);
+    CHECK(!is_socket(path, NULL), "socket %s still there after the lease", path);
+}
+
+static void t_detach_wrong_secret(void)
+{
+    sess_t *first = start(spec_prog("sleep_ms", "60000", NULL));
+    const char *path = detach_path();
+    uint8_t secret[16], wrong[16];
+    random_secret(secret);
+    memcpy(wrong, secret, 16);
+    wrong[15] ^= 1;
+    send_detach(first, 60000, secret, path);
+    expect_detached(first);
+    sess_t *bad = attach_to(path, wrong, 65536, false);
+    CHECK(bad, "connect %s: %s", path, strerror(errno));
+    expect_refused(bad, "ATTACH with a wrong secret");
+    CHECK(is_socket(path, NULL), "the helper stopped listening after a wrong secret");
+    CHECK(!proc_gone(first->prog), "the program died after a wrong secret");
+    sess_t *a = attach_to(path, secret, 65536, false);
+    CHECK(a, "connect %s: %s", path, strerror(errno));
+    expect_attached_to(a, first, first->prog, 0);
+    send_stop(a, SIGTERM, 2000);
+    finish(a, WAIT);
+    expect_signaled(a, SIGTERM);
+    expect_first_helper_exit0(first);
+}
+
+static void t_detach_idle_and_garbage_closed(void)
+{
+    sess_t *first = start(spec_prog("sleep_ms", "60000", NULL));
+    const char *path = detach_path();
+    uint8_t secret[16];
+    random_secret(secret);
+    send_detach(first, 60000, secret, path);
+    expect_detached(first);
+    /* a connection that sends nothing is closed (after 2 s) */
+    int fd = connect_unix(path);
+    CHECK(fd >= 0, "connect %s: %s", path, strerror(errno));
+    struct pollfd pf = { fd, POLLIN, 0 };
+    int64_t t0 = now_ms();
+    int pr = poll(&pf, 1, scaled(WAIT));
+    char c;
+    CHECK(pr == 1 && read(fd, &c, 1) <= 0, "an idle attach connection stayed open %lld ms",
+          (long long)(now_ms() - t0));
+    close(fd);
+    /* a frame that is not ATTACH (a CREDIT) is closed at once */
+    fd = connect_unix(path);
+    CHECK(fd >= 0, "connect %s: %s", path, strerror(errno));
+    uint8_t credit[10] = { 6, 0, 0, 0, P_CREDIT, 1, 0, 0, 1, 0 };
+    CHECK(write(fd, credit, sizeof credit) == (ssize_t)sizeof credit, "write: %s", strerror(errno));
+    pr = poll(&pf, 1, scaled(WAIT));
+    pf.fd = fd;
+    CHECK(poll(&pf, 1, scaled(WAIT)) == 1 && read(fd, &c, 1) <= 0, "a CREDIT on the attach socket got an answer");
+    close(fd);
+    CHECK(is_socket(path, NULL), "the helper stopped listening");
+    sess_t *a = attach_to(path, secret, 65536, false);
+    CHECK(a, "connect %s: %s", path, strerror(errno));
+    expect_attached_to(a, first, first->prog, 0);
+    send_stop(a, SIGTERM, 2000);
+    finish(a, WAIT);
+    expect_first_helper_exit0(first);
+}
+
+/* In a child running as nobody: connect to path and send the right ATTACH.
+ * Exit status: 0 closed without a byte, 1 got bytes, 2 connect EACCES,
+ * 3 connect failed otherwise, 4 no answer, 5 setuid failed. */
+static int attach_as_nobody(const char *path, const uint8_t secret[16])
+{
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        if (setgroups(0, NULL) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+            _exit(5);
+        int fd = connect_unix(path);
+        if (fd < 0)
+            _exit(errno == EACCES ? 2 : 3);
+        buf_t b = { 0 };
+        frame_attach(&b, secret, 65536);
+        if (write(fd, b.p, b.len) != (ssize_t)b.len) { /* the helper may close first */ }
+        struct pollfd pf = { fd, POLLIN, 0 };
+        if (poll(&pf, 1, 20000) != 1)
+            _exit(4);
+        char c;
+        _exit(read(fd, &c, 1) > 0 ? 1 : 0);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 100 + WTERMSIG(st);
+}
+
+static void t_detach_other_uid_refused(void)
+{
+    sess_t *first = start(spec_prog("sleep_ms", "60000", NULL));
+    const char *path = detach_path();
+    uint8_t secret[16];
+    random_secret(secret);
+    send_detach(first, 60000, secret, path);
+    expect_detached(first);
+    /* first line of defence: the 0600 socket in a 0700 directory */
+    int r = attach_as_nobody(path, secret);
+    CHECK(r == 2, "uid 65534 connecting to the 0600 socket: result %d, expected EACCES (2)", r);
+    /* second: SO_PEERCRED, also when the file modes let the stranger in */
+    char dir[400];
+    snprintf(dir, sizeof dir, "%s", path);
+    *strrchr(dir, '/') = '\0';
+    CHECK(chmod(dir, 0711) == 0 && chmod(path, 0666) == 0, "chmod: %s", strerror(errno));
+    r = attach_as_nobody(path, secret);
+    CHECK(r == 0, "uid 65534 with the right secret: result %d, expected the connection closed without a byte (0)%s",
+          r, r == 1 ? ": IT WAS ACCEPTED" : "");
+    CHECK(is_socket(path, NULL), "the helper stopped listening after refusing another uid");
+    CHECK(!proc_gone(first->prog), "the program died after a refused attach");
+    sess_t *a = attach_to(path, secret, 65536, false);
+    CHECK(a, "connect %s: %s", path, strerror(errno));
+    expect_attached_to(a, first, first->prog, 0);
+    send_stop(a, SIGTERM, 2000);
+    finish(a, WAIT);
+    expect_first_helper_exit0(first);
+}
+
+static void detached_signal(int signo)
+{
+    tree_t t;
+    sess_t *first = start_tree(6, &t, NULL);
+    const char *path = detach_path();
+    uint8_t secret[16];
+    random_secret(secret);
+    send_detach(first, 60000, secret, path);
+    expect_detached(first);
+    kill(first->pid, signo);
+    char after[48];
+    snprintf(after, sizeof after, "signal %d while detached", signo);
+    tree_wait_helper_exit(first, &t, after);
+    expect_tree_gone(first, &t, "when the helper exited");
+    CHECK(!is_socket(path, NULL), "socket %s still there after the helper exited", path);
+}
+
+static void t_detach_sigterm(void) { detached_signal(SIGTERM); }
+static void t_detach_sighup(void) { detached_signal(SIGHUP); }
+
+static void t_detach_refused_while_stopping(void)
+{
+    buf_t spec = spec_prog("ignore_sigterm", NULL);
+    sess_t *s = start(spec);
+    wait_line(s, S_STDOUT, "ready");
+    send_stop(s, SIGTERM, 1000);
+    const char *path = detach_path();
+    uint8_t secret[16];
+    random_secret(secret);
+    send_detach(s, 60000, secret, path);
+    if (!WAIT_FOR(s->n_error_msgs > 0 || s->detached || s->exited, WAIT))
+        fail("no answer to DETACH during the teardown");
+    CHECK(!s->detached, "DETACH honoured during the teardown");
+    CHECK(strstr(buf_str(&s->msgs), "4: DETACH refused: the teardown has started"),
+          "expected MESSAGE(error, \"DETACH refused: the teardown has started\"), got %s", buf_str(&s->msgs));
+    CHECK(!is_socket(path, NULL), "a socket was created for a refused DETACH");
+    s->n_error_msgs = 0;
+    finish(s, WAIT);
+    expect_signaled(s, SIGKILL);
+}
+
+static void t_detach_refused_bad_requests(void)
+{
+    sess_t *s = start(spec_prog("sleep_ms", "60000", NULL));
+    uint8_t secret[16], zero[16] = { 0 };
+    random_secret(secret);
+    const char *path = detach_path();
+    char dir[400], file[420], nodir[420];
+    snprintf(dir, sizeof dir, "%s", path);
+    *strrchr(dir, '/') = '\0';
+    snprintf(file, sizeof file, "%s/regular", dir);
+    snprintf(nodir, sizeof nodir, "%s/no/such/dir.sock", dir);
+    int fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    CHECK(fd >= 0 && write(fd, "keep", 4) == 4, "create %s", file);
+    close(fd);
+    struct { uint32_t lease; const uint8_t *secret; const char *path; const char *why; } bad[] = {
+        { 0, secret, path, "lease 0 ms" },
+        { 1000, zero, path, "secret is all zero bytes" },
+        { 1000, secret, "relative.sock", "socket path must be absolute" },
+        { 1000, secret, file, "exists and is not a socket" },
+        { 1000, secret, nodir, "bind " },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        size_t before = s->msgs.len;
+        send_detach(s, bad[i].lease, bad[i].secret, bad[i].path);
+        if (!WAIT_FOR(s->msgs.len > before || s->detached || s->hup, WAIT))
+            fail("no answer to a DETACH that must be refused (%s)", bad[i].why);
+        CHECK(!s->detached && !s->hup, "a bad DETACH (%s) was honoured", bad[i].why);
+        const char *m = buf_str(&s->msgs) + before;
+        CHECK(strncmp(m, "4: DETACH refused: ", 19) == 0 && strstr(m, bad[i].why),
+              "expected MESSAGE(error, \"DETACH refused: ...%s...\"), got %s", bad[i].why, m);
+    }
+    struct stat st;
+    CHECK(stat(file, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 4, "the regular file %s was touched", file);
+    unlink(file);
+    /* a stale socket file at the path is replaced */
+    int stale = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+    CHECK(bind(stale, (struct sockaddr *)&sa, sizeof sa) == 0, "bind stale %s: %s", path, strerror(errno));
+    close(stale);
+    s->n_error_msgs = 0;
+    CHECK(!proc_gone(s->prog), "the program died from refused DETACHes");
+    send_detach(s, 60000, secret, path);
+    expect_detached(s);
+    sess_t *a = attach_to(path, secret, 65536, false);
+    CHECK(a, "connect %s: %s", path, strerror(errno));
+    expect_attached_to(a, s, s->prog, 0);
+    /* ATTACH on the control connection: an error, ignored */
+    buf_t att = { 0 };
+    frame_attach(&att, secret, 1);
+    send_frame(a, P_ATTACH, att.p + 5, att.len - 5);
+    buf_free(&att);
+    if (!WAIT_FOR(a->n_error_msgs > 0 || a->hup, WAIT))
+        fail("no answer to ATTACH on the control connection");
+    CHECK(strstr(buf_str(&a->msgs), "4: ATTACH on an attached control connection: ignored"),
+          "messages: %s", buf_str(&a->msgs));
+    a->n_error_msgs = 0;
+    send_stop(a, SIGTERM, 2000);
+    finish(a, WAIT);
+    expect_signaled(a, SIGTERM);
+    expect_first_helper_exit0(s);
+}
+
+static void t_detach_stdin_continues(void)
+{
+    /* cat with a stdin pipe and STDIN_ACK: input before and after the hand-over */
+    buf_t spec = spec_prog("/bin/cat", NULL);
+    field_u8(&spec, T_STDIN, 1);
+    field_u32(&spec, T_FLAGS, FL_STDIN_ACK);
+    sess_t *first = start(spec);
+    queue_stdin(first, "before ", 7);
+    WAIT_FOR(first->data[S_STDOUT].len >= 7 && first->stdin_acked == 7, WAIT);
+    CHECK(first->stdin_acked == 7, "STDIN_ACK %llu of 7", (unsigned long long)first->stdin_acked);
+    const char *path = detach_path();
+    uint8_t secret[16];
+    random_secret(secret);
+    send_detach(first, 60000, secret, path);
+    expect_detached(first);
+    sess_t *a = attach_to(path, secret, 65536, false);
+    CHECK(a, "connect %s: %s", path, strerror(errno));
+    a->flags = FL_STDIN_ACK;
+    expect_attached_to(a, first, first->prog, 0);
+    queue_stdin(a, "after\n", 6);
+    send_frame(a, P_STDIN_EOF, NULL, 0);
+    finish(a, WAIT);
+    expect_exited(a, 0);
+    CHECK(a->acked_at_exit == 6, "STDIN_ACK %llu on the new connection, expected 6",
+          (unsigned long long)a->acked_at_exit);
+    buf_t all = { 0 };
+    append_out(&all, first);
+    append_out(&all, a);
+    CHECK(strcmp(buf_str(&all), "before after\n") == 0, "output %s", buf_str(&all));
+    expect_first_helper_exit0(first);
+}
+
+static void t_detach_broker_helper(void)
+{
+    /* the realistic hand-over: the old JVM's broker goes away, its helper is
+     * detached and re-attached by the new one */
+    listener_t *l = listen_new();
+    sess_t *b = launch_broker(l);
+    uint8_t tok[16];
+    random16(tok);
+    buf_t spec = spec_prog("print_seq", "2", NULL);
+    field_str(&spec, T_LABEL, "broker-daemon");
+    spawn_raw(b, &spec, tok);
+    buf_free(&spec);
+    sess_t *h = accept_helper(l, tok, WAIT);
+    CHECK(h, "no helper connected");
+    expect_spawned(h);
+    pid_t prog = h->prog;
+    wait_line(h, S_STDOUT, "20");
+    const char *path = detach_path();
+    uint8_t secret[16];
+    random_secret(secret);
+    send_detach(h, 60000, secret, path);
+    expect_detached(h);
+    hang_up(b);
+    if (!WAIT_FOR(b->reaped, WAIT))
+        fail("the broker did not exit after its connection closed");
+    sleep_ms(200);
+    sess_t *a = attach_to(path, secret, 65536, false);
+    CHECK(a, "connect %s: %s", path, strerror(errno));
+    expect_attached(a);
+    CHECK(memcmp(a->token, tok, 16) == 0, "HELLO token after ATTACH is not the SPAWN's");
+    CHECK(a->att_pid == (uint32_t)prog && a->hello_pid == h->hello_pid, "another program or helper");
+    CHECK(a->att_label.len == 13 && memcmp(a->att_label.p, "broker-daemon", 13) == 0, "label %s",
+          buf_str(&a->att_label));
+    buf_t all = { 0 };
+    append_out(&all, h);
+    size_t before = all.len;
+    WAIT_FOR(a->data[S_STDOUT].len > 200 || a->hup, WAIT);
+    send_stop(a, SIGTERM, 2000);
+    finish(a, WAIT);
+    append_out(&all, a);
+    CHECK(all.len > before, "no output after the re-attach");
+    check_seq(&all, false);
+    if (!WAIT_FOR(proc_gone((pid_t)a->hello_pid), WAIT))
+        fail("the helper did not exit");
+    buf_free(&all);
+}
+
 struct test {
     const char *name;
     void (*fn)(void);
@@ -1628,7 +2165,6 @@ static const struct test tests[] = {
     { "spawn-truncated-field", t_spawn_truncated_field, 30 },
     { "protocol-bad-frame-type", t_bad_frame_type, 30 },
     { "protocol-bad-frame-length", t_bad_frame_length, 60 },
-    { "detach-not-supported", t_detach_unsupported, 30 },
     { "bad-usage", t_bad_usage, 30 },
     { "cannot-connect-exit-1", t_cannot_connect, 30 },
     { "run-fd-token", t_run_fd_token, 30 },
@@ -1686,6 +2222,20 @@ static const struct test tests[] = {
     { "broker-bad-frames", t_broker_bad_frames, 30 },
     { "broker-helper-cannot-connect", t_broker_helper_cannot_connect, 30 },
     { "broker-sigterm-helpers-live", t_broker_sigterm_helpers_live, 30 },
+    { "detach-attach-seq-continuous-blocked", t_detach_attach_sequence, 120 },
+    { "detach-program-exits-while-detached", t_detach_program_exits, 30 },
+    { "detach-output-waits-in-pipe", t_detach_output_waits, 30 },
+    { "detach-lease-expiry-tree-cgroup-socket-gone", t_detach_lease_expiry, 30 },
+    { "detach-lease-grace-then-sigkill", t_detach_lease_grace_sigkill, 30 },
+    { "detach-wrong-secret-then-right", t_detach_wrong_secret, 30 },
+    { "detach-idle-and-garbage-connections-closed", t_detach_idle_and_garbage_closed, 60 },
+    { "detach-other-uid-refused", t_detach_other_uid_refused, 60 },
+    { "detach-helper-sigterm-teardown", t_detach_sigterm, 30 },
+    { "detach-helper-sighup-teardown", t_detach_sighup, 30 },
+    { "detach-refused-while-stopping", t_detach_refused_while_stopping, 30 },
+    { "detach-refused-bad-requests", t_detach_refused_bad_requests, 30 },
+    { "detach-stdin-continues", t_detach_stdin_continues, 30 },
+    { "detach-broker-helper-reattached", t_detach_broker_helper, 30 },
 };
 #define N_TESTS (int)(sizeof tests / sizeof tests[0])
 

@@ -106,6 +106,29 @@ void frame_stop(buf_t *out, uint32_t signo, uint32_t grace_ms)
     buf_u32(out, grace_ms);
 }
 
+void frame_detach(buf_t *out, uint32_t lease_ms, const uint8_t secret[16], const char *path)
+{
+    size_t n = strlen(path);
+    buf_u32(out, (uint32_t)(1 + 4 + 16 + n));
+    buf_u8(out, P_DETACH);
+    buf_u32(out, lease_ms);
+    buf_add(out, secret, 16);
+    buf_add(out, path, n);
+}
+
+void frame_attach(buf_t *out, const uint8_t secret[16], uint32_t window)
+{
+    buf_u32(out, 21);
+    buf_u8(out, P_ATTACH);
+    buf_add(out, secret, 16);
+    buf_u32(out, window);
+}
+
+uint64_t get_u64(const uint8_t *p)
+{
+    return get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
+}
+
 int frame_next(const buf_t *in, frame_t *f, size_t *used, const char **err)
 {
     if (in->len < 4)
@@ -135,6 +158,8 @@ const char *frame_name(uint8_t type)
     case P_EXIT: return "EXIT";
     case P_MESSAGE: return "MESSAGE";
     case P_STDIN_ACK: return "STDIN_ACK";
+    case P_DETACHED: return "DETACHED";
+    case P_ATTACHED: return "ATTACHED";
     default: return "unknown";
     }
 }

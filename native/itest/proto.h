@@ -1,6 +1,6 @@
 /*
  * A small, independent encoder/decoder for the helper control protocol
- * (docs/protocol.md, version 1), written for the test suite only: it does
+ * (docs/protocol.md, version 2), written for the test suite only: it does
  * not share code with native/src on purpose, so a misreading of the
  * protocol on one side shows up as a test failure instead of cancelling out.
  */
@@ -17,7 +17,9 @@
 /* JVM -> helper */
 enum { P_SPAWN = 0x01, P_CREDIT, P_STDIN, P_STDIN_EOF, P_SIGNAL, P_STOP, P_DETACH, P_ATTACH };
 /* helper -> JVM */
-enum { P_HELLO = 0x41, P_SPAWNED, P_SPAWN_FAILED, P_DATA, P_EOF, P_EXIT, P_MESSAGE, P_STDIN_ACK };
+enum { P_HELLO = 0x41, P_SPAWNED, P_SPAWN_FAILED, P_DATA, P_EOF, P_EXIT, P_MESSAGE, P_STDIN_ACK,
+       P_DETACHED, P_ATTACHED };
+#define P_VERSION 2
 
 /* SPAWN field tags */
 enum {
@@ -62,6 +64,9 @@ void frame(buf_t *out, uint8_t type, const void *payload, size_t n);
 void frame_credit(buf_t *out, uint8_t stream, uint32_t bytes);
 void frame_signal(buf_t *out, uint8_t target, uint32_t signo);
 void frame_stop(buf_t *out, uint32_t signo, uint32_t grace_ms);
+void frame_detach(buf_t *out, uint32_t lease_ms, const uint8_t secret[16], const char *path);
+void frame_attach(buf_t *out, const uint8_t secret[16], uint32_t window);
+uint64_t get_u64(const uint8_t *p);
 
 /* A decoded frame from the helper; payload points into the receive buffer. */
 typedef struct {

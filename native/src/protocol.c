@@ -285,7 +285,7 @@ int spawn_parse(const uint8_t *p, size_t len, struct spawn_spec *s, char *err, s
             memcpy(s->token, v, PROTO_TOKEN_LEN);
         } else if (tag == F_GROUPS) {
             ngroups = n / 4;
-        } else if (tag != F_LABEL) {
+        } else {
             strbytes += (size_t)n + 1; /* generous: fixed-size fields too */
         }
         off += 6 + (size_t)n;
@@ -340,7 +340,10 @@ int spawn_parse(const uint8_t *p, size_t len, struct spawn_spec *s, char *err, s
         case F_WINDOW: s->window = get_u32(v); break;
         case F_STDERR_MODE: s->stderr_mode = v[0]; break;
         case F_STDOUT_MODE: s->stdout_mode = v[0]; break;
-        case F_LABEL: s->label = v; s->label_len = n; break;
+        case F_LABEL: /* copied: kept for ATTACHED long after the input is gone */
+            s->label = (const uint8_t *)arena_str(&arena, v, n);
+            s->label_len = n;
+            break;
         case F_FLAGS: s->flags = get_u32(v); break;
         default: /* TOKEN: done in pass 1 */
             break;

@@ -187,7 +187,7 @@ struct spawn_spec {
     uint32_t window;          /* default 262144 */
     int stdout_mode;          /* OUT_PIPE or OUT_NULL */
     int stderr_mode;          /* OUT_* */
-    const uint8_t *label;
+    const uint8_t *label;     /* NULL or label_len bytes (own copy) */
     size_t label_len;
     uint32_t flags;
     void *mem_; /* the one allocation everything above points into */

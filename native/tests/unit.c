@@ -250,6 +250,10 @@ static void spawn_every_field(void)
     CHECK_EQ(s.stdout_mode, OUT_PIPE);
     CHECK(s.label_len == 9 && memcmp(s.label, "my\0daemon", 9) == 0);
     CHECK_EQ(s.flags, SPAWN_FLAG_KEEP_DESCENDANTS | SPAWN_FLAG_STDIN_ACK);
+    /* the spec owns its bytes: the LABEL outlives the input (ATTACHED) */
+    memset(b.b, 0xa5, b.n);
+    CHECK(s.label_len == 9 && memcmp(s.label, "my\0daemon", 9) == 0);
+    CHECK(strcmp(s.path, "/bin/echo") == 0);
     spawn_spec_free(&s);
 }
 
