@@ -91,11 +91,18 @@ class KarafStopAndKillIT {
         return byProgram.getOrDefault(program, List.of()).size();
     }
 
-    /** Every process the test cares about: the programs and their descendants, and the helpers under KARAF_HOME. */
+    /**
+     * Every process the test cares about: the test programs and their descendants, the helpers (run from
+     * under KARAF_HOME), and every descendant of the Karaf JVM (which includes the distribution's own example
+     * daemon, a shell script).
+     */
     private static List<ProcessHandle> everything(KarafProcess k, Path progs) {
-        List<ProcessHandle> all = new ArrayList<>(Procs.runningFrom(progs));
+        java.util.Set<ProcessHandle> all = new java.util.LinkedHashSet<>(Procs.runningFrom(progs));
         all.addAll(Procs.runningFrom(k.home()));
-        return all;
+        if (k.process().isAlive()) {
+            k.process().descendants().filter(ProcessHandle::isAlive).forEach(all::add);
+        }
+        return new ArrayList<>(all);
     }
 
     /**

@@ -43,6 +43,8 @@ import org.apache.karaf.features.FeaturesService;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.api.console.SessionFactory;
 import org.junit.After;
+import org.junit.Rule;
+import org.junit.rules.Timeout;
 import org.ops4j.pax.exam.ProbeBuilder;
 import org.ops4j.pax.exam.TestProbeBuilder;
 import org.osgi.framework.Bundle;
@@ -68,6 +70,11 @@ public abstract class KarafTestBase {
 
     /** Bound on one console command (a hang fails the test). */
     public static final Duration COMMAND_BOUND = Duration.ofSeconds(60);
+
+    /** Bound on one test method inside Karaf: a hang fails the test instead of blocking CI. */
+    @Rule
+    public final Timeout testTimeout = Timeout.builder().withTimeout(5, TimeUnit.MINUTES)
+            .withLookingForStuckThread(true).build();
 
     @Inject
     protected BundleContext bundleContext;
