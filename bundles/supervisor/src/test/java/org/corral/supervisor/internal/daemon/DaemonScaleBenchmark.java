@@ -90,6 +90,7 @@ public final class DaemonScaleBenchmark {
             }
             int threadsAfter = threads();
             double[] restart = restartLatency(corral, 20);
+            double runTrue = runTrueMedian(corral.engine(), 20);
             long[][] engine = new long[2][rounds];
             long[][] pb = new long[2][rounds];
             for (int r = 0; r < rounds; r++) {
@@ -127,6 +128,7 @@ public final class DaemonScaleBenchmark {
             row(n + " idle daemons, 10 s: programs' CPU ms (sum)", fmt(programCpuMs), "", "");
             row("crash -> restarted program running, median ms", fmt(restart[0]), "<= 20 + delay", "-");
             row("  (p90 ms, delay 0, 20 crashes)", fmt(restart[1]), "", "");
+            row("  floor: engine run of 'true' (spawn to exit), median ms", fmt(runTrue), "", "");
         }
     }
 
@@ -203,6 +205,17 @@ public final class DaemonScaleBenchmark {
         }
         long t2 = System.nanoTime();
         return new long[] {(t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000};
+    }
+
+    /** Median ms from launch to completion of {@code true} on the engine: what one restart costs at least. */
+    private static double runTrueMedian(Engine engine, int runs) throws Exception {
+        double[] ms = new double[runs];
+        for (int i = 0; i < runs; i++) {
+            long t0 = System.nanoTime();
+            engine.launch(CommandSpec.builder("true").collectOutput(false).build(), null).completion().get();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        return median(ms);
     }
 
     /** Raw ProcessBuilder, for the machine's noise: start {@code n} sleeps, then SIGTERM all until reaped. */
