@@ -29,8 +29,6 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,9 +71,6 @@ public final class DaemonComponent {
 
     @Reference
     private Core core;
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    private volatile DaemonEventSink events;
 
     /**
      * Serializes activate/modified/deactivate with the retry of a refused name. Never waited for on the
@@ -240,18 +235,6 @@ public final class DaemonComponent {
             @Override
             public void stateChanged(SupervisedDaemon source, DaemonState state) {
                 updateProperties(source);
-            }
-
-            @Override
-            public void event(SupervisedDaemon source, String topic, Map<String, Object> properties) {
-                DaemonEventSink sink = events;
-                if (sink != null) {
-                    try {
-                        sink.post(topic, properties);
-                    } catch (RuntimeException e) {
-                        LOG.debug("posting {} failed: {}", topic, e.toString());
-                    }
-                }
             }
         });
         registration = context.registerService(Daemon.class, d, properties(d));

@@ -34,7 +34,8 @@
  *
  * <p>Deleting the configuration or disabling the component stops the daemon and everything its program
  * spawned; so does stopping the supervisor bundle for now (deactivation reason 6; a later version hands
- * running daemons over to the new bundle instead). Event Admin is optional
- * ({@link org.corral.supervisor.internal.config.EventAdminBridge}).
+ * running daemons over to the new bundle instead). Events of every daemon (configured or
+ * programmatic) go to Event Admin when it is present
+ * ({@link org.corral.supervisor.internal.config.EventAdminBridge}); it is optional.
  */
 package org.corral.supervisor.internal.config;

@@ -23,6 +23,7 @@ public final class DaemonRegistry implements DependencyGate {
 
     private final Map<String, Entry> byName = new LinkedHashMap<>();
     private final List<Runnable> watchers = new CopyOnWriteArrayList<>();
+    private final List<DaemonListener> listeners = new CopyOnWriteArrayList<>();
 
     private record Entry(String owner, SupervisedDaemon daemon) {
     }
@@ -107,6 +108,30 @@ public final class DaemonRegistry implements DependencyGate {
     public AutoCloseable watch(Runnable changed) {
         watchers.add(changed);
         return () -> watchers.remove(changed);
+    }
+
+    /**
+     * Receives the events of every daemon of this engine, programmatic or configured (the Event Admin
+     * bridge). Only {@link DaemonListener#event} is called.
+     */
+    public void addListener(DaemonListener l) {
+        listeners.add(l);
+    }
+
+    public void removeListener(DaemonListener l) {
+        listeners.remove(l);
+    }
+
+    /** A daemon's event (delivery thread). */
+    void event(SupervisedDaemon d, String topic, java.util.Map<String, Object> props) {
+        for (DaemonListener l : listeners) {
+            try {
+                l.event(d, topic, props);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(DaemonRegistry.class).warn("daemon event listener {} failed on {}",
+                        l, topic, e);
+            }
+        }
     }
 
     /** Some daemon's state changed. */

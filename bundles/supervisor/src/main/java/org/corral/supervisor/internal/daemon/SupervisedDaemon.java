@@ -940,6 +940,9 @@ public final class SupervisedDaemon implements Daemon {
                     log.warn("daemon listener {} failed on {}", l, topic, e);
                 }
             }
+            if (registry != null) {
+                registry.event(this, topic, frozen);
+            }
         });
     }
 

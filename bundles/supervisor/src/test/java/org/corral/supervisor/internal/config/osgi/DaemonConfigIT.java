@@ -340,8 +340,10 @@ class DaemonConfigIT {
         consumer.start();
         String entry = var + "=" + value;
         eventually("sleep + daemon + its 2 children running", () -> processesWith(entry).size() == 4);
+        eventually("events of the programmatic daemon too", () -> events("consumer-daemon").contains("READY"));
         consumer.stop();
         eventually("every process of the consumer gone", () -> processesWith(entry).isEmpty());
+        eventually("its STOPPED event", () -> events("consumer-daemon").contains("STOPPED"));
         consumer.uninstall();
     }
 
