@@ -223,6 +223,26 @@ class KillTest {
     }
 
     @Test
+    void aKilledBrokerIsReplacedAndRunningProgramsAreUnaffected() throws Exception {
+        org.corral.supervisor.internal.engine.HelperEngine engine =
+                (org.corral.supervisor.internal.engine.HelperEngine) corral.engine();
+        RunningProgram running = engine.launch(CommandSpec.of(prog("sleep_ms"), "600000"));
+        long pid = running.started().get(30, TimeUnit.SECONDS);
+        long broker = engine.brokerPid().orElseThrow();
+        ProcessHandle.of(broker).orElseThrow().destroyForcibly();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (engine.brokerPid().isPresent() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(engine.brokerPid().isEmpty(), "the engine noticed the broker's death");
+        assertTrue(TestSupport.alive(pid), "a program already running has its own helper connection");
+        assertEquals("again\n", corral.run("echo", "again").stdoutText(), "a new broker serves the next run");
+        assertTrue(engine.brokerPid().orElseThrow() != broker);
+        running.stop(Signal.TERM, Duration.ZERO).get(30, TimeUnit.SECONDS);
+        assertFalse(TestSupport.alive(pid));
+    }
+
+    @Test
     void signalReachesTheProgram() throws Exception {
         RunningProgram p = corral.engine().launch(CommandSpec.of(prog("sleep_ms"), "600000"));
         p.started().get(30, TimeUnit.SECONDS);
