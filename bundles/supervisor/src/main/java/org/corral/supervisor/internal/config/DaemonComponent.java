@@ -231,6 +231,7 @@ public final class DaemonComponent {
             return;
         }
         daemon = d;
+        d.ownerPublishes();
         d.addListener(new DaemonListener() {
             @Override
             public void stateChanged(SupervisedDaemon source, DaemonState state) {

@@ -88,6 +88,7 @@ public final class SupervisedDaemon implements Daemon {
     private final Object lock = new Object();
     private AutoCloseable gateWatch;
 
+    private volatile boolean ownerPublishes;
     private volatile DaemonSpec spec;
     private volatile DaemonState state = DaemonState.STOPPED;
     private final RestartPlanner planner;
@@ -130,6 +131,19 @@ public final class SupervisedDaemon implements Daemon {
         if (registry != null) {
             registry.attach(name, this);
         }
+    }
+
+    /**
+     * Marks this daemon as registered as an OSGi service by its owner (a configuration component), so that
+     * nobody else registers it again. Call before {@link #start()}.
+     */
+    public void ownerPublishes() {
+        ownerPublishes = true;
+    }
+
+    /** Whether its owner registers it as a service (see {@link #ownerPublishes()}). */
+    public boolean isPublishedByOwner() {
+        return ownerPublishes;
     }
 
     public void addListener(DaemonListener l) {

@@ -341,8 +341,11 @@ class DaemonConfigIT {
         String entry = var + "=" + value;
         eventually("sleep + daemon + its 2 children running", () -> processesWith(entry).size() == 4);
         eventually("events of the programmatic daemon too", () -> events("consumer-daemon").contains("READY"));
+        ServiceReference<?> ref = felix.await(ready("consumer-daemon"));
+        assertTrue(processesWith(entry).contains(pid(ref)), "the programmatic daemon is a service too");
         consumer.stop();
         eventually("every process of the consumer gone", () -> processesWith(entry).isEmpty());
+        eventually("its service gone", () -> !felix.present("(daemon.name=consumer-daemon)"));
         eventually("its STOPPED event", () -> events("consumer-daemon").contains("STOPPED"));
         consumer.uninstall();
     }
