@@ -199,6 +199,37 @@ class DaemonProcessTest {
     }
 
     @Test
+    void cgroupStatisticsAndRawFilesOnTheHostMount() throws Exception {
+        org.corral.cgroup.CgroupManager m;
+        try {
+            m = org.corral.cgroup.CgroupManager.open();
+        } catch (RuntimeException e) {
+            throw new AssertionError("no cgroup2 mount on this machine: " + e.getMessage(), e);
+        }
+        String base = "corral-daemon-test-" + ProcessHandle.current().pid();
+        Path baseDir = m.resolve(base);
+        try {
+            Daemon d = corral.start(DaemonSpec.builder("grouped", CommandSpec.builder("sleep", "600")
+                    .cgroupBase(base).grace(Duration.ofMillis(300)).build()).build());
+            await(d, DaemonState.READY);
+            String path = d.cgroupPath().orElseThrow();
+            assertTrue(path.startsWith(base + "/"), path);
+            assertEquals(Long.toString(d.pid().getAsLong()), d.cgget("cgroup.procs").trim());
+            assertTrue(d.stats().orElseThrow().files().containsKey("cgroup.events"), d.stats().toString());
+            d.cgset("cgroup.max.descendants", "5");
+            assertEquals("5", d.cgget("cgroup.max.descendants"));
+            d.stop();
+            assertTrue(d.cgroupPath().isEmpty());
+            assertFalse(Files.exists(m.mount().resolve(path)), "the program's cgroup is removed");
+        } finally {
+            if (Files.isDirectory(baseDir)) {
+                Files.delete(baseDir); // only ours, and empty by now
+            }
+            m.close();
+        }
+    }
+
+    @Test
     void jmxShowsAndControlsTheDaemon() throws Exception {
         Daemon d = corral.start(spec("jmxed", "sleep", "600").build());
         await(d, DaemonState.READY);
