@@ -448,9 +448,9 @@ final class Conn implements IoLoop.Handler, FrameHandler {
         if (this.role != Role.UNKNOWN) {
             throw new ProtocolException("second HELLO on one connection");
         }
-        if (version != Protocol.VERSION) {
-            throw new ProtocolException("HELLO with protocol version " + version + " (this JVM speaks " + Protocol.VERSION
-                    + "): the helper does not match this Corral version");
+        if (version < Protocol.MIN_VERSION || version > Protocol.VERSION) {
+            throw new ProtocolException("HELLO with protocol version " + version + " (this JVM speaks "
+                    + Protocol.MIN_VERSION + ".." + Protocol.VERSION + "): the helper does not match this Corral version");
         }
         peerPid = pid;
         TokenKey t = TokenKey.of(token);

@@ -85,6 +85,15 @@ public final class FrameDecoder {
             case Protocol.T_MESSAGE:
                 need(type, plen, 1, false);
                 break;
+            case Protocol.T_STDIN_ACK:
+                need(type, plen, 4, true);
+                break;
+            case Protocol.T_DETACHED:
+                need(type, plen, 16, true);
+                break;
+            case Protocol.T_ATTACHED:
+                need(type, plen, 26, false);
+                break;
             default:
                 throw new ProtocolException("unknown frame type " + Protocol.typeName(type) + " (length " + len + ")");
         }
@@ -136,6 +145,19 @@ public final class FrameDecoder {
             case Protocol.T_MESSAGE:
                 h.message(buf.get(p) & 0xff, text(buf, p + 1, plen - 1));
                 break;
+            case Protocol.T_STDIN_ACK:
+                h.stdinAck(buf.getInt(p) & 0xffffffffL);
+                break;
+            case Protocol.T_DETACHED:
+                h.detached(buf.getLong(p), buf.getLong(p + 8));
+                break;
+            case Protocol.T_ATTACHED: {
+                byte[] label = new byte[plen - 26];
+                buf.get(p + 26, label);
+                h.attached(buf.getInt(p) & 0xffffffffL, buf.get(p + 4) != 0, buf.get(p + 5) & 0xff, buf.getInt(p + 6),
+                        buf.getLong(p + 10), buf.getLong(p + 18), label);
+                break;
+            }
             default:
                 throw new AssertionError(type);
         }

@@ -58,6 +58,35 @@ public final class FrameEncoder {
         return hdr(out, Protocol.T_STDIN_EOF, 0);
     }
 
+    /** Size of an ATTACH frame. */
+    public static final int ATTACH_SIZE = 4 + 1 + 20;
+
+    /**
+     * DETACH (version 2): keep running without this connection, listen on {@code socketPath} for an ATTACH
+     * with {@code secret} during {@code leaseMs}.
+     */
+    public static ByteBuffer detach(int leaseMs, byte[] secret, byte[] socketPath) {
+        if (secret.length != Protocol.TOKEN_LEN) {
+            throw new IllegalArgumentException("DETACH secret must be 16 bytes");
+        }
+        if (socketPath.length < 1 || socketPath.length > 107) {
+            throw new IllegalArgumentException("DETACH socket path must be 1..107 bytes: " + socketPath.length);
+        }
+        ByteBuffer b = ByteBuffer.allocate(5 + 20 + socketPath.length);
+        hdr(b, Protocol.T_DETACH, 20 + socketPath.length).putInt(leaseMs).put(secret).put(socketPath);
+        return b.flip();
+    }
+
+    /** ATTACH (version 2): the first frame on a connection to a detached helper's socket. */
+    public static ByteBuffer attach(byte[] secret, int window) {
+        if (secret.length != Protocol.TOKEN_LEN) {
+            throw new IllegalArgumentException("ATTACH secret must be 16 bytes");
+        }
+        ByteBuffer b = ByteBuffer.allocate(ATTACH_SIZE);
+        hdr(b, Protocol.T_ATTACH, 20).put(secret).putInt(window);
+        return b.flip();
+    }
+
     /** A whole frame of {@code type} with {@code payload} (for tests and simulated peers). */
     public static ByteBuffer frame(int type, byte[] payload) {
         ByteBuffer b = ByteBuffer.allocate(5 + payload.length);

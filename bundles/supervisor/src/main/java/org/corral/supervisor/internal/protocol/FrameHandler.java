@@ -34,4 +34,25 @@ public interface FrameHandler {
 
     /** MESSAGE. */
     void message(int level, String text) throws ProtocolException;
+
+    /** STDIN_ACK (only when the SPAWN asked for it): {@code bytes} more STDIN payload bytes were written or dropped. */
+    default void stdinAck(long bytes) throws ProtocolException {
+        throw new ProtocolException("unexpected STDIN_ACK frame (the spawn did not ask for acknowledgements)");
+    }
+
+    /** DETACHED (version 2): the DETACH was honoured; DATA payload totals per stream since SPAWNED. */
+    default void detached(long stdoutBytes, long stderrBytes) throws ProtocolException {
+        throw new ProtocolException("unexpected DETACHED frame (no DETACH was sent)");
+    }
+
+    /**
+     * ATTACHED (version 2), right after HELLO on a re-attach connection.
+     *
+     * @param exited whether the program was reaped already ({@code kind}/{@code value} as in EXIT)
+     * @param label the SPAWN's LABEL bytes (a fresh array, possibly empty)
+     */
+    default void attached(long pid, boolean exited, int kind, int value, long stdoutBytes, long stderrBytes,
+            byte[] label) throws ProtocolException {
+        throw new ProtocolException("unexpected ATTACHED frame (no ATTACH was sent)");
+    }
 }

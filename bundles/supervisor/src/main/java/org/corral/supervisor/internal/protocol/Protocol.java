@@ -3,7 +3,10 @@ package org.corral.supervisor.internal.protocol;
 /** Constants of the helper control protocol, version 1 (docs/protocol.md). All integers little-endian. */
 public final class Protocol {
 
-    public static final int VERSION = 1;
+    /** The protocol version this JVM speaks (HELLO from a helper may carry {@link #MIN_VERSION}..this). */
+    public static final int VERSION = 2;
+    /** The oldest helper protocol version accepted (version 2 only added detach/re-attach). */
+    public static final int MIN_VERSION = 1;
     public static final int TOKEN_LEN = 16;
     /** Largest DATA/STDIN payload. */
     public static final int DATA_MAX = 1024 * 1024;
@@ -30,6 +33,9 @@ public final class Protocol {
     public static final int T_EOF = 0x45;
     public static final int T_EXIT = 0x46;
     public static final int T_MESSAGE = 0x47;
+    public static final int T_STDIN_ACK = 0x48;
+    public static final int T_DETACHED = 0x49;
+    public static final int T_ATTACHED = 0x4A;
 
     public static final int ROLE_BROKER = 1;
     public static final int ROLE_HELPER = 2;
@@ -81,6 +87,10 @@ public final class Protocol {
     public static final int OUT_NULL = 2;
 
     public static final int FLAG_KEEP_DESCENDANTS = 1;
+    /** SPAWN FLAGS bit 1: the helper acknowledges STDIN payload with STDIN_ACK. */
+    public static final int FLAG_STDIN_ACK = 2;
+    /** Most STDIN payload a JVM that asked for STDIN_ACK keeps unacknowledged. */
+    public static final int STDIN_WINDOW = 1024 * 1024;
 
     /** SPAWN_FAILED stage names, indexed by stage number. */
     private static final String[] STAGES = {"unknown", "parse", "fork", "stdio", "cgroup", "chdir",
@@ -112,6 +122,9 @@ public final class Protocol {
             case T_EOF: return "EOF";
             case T_EXIT: return "EXIT";
             case T_MESSAGE: return "MESSAGE";
+            case T_STDIN_ACK: return "STDIN_ACK";
+            case T_DETACHED: return "DETACHED";
+            case T_ATTACHED: return "ATTACHED";
             default: return String.format("0x%02x", type);
         }
     }

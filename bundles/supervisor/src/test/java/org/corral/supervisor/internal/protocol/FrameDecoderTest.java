@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class FrameDecoderTest {
 
     /** Records frames as readable strings. */
-    static final class Recorder implements FrameHandler {
+    static class Recorder implements FrameHandler {
         final List<String> events = new ArrayList<>();
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
@@ -195,6 +195,49 @@ class FrameDecoderTest {
                 .put("boo".getBytes(StandardCharsets.UTF_8));
         assertTrue(FrameDecoder.decode(ByteBuffer.wrap(frame(Protocol.T_SPAWN_FAILED, q.array())), r, true));
         assertEquals("FAILED 11 2 5 boo", r.events.get(1));
+    }
+
+    @Test
+    void versionTwoFrames() throws ProtocolException {
+        Recorder r = new Recorder() {
+            @Override
+            public void stdinAck(long bytes) {
+                events.add("ACK " + bytes);
+            }
+
+            @Override
+            public void detached(long o, long e) {
+                events.add("DETACHED " + o + " " + e);
+            }
+
+            @Override
+            public void attached(long pid, boolean exited, int kind, int value, long o, long e, byte[] label) {
+                events.add("ATTACHED " + pid + " " + exited + " " + kind + " " + value + " " + o + " " + e + " "
+                        + new String(label, StandardCharsets.UTF_8));
+            }
+        };
+        byte[] ack = frame(Protocol.T_STDIN_ACK, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(65536).array());
+        byte[] det = frame(Protocol.T_DETACHED, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putLong(5_000_000_000L)
+                .putLong(7).array());
+        byte[] att = frame(Protocol.T_ATTACHED, ByteBuffer.allocate(29).order(ByteOrder.LITTLE_ENDIAN).putInt(99)
+                .put((byte) 1).put((byte) 1).putInt(9).putLong(10).putLong(20).put("web".getBytes(StandardCharsets.UTF_8))
+                .array());
+        ByteBuffer all = ByteBuffer.wrap(concat(ack, det, att));
+        while (FrameDecoder.decode(all, r, false)) {
+            // all
+        }
+        assertEquals(List.of("ACK 65536", "DETACHED 5000000000 7", "ATTACHED 99 true 1 9 10 20 web"), r.events);
+        // a handler that did not ask for them refuses them
+        assertThrows(ProtocolException.class, () -> FrameDecoder.decode(ByteBuffer.wrap(ack), new Recorder(), false));
+        ByteBuffer d = FrameEncoder.detach(30_000, new byte[16], "/tmp/x.sock".getBytes(StandardCharsets.UTF_8))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(1 + 4 + 16 + 11, d.getInt(0));
+        assertEquals(Protocol.T_DETACH, d.get(4));
+        assertEquals(30_000, d.getInt(5));
+        ByteBuffer a = FrameEncoder.attach(new byte[16], 262144).order(ByteOrder.LITTLE_ENDIAN);
+        assertEquals(FrameEncoder.ATTACH_SIZE, a.remaining());
+        assertEquals(21, a.getInt(0));
+        assertEquals(262144, a.getInt(21));
     }
 
     @Test
