@@ -95,6 +95,22 @@ class FallbackAndTimersTest {
     }
 
     @Test
+    void aRuntimeDirectoryTooLongForASocketGoesUnderTmp() throws Exception {
+        java.nio.file.Path deep = TestSupport.runtimeParent().resolve("d".repeat(100));
+        java.nio.file.Files.createDirectories(deep);
+        java.nio.file.Path dir;
+        try (Corral corral = Corral.builder().runtimeDirectory(deep).baseEnvironment(TestSupport.taggedEnv())
+                .requireHelper(true).open()) {
+            dir = ((org.corral.supervisor.internal.engine.HelperEngine) corral.engine()).runtimeDir();
+            assertEquals(java.nio.file.Path.of("/tmp"), dir.getParent());
+            assertEquals("ok\n", corral.run("echo", "ok").stdoutText());
+        } finally {
+            java.nio.file.Files.delete(deep);
+        }
+        assertFalse(java.nio.file.Files.exists(dir), "removed at close");
+    }
+
+    @Test
     void closeStopsEverythingItStarted() throws Exception {
         Corral corral = TestSupport.open();
         CompletableFuture<ProcessResult> f = corral.runAsync(CommandSpec.builder(prog("ignore_sigterm"))
