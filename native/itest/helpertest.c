@@ -668,6 +668,27 @@ static void flow_control(int stream, size_t total)
 static void t_flow_control_stdout(void) { flow_control(S_STDOUT, 10 * 1024 * 1024); }
 static void t_flow_control_stderr(void) { flow_control(S_STDERR, 2 * 1024 * 1024); }
 
+static void t_zero_window_eof(void)
+{
+    /* WINDOW 0: an empty pipe still reaches EOF; one with bytes waits for credit */
+    buf_t spec = spec_prog("echo_stderr", "hi", NULL);
+    field_u32(&spec, T_WINDOW, 0);
+    sess_t *s = launch_fd();
+    s->manual_credit = true;
+    sess_spawn(s, &spec);
+    expect_spawned(s);
+    if (!WAIT_FOR(s->eof[S_STDOUT] || s->violation[0] || s->hup, WAIT))
+        fail("no EOF(stdout) for the empty stdout pipe with WINDOW 0");
+    check_clean(s);
+    WAIT_FOR(s->exited || s->eof[S_STDERR] || s->data[S_STDERR].len, 300);
+    CHECK(!s->eof[S_STDERR] && !s->exited && s->data[S_STDERR].len == 0,
+          "stderr (3 bytes waiting, no credit): %s", s->exited ? exit_str(s) : "EOF or data without credit");
+    send_credit(s, S_STDERR, 3);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    expect_text(s, S_STDERR, "hi\n");
+}
+
 static void t_drain_before_exit(void)
 {
     size_t total = 5 * 1024 * 1024;
@@ -1772,8 +1793,11 @@ static void t_detach_output_waits(void)
     if (!WAIT_FOR(proc_gone(prog), WAIT))
         fail("print_a_lot did not finish while detached (40000 bytes fit in the pipe)");
     sleep_ms(100);
-    sess_t *a = attach_to(path, secret, 1 << 20, false);
+    /* window 0 and a CREDIT right behind the ATTACH, before ATTACHED came:
+     * the frames behind ATTACH count */
+    sess_t *a = attach_to(path, secret, 0, false);
     CHECK(a, "connect %s: %s", path, strerror(errno));
+    send_credit(a, S_STDOUT, 1 << 20);
     expect_attached_to(a, first, prog, 1);
     CHECK(a->att_kind == EXIT_EXITED && a->att_value == 0, "ATTACHED status kind %u value %d, expected exited 0",
           a->att_kind, a->att_value);
@@ -2172,6 +2196,7 @@ static const struct test tests[] = {
     { "bad-signal-and-stop", t_bad_signal_and_stop, 30 },
     { "flow-control-stdout-window-4096", t_flow_control_stdout, 180 },
     { "flow-control-stderr-window-4096", t_flow_control_stderr, 120 },
+    { "zero-window-eof", t_zero_window_eof, 30 },
     { "drain-before-exit-5MB-x20", t_drain_before_exit, 600 },
     { "small-writes-complete", t_small_writes, 120 },
     { "data-frames-max-1MiB", t_big_window, 120 },

@@ -270,6 +270,17 @@ static void pump(struct helper *h, struct outstream *s, short rev)
         }
         return;
     }
+    if (s->credit == 0) {
+        /* polled for POLLHUP only: EOF once the pipe is also empty, else
+         * the rest waits for credit (and is not polled for again) */
+        int avail = 0;
+        if (ioctl(s->fd, FIONREAD, &avail) == 0 && avail == 0)
+            stream_eof(h, s);
+        else
+            s->hup_unread = 1;
+        return;
+    }
+    s->hup_unread = 0; /* after this read, look again */
     size_t want = s->credit < PROTO_DATA_MAX ? (size_t)s->credit : PROTO_DATA_MAX;
     if (s->bulk) {
         int avail = 0;
@@ -488,6 +499,12 @@ static void detach(struct helper *h, const uint8_t *p, size_t n)
     if (h->connected && write_all(h->sock, f, enc_detached(f, h->out[0].sent, h->out[1].sent)) < 0) {
         /* the old owner is gone already: the lease decides */
     }
+    /* Whatever the JVM sent after DETACH is discarded; reading it first
+     * spares it a reset (ECONNRESET) where it expects the EOF. */
+    set_nonblock(h->sock);
+    uint8_t junk[4096];
+    while (read(h->sock, junk, sizeof junk) > 0)
+        ;
     close(h->sock);
     h->sock = -1;
     h->connected = 0;
@@ -908,8 +925,13 @@ int helper_serve(struct helper *h, struct spawn_spec *spec)
         pfd[1] = (struct pollfd){h->connected ? h->sock : -1, (short)(h->ctl_blocked ? 0 : POLLIN), 0};
         for (int i = 0; i < 2; i++) {
             struct outstream *s = &h->out[i];
-            int want = s->fd >= 0 && !h->detached && (s->credit > 0 || !h->connected);
-            pfd[2 + i] = (struct pollfd){want ? s->fd : -1, POLLIN, 0};
+            int live = s->fd >= 0 && !h->detached;
+            if (live && (s->credit > 0 || !h->connected))
+                pfd[2 + i] = (struct pollfd){s->fd, POLLIN, 0};
+            else if (live && !s->hup_unread) /* no credit: still see the EOF of an empty pipe */
+                pfd[2 + i] = (struct pollfd){s->fd, 0, 0};
+            else
+                pfd[2 + i] = (struct pollfd){-1, 0, 0};
         }
         pfd[4] = (struct pollfd){stdin_pending(h) > 0 ? h->stdin_fd : -1, POLLOUT, 0};
         pfd[5] = (struct pollfd){h->ino_fd, POLLIN, 0};

@@ -17,6 +17,7 @@ struct outstream {
     int eof_sent;
     int bulk;        /* high volume seen: pipe enlarged, splice used */
     uint64_t sent;   /* DATA payload bytes sent, over every connection */
+    int hup_unread;  /* no writer left, but bytes wait for credit */
 };
 
 /* Detached: connections to the listening socket that have not sent their
