@@ -85,6 +85,10 @@ public final class ProcessServiceImpl implements ProcessService, AutoCloseable {
         if (Thread.interrupted()) {
             throw new InterruptedException("interrupted before " + spec + " was started");
         }
+        if (engine.onDeliverThread()) {
+            throw new ProcessException("run(" + spec + ") was called from an output consumer: it would wait for the "
+                    + "thread it runs on; use runAsync() there");
+        }
         RunningProgram p = launch(spec);
         try {
             return p.completion().get();

@@ -243,6 +243,22 @@ class KillTest {
     }
 
     @Test
+    void runInsideAConsumerIsRefusedInsteadOfDeadlocking() throws Exception {
+        CompletableFuture<Throwable> inner = new CompletableFuture<>();
+        ProcessResult r = corral.run(CommandSpec.builder("echo", "outer").consumer((s, d) -> {
+            try {
+                corral.run(CommandSpec.builder("echo", "inner").consumer((s2, d2) -> { }).build());
+                inner.complete(null);
+            } catch (Throwable e) {
+                inner.complete(e);
+            }
+        }).build());
+        assertEquals("outer\n", r.stdoutText());
+        Throwable e = inner.get(30, TimeUnit.SECONDS);
+        assertTrue(e instanceof ProcessException && e.getMessage().contains("runAsync"), String.valueOf(e));
+    }
+
+    @Test
     void signalReachesTheProgram() throws Exception {
         RunningProgram p = corral.engine().launch(CommandSpec.of(prog("sleep_ms"), "600000"));
         p.started().get(30, TimeUnit.SECONDS);

@@ -74,6 +74,11 @@ public interface Engine extends AutoCloseable {
      */
     Executor deliverExecutor();
 
+    /** Whether the calling thread is this engine's delivery thread (a consumer must not wait for output there). */
+    default boolean onDeliverThread() {
+        return false;
+    }
+
     /** How strongly programs are contained by this engine. */
     Containment containment();
 

@@ -63,6 +63,7 @@ public final class HelperEngine implements Engine {
     private volatile Broker broker;
     private volatile CompletableFuture<Broker> brokerReady;
     private volatile boolean closed;
+    private volatile Thread deliverThread;
 
     private HelperEngine(EngineConfig cfg) throws IOException {
         this.cfg = cfg;
@@ -92,6 +93,7 @@ public final class HelperEngine implements Engine {
         this.deliver = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
             Thread t = new Thread(r, "corral-deliver");
             t.setDaemon(true);
+            deliverThread = t;
             return t;
         });
         this.shutdownHook = new Thread(this::jvmExit, "corral-shutdown");
@@ -457,6 +459,11 @@ public final class HelperEngine implements Engine {
     @Override
     public Executor deliverExecutor() {
         return deliver;
+    }
+
+    @Override
+    public boolean onDeliverThread() {
+        return Thread.currentThread() == deliverThread;
     }
 
     @Override

@@ -63,14 +63,18 @@ public final class JavaFallbackEngine implements Engine {
     private final Set<FallbackProgram> live = ConcurrentHashMap.newKeySet();
     private final Timers timers;
     private volatile boolean closed;
+    private volatile Thread deliverThread;
 
     public JavaFallbackEngine(EngineConfig cfg, String why) {
         this.cfg = cfg;
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "corral-io"));
         t.setRemoveOnCancelPolicy(true);
         this.timerExec = t;
-        this.deliver = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(),
-                r -> daemon(r, "corral-deliver"));
+        this.deliver = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread d = daemon(r, "corral-deliver");
+            deliverThread = d;
+            return d;
+        });
         AtomicInteger n = new AtomicInteger();
         this.pumps = Executors.newCachedThreadPool(r -> daemon(r, "corral-pump-" + n.incrementAndGet()));
         this.timers = (delay, task) -> {
@@ -161,6 +165,11 @@ public final class JavaFallbackEngine implements Engine {
     @Override
     public Executor deliverExecutor() {
         return deliver;
+    }
+
+    @Override
+    public boolean onDeliverThread() {
+        return Thread.currentThread() == deliverThread;
     }
 
     @Override
