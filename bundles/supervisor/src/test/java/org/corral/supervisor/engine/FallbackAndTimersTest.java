@@ -111,6 +111,29 @@ class FallbackAndTimersTest {
     }
 
     @Test
+    void aBrokenHelperIsAClearError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path fake = dir.resolve("corral-helper");
+        java.nio.file.Files.writeString(fake, "#!/bin/sh\necho 'this helper cannot run here' >&2\nexit 1\n");
+        java.nio.file.Files.setPosixFilePermissions(fake, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        org.corral.api.ProcessException e = assertThrows(org.corral.api.ProcessException.class,
+                () -> Corral.builder().runtimeDirectory(TestSupport.runtimeParent()).helper(fake).requireHelper(true).open());
+        assertTrue(e.getMessage().contains("did not start") && e.getMessage().contains("this helper cannot run here"),
+                e.getMessage());
+        // and without requireHelper (nor the system property), the same failure falls back to ProcessBuilder
+        String prop = System.clearProperty(org.corral.supervisor.internal.engine.Engines.PROP_REQUIRED);
+        try (Corral corral = Corral.builder().runtimeDirectory(TestSupport.runtimeParent()).helper(fake)
+                .baseEnvironment(TestSupport.taggedEnv()).open()) {
+            Containment c = corral.containment();
+            assertEquals(Containment.Mode.JAVA_FALLBACK, c.mode());
+            assertEquals("fine\n", corral.run("echo", "fine").stdoutText());
+        } finally {
+            if (prop != null) {
+                System.setProperty(org.corral.supervisor.internal.engine.Engines.PROP_REQUIRED, prop);
+            }
+        }
+    }
+
+    @Test
     void closeStopsEverythingItStarted() throws Exception {
         Corral corral = TestSupport.open();
         CompletableFuture<ProcessResult> f = corral.runAsync(CommandSpec.builder(prog("ignore_sigterm"))

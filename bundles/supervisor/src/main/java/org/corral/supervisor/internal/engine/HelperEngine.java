@@ -64,6 +64,8 @@ public final class HelperEngine implements Engine {
     private volatile CompletableFuture<Broker> brokerReady;
     private volatile boolean closed;
     private volatile Thread deliverThread;
+    /** Whether start() returned (later broker failures are logged here, not thrown). */
+    private volatile boolean up;
 
     private HelperEngine(EngineConfig cfg) throws IOException {
         this.cfg = cfg;
@@ -151,6 +153,7 @@ public final class HelperEngine implements Engine {
                     + (c instanceof TimeoutException ? "no HELLO within " + cfg.brokerStartTimeout() : c.getMessage())
                     + (log.isEmpty() ? "" : "; its output: " + log), c);
         }
+        e.up = true;
         LOG.debug("corral engine up: helper {}, runtime directory {}", e.helper, e.runtimeDir);
         return e;
     }
@@ -567,7 +570,10 @@ public final class HelperEngine implements Engine {
             r.completeExceptionally(new ProcessException("the broker (pid " + b.pid() + ") exited"
                     + (proc == null || proc.isAlive() ? "" : " with status " + proc.exitValue())));
         }
-        if (!closed) {
+        if (!closed && c == null && up) {
+            LOG.error("corral: a new helper broker (pid {}) ended before it connected{}", b.pid(),
+                    brokerLog().isEmpty() ? "" : "; its output: " + brokerLog());
+        } else if (!closed && c != null) { // one that never said HELLO at start-up is reported by start()
             LOG.error("corral: the helper broker (pid {}) is gone{}; programs not yet started fail, running ones are not "
                     + "affected; a new broker starts with the next program", b.pid(), cause != null ? " (" + cause.getMessage() + ")" : "");
         }
