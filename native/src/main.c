@@ -295,6 +295,12 @@ int main(int argc, char **argv)
     }
     if (argc != 4 || token_from_hex(argv[3], token) < 0)
         return usage();
+    /* Leave the JVM's session: a Ctrl-C (SIGINT to the terminal's foreground
+     * process group) or a hang-up of the JVM's terminal must not reach the
+     * broker or the helpers it forks. The owner's death is seen as the
+     * hang-up of the control socket instead. Fails only when already a
+     * session leader, which is fine. */
+    (void)setsid();
     if (strcmp(mode, "run") == 0) {
         int sock = connect_to(argv[2]);
         if (sock < 0)
