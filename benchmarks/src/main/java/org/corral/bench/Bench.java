@@ -529,6 +529,12 @@ public final class Bench {
      * value that fits; a wide measured value (the per-round lists) comes with an empty target.
      */
     static Row daemonRow(String section, String line) {
+        if (line.length() > 52 && line.charAt(52) != ' ') {
+            // the figure itself is wider than its column: fall back to fields separated by 2+ spaces
+            String[] t = line.trim().split("\\s{2,}");
+            return new Row(section, t[0], t.length > 1 ? t[1] : "", "-", "-", t.length > 2 ? t[2] : "",
+                    t.length > 3 ? t[3] : "");
+        }
         String figure = line.substring(0, Math.min(52, line.length())).trim();
         String rest = line.length() > 53 ? line.substring(53) : "";
         if (rest.length() < 14 + 1 + 10 + 1 + 18) {
