@@ -245,6 +245,7 @@ public final class ProbeActivator implements BundleActivator {
         lines.add(String.format(format, args));
     }
 
+    @SuppressWarnings({"rawtypes", "unchecked"}) // the launcher registers a Consumer<Map<String, Object>>
     private void report(BundleContext context) {
         try {
             Collection<ServiceReference<Consumer>> refs = context.getServiceReferences(Consumer.class,
@@ -254,7 +255,6 @@ public final class ProbeActivator implements BundleActivator {
                 return;
             }
             ServiceReference<Consumer> ref = refs.iterator().next();
-            @SuppressWarnings("unchecked")
             Consumer<Map<String, Object>> sink = context.getService(ref);
             Map<String, Object> findings = new HashMap<>();
             findings.put("lines", List.copyOf(lines));
