@@ -9,7 +9,7 @@ import org.corral.api.CommandSpec;
 import org.corral.api.InvalidCommandException;
 
 /**
- * SEAM for the cgroup bundle (to be wired by the lead): prepares the cgroup a program runs in and reads
+ * Seam to the cgroup bundle: prepares the cgroup a program runs in and reads
  * its final statistics. The engine passes {@link Placement#directory()} to the helper as CGROUP and
  * {@link Placement#removeOnTeardown()} as CGROUP_REMOVE; it writes no cgroup file itself.
  *
@@ -38,9 +38,17 @@ public interface CgroupPlacement {
      */
     Optional<Placement> prepare(CommandSpec spec);
 
-    /** Final statistics of a placement, read after the program's tree is gone (before removal if possible). */
+    /**
+     * Final statistics of a placement, read after the helper reported EXIT (its teardown is done); removes
+     * what the helper left for this (the cgroup that carried the limits). Called once per started program,
+     * off the IO thread; does not poll.
+     */
     default Optional<CgroupStats> finalStats(Placement placement) {
         return Optional.empty();
+    }
+
+    /** The program was started but its helper ended without reporting EXIT: release what is left, without waiting. */
+    default void abandon(Placement placement) {
     }
 
     /** Removes what {@link #prepare} created when the program could not be started. */

@@ -297,12 +297,31 @@ final class HelperProgram implements RunningProgram {
             b.stdout(out.toArray());
             b.stderr(err.toArray());
         }
-        if (placement != null) {
-            engine.cgroups().finalStats(placement).ifPresent(b::cgroupStats);
-        }
         finish();
         if (!started.isDone()) {
             started.complete(pid);
+        }
+        if (placement == null) {
+            completion.complete(b.build());
+        } else if (engine.onDeliverThread()) {
+            completeWithStats(b);
+        } else {
+            // reading the cgroup's files and removing it is file IO: not on the IO thread
+            try {
+                engine.deliver().execute(() -> completeWithStats(b));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                completeWithStats(b); // the engine is closing
+            }
+        }
+    }
+
+    /** Adds the final cgroup statistics (read after the helper's teardown) and completes the result. */
+    private void completeWithStats(ProcessResult.Builder b) {
+        try {
+            engine.cgroups().finalStats(placement).ifPresent(b::cgroupStats);
+        } catch (RuntimeException e) {
+            LOG.warn("could not read the final cgroup statistics of {} (cgroup {})", describe(),
+                    placement.relativePath(), e);
         }
         completion.complete(b.build());
     }
@@ -329,9 +348,13 @@ final class HelperProgram implements RunningProgram {
             return;
         }
         finish();
-        if (placement != null && pid <= 0) {
+        if (placement != null) {
             try {
-                engine.cgroups().discard(placement);
+                if (pid <= 0) {
+                    engine.cgroups().discard(placement);
+                } else {
+                    engine.cgroups().abandon(placement);
+                }
             } catch (RuntimeException ex) {
                 LOG.warn("could not discard cgroup {}", placement.relativePath(), ex);
             }

@@ -1,26 +1,40 @@
 package org.corral.supervisor.internal.engine;
 
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
+import org.corral.api.CgroupStats;
 import org.corral.api.CommandSpec;
 import org.corral.cgroup.CgroupManager;
 import org.corral.cgroup.CgroupRequest;
 import org.corral.cgroup.PreparedCgroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link CgroupPlacement} backed by the cgroup bundle's {@link CgroupManager}: prepares the cgroup (create,
  * enable controllers, write limits) and lets the helper join, kill and remove it.
  *
- * <p>Known gap (for the lead): the helper removes the cgroup before it reports EXIT, so no final statistics
- * can be read here; {@link #finalStats} stays empty until the protocol or the placement (e.g. a kept parent
- * cgroup whose hierarchical files are read after EXIT) provides them.
+ * <p>Final statistics: a cgroup created under a base is prepared with
+ * {@link CgroupRequest.Builder#statsAfterExit(boolean) statsAfterExit}: the limits go on the new cgroup, the
+ * program runs in its leaf {@code program}, and the helper removes only that leaf at teardown. After EXIT,
+ * {@link #finalStats} reads the new cgroup's figures (hierarchical: memory.events oom_kill, memory.peak,
+ * pids.peak, cpu.stat, ...) and removes it ({@link CgroupManager#finish}). A fixed {@code cgroupPath} gets no
+ * final statistics: the helper removes it when Corral created it, and a cgroup that existed before holds
+ * figures of more than this run.
  */
 public final class ManagedCgroupPlacement implements CgroupPlacement {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ManagedCgroupPlacement.class);
 
     /** Base used when a spec gives limits but neither a base nor a path. */
     public static final String DEFAULT_BASE = "corral";
 
     private final CgroupManager manager;
+    /** Prepared with statsAfterExit, by the program's (leaf) directory, until finalStats or discard. */
+    private final Map<Path, PreparedCgroup> withStats = new ConcurrentHashMap<>();
 
     public ManagedCgroupPlacement(CgroupManager manager) {
         this.manager = manager;
@@ -32,19 +46,64 @@ public final class ManagedCgroupPlacement implements CgroupPlacement {
             return Optional.empty();
         }
         CgroupRequest.Builder r = CgroupRequest.builder();
-        if (spec.cgroupPath().isPresent()) {
+        boolean stats = spec.cgroupPath().isEmpty();
+        if (!stats) {
             r.path(spec.cgroupPath().get()).allowPopulated(spec.allowPopulatedCgroup());
         } else {
-            r.base(spec.cgroupBase().orElse(DEFAULT_BASE));
+            r.base(spec.cgroupBase().orElse(DEFAULT_BASE)).statsAfterExit(true);
         }
         spec.limits().ifPresent(r::limits);
         PreparedCgroup p = manager.prepare(r.build()); // CgroupException names what failed
+        if (stats) {
+            withStats.put(p.dir(), p);
+        }
         return Optional.of(new Placement(p.relativePath(), p.dir(), p.createdDirs()));
+    }
+
+    /**
+     * Reads the final statistics of the run and removes the cgroup that carried its limits. Call once, after
+     * the helper reported EXIT (its teardown removed the program's leaf, so this does not wait).
+     */
+    @Override
+    public Optional<CgroupStats> finalStats(Placement placement) {
+        PreparedCgroup p = withStats.remove(placement.directory());
+        if (p == null) {
+            return Optional.empty();
+        }
+        return Optional.of(manager.finish(p)); // CgroupException names the cgroup and why
     }
 
     @Override
     public void discard(Placement placement) {
-        manager.remove(placement.removeOnTeardown());
+        PreparedCgroup p = withStats.remove(placement.directory());
+        if (p != null) {
+            manager.remove(p);
+        } else {
+            manager.remove(placement.removeOnTeardown());
+        }
+    }
+
+    /**
+     * Forgets a placement whose program ended without a reported exit (its helper died): the helper's own
+     * teardown handles the leaf; the cgroup with the limits is removed when it is empty, else left to the
+     * start-up sweep.
+     */
+    @Override
+    public void abandon(Placement placement) {
+        PreparedCgroup p = withStats.remove(placement.directory());
+        if (p == null) {
+            return;
+        }
+        try {
+            if (!manager.isPopulated(p.statsDir())) {
+                manager.remove(p);
+                return;
+            }
+        } catch (RuntimeException e) {
+            LOG.debug("could not remove cgroup {}: {}", p.statsDir(), e.toString());
+        }
+        LOG.warn("cgroup {} of a program whose helper ended without reporting its exit is left for the start-up sweep",
+                p.statsDir());
     }
 
     @Override
