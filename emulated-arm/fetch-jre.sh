@@ -100,9 +100,10 @@ done
     fi
   done )
 
+rm -rf "$root.tmp/usr/share/doc" "$root.tmp/usr/share/man" "$root.tmp/usr/share/locale" "$root.tmp/usr/share/lintian"
 [ -x "$root.tmp/$java_home/bin/java" ] || { echo "fetch-jre.sh: $java_home/bin/java missing after unpacking" >&2; exit 1; }
 ls "$apt"/debs > "$root.tmp/.complete"
 rm -rf "$root"
 mv "$root.tmp" "$root"
-rm -rf "$apt/debs" "$apt/cache"
+rm -rf "$apt"   # package lists and .debs are only needed to fetch
 echo "$root"
