@@ -87,6 +87,22 @@ class IdentityTest {
     }
 
     @Test
+    void stdinFileMustBeReadableByTheTargetUser() throws Exception {
+        Path f = Files.createTempFile(TestSupport.runtimeParent().getParent(), "corral-idtest", ".txt");
+        try {
+            Files.writeString(f, "secret");
+            Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            InvalidCommandException e = assertThrows(InvalidCommandException.class, () -> corral.run(
+                    CommandSpec.builder("cat").user("nobody").stdin(org.corral.api.Stdin.file(f)).build()));
+            assertTrue(e.getMessage().contains("not readable by uid 65534"), e.getMessage());
+            Files.setPosixFilePermissions(f, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            assertEquals("secret", id(CommandSpec.builder("cat").user("nobody").stdin(org.corral.api.Stdin.file(f))));
+        } finally {
+            Files.delete(f);
+        }
+    }
+
+    @Test
     void rootTargetIsRefusedUnlessAllowed() throws Exception {
         InvalidCommandException e = assertThrows(InvalidCommandException.class,
                 () -> corral.run(CommandSpec.builder("id", "-u").user("root").build()));

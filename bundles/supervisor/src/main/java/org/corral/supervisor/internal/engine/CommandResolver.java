@@ -82,6 +82,10 @@ public final class CommandResolver {
             if (!Files.isReadable(stdinFile)) {
                 throw new InvalidCommandException("stdin file " + stdinFile + " is not readable");
             }
+            // the helper opens it before switching user: check that the target user could read it
+            if (ids.uid > 0 && !permits(stdinFile, ids, 0444)) {
+                throw new InvalidCommandException("stdin file " + stdinFile + " is not readable by uid " + ids.uid);
+            }
         }
         long grace = spec.grace().toMillis();
         return new ResolvedCommand(spec, exe, List.copyOf(argv), env == baseEnv ? env : Collections.unmodifiableMap(env), directory,
@@ -210,6 +214,22 @@ public final class CommandResolver {
             return ok ? null : "is not executable by uid " + uid + " (mode " + Integer.toOctalString(mode & 07777) + ")";
         } catch (IOException | RuntimeException e) {
             return Files.isExecutable(p) ? null : "is not executable";
+        }
+    }
+
+    /** Whether the mode bits in {@code mask} (0444 read, 0111 execute) grant access to the target ids. */
+    private static boolean permits(Path p, Ids ids, int mask) {
+        try {
+            int mode = (Integer) Files.getAttribute(p, "unix:mode");
+            if ((Integer) Files.getAttribute(p, "unix:uid") == ids.uid) {
+                return (mode & mask & 0700) != 0;
+            }
+            if (ids.inGroup((Integer) Files.getAttribute(p, "unix:gid"))) {
+                return (mode & mask & 0070) != 0;
+            }
+            return (mode & mask & 0007) != 0;
+        } catch (IOException | RuntimeException e) {
+            return true; // cannot tell: the helper's open reports it
         }
     }
 
