@@ -28,11 +28,28 @@ class ChildJvmKillTest {
     @Test
     void killMinus9OfTheJvmLeavesNoSurvivor() throws Exception {
         Path parent = Files.createTempDirectory(TestSupport.runtimeParent(), "child-");
+        Process[] started = new Process[1];
+        try {
+            killedJvm(parent, started);
+        } finally {
+            if (started[0] != null) {
+                started[0].destroyForcibly();
+            }
+            if (Files.exists(parent)) {
+                try (Stream<Path> s = Files.walk(parent)) {
+                    s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+    }
+
+    private void killedJvm(Path parent, Process[] started) throws Exception {
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Process child = new ProcessBuilder(java, "-cp", cp, "-Dcorral.test.tag=" + TestSupport.TAG,
                 ChildJvmMain.class.getName(), parent.toString(), TestSupport.testprogs().toString())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        started[0] = child;
         List<Long> pids = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII))) {
             String line;

@@ -29,8 +29,14 @@ public final class NoLeftovers implements AfterAllCallback {
             left = leftovers();
         }
         if (!left.isEmpty()) {
+            // report them, but do not let them disturb the next class or run
             for (String s : left) {
                 killQuietly(s);
+            }
+            try (java.util.stream.Stream<Path> s = Files.walk(TestSupport.runtimeParent())) {
+                s.sorted(java.util.Comparator.reverseOrder())
+                        .filter(p -> !p.equals(TestSupport.runtimeParent()))
+                        .forEach(p -> p.toFile().delete());
             }
         }
         assertEquals(List.of(), left, context.getDisplayName() + " left processes or files behind");
@@ -56,7 +62,7 @@ public final class NoLeftovers implements AfterAllCallback {
 
     private static void killQuietly(String entry) {
         String[] f = entry.split(" ");
-        if (f.length > 1 && f[1].chars().allMatch(Character::isDigit)) {
+        if (f.length > 1 && !f[1].isEmpty() && f[1].chars().allMatch(Character::isDigit)) {
             ProcessHandle.of(Long.parseLong(f[1])).ifPresent(ProcessHandle::destroyForcibly);
         }
     }
