@@ -51,6 +51,31 @@ public class DistributionIT extends DaemonTestBase {
         CorralChecks.assertHelperFromFragmentRunsPrograms(bundleContext);
     }
 
+    /**
+     * The first boot installs the boot features in one deployment, without stopping Karaf's own bundles
+     * again (which happens when a boot feature brings a package that startup bundles import optionally,
+     * e.g. Event Admin's, when eventadmin is not a startup feature as in Karaf's own assembly): services
+     * would vanish and come back under the operator's first commands.
+     */
+    @Test
+    public void firstBootRestartsNoneOfKarafsOwnBundles() throws IOException {
+        List<String> log = Files.readAllLines(karafLog());
+        List<String> stopping = new java.util.ArrayList<>();
+        for (int i = 0; i < log.size(); i++) {
+            if (log.get(i).contains("| Stopping bundles:")) {
+                for (int j = i + 1; j < log.size() && log.get(j).matches(".*\\|\\s{3}\\S+/\\S+$"); j++) {
+                    stopping.add(log.get(j).replaceAll(".*\\|\\s+", ""));
+                }
+            }
+        }
+        assertTrue("the boot deployment stopped bundles again: " + stopping, stopping.isEmpty());
+    }
+
+    @Test
+    public void theOtherArchitecturesFragmentsStayInstalledAndUnattached() {
+        assertOtherFragmentsStayInstalledAndUnattached();
+    }
+
     @Test
     public void exampleDaemonRunsOutOfTheBox() throws IOException {
         List<Path> examples;

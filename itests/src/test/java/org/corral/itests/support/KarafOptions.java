@@ -72,6 +72,9 @@ public final class KarafOptions {
         options.add(logLevel(LogLevel.INFO));
         options.add(systemTimeout(SYSTEM_TIMEOUT_MS));
         options.add(RBCRemoteTargetOptions.waitForRBCFor((int) SYSTEM_TIMEOUT_MS));
+        // @Inject waits 10 s by default: too short when a service is re-registered on a busy machine
+        options.add(systemProperty("pax.exam.service.timeout").value("120000"));
+        options.add(systemProperty("org.ops4j.pax.exam.raw.extender.intern.Parser.DEFAULT_TIMEOUT").value("120000"));
 
         // free ports for everything Karaf listens on, so that containers never collide
         options.add(editConfigurationFilePut("etc/org.apache.karaf.shell.cfg", "sshPort", freePort()));
