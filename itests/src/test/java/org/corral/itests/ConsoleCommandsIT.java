@@ -195,13 +195,10 @@ public class ConsoleCommandsIT extends DaemonTestBase {
         assertEquals("argv", List.of(prog.toString(), "3600000"), d.spec().command().argv());
         assertEquals("restart policy from --restart", "TRANSIENT", d.spec().restart().name());
         Path file = daemonCfg("cmd-created");
-        Await.until(file + " to be written (it persists like a dropped-in .cfg)", Await.SECONDS,
-                () -> Files.isRegularFile(file));
-        Properties p = new Properties();
-        try (var in = Files.newInputStream(file)) {
-            p.load(in);
-        }
-        assertTrue("the file holds the command: " + p, String.valueOf(p.getProperty("command")).contains(prog.toString()));
+        // Karaf writes the configuration to etc/ asynchronously (and not atomically): wait for its content
+        Await.until(file + " to be written with the command (it persists like a dropped-in .cfg)", Await.SECONDS,
+                () -> String.valueOf(load(file).getProperty("command")).contains(prog.toString()),
+                () -> "content: " + load(file));
 
         CommandResult again = run("corral:create cmd-created -- " + prog + " 1");
         assertFailsNaming(again, "cmd-created");
@@ -313,6 +310,18 @@ public class ConsoleCommandsIT extends DaemonTestBase {
         assertFalse("a refused create writes no configuration", Files.exists(daemonCfg("cmd-bad2")));
         assertFailsNaming(run("corral:create --no-such-option cmd-bad3 -- " + prog + " 1"), "--no-such-option");
         assertFalse("a refused create writes no configuration", Files.exists(daemonCfg("cmd-bad3")));
+    }
+
+    private static Properties load(Path file) {
+        Properties p = new Properties();
+        if (Files.isRegularFile(file)) {
+            try (var in = Files.newInputStream(file)) {
+                p.load(in);
+            } catch (java.io.IOException e) {
+                // being written: seen as empty, the wait goes on
+            }
+        }
+        return p;
     }
 
     /** Every command of the corral scope is covered by a test above (the admin sees them all). */

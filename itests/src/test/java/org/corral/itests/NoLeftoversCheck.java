@@ -22,8 +22,9 @@ class NoLeftoversCheck {
     void noProcessRunsFromTheBuildDirectory() {
         Path build = ItestPaths.buildDir();
         List<ProcessHandle> programs = Procs.runningFrom(build);
-        assertTrue(programs.isEmpty(), "the itests left programs running from " + build + ":\n"
-                + Procs.describe(programs));
+        String found = Procs.describe(programs);
+        Procs.killSurvivors(programs); // reported below, but not left running
+        assertTrue(programs.isEmpty(), "the itests left programs running from " + build + ":\n" + found);
     }
 
     @Test
@@ -34,6 +35,12 @@ class NoLeftoversCheck {
             karafs = all.filter(p -> p.pid() != ProcessHandle.current().pid())
                     .filter(p -> Procs.cmdline(p.pid()).contains(home)).collect(Collectors.toList());
         }
-        assertTrue(karafs.isEmpty(), "the itests left Karaf running:\n" + Procs.describe(karafs));
+        String found = Procs.describe(karafs);
+        // e.g. a Pax Exam container that never came up is not stopped by Pax Exam: kill it and its children
+        for (ProcessHandle k : karafs) {
+            Procs.killSurvivors(k.descendants().collect(Collectors.toList()));
+            k.destroyForcibly();
+        }
+        assertTrue(karafs.isEmpty(), "the itests left Karaf running (killed now):\n" + found);
     }
 }
