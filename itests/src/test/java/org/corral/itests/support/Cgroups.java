@@ -51,11 +51,18 @@ public final class Cgroups {
      * relative to the base.
      */
     public static List<String> children(Path base) {
-        try (var s = Files.walk(base)) {
-            return s.filter(Files::isDirectory).filter(p -> !p.equals(base)).map(p -> base.relativize(p).toString())
-                    .sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        // the supervisor may remove a cgroup while we walk: then list again (a few times at most)
+        for (int attempt = 1; ; attempt++) {
+            try (var s = Files.walk(base)) {
+                return s.filter(Files::isDirectory).filter(p -> !p.equals(base))
+                        .map(p -> base.relativize(p).toString()).sorted().toList();
+            } catch (UncheckedIOException e) {
+                if (!(e.getCause() instanceof java.nio.file.NoSuchFileException) || attempt == 10) {
+                    throw e;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
