@@ -1,5 +1,7 @@
 package org.corral.supervisor.internal;
 
+import org.corral.supervisor.internal.daemon.HandOverStore;
+
 import org.corral.supervisor.internal.engine.Engine;
 
 /**
@@ -11,4 +13,7 @@ public interface Core {
 
     /** The engine every program of this bundle runs on. Never null while the service is registered. */
     Engine engine();
+
+    /** Daemons handed over from the previous version of this bundle, and to the next one. */
+    HandOverStore handOver();
 }

@@ -15,9 +15,11 @@ import org.corral.api.ProcessException;
 import org.corral.api.ProgramNotFoundException;
 import org.corral.supervisor.internal.Core;
 import org.corral.supervisor.internal.config.DaemonConfigParser.Result;
+import org.corral.supervisor.internal.daemon.DaemonHandOver;
 import org.corral.supervisor.internal.daemon.DaemonListener;
 import org.corral.supervisor.internal.daemon.DaemonRegistry;
 import org.corral.supervisor.internal.daemon.DaemonSupervisor;
+import org.corral.supervisor.internal.daemon.HandOverStore;
 import org.corral.supervisor.internal.daemon.SupervisedDaemon;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -45,9 +47,13 @@ import org.slf4j.LoggerFactory;
  *     one). Unknown keys are WARN lines.</li>
  * <li>Edited ({@link #modified}): applied; the program is restarted only when the program itself changed
  *     (see {@link SupervisedDaemon#reconfigure}).</li>
- * <li>Deleted (deactivation reason 4), disabled (1), or anything else: the daemon and every descendant of its
- *     program are stopped. Reason 6 (bundle update/refresh) also stops it for now; the daemon's state lives in
- *     {@link SupervisedDaemon}, apart from this component, so that a later version can hand it over.</li>
+ * <li>Deleted (deactivation reason 4), disabled (1), framework shutdown (6 with the system bundle STOPPING), or
+ *     anything else: the daemon and every descendant of its program are stopped.</li>
+ * <li>This bundle stopping while the framework runs on (reason 6: update, refresh, restart, stop, uninstall):
+ *     the daemon is handed over ({@link HandOverStore}); its program keeps running detached with a lease, and
+ *     the next activation of this component for the same daemon name re-attaches it
+ *     ({@link SupervisedDaemon#adopt}) with its counters. Without a next activation within the lease, the
+ *     helper tears the program down.</li>
  * <li>Two configurations with the same daemon name: the second is refused with an error naming both; it starts
  *     by itself when the name becomes free.</li>
  * <li>{@code depends.on}: starts (and restarts) wait until the named daemons' services are READY
@@ -120,14 +126,21 @@ public final class DaemonComponent {
         try {
             deactivated = true;
             closeNameWatch();
-            // Reason 6 (bundle stopped) with the framework still running is a bundle update or refresh: a later
-            // version hands the daemon over to the new bundle instead of stopping it. For now, and for every
-            // other reason (configuration deleted, component disabled, framework shutdown), the daemon stops.
-            boolean update = reason == REASON_BUNDLE_STOPPED && frameworkRunning();
+            // Reason 6 (bundle stopped; 2 when the core went first) while this bundle stops and the framework
+            // keeps running: an update, refresh or restart of the supervisor bundle (or of one it depends on).
+            // The daemon is handed over to the next version: its program keeps running, detached with a lease.
+            // For every other reason (configuration deleted, component disabled, framework shutdown) it stops.
+            boolean handOver = (reason == REASON_BUNDLE_STOPPED || reason == REASON_REFERENCE) && bundleUpdating()
+                    && core.handOver() != null && core.handOver().supported();
             SupervisedDaemon d = daemon;
-            if (d != null) {
+            if (d != null && handOver) {
+                unregister();
+                daemon = null;
+                core.handOver().handingOver(supervisor.handOver(d, core.handOver().lease()));
+            } else if (d != null) {
                 LOG.info("Daemon '{}' ({}): {}: stopping it", d.name(), origin,
-                        update ? "supervisor bundle updated or refreshed" : describe(reason));
+                        reason == REASON_BUNDLE_STOPPED && frameworkRunning()
+                                ? "supervisor bundle stopped (no hand-over possible)" : describe(reason));
             }
             removeDaemon();
             gate.close();
@@ -140,6 +153,15 @@ public final class DaemonComponent {
     private boolean frameworkRunning() {
         try {
             return context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).getState() == Bundle.ACTIVE;
+        } catch (IllegalStateException e) {
+            return false;
+        }
+    }
+
+    /** This bundle is stopping while the framework runs on (update, refresh, restart, stop, uninstall). */
+    private boolean bundleUpdating() {
+        try {
+            return frameworkRunning() && context.getBundle().getState() == Bundle.STOPPING;
         } catch (IllegalStateException e) {
             return false;
         }
@@ -209,8 +231,37 @@ public final class DaemonComponent {
     private void create(DaemonSpec spec) {
         closeNameWatch();
         SupervisedDaemon d;
+        HandOverStore store = core.handOver();
+        Optional<DaemonHandOver> taken = store == null ? Optional.empty() : store.claim(spec.name());
         try {
-            d = supervisor.create(spec, "configuration " + origin, gate);
+            d = taken.isPresent() ? supervisor.adopt(spec, "configuration " + origin, gate, taken.get())
+                    : supervisor.create(spec, "configuration " + origin, gate);
+        } catch (RuntimeException e) {
+            taken.ifPresent(h -> store.release(h, "its configuration " + origin + " cannot take it over: " + e.getMessage()));
+            createFailed(spec, e);
+            return;
+        }
+        daemon = d;
+        d.ownerPublishes();
+        d.addListener(new DaemonListener() {
+            @Override
+            public void stateChanged(SupervisedDaemon source, DaemonState state) {
+                updateProperties(source);
+            }
+        });
+        registration = context.registerService(Daemon.class, d, properties(d));
+        if (taken.isPresent()) {
+            d.adopt(taken.get());
+            LOG.info("Daemon '{}' taken over from the previous supervisor version ({})", spec.name(), origin);
+        } else {
+            d.start();
+            LOG.info("Daemon '{}' created from {}", spec.name(), origin);
+        }
+    }
+
+    private void createFailed(DaemonSpec spec, RuntimeException failure) {
+        try {
+            throw failure;
         } catch (ProgramNotFoundException e) {
             LOG.error("Daemon configuration {} is invalid: command = '{}': {} - daemon '{}' not started", origin,
                     spec.command().argv().get(0), hint(e.getMessage(), spec), spec.name());
@@ -228,19 +279,7 @@ public final class DaemonComponent {
             return;
         } catch (ProcessException | IllegalStateException e) {
             LOG.error("Daemon '{}' ({}) cannot be created: {}", spec.name(), origin, e.getMessage());
-            return;
         }
-        daemon = d;
-        d.ownerPublishes();
-        d.addListener(new DaemonListener() {
-            @Override
-            public void stateChanged(SupervisedDaemon source, DaemonState state) {
-                updateProperties(source);
-            }
-        });
-        registration = context.registerService(Daemon.class, d, properties(d));
-        d.start();
-        LOG.info("Daemon '{}' created from {}", spec.name(), origin);
     }
 
     private static String hint(String message, DaemonSpec spec) {
@@ -296,8 +335,7 @@ public final class DaemonComponent {
         }
     }
 
-    /** Unregisters the service and stops the daemon and everything its program spawned. */
-    private void removeDaemon() {
+    private void unregister() {
         if (registration != null) {
             try {
                 registration.unregister();
@@ -306,6 +344,11 @@ public final class DaemonComponent {
             }
             registration = null;
         }
+    }
+
+    /** Unregisters the service and stops the daemon and everything its program spawned. */
+    private void removeDaemon() {
+        unregister();
         if (daemon != null) {
             SupervisedDaemon d = daemon;
             daemon = null;

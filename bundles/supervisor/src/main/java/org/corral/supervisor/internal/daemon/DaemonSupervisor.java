@@ -1,9 +1,11 @@
 package org.corral.supervisor.internal.daemon;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -102,6 +104,42 @@ public final class DaemonSupervisor implements AutoCloseable {
         listeners.forEach(d::addListener);
         owned.put(d, DaemonMBeans.register(d));
         return d;
+    }
+
+    /**
+     * Creates a daemon taken over from the previous supervisor version ({@link SupervisedDaemon#adopt}):
+     * validated and named like {@link #create}, then re-attached (or started, or left stopped) per {@code h}.
+     */
+    public SupervisedDaemon adopt(DaemonSpec spec, String ownerDescription, DependencyGate gate, DaemonHandOver h) {
+        SupervisedDaemon d;
+        try {
+            d = create(spec, ownerDescription, gate);
+        } catch (ProgramNotFoundException e) {
+            if (h.program() == null) {
+                throw e;
+            }
+            // the running program does not need its file any more; a restart will report it
+            if (closed) {
+                throw e;
+            }
+            registry.claim(spec.name(), ownerDescription);
+            d = new SupervisedDaemon(spec, engine, clock, gate, cgroups, registry);
+            listeners.forEach(d::addListener);
+            owned.put(d, DaemonMBeans.register(d));
+        }
+        return d;
+    }
+
+    /**
+     * Hands {@code d} over to the next supervisor version ({@link SupervisedDaemon#handOver}) and forgets it
+     * here (and its MBean) without stopping its program.
+     */
+    public CompletableFuture<DaemonHandOver> handOver(SupervisedDaemon d, Duration lease) {
+        Optional<ObjectName> on = owned.remove(d);
+        if (on != null) {
+            on.ifPresent(DaemonMBeans::unregister);
+        }
+        return d.handOver(lease);
     }
 
     /** Stops and forgets {@code d} (and its MBean). Returns when its program and descendants are gone. */

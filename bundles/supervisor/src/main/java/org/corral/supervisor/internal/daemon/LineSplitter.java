@@ -73,6 +73,16 @@ public final class LineSplitter {
         return len;
     }
 
+    /** A copy of the pending partial line (handed to the next supervisor version at a hand-over). */
+    public byte[] pendingBytes() {
+        return java.util.Arrays.copyOf(buf, len);
+    }
+
+    /** Starts with {@code partial} as the pending partial line (taken over from a previous version). */
+    public void prime(byte[] partial) {
+        feed(ByteBuffer.wrap(partial));
+    }
+
     /** Where to cut a full buffer: before an incomplete UTF-8 sequence at its end, else at its end. */
     private int boundary() {
         int i = len - 1;

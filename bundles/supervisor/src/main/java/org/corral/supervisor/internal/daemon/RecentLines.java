@@ -49,6 +49,23 @@ public final class RecentLines {
         }
     }
 
+    /** Puts lines taken over from a previous supervisor version in front of what comes next (their times kept). */
+    public synchronized void restore(List<Line> lines) {
+        for (Line l : lines) {
+            Line line = new Line(nextSeq++, l.at(), l.stream(), l.text());
+            if (ring.length == 0) {
+                return;
+            }
+            if (size < ring.length) {
+                ring[(start + size) % ring.length] = line;
+                size++;
+            } else {
+                ring[start] = line;
+                start = (start + 1) % ring.length;
+            }
+        }
+    }
+
     /** Changes the capacity, keeping the newest lines that fit. */
     public synchronized void resize(int capacity) {
         int cap = Math.max(0, capacity);

@@ -44,6 +44,7 @@ import org.corral.api.Signal;
 import org.corral.api.StreamKind;
 import org.corral.supervisor.internal.daemon.RestartPlanner.Decision;
 import org.corral.supervisor.internal.engine.Engine;
+import org.corral.supervisor.internal.engine.HandOff;
 import org.corral.supervisor.internal.engine.RunningProgram;
 import org.corral.supervisor.internal.engine.Timers;
 import org.slf4j.Logger;
@@ -108,6 +109,10 @@ public final class SupervisedDaemon implements Daemon {
     private long doneStderr;
     private String oomPath;
     private long oomKills;
+    /** The line splitters of the current program (their partial lines are handed over). */
+    private LineSplitter splitOut;
+    private LineSplitter splitErr;
+    private boolean handedOver;
 
     /**
      * A daemon in state STOPPED; {@link #start()} starts it.
@@ -524,6 +529,220 @@ public final class SupervisedDaemon implements Daemon {
         }
     }
 
+    // ------------------------------------------------------------------ hand-over to the next supervisor version
+
+    /**
+     * Hands this daemon over to the next version of the supervisor (bundle update or refresh): a running
+     * program is detached from its helper with {@code lease} (it keeps running; see {@link Engine#detach});
+     * a program on its way up or down is stopped, to be started again by the next version. From now on this
+     * object supervises nothing (like after {@link #close()}, but the program is not stopped) and its name is
+     * free.
+     *
+     * @return completes with what the next version needs (on an engine thread), or with null when this daemon
+     *     was closed already
+     */
+    public CompletableFuture<DaemonHandOver> handOver(Duration lease) {
+        RunningProgram p;
+        DaemonHandOver base;
+        AutoCloseable watch;
+        boolean detach;
+        LineSplitter out;
+        LineSplitter err;
+        synchronized (lock) {
+            if (closed) {
+                return CompletableFuture.completedFuture(null);
+            }
+            closed = true;
+            handedOver = true;
+            cancelBackoff();
+            cancelReadiness();
+            generation++; // whatever the old program still reports is not ours to act on
+            p = program;
+            DaemonState st = state;
+            detach = p != null && !p.isDone() && p.pid().isPresent() && engine.supportsHandOver()
+                    && (st == DaemonState.RUNNING || st == DaemonState.READY);
+            DaemonState pass = detach || st == DaemonState.STOPPED || st == DaemonState.FAILED ? st : DaemonState.STARTING;
+            CommandSpec c = spec.command();
+            base = new DaemonHandOver(name, pass, restarts, doneStdout, doneStderr, startedAt, lastExit, oomPath,
+                    oomKills, programFingerprint(c), c.killSignal().number(), c.grace().toMillis(), c.argv().get(0),
+                    null, null, null, recent.lines(Integer.MAX_VALUE, 0));
+            out = splitOut;
+            err = splitErr;
+            watch = gateWatch;
+            gateWatch = null;
+            if (!detach && p != null && !p.isDone()) {
+                log.info("stopping its program for the hand-over to the next supervisor version (it was {}); the next"
+                        + " version starts it again", st);
+                p.stop(c.killSignal(), c.grace());
+            }
+        }
+        closeQuietly(watch);
+        if (registry != null) {
+            registry.release(name, this);
+        }
+        if (!detach) {
+            return CompletableFuture.completedFuture(base);
+        }
+        return engine.detach(p, lease).handle((h, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                log.warn("could not be handed over ({}): stopping its program; the next version starts it again",
+                        cause.getMessage());
+                p.stop(base.killSignal() > 0 ? Signal.of(base.killSignal()) : Signal.TERM, Duration.ofMillis(base.graceMs()));
+                return base.withoutProgram(DaemonState.STARTING);
+            }
+            if (h == null) {
+                log.info("its program ended during the hand-over; the next version starts it again");
+                return base.withoutProgram(DaemonState.STARTING);
+            }
+            log.info("handed over to the next supervisor version: pid {} (helper {}) keeps running; lease {} ms",
+                    h.pid(), h.helperPid(), h.leaseMs());
+            // on the thread that delivered the program's last output: the partial lines are complete now
+            return new DaemonHandOver(name, base.state(), base.restarts(), base.doneStdout(), base.doneStderr(),
+                    base.startedAt(), base.lastExit(), base.oomPath(), base.oomKills(), base.fingerprint(),
+                    base.killSignal(), base.graceMs(), base.executable(), h,
+                    out == null ? null : out.pendingBytes(), err == null ? null : err.pendingBytes(),
+                    recent.lines(Integer.MAX_VALUE, 0));
+        });
+    }
+
+    /**
+     * Takes this daemon over from the previous supervisor version instead of {@link #start()}: its counters,
+     * recent lines and last exit continue, and its program (when one was handed over) is re-attached rather
+     * than started. A program configuration that changed meanwhile is applied by restarting the program
+     * once it is re-attached; a daemon that was stopped stays stopped.
+     */
+    public void adopt(DaemonHandOver h) {
+        synchronized (lock) {
+            checkOpen();
+            restarts = h.restarts();
+            doneStdout = h.doneStdout();
+            doneStderr = h.doneStderr();
+            startedAt = h.startedAt();
+            lastExit = h.lastExit();
+            oomPath = h.oomPath();
+            oomKills = h.oomKills();
+            recent.restore(h.recent());
+            HandOff off = h.program();
+            if (off == null) {
+                switch (h.state()) {
+                    case STOPPED:
+                        log.info("taken over from the previous supervisor version: stays stopped");
+                        return;
+                    case FAILED:
+                        setState(DaemonState.FAILED, "taken over from the previous supervisor version: stays FAILED");
+                        return;
+                    default:
+                        log.info("taken over from the previous supervisor version without a program: starting it");
+                        restarts++;
+                        planner.reset();
+                        begin();
+                        return;
+                }
+            }
+            boolean changed = !h.fingerprint().equals(programFingerprint(spec.command()));
+            boolean wasReady = h.state() == DaemonState.READY;
+            int gen = ++generation;
+            readinessFailure = null;
+            DaemonSpec s = spec;
+            LineSplitter out = new LineSplitter(StreamKind.STDOUT, s.maxLineLength(), (st, l) -> line(gen, st, l));
+            LineSplitter err = new LineSplitter(StreamKind.STDERR, s.maxLineLength(), (st, l) -> line(gen, st, l));
+            out.prime(h.stdoutTail());
+            err.prime(h.stderrTail());
+            OutputConsumer consumer = (stream, data) -> (stream == StreamKind.STDERR ? err : out).feed(data);
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            programDone = done;
+            setState(DaemonState.STARTING, null);
+            RunningProgram p;
+            try {
+                p = engine.attach(off, s.command(), consumer);
+            } catch (RuntimeException e) {
+                program = null;
+                log.error("cannot re-attach: {}", e.getMessage());
+                ended(gen, null, e);
+                done.complete(null);
+                return;
+            }
+            program = p;
+            p.started().whenComplete((pid, error) -> {
+                if (error == null) {
+                    reattached(gen, pid, wasReady, changed);
+                }
+            });
+            whenEnded(gen, p, out, err, done);
+        }
+    }
+
+    private void reattached(int gen, long pid, boolean wasReady, boolean changed) {
+        synchronized (lock) {
+            if (gen != generation || state != DaemonState.STARTING) {
+                return;
+            }
+            planner.started(clock.nanoTime());
+            if (startedAt == null) {
+                startedAt = Instant.now();
+            }
+            setState(DaemonState.RUNNING, null);
+            log.info("re-attached: pid {} (helper {}) taken over from the previous supervisor version, restarts {}",
+                    pid, program.helperPid().orElse(-1), restarts);
+            if (changed) {
+                log.info("its program configuration changed during the hand-over: restarting the program");
+                restartAfterStop = true;
+                stopProgram();
+                return;
+            }
+            if (wasReady) {
+                setState(DaemonState.READY, null);
+                return;
+            }
+            armReadiness(gen);
+        }
+    }
+
+    /** Whether this daemon was handed over to the next supervisor version. */
+    public boolean isHandedOver() {
+        synchronized (lock) {
+            return handedOver;
+        }
+    }
+
+    /**
+     * A digest of everything in a program spec that {@link #programChanged} compares: equal digests mean the
+     * handed-over program still matches its configuration.
+     */
+    public static String programFingerprint(CommandSpec c) {
+        StringBuilder b = new StringBuilder();
+        b.append(c.argv()).append('\0').append(c.arg0().orElse("")).append('\0').append(c.clearEnv()).append('\0')
+                .append(new java.util.TreeMap<>(c.env())).append('\0').append(new java.util.TreeSet<>(c.unsetEnv()))
+                .append('\0').append(c.directory().map(Path::toString).orElse("")).append('\0')
+                .append(c.stdin().kind()).append(c.stdin().file().map(Path::toString).orElse(""))
+                .append(c.stdin().bytes().map(java.util.Arrays::hashCode).orElse(0)).append('\0')
+                .append(c.stderrMode()).append('\0').append(c.user().orElse("")).append('\0')
+                .append(c.group().orElse("")).append('\0').append(c.supplementaryGroups().orElse(List.of()))
+                .append('\0').append(c.allowRoot()).append('\0').append(c.cgroupBase().orElse("")).append('\0')
+                .append(c.cgroupPath().orElse("")).append('\0').append(c.allowPopulatedCgroup()).append('\0')
+                .append(c.limits().map(l -> new java.util.TreeMap<>(l.files()).toString()).orElse("")).append('\0')
+                .append(c.window()).append('\0').append(c.killDescendantsOnExit());
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(d);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void closeQuietly(AutoCloseable c) {
+        try {
+            if (c != null) {
+                c.close();
+            }
+        } catch (Exception e) {
+            log.debug("closing {}", c, e);
+        }
+    }
+
     public boolean isClosed() {
         synchronized (lock) {
             return closed;
@@ -600,10 +819,19 @@ public final class SupervisedDaemon implements Daemon {
                 spawned(gen, pid);
             }
         });
+        whenEnded(gen, p, out, err, done);
+    }
+
+    /** Wires the end of program {@code p} of generation {@code gen}. Under the lock. */
+    private void whenEnded(int gen, RunningProgram p, LineSplitter out, LineSplitter err, CompletableFuture<Void> done) {
+        splitOut = out;
+        splitErr = err;
         p.completion().whenCompleteAsync((result, error) -> {
             try {
-                out.flush();
-                err.flush();
+                if (gen == generation) { // not after a hand-over: the partial lines went to the next version
+                    out.flush();
+                    err.flush();
+                }
             } finally {
                 synchronized (lock) {
                     ended(gen, result, error);
@@ -624,22 +852,27 @@ public final class SupervisedDaemon implements Daemon {
             log.info("started: pid {}{}", pid, program.helperPid().isPresent()
                     ? " (helper " + program.helperPid().getAsLong() + ")" : "");
             event(DaemonEvents.STARTED, Map.of());
-            Readiness r = spec.readiness();
-            switch (r.kind()) {
-                case IMMEDIATE:
-                    ready(gen, null);
-                    return;
-                case TCP_PORT:
-                    schedule(Duration.ZERO, () -> probePort(gen, r.port().getAsInt(), 0));
-                    break;
-                case FILE:
-                    schedule(Duration.ZERO, () -> probeFile(gen, r.file().get(), 0));
-                    break;
-                default:
-                    break; // LOG_LINE: matched in line()
-            }
-            readyTimer = schedule(r.timeout(), () -> readinessTimedOut(gen, r));
+            armReadiness(gen);
         }
+    }
+
+    /** Starts the readiness check of a RUNNING program. Under the lock. */
+    private void armReadiness(int gen) {
+        Readiness r = spec.readiness();
+        switch (r.kind()) {
+            case IMMEDIATE:
+                ready(gen, null);
+                return;
+            case TCP_PORT:
+                schedule(Duration.ZERO, () -> probePort(gen, r.port().getAsInt(), 0));
+                break;
+            case FILE:
+                schedule(Duration.ZERO, () -> probeFile(gen, r.file().get(), 0));
+                break;
+            default:
+                break; // LOG_LINE: matched in line()
+        }
+        readyTimer = schedule(r.timeout(), () -> readinessTimedOut(gen, r));
     }
 
     private void ready(int gen, String how) {

@@ -1,7 +1,10 @@
 package org.corral.supervisor.internal.engine;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.corral.api.CgroupStats;
@@ -55,9 +58,66 @@ public interface CgroupPlacement {
     default void discard(Placement placement) {
     }
 
+    /** The placement was handed over to the next supervisor version: forget it here without touching it. */
+    default void handedOver(Placement placement) {
+    }
+
     /** The cgroup2 mount, when known (for {@code containment()}). */
     default Optional<String> mount() {
         return Optional.empty();
+    }
+
+    /**
+     * What the next supervisor version needs to take a placement over (a daemon handed over at a bundle
+     * update): plain strings, written to the hand-over file.
+     */
+    default Map<String, String> persist(Placement placement) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("relative", placement.relativePath());
+        m.put("dir", placement.directory().toString());
+        m.put("teardown", joinPaths(placement.removeOnTeardown()));
+        return m;
+    }
+
+    /**
+     * A placement taken over from a previous supervisor version ({@link #persist}); its final statistics
+     * and removal work as if this engine had prepared it.
+     *
+     * @throws IllegalArgumentException a value is missing or not a path
+     */
+    default Placement restore(Map<String, String> persisted) {
+        return new Placement(required(persisted, "relative"), Path.of(required(persisted, "dir")),
+                splitPaths(persisted.getOrDefault("teardown", "")));
+    }
+
+    /** Paths joined by newlines (a cgroup name cannot hold one: the cgroup bundle refuses it). */
+    static String joinPaths(List<Path> paths) {
+        StringBuilder b = new StringBuilder();
+        for (Path p : paths) {
+            if (b.length() > 0) {
+                b.append('\n');
+            }
+            b.append(p);
+        }
+        return b.toString();
+    }
+
+    static List<Path> splitPaths(String joined) {
+        List<Path> out = new ArrayList<>();
+        if (joined != null && !joined.isEmpty()) {
+            for (String s : joined.split("\n")) {
+                out.add(Path.of(s));
+            }
+        }
+        return out;
+    }
+
+    static String required(Map<String, String> m, String key) {
+        String v = m.get(key);
+        if (v == null || v.isEmpty()) {
+            throw new IllegalArgumentException("cgroup placement: '" + key + "' is missing");
+        }
+        return v;
     }
 
     /** No cgroup support wired: specs with cgroup options are refused with a clear error. */

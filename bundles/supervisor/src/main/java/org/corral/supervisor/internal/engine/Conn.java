@@ -38,6 +38,8 @@ final class Conn implements IoLoop.Handler, FrameHandler {
     Broker broker;
     /** The program this connection runs, when {@link Role#HELPER}. */
     HelperProgram program;
+    /** The program whose helper this connection re-attaches to (set before HELLO), else null. */
+    HelperProgram attachFor;
     long peerPid;
 
     private ReadBuf rb;
@@ -292,6 +294,9 @@ final class Conn implements IoLoop.Handler, FrameHandler {
                 program.helperGone(cause);
                 break;
             default:
+                if (attachFor != null) {
+                    engine.attachRefused(attachFor, cause);
+                }
                 break;
         }
     }
@@ -518,7 +523,27 @@ final class Conn implements IoLoop.Handler, FrameHandler {
     }
 
     @Override
+    public void detached(long stdoutBytes, long stderrBytes) throws ProtocolException {
+        HelperProgram p = program("DETACHED");
+        exitSeen = true; // the last frame on this connection: it is closed after processing
+        p.detachedFrame(stdoutBytes, stderrBytes);
+    }
+
+    @Override
+    public void attached(long pid, boolean exited, int kind, int value, long stdoutBytes, long stderrBytes,
+            byte[] label) throws ProtocolException {
+        HelperProgram p = program("ATTACHED");
+        if (!p.isAdopted()) {
+            throw new ProtocolException("ATTACHED frame on a connection that did not ATTACH");
+        }
+        p.attachedFrame(pid, exited, stdoutBytes, stderrBytes);
+    }
+
+    @Override
     public void message(int level, String text) {
+        if (level == Protocol.LVL_ERROR && program != null && text.startsWith("DETACH refused")) {
+            program.detachRefused(text);
+        }
         String who = (role == Role.BROKER ? "broker" : "helper") + " (pid " + peerPid + ")"
                 + (program != null ? " of " + program.describe() : "");
         switch (level) {

@@ -1,5 +1,7 @@
 package org.corral.supervisor.internal.engine;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 
 import org.corral.api.CommandSpec;
@@ -84,6 +86,42 @@ public interface Engine extends AutoCloseable {
 
     /** Whether {@link #close()} was called. */
     boolean isClosed();
+
+    /**
+     * Whether programs of this engine can be handed over to another engine of the same JVM user (the next
+     * version of the supervisor bundle): {@link #detach} and {@link #attach}. The Java fallback cannot.
+     */
+    default boolean supportsHandOver() {
+        return false;
+    }
+
+    /**
+     * Detaches a running program from this engine: its helper keeps it (and its descendants and cgroup)
+     * running without a connection, waits up to {@code lease} for {@link #attach} from a successor, and tears
+     * it down (kill signal, grace, SIGKILL) when the lease ends first. Output beyond the flow-control window
+     * waits in the program's pipe. Every byte received before the hand-off went to the consumer; then the
+     * program is this engine's no more ({@link RunningProgram#completion()} completes exceptionally,
+     * {@link #close()} does not stop it).
+     *
+     * @return completes with the hand-off (to be given to the successor), with {@code null} when the program
+     *     ended before the helper read the request (its completion has the result), or exceptionally when the
+     *     helper refused or could not be asked
+     */
+    default CompletableFuture<HandOff> detach(RunningProgram program, Duration lease) {
+        return CompletableFuture.failedFuture(new ProcessException("this engine (" + containment()
+                + ") cannot hand programs over"));
+    }
+
+    /**
+     * Takes over a program detached by another engine ({@link #detach}): connects to its helper, which checks
+     * that this JVM runs as the helper's user and knows the secret. The returned program's
+     * {@link RunningProgram#started()} completes with the pid once the helper accepted (exceptionally when
+     * the helper is gone, its lease ended, or it refused); from then on it is this engine's program like any
+     * other, with {@code spec} giving its kill signal, grace and output window.
+     */
+    default RunningProgram attach(HandOff handOff, CommandSpec spec, OutputConsumer consumer) {
+        throw new ProcessException("this engine (" + containment() + ") cannot take programs over");
+    }
 
     /**
      * Stops every program this engine started (each with its kill signal and grace, then SIGKILL), waits for

@@ -490,6 +490,158 @@ public final class HelperEngine implements Engine {
         return closed;
     }
 
+    // ---------------------------------------------------------------- hand-over (protocol version 2)
+
+    private final Object handOverLock = new Object();
+    private Path handOverDir;
+
+    @Override
+    public boolean supportsHandOver() {
+        return true;
+    }
+
+    /**
+     * The directory of this engine's detached helpers' sockets: {@code <runtime dir>-h} (mode 0700, with the
+     * same {@code owner} file, so that the sweep of a later JVM removes it once this JVM is gone). Not removed
+     * by {@link #close()}: the successor removes it after it re-attached.
+     */
+    Path handOverDir() throws IOException {
+        synchronized (handOverLock) {
+            if (handOverDir == null) {
+                Path d = runtimeDir.resolveSibling(runtimeDir.getFileName() + "-h");
+                Files.createDirectories(d, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+                Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+                Files.writeString(d.resolve("owner"), RuntimeDir.ownerLine(ProcessHandle.current().pid()),
+                        StandardCharsets.US_ASCII);
+                handOverDir = d;
+            }
+            return handOverDir;
+        }
+    }
+
+    @Override
+    public CompletableFuture<HandOff> detach(RunningProgram program, java.time.Duration lease) {
+        if (!(program instanceof HelperProgram) || ((HelperProgram) program).engine() != this) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(program + " is not a program of " + this));
+        }
+        HelperProgram p = (HelperProgram) program;
+        long leaseMs = Math.max(1, Math.min(Integer.MAX_VALUE, lease.toMillis()));
+        CompletableFuture<HandOff> result = new CompletableFuture<>();
+        if (p.isDone()) {
+            result.complete(null);
+            return result;
+        }
+        if (p.helperPid().isEmpty() || p.pid().isEmpty()) {
+            result.completeExceptionally(new ProcessException("cannot hand " + p.describe() + " over: not started yet"));
+            return result;
+        }
+        Path sock;
+        try {
+            sock = handOverDir().resolve(p.helperPid().getAsLong() + ".sock");
+        } catch (IOException e) {
+            result.completeExceptionally(new ProcessException("cannot create the hand-over directory beside "
+                    + runtimeDir + ": " + e.getMessage(), e));
+            return result;
+        }
+        int len = sock.toString().getBytes(StandardCharsets.UTF_8).length;
+        if (len > RuntimeDir.MAX_SOCKET_PATH) {
+            result.completeExceptionally(new ProcessException("hand-over socket path " + sock + " is " + len
+                    + " bytes, more than a Unix socket allows"));
+            return result;
+        }
+        byte[] secret = new byte[16];
+        SECRETS.nextBytes(secret);
+        Map<String, String> cg = p.placement() == null ? Map.of() : cfg.cgroups().persist(p.placement());
+        HandOff request = new HandOff(p.helperPid().getAsLong(), p.pid().getAsLong(), p.token.hex(),
+                java.util.HexFormat.of().formatHex(secret), sock, leaseMs, 0, 0, cg);
+        loop.execute(() -> p.detach(request, secret, result));
+        return result;
+    }
+
+    /**
+     * Removes a hand-over socket directory ({@link #handOverDir()}) once the successor re-attached (what is
+     * left there are sockets of helpers that were not taken over). Refuses anything else.
+     */
+    public static void deleteHandOverDir(Path dir) {
+        String n = dir.getFileName() == null ? "" : dir.getFileName().toString();
+        if (!n.startsWith("corral-" + CommandResolver.selfUid() + "-") || !n.endsWith("-h")) {
+            LOG.warn("corral: not removing {}: not a hand-over directory of this user", dir);
+            return;
+        }
+        RuntimeDir.delete(dir);
+    }
+
+    private static final java.security.SecureRandom SECRETS = new java.security.SecureRandom();
+
+    @Override
+    public RunningProgram attach(HandOff h, CommandSpec spec, OutputConsumer consumer) {
+        if (closed) {
+            throw new ProcessException("the Corral engine is closed");
+        }
+        ResolvedCommand rc;
+        try {
+            rc = cfg.resolver().resolve(spec);
+        } catch (RuntimeException e) {
+            // the program file may be gone meanwhile: the running program does not need it
+            rc = new ResolvedCommand(spec, Path.of(spec.argv().get(0)), spec.argv(), Map.of(), null, -1, -1, null,
+                    null, (int) Math.min(Integer.MAX_VALUE, spec.grace().toMillis()));
+        }
+        CgroupPlacement.Placement placement = null;
+        if (!h.cgroup().isEmpty()) {
+            try {
+                placement = cfg.cgroups().restore(h.cgroup());
+            } catch (RuntimeException e) {
+                LOG.warn("corral: the cgroup of the handed-over program {} (pid {}) is not taken over: {}",
+                        rc.executable(), h.pid(), e.getMessage());
+            }
+        }
+        byte[] token = java.util.HexFormat.of().parseHex(h.token());
+        byte[] secret = java.util.HexFormat.of().parseHex(h.secret());
+        TokenKey key = TokenKey.of(token);
+        HelperProgram p = new HelperProgram(this, rc, key, consumer, placement, effectiveWindow(spec, consumer), true);
+        p.adopt(h);
+        live.add(p);
+        pending.put(key, p);
+        SocketChannel ch = null;
+        try {
+            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            ch.connect(UnixDomainSocketAddress.of(h.socket()));
+            ByteBuffer frame = org.corral.supervisor.internal.protocol.FrameEncoder.attach(secret, p.window()).flip();
+            while (frame.hasRemaining()) {
+                ch.write(frame);
+            }
+            ch.configureBlocking(false);
+        } catch (IOException | RuntimeException e) {
+            if (ch != null) {
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // failed anyway
+                }
+            }
+            pending.remove(key, p);
+            p.fail(new ProcessException("cannot re-attach to the helper (pid " + h.helperPid() + ") of "
+                    + rc.executable() + " (pid " + h.pid() + ") at " + h.socket() + ": " + e.getMessage()
+                    + " (its lease of " + h.leaseMs() + " ms may be over)", e));
+            return p;
+        }
+        SocketChannel c0 = ch;
+        loop.execute(() -> {
+            try {
+                Conn c = new Conn(this, c0);
+                c.attachFor = p;
+                conns.add(c);
+                c.register(c0.register(loop.selector(), SelectionKey.OP_READ, c));
+                c.onReadable();
+            } catch (IOException e) {
+                pending.remove(key, p);
+                p.fail(new ProcessException("cannot re-attach to the helper of " + p.cmd.executable() + ": " + e.getMessage(), e));
+            }
+        });
+        return p;
+    }
+
     // ---------------------------------------------------------------- connections (IO thread)
 
     private void accept() {
@@ -582,6 +734,15 @@ public final class HelperEngine implements Engine {
                 p.fail(new ProcessException("the helper broker exited before the helper of " + p.cmd.executable()
                         + " connected"));
             }
+        }
+    }
+
+    /** A re-attach connection ended before HELLO: the helper is gone, its lease ended, or it refused us. */
+    void attachRefused(HelperProgram p, Exception cause) {
+        if (pending.remove(p.token, p)) {
+            p.fail(new ProcessException("the helper (pid " + p.helperPid().orElse(-1) + ") of " + p.describe()
+                    + " closed the re-attach connection without a word: it is gone, its lease ended, or it refused"
+                    + " this JVM (another user, or a wrong secret)" + (cause != null ? " (" + cause.getMessage() + ")" : "")));
         }
     }
 

@@ -59,6 +59,12 @@ final class HelperProgram implements RunningProgram {
     // processing thread only
     private boolean consumerBroken;
 
+    /** A DETACH in flight: completed by DETACHED (hand-off), EXIT (null) or a refusal/hang-up (exceptionally). */
+    private volatile CompletableFuture<HandOff> detaching;
+    private volatile HandOff detachRequest;
+    /** Taken over from a previous supervisor version (ATTACH): nothing is sent on HELLO. */
+    private volatile boolean adopted;
+
     HelperProgram(HelperEngine engine, ResolvedCommand cmd, TokenKey token, OutputConsumer consumer,
             CgroupPlacement.Placement placement, int window, boolean stdinInline) {
         this.engine = engine;
@@ -71,6 +77,14 @@ final class HelperProgram implements RunningProgram {
         this.err = spec.collectOutput() ? new Collector(spec.maxOutputBytes()) : null;
         this.window = window;
         this.stdinInline = stdinInline;
+    }
+
+    HelperEngine engine() {
+        return engine;
+    }
+
+    CgroupPlacement.Placement placement() {
+        return placement;
     }
 
     boolean stdinInline() {
@@ -212,12 +226,89 @@ final class HelperProgram implements RunningProgram {
         return "RunningProgram[" + describe() + "]";
     }
 
+    // ---------------------------------------------------------------- hand-over (protocol version 2)
+
+    /** Marks this program as taken over from a previous supervisor version (before its connection exists). */
+    void adopt(HandOff h) {
+        adopted = true;
+        helperPid = h.helperPid();
+        pid = h.pid();
+        stdoutBytes = h.stdoutBytes();
+        stderrBytes = h.stderrBytes();
+    }
+
+    boolean isAdopted() {
+        return adopted;
+    }
+
+    /** Sends DETACH (IO thread); {@code result} completes as described at {@link #detaching}. */
+    void detach(HandOff request, byte[] secret, CompletableFuture<HandOff> result) {
+        Conn c = conn;
+        if (done) {
+            result.complete(null);
+            return;
+        }
+        if (c == null || pid <= 0 || detaching != null || stopRequested) {
+            result.completeExceptionally(new ProcessException("cannot hand " + describe() + " over: "
+                    + (c == null || pid <= 0 ? "not started yet" : stopRequested ? "it is being stopped"
+                    : "a hand-over is already in progress")));
+            return;
+        }
+        detachRequest = request;
+        detaching = result;
+        byte[] path = request.socket().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        c.send(FrameEncoder.detach((int) Math.min(Integer.MAX_VALUE, request.leaseMs()), secret, path).flip());
+    }
+
+    /** DETACHED: the helper keeps the program running without us (processing thread). */
+    void detachedFrame(long out, long err) {
+        CompletableFuture<HandOff> d = detaching;
+        HandOff req = detachRequest;
+        if (d == null || done) {
+            return;
+        }
+        finish();
+        if (placement != null) {
+            engine.cgroups().handedOver(placement);
+        }
+        HandOff h = new HandOff(helperPid, pid, req.token(), req.secret(), req.socket(), req.leaseMs(), out, err,
+                req.cgroup());
+        d.complete(h);
+        ProcessException gone = new ProcessException(describe() + " was handed over to the next supervisor version");
+        completion.completeExceptionally(gone);
+    }
+
+    /** MESSAGE(error) "DETACH refused: ...": the session goes on (processing thread). */
+    void detachRefused(String text) {
+        CompletableFuture<HandOff> d = detaching;
+        detaching = null;
+        detachRequest = null;
+        if (d != null) {
+            d.completeExceptionally(new ProcessException("the helper of " + describe() + " refused the hand-over: "
+                    + text));
+        }
+    }
+
+    /** ATTACHED after HELLO on a re-attach connection (processing thread). */
+    void attachedFrame(long p, boolean exited, long out, long err) {
+        this.pid = p;
+        this.stdoutBytes = out;
+        this.stderrBytes = err;
+        started.complete(p);
+    }
+
     // ---------------------------------------------------------------- from the connection
 
     /** HELLO matched (processing thread = IO thread). */
     void attached(Conn c, long helper) {
         this.helperPid = helper;
         this.conn = c;
+        if (adopted) {
+            if (stopRequested) {
+                c.send(FrameEncoder.stop(ByteBuffer.allocate(FrameEncoder.STOP_SIZE), stopSignal, stopGraceMs).flip());
+            }
+            return;
+        }
         byte[] stdin = engine.stdinBytes(this);
         if (stdin != null) {
             int at = 0;
@@ -301,6 +392,10 @@ final class HelperProgram implements RunningProgram {
         if (!started.isDone()) {
             started.complete(pid);
         }
+        CompletableFuture<HandOff> d = detaching;
+        if (d != null) {
+            d.complete(null); // ended before the helper read the DETACH: nothing to hand over
+        }
         if (placement == null) {
             completion.complete(b.build());
         } else if (engine.onDeliverThread()) {
@@ -348,6 +443,10 @@ final class HelperProgram implements RunningProgram {
             return;
         }
         finish();
+        CompletableFuture<HandOff> d = detaching;
+        if (d != null) {
+            d.completeExceptionally(e);
+        }
         if (placement != null) {
             try {
                 if (pid <= 0) {

@@ -1,10 +1,12 @@
 package org.corral.supervisor.internal.engine;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.corral.api.CgroupLimits;
 import org.corral.api.CgroupStats;
 import org.corral.api.CommandSpec;
 import org.corral.cgroup.CgroupManager;
@@ -109,5 +111,36 @@ public final class ManagedCgroupPlacement implements CgroupPlacement {
     @Override
     public Optional<String> mount() {
         return Optional.of(manager.mount().toString());
+    }
+
+    @Override
+    public Map<String, String> persist(Placement placement) {
+        Map<String, String> m = CgroupPlacement.super.persist(placement);
+        PreparedCgroup p = withStats.get(placement.directory());
+        if (p != null) {
+            m.put("stats.dir", p.statsDir().toString());
+            m.put("stats.remove", CgroupPlacement.joinPaths(p.removeAfterStats()));
+            m.put("created", CgroupPlacement.joinPaths(p.createdDirs()));
+        }
+        return m;
+    }
+
+    /** Forgets a placement handed over to the next supervisor version (which finishes it). */
+    @Override
+    public void handedOver(Placement placement) {
+        withStats.remove(placement.directory());
+    }
+
+    @Override
+    public Placement restore(Map<String, String> persisted) {
+        Placement pl = CgroupPlacement.super.restore(persisted);
+        String stats = persisted.get("stats.dir");
+        if (stats != null && !stats.isEmpty()) {
+            withStats.put(pl.directory(), new PreparedCgroup(pl.directory(),
+                    CgroupPlacement.splitPaths(persisted.getOrDefault("created", "")), pl.relativePath(),
+                    CgroupLimits.builder().build(), List.of(), Path.of(stats),
+                    CgroupPlacement.splitPaths(persisted.getOrDefault("stats.remove", ""))));
+        }
+        return pl;
     }
 }

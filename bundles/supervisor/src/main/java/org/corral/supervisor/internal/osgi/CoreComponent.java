@@ -2,10 +2,13 @@ package org.corral.supervisor.internal.osgi;
 
 import java.net.URL;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Enumeration;
 
 import org.corral.cgroup.CgroupManager;
 import org.corral.supervisor.internal.Core;
+import org.corral.supervisor.internal.daemon.HandOverFile;
+import org.corral.supervisor.internal.daemon.HandOverStore;
 import org.corral.supervisor.internal.engine.Engine;
 import org.corral.supervisor.internal.engine.EngineConfig;
 import org.corral.supervisor.internal.engine.Engines;
@@ -31,6 +34,8 @@ public final class CoreComponent implements Core {
 
     private Engine engine;
     private CgroupManager cgroups;
+    private HandOverStore handOver;
+    private BundleContext context;
 
     @Activate
     void activate(BundleContext ctx) {
@@ -60,7 +65,16 @@ public final class CoreComponent implements Core {
             throw e;
         }
         LOG.info("Corral engine started: {}", engine.containment());
+        context = ctx;
+        Duration lease = HandOverStore.lease(ctx.getProperty(HandOverStore.LEASE_PROPERTY));
+        handOver = new HandOverStore(engine, ctx.getDataFile(HandOverFile.NAME).toPath(), lease);
+        // daemon components claim their daemons while this bundle starts; what is left after this is stopped
+        Duration window = lease.dividedBy(2).compareTo(MAX_CLAIM_WINDOW) > 0 ? MAX_CLAIM_WINDOW : lease.dividedBy(2);
+        handOver.loadIncoming(HandOverStore.thisJvm(), window);
     }
+
+    /** How long daemons handed over by the previous version wait for their configuration to claim them. */
+    private static final Duration MAX_CLAIM_WINDOW = Duration.ofSeconds(10);
 
     /** The helper in an attached fragment ({@code getEntry} does not see fragments; findEntries does). */
     static URL findHelper(Bundle bundle, String arch) {
@@ -70,6 +84,22 @@ public final class CoreComponent implements Core {
 
     @Deactivate
     void deactivate() {
+        try {
+            if (handOver != null) {
+                if (handOver.hasOutgoing()) {
+                    handOver.writeOutgoing(HandOverStore.thisJvm(), HAND_OVER_WAIT);
+                }
+                handOver.close();
+            }
+        } finally {
+            closeEngine();
+        }
+    }
+
+    /** At most this long for the detaches of all daemons at a hand-over (each is one round trip to its helper). */
+    private static final Duration HAND_OVER_WAIT = Duration.ofSeconds(10);
+
+    private void closeEngine() {
         try {
             if (engine != null) {
                 engine.close();
@@ -84,5 +114,10 @@ public final class CoreComponent implements Core {
     @Override
     public Engine engine() {
         return engine;
+    }
+
+    @Override
+    public HandOverStore handOver() {
+        return handOver;
     }
 }
