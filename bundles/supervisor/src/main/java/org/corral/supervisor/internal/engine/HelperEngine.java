@@ -607,7 +607,7 @@ public final class HelperEngine implements Engine {
         try {
             ch = SocketChannel.open(StandardProtocolFamily.UNIX);
             ch.connect(UnixDomainSocketAddress.of(h.socket()));
-            ByteBuffer frame = org.corral.supervisor.internal.protocol.FrameEncoder.attach(secret, p.window()).flip();
+            ByteBuffer frame = org.corral.supervisor.internal.protocol.FrameEncoder.attach(secret, p.window());
             while (frame.hasRemaining()) {
                 ch.write(frame);
             }

@@ -257,7 +257,7 @@ final class HelperProgram implements RunningProgram {
         detachRequest = request;
         detaching = result;
         byte[] path = request.socket().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        c.send(FrameEncoder.detach((int) Math.min(Integer.MAX_VALUE, request.leaseMs()), secret, path).flip());
+        c.send(FrameEncoder.detach((int) Math.min(Integer.MAX_VALUE, request.leaseMs()), secret, path));
     }
 
     /** DETACHED: the helper keeps the program running without us (processing thread). */
