@@ -266,6 +266,67 @@ class HandOverProcessTest {
     }
 
     @Test
+    void daemonInACgroupKeepsItAndItsFinalStatisticsAcrossAHandOver() throws Exception {
+        org.corral.cgroup.CgroupManager m = org.corral.cgroup.CgroupManager.open();
+        String base = "corral-svtest-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        Path baseDir = m.resolve(base);
+        try {
+            DaemonSpec spec = DaemonSpec.builder("caged", CommandSpec.builder(prog("print_seq"), "5")
+                    .grace(Duration.ofMillis(300)).cgroupBase(base).build()).build();
+            Corral a = TestSupport.open();
+            DaemonHandOver h;
+            String cgroup;
+            try {
+                DaemonSupervisor sa = new DaemonSupervisor(a.engine(), "old version");
+                SupervisedDaemon d = sa.create(spec, "old version", DependencyGate.NONE);
+                d.start();
+                d.await(Set.of(DaemonState.READY), WAIT);
+                cgroup = d.cgroupPath().orElseThrow();
+                h = sa.handOver(d, Duration.ofSeconds(15)).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                sa.close();
+            } finally {
+                a.close();
+            }
+            assertFalse(h.program().cgroup().isEmpty(), "the cgroup placement travels with the program");
+            Path file = tmp.resolve(HandOverFile.NAME);
+            HandOverFile.write(file, HandOverStore.thisJvm(), List.of(h));
+            DaemonHandOver read = HandOverFile.read(file).orElseThrow().daemons().get(0);
+            assertEquals(h.program().cgroup(), read.program().cgroup());
+            Corral b = TestSupport.open();
+            try {
+                DaemonSupervisor sb = new DaemonSupervisor(b.engine(), "new version");
+                SupervisedDaemon d2 = sb.adopt(spec, "new version", DependencyGate.NONE, read);
+                d2.adopt(read);
+                d2.await(Set.of(DaemonState.READY), WAIT);
+                assertEquals(cgroup, d2.cgroupPath().orElseThrow(), "same cgroup");
+                assertTrue(d2.stats().isPresent(), "statistics of the cgroup are read by the new version");
+                assertTrue(Files.readString(m.resolve(cgroup).resolve("cgroup.procs")).contains(
+                        Long.toString(h.program().pid())), "the program is still in its cgroup");
+                sb.close();
+                assertEquals(List.of(), listChildren(baseDir), "the daemon's cgroups are removed when it stops");
+                HelperEngine.deleteHandOverDir(h.program().socket().getParent());
+            } finally {
+                b.close();
+            }
+        } finally {
+            if (Files.isDirectory(baseDir)) {
+                m.remove(List.of(baseDir));
+            }
+            m.close();
+        }
+    }
+
+    private static List<String> listChildren(Path dir) throws java.io.IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isDirectory).map(x -> x.getFileName().toString()).sorted()
+                    .collect(java.util.stream.Collectors.toList());
+        }
+    }
+
+    @Test
     void brokenHandOverFileNamesTheBadEntry() throws Exception {
         Path file = tmp.resolve(HandOverFile.NAME);
         Files.writeString(file, "format=1\njvm=1 2\nwritten=2026-01-01T00:00:00Z\ndaemon.count=1\ndaemon.0.name=x\n"
