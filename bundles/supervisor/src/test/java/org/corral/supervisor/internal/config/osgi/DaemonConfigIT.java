@@ -369,14 +369,59 @@ class DaemonConfigIT {
     }
 
     @Test
-    void stoppingTheSupervisorBundleStopsDaemonsUntilItStartsAgain() throws Exception {
+    void updatingOrRestartingTheSupervisorBundleHandsItsDaemonsOver() throws Exception {
         config("survivor", Map.of("command", prog("spawn_grandchildren"), "args", "1 --wait", "ready.log", "^ready$"));
-        long first = pid(felix.await(ready("survivor")));
+        ServiceReference<?> ref = felix.await(ready("survivor"));
+        long first = pid(ref);
+        long helper = (Long) ref.getProperty("daemon.helper.pid");
+        List<Long> family = processesWith(mark("survivor"));
+        Bundle supervisor = felix.bundle("org.corral.supervisor");
+        supervisor.update(); // the same jar again: a new bundle revision, components deactivated with reason 6
+        LogCapture.await("survivor", "re-attached: pid " + first);
+        ServiceReference<?> after = felix.await(ready("survivor"));
+        assertEquals(first, pid(after), "same program after bundle.update()");
+        assertEquals(helper, (Long) after.getProperty("daemon.helper.pid"), "same helper");
+        supervisor.stop();
+        supervisor.start();
+        ServiceReference<?> again = felix.await(ready("survivor"));
+        assertEquals(first, pid(again), "same program after stop + start");
+        Object d = felix.context().getService(again); // the bundle's own Daemon class: reflection
+        assertEquals(0, call(d, "restarts"));
+        felix.context().ungetService(again);
+        assertEquals(family, processesWith(mark("survivor")), "the program's descendants were not touched either");
+    }
+
+    @Test
+    void supervisorStoppedWithoutSuccessorEndsItsDaemonsWhenTheLeaseEnds() throws Exception {
+        config("orphaned", Map.of("command", prog("spawn_grandchildren"), "args", "1 --wait", "ready.log", "^ready$"));
+        long first = pid(felix.await(ready("orphaned")));
         Bundle supervisor = felix.bundle("org.corral.supervisor");
         supervisor.stop();
-        LogCapture.await("Daemon 'survivor'", "supervisor bundle updated or refreshed: stopping it");
-        eventually("survivor's processes gone", () -> processesWith(mark("survivor")).isEmpty());
+        LogCapture.await("orphaned", "handed over to the next supervisor version: pid " + first);
+        assertFalse(processesWith(mark("orphaned")).isEmpty(), "detached: still running right after the stop");
+        long t0 = System.nanoTime();
+        eventually("orphaned's processes gone when the lease ends", () -> processesWith(mark("orphaned")).isEmpty());
+        System.out.println("DaemonConfigIT: lease " + EmbeddedFelix.LEASE_MS + " ms; detached daemon gone "
+                + (System.nanoTime() - t0) / 1_000_000 + " ms after the supervisor bundle stopped");
         supervisor.start();
-        assertNotEquals(first, pid(felix.await(ready("survivor"))));
+        assertNotEquals(first, pid(felix.await(ready("orphaned"))), "started anew: its helper was gone");
+    }
+
+    @Test
+    void frameworkShutdownStopsDaemonsWithoutHandOver() throws Exception {
+        // a framework of its own, so that the shared one stays up for the other tests
+        try (EmbeddedFelix own = new EmbeddedFelix(true)) {
+            ConfigurationAdmin ownCm = own.service(ConfigurationAdmin.class);
+            Configuration c = ownCm.getFactoryConfiguration(DaemonConfigParser.FACTORY_PID, "shutdown", "?");
+            Hashtable<String, Object> p = new Hashtable<>(Map.of("command", prog("spawn_grandchildren"),
+                    "args", "1 --wait", "ready.log", "^ready$", "env." + TestSupport.TAG_VAR,
+                    TestSupport.TAG + ".shutdown"));
+            c.update(p);
+            own.await(ready("shutdown"));
+            own.close();
+            assertEquals(List.of(), processesWith(mark("shutdown")), "everything stopped with the framework");
+            assertTrue(LogCapture.lines().stream().noneMatch(l -> l.contains("org.corral.daemon.shutdown")
+                    && l.contains("handed over")), "no hand-over at framework shutdown");
+        }
     }
 }

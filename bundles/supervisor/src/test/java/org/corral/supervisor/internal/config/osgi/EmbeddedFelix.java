@@ -44,6 +44,9 @@ import org.osgi.util.tracker.ServiceTracker;
  */
 final class EmbeddedFelix implements AutoCloseable {
 
+    /** The hand-over lease of these frameworks (short: a test waits for it once). */
+    static final long LEASE_MS = 1500;
+
     static final Duration WAIT = Duration.ofSeconds(30);
 
     private final Framework framework;
@@ -66,6 +69,7 @@ final class EmbeddedFelix implements AutoCloseable {
         Map<String, String> cfg = new HashMap<>();
         cfg.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         cfg.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        cfg.put("org.corral.handover.lease.ms", Long.toString(LEASE_MS));
         List<String> extra = new ArrayList<>(List.of("org.slf4j;version=2.0.17", "org.slf4j.event;version=2.0.17",
                 "org.slf4j.helpers;version=2.0.17", "org.slf4j.spi;version=2.0.17", "org.osgi.service.cm;version=1.6.0",
                 "org.osgi.service.metatype;version=1.4.0"));
@@ -233,6 +237,9 @@ final class EmbeddedFelix implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         // the framework cache holds copies of the helper: leave none behind
+        if (!Files.exists(storage)) {
+            return; // closed before
+        }
         try (java.util.stream.Stream<Path> files = Files.walk(storage)) {
             files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         } catch (IOException e) {
