@@ -239,6 +239,9 @@ class HandOverProcessTest {
             d.await(Set.of(DaemonState.READY), WAIT);
             d.restart();
             d.await(Set.of(DaemonState.READY), WAIT);
+            while (d.recentLines(10).isEmpty()) { // its first line, so that the byte counter has something to keep
+                Thread.sleep(5);
+            }
             d.stop();
             h = sa.handOver(d, Duration.ofSeconds(5)).get(WAIT.toMillis(), TimeUnit.MILLISECONDS);
             sa.close();
