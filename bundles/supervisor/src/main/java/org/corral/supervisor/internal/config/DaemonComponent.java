@@ -137,10 +137,16 @@ public final class DaemonComponent {
                 unregister();
                 daemon = null;
                 core.handOver().handingOver(supervisor.handOver(d, core.handOver().lease()));
+            } else if (d != null && reason == REASON_BUNDLE_STOPPED) {
+                // framework shutdown (or a stop without hand-over): every daemon component starts its stop now and
+                // the core's engine waits for all programs at once, so N slow daemons take one grace, not N
+                LOG.info("Daemon '{}' ({}): {}: stopping it", d.name(), origin, frameworkRunning()
+                        ? "supervisor bundle stopped (no hand-over possible)" : "framework shutting down");
+                unregister();
+                daemon = null;
+                supervisor.removeAsync(d);
             } else if (d != null) {
-                LOG.info("Daemon '{}' ({}): {}: stopping it", d.name(), origin,
-                        reason == REASON_BUNDLE_STOPPED && frameworkRunning()
-                                ? "supervisor bundle stopped (no hand-over possible)" : describe(reason));
+                LOG.info("Daemon '{}' ({}): {}: stopping it", d.name(), origin, describe(reason));
             }
             removeDaemon();
             gate.close();

@@ -154,6 +154,19 @@ public final class DaemonSupervisor implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts stopping {@code d} and forgets it at once; the future completes when its program and descendants
+     * are gone. The engine's close waits for every program, so a framework shutdown stops all daemons in
+     * parallel rather than one grace after the other.
+     */
+    public CompletableFuture<Void> removeAsync(SupervisedDaemon d) {
+        Optional<ObjectName> on = owned.remove(d);
+        if (on != null) {
+            on.ifPresent(DaemonMBeans::unregister);
+        }
+        return d.closeAsync();
+    }
+
     /** The daemons this supervisor owns. */
     public List<SupervisedDaemon> daemons() {
         return new ArrayList<>(owned.keySet());

@@ -510,22 +510,35 @@ public final class SupervisedDaemon implements Daemon {
         try {
             waitFor(done, "stop");
         } finally {
-            AutoCloseable watch;
-            synchronized (lock) {
-                closed = true;
-                watch = gateWatch;
-                gateWatch = null;
+            release();
+        }
+    }
+
+    /**
+     * {@link #close()} without waiting: the stop starts now, and the returned future completes when the program
+     * and its descendants are gone (the name is released then). For shutting many daemons down at once.
+     */
+    public CompletableFuture<Void> closeAsync() {
+        CompletableFuture<Void> done;
+        synchronized (lock) {
+            if (closed) {
+                return CompletableFuture.completedFuture(null);
             }
-            try {
-                if (watch != null) {
-                    watch.close();
-                }
-            } catch (Exception e) {
-                log.debug("closing the dependency watch", e);
-            }
-            if (registry != null) {
-                registry.release(name, this);
-            }
+            done = stopLocked();
+        }
+        return done.whenComplete((v, x) -> release());
+    }
+
+    private void release() {
+        AutoCloseable watch;
+        synchronized (lock) {
+            closed = true;
+            watch = gateWatch;
+            gateWatch = null;
+        }
+        closeQuietly(watch);
+        if (registry != null) {
+            registry.release(name, this);
         }
     }
 

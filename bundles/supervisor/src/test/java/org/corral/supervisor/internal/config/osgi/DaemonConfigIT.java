@@ -408,20 +408,30 @@ class DaemonConfigIT {
     }
 
     @Test
-    void frameworkShutdownStopsDaemonsWithoutHandOver() throws Exception {
+    void frameworkShutdownStopsDaemonsWithoutHandOverAllAtOnce() throws Exception {
         // a framework of its own, so that the shared one stays up for the other tests
-        try (EmbeddedFelix own = new EmbeddedFelix(true)) {
+        EmbeddedFelix own = new EmbeddedFelix(true);
+        try {
             ConfigurationAdmin ownCm = own.service(ConfigurationAdmin.class);
-            Configuration c = ownCm.getFactoryConfiguration(DaemonConfigParser.FACTORY_PID, "shutdown", "?");
-            Hashtable<String, Object> p = new Hashtable<>(Map.of("command", prog("spawn_grandchildren"),
-                    "args", "1 --wait", "ready.log", "^ready$", "env." + TestSupport.TAG_VAR,
-                    TestSupport.TAG + ".shutdown"));
-            c.update(p);
-            own.await(ready("shutdown"));
+            for (String n : List.of("shutdown-a", "shutdown-b", "shutdown-c")) {
+                Configuration c = ownCm.getFactoryConfiguration(DaemonConfigParser.FACTORY_PID, n, "?");
+                // ignores SIGTERM: each needs its whole grace (1 s) and then SIGKILL
+                c.update(new Hashtable<>(Map.of("command", prog("ignore_sigterm"), "kill.grace", "1s",
+                        "env." + TestSupport.TAG_VAR, TestSupport.TAG + "." + n)));
+                own.await("(&(objectClass=org.corral.api.Daemon)(daemon.name=" + n + ")(daemon.state=READY))");
+            }
+            Thread.sleep(100); // let each program install its SIGTERM handler
+            long t0 = System.nanoTime();
             own.close();
-            assertEquals(List.of(), processesWith(mark("shutdown")), "everything stopped with the framework");
-            assertTrue(LogCapture.lines().stream().noneMatch(l -> l.contains("org.corral.daemon.shutdown")
-                    && l.contains("handed over")), "no hand-over at framework shutdown");
+            System.out.println("DaemonConfigIT: framework with 3 daemons ignoring SIGTERM (grace 1 s each) stopped in "
+                    + (System.nanoTime() - t0) / 1_000_000 + " ms");
+            for (String n : List.of("shutdown-a", "shutdown-b", "shutdown-c")) {
+                assertEquals(List.of(), processesWith(mark(n)), n + ": everything stopped with the framework");
+                assertTrue(LogCapture.lines().stream().noneMatch(l -> l.contains("org.corral.daemon." + n)
+                        && l.contains("handed over")), "no hand-over at framework shutdown");
+            }
+        } finally {
+            own.close();
         }
     }
 }
