@@ -37,6 +37,17 @@ public final class RecentLines {
                 // a follower's failure is its own business; the others and the ring go on
             }
         }
+        put(line);
+    }
+
+    /** Puts lines taken over from a previous supervisor version in front of what comes next (their times kept). */
+    public synchronized void restore(List<Line> lines) {
+        for (Line l : lines) {
+            put(new Line(nextSeq++, l.at(), l.stream(), l.text()));
+        }
+    }
+
+    private void put(Line line) {
         if (ring.length == 0) {
             return;
         }
@@ -46,23 +57,6 @@ public final class RecentLines {
         } else {
             ring[start] = line;
             start = (start + 1) % ring.length;
-        }
-    }
-
-    /** Puts lines taken over from a previous supervisor version in front of what comes next (their times kept). */
-    public synchronized void restore(List<Line> lines) {
-        for (Line l : lines) {
-            Line line = new Line(nextSeq++, l.at(), l.stream(), l.text());
-            if (ring.length == 0) {
-                return;
-            }
-            if (size < ring.length) {
-                ring[(start + size) % ring.length] = line;
-                size++;
-            } else {
-                ring[start] = line;
-                start = (start + 1) % ring.length;
-            }
         }
     }
 

@@ -659,31 +659,9 @@ public final class SupervisedDaemon implements Daemon {
             int gen = ++generation;
             readinessFailure = null;
             DaemonSpec s = spec;
-            LineSplitter out = new LineSplitter(StreamKind.STDOUT, s.maxLineLength(), (st, l) -> line(gen, st, l));
-            LineSplitter err = new LineSplitter(StreamKind.STDERR, s.maxLineLength(), (st, l) -> line(gen, st, l));
-            out.prime(h.stdoutTail());
-            err.prime(h.stderrTail());
-            OutputConsumer consumer = (stream, data) -> (stream == StreamKind.STDERR ? err : out).feed(data);
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            programDone = done;
             setState(DaemonState.STARTING, null);
-            RunningProgram p;
-            try {
-                p = engine.attach(off, s.command(), consumer);
-            } catch (RuntimeException e) {
-                program = null;
-                log.error("cannot re-attach: {}", e.getMessage());
-                ended(gen, null, e);
-                done.complete(null);
-                return;
-            }
-            program = p;
-            p.started().whenComplete((pid, error) -> {
-                if (error == null) {
-                    reattached(gen, pid, wasReady, changed);
-                }
-            });
-            whenEnded(gen, p, out, err, done);
+            startProgram(gen, s, h, c -> engine.attach(off, s.command(), c), "re-attach",
+                    pid -> reattached(gen, pid, wasReady, changed));
         }
     }
 
@@ -811,17 +789,31 @@ public final class SupervisedDaemon implements Daemon {
             setState(DaemonState.STOPPED, "the engine is closed");
             return;
         }
+        startProgram(gen, s, null, c -> engine.launch(s.command(), c), "start", pid -> spawned(gen, pid));
+    }
+
+    /**
+     * Starts (or re-attaches, {@code how}) the program of generation {@code gen} with fresh line splitters
+     * (primed with the partial lines of a hand-over, if any). Under the lock.
+     */
+    private void startProgram(int gen, DaemonSpec s, DaemonHandOver from,
+            java.util.function.Function<OutputConsumer, RunningProgram> how, String what,
+            java.util.function.LongConsumer onStarted) {
         LineSplitter out = new LineSplitter(StreamKind.STDOUT, s.maxLineLength(), (st, l) -> line(gen, st, l));
         LineSplitter err = new LineSplitter(StreamKind.STDERR, s.maxLineLength(), (st, l) -> line(gen, st, l));
+        if (from != null) {
+            out.prime(from.stdoutTail());
+            err.prime(from.stderrTail());
+        }
         OutputConsumer consumer = (stream, data) -> (stream == StreamKind.STDERR ? err : out).feed(data);
         CompletableFuture<Void> done = new CompletableFuture<>();
         programDone = done;
         RunningProgram p;
         try {
-            p = engine.launch(s.command(), consumer);
+            p = how.apply(consumer);
         } catch (RuntimeException e) {
             program = null;
-            log.error("cannot start: {}", e.getMessage());
+            log.error("cannot {}: {}", what, e.getMessage());
             ended(gen, null, e);
             done.complete(null);
             return;
@@ -829,7 +821,7 @@ public final class SupervisedDaemon implements Daemon {
         program = p;
         p.started().whenComplete((pid, error) -> {
             if (error == null) {
-                spawned(gen, pid);
+                onStarted.accept(pid);
             }
         });
         whenEnded(gen, p, out, err, done);

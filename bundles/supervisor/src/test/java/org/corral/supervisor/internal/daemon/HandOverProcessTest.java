@@ -59,6 +59,16 @@ class HandOverProcessTest {
         return h;
     }
 
+    /** {@link #runAndHandOver} on an engine of its own, closed afterwards (the detached program must survive it). */
+    private DaemonHandOver handedOver(DaemonSpec spec, Duration lease, long runMs) throws Exception {
+        Corral a = TestSupport.open();
+        try {
+            return runAndHandOver(a, spec, lease, runMs);
+        } finally {
+            a.close();
+        }
+    }
+
     private static List<Long> numbers(List<String> lines) {
         List<Long> out = new ArrayList<>();
         for (String l : lines) {
@@ -79,13 +89,7 @@ class HandOverProcessTest {
 
     @Test
     void runningDaemonKeepsPidCountersAndEveryLineAcrossAHandOver() throws Exception {
-        Corral a = TestSupport.open();
-        DaemonHandOver h;
-        try {
-            h = runAndHandOver(a, seq("carried", "2"), Duration.ofSeconds(15), 300);
-        } finally {
-            a.close(); // the old engine closes: the detached program must survive it
-        }
+        DaemonHandOver h = handedOver(seq("carried", "2"), Duration.ofSeconds(15), 300);
         HandOff off = h.program();
         assertNotNull(off, "a running daemon hands its program over");
         assertEquals(DaemonState.READY, h.state());
@@ -131,13 +135,7 @@ class HandOverProcessTest {
 
     @Test
     void leaseExpiryWithoutSuccessorTearsTheProgramDown() throws Exception {
-        Corral a = TestSupport.open();
-        DaemonHandOver h;
-        try {
-            h = runAndHandOver(a, seq("orphan", "5"), Duration.ofMillis(700), 50);
-        } finally {
-            a.close();
-        }
+        DaemonHandOver h = handedOver(seq("orphan", "5"), Duration.ofMillis(700), 50);
         HandOff off = h.program();
         assertNotNull(off);
         long t0 = System.nanoTime();
@@ -150,13 +148,7 @@ class HandOverProcessTest {
 
     @Test
     void unclaimedDaemonIsStoppedWhenTheClaimWindowEnds() throws Exception {
-        Corral a = TestSupport.open();
-        DaemonHandOver h;
-        try {
-            h = runAndHandOver(a, seq("deleted-meanwhile", "5"), Duration.ofSeconds(30), 50);
-        } finally {
-            a.close();
-        }
+        DaemonHandOver h = handedOver(seq("deleted-meanwhile", "5"), Duration.ofSeconds(30), 50);
         Path file = tmp.resolve(HandOverFile.NAME);
         HandOverFile.write(file, HandOverStore.thisJvm(), List.of(h));
         Corral b = TestSupport.open();
@@ -175,13 +167,7 @@ class HandOverProcessTest {
 
     @Test
     void fileOfAnotherJvmIsNotAdoptedButStoppedAtOnce() throws Exception {
-        Corral a = TestSupport.open();
-        DaemonHandOver h;
-        try {
-            h = runAndHandOver(a, seq("foreign", "5"), Duration.ofSeconds(30), 50);
-        } finally {
-            a.close();
-        }
+        DaemonHandOver h = handedOver(seq("foreign", "5"), Duration.ofSeconds(30), 50);
         Path file = tmp.resolve(HandOverFile.NAME);
         HandOverFile.write(file, "1 12345", List.of(h));
         Corral b = TestSupport.open();
@@ -199,13 +185,7 @@ class HandOverProcessTest {
 
     @Test
     void programChangedWhileDetachedIsRestartedAfterReattach() throws Exception {
-        Corral a = TestSupport.open();
-        DaemonHandOver h;
-        try {
-            h = runAndHandOver(a, seq("edited", "5"), Duration.ofSeconds(15), 50);
-        } finally {
-            a.close();
-        }
+        DaemonHandOver h = handedOver(seq("edited", "5"), Duration.ofSeconds(15), 50);
         Corral b = TestSupport.open();
         try {
             DaemonSupervisor sb = new DaemonSupervisor(b.engine(), "new version");
