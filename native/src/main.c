@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -20,7 +21,7 @@
 static int usage(void)
 {
     static const char text[] =
-        "usage: corral-helper broker <socket-path> <token-hex>\n"
+        "usage: corral-helper broker <socket-path> <token-hex>|-\n"
         "       corral-helper run <socket-path> <token-hex>\n"
         "       corral-helper run-fd <fd> [<token-hex>]\n"
         "Corral's native helper, protocol version 2 (see docs/protocol.md).\n";
@@ -279,6 +280,36 @@ static int mode_broker(const char *path, const uint8_t token[PROTO_TOKEN_LEN])
     }
 }
 
+/* The broker's token from its argument, or with "-" from the first line of stdin, which then becomes
+ * /dev/null: a command line is readable by every user in /proc/<pid>/cmdline, stdin is not. */
+static int token_arg(const char *arg, uint8_t token[PROTO_TOKEN_LEN])
+{
+    if (strcmp(arg, "-") != 0)
+        return token_from_hex(arg, token);
+    char hex[2 * PROTO_TOKEN_LEN + 2];
+    size_t got = 0;
+    while (got < sizeof hex - 1) {
+        ssize_t n = read(0, hex + got, sizeof hex - 1 - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        if (memchr(hex, '\n', got))
+            break;
+    }
+    hex[got] = '\0';
+    char *nl = strchr(hex, '\n');
+    if (nl)
+        *nl = '\0';
+    int fd = open("/dev/null", O_RDONLY);
+    if (fd > 0) {
+        (void)dup2(fd, 0);
+        close(fd);
+    }
+    return token_from_hex(hex, token);
+}
+
 int main(int argc, char **argv)
 {
     uint8_t token[PROTO_TOKEN_LEN] = {0};
@@ -293,7 +324,7 @@ int main(int argc, char **argv)
             return usage();
         return mode_run((int)fd, token);
     }
-    if (argc != 4 || token_from_hex(argv[3], token) < 0)
+    if (argc != 4 || token_arg(argv[3], token) < 0)
         return usage();
     /* Leave the JVM's session: a Ctrl-C (SIGINT to the terminal's foreground
      * process group) or a hang-up of the JVM's terminal must not reach the

@@ -1,6 +1,5 @@
 package org.corral.supervisor.internal.engine;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -300,9 +299,9 @@ public final class HelperEngine implements Engine {
             cmd.add(helper.toString());
             cmd.add("broker");
             cmd.add(socket.toString());
-            cmd.add(token.hex());
+            cmd.add("-"); // the token comes on stdin: a command line is readable by every user
             ProcessBuilder pb = new ProcessBuilder(cmd)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectInput(ProcessBuilder.Redirect.PIPE)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(runtimeDir.resolve("broker.log").toFile()))
                     .redirectErrorStream(true);
             CompletableFuture<Broker> ready = new CompletableFuture<>();
@@ -316,6 +315,11 @@ public final class HelperEngine implements Engine {
                 b.markDead();
                 ready.completeExceptionally(new ProcessException("cannot run " + String.join(" ", cmd) + ": " + e.getMessage(), e));
                 return ready;
+            }
+            try (java.io.OutputStream in = proc.getOutputStream()) {
+                in.write((token.hex() + "\n").getBytes(StandardCharsets.US_ASCII));
+            } catch (IOException e) {
+                // the broker died at once: its exit is reported below
             }
             b.process(proc);
             proc.onExit().thenRun(() -> loop.execute(() -> brokerGone(b, null)));
