@@ -241,6 +241,7 @@ public class HandOverIT extends HandOverTestBase {
         }
 
         Bundle api = bundle("org.corral.api");
+        assertProbeIsNotWiredToTheApi();
         long apiRefresh = handOver(f, "bundle:refresh of org.corral.api", () -> refresh(api.getBundleId()));
 
         Bundle fragment = bundle(FRAGMENT_X86_64);
@@ -395,8 +396,8 @@ public class HandOverIT extends HandOverTestBase {
             Path socket = Paths.get(entry.get("socket"));
             Path dir = socket.getParent();
             long uid = ownUid();
-            assertTrue("the socket " + socket + " lies in a directory corral-" + uid + "-h<hex>",
-                    dir.getFileName().toString().matches("corral-" + uid + "-h[0-9a-f]+"));
+            assertTrue("the socket " + socket + " lies in a hand-over directory corral-" + uid + "-...h...",
+                    dir.getFileName().toString().matches("corral-" + uid + "-([0-9a-f]+-h|h[0-9a-f]+)"));
             assertEquals("mode of the hand-over directory " + dir, "700", Integer.toOctalString(mode(dir)));
             assertEquals("owner of " + dir, uid, ((Number) Files.getAttribute(dir, "unix:uid")).longValue());
             assertTrue(socket + " is a socket", Files.exists(socket) && !Files.isRegularFile(socket)

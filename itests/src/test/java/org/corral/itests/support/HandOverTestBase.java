@@ -27,7 +27,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceListener;
+import org.osgi.framework.AllServiceListener;
 import org.osgi.framework.ServiceReference;
 
 /**
@@ -38,7 +38,9 @@ import org.osgi.framework.ServiceReference;
  * {@code bundle:refresh} of that bundle in the middle of the test. Daemons are observed through their service
  * properties ({@code daemon.name}, {@code daemon.state}, {@code daemon.pid}, {@code daemon.helper.pid}), through
  * reflection on the service object (restarts, byte counters), through the console and through the dedicated
- * log of the daemon loggers ({@link DaemonLines}).
+ * log of the daemon loggers ({@link DaemonLines}). Service events are received through {@link AllServiceListener}s:
+ * Felix checks whether a plain {@code ServiceListener}'s bundle can see the service's class by loading it through
+ * that bundle, which with {@code DynamicImport-Package: *} wires the probe to {@code org.corral.api}.
  */
 public abstract class HandOverTestBase extends KarafTestBase {
 
@@ -226,7 +228,7 @@ public abstract class HandOverTestBase extends KarafTestBase {
     protected Map<String, DaemonView> awaitAll(Collection<String> names, String what, Predicate<DaemonView> condition,
             Duration bound) {
         Semaphore changed = new Semaphore(0);
-        ServiceListener listener = event -> changed.release();
+        AllServiceListener listener = event -> changed.release();
         try {
             bundleContext.addServiceListener(listener, allDaemonsFilter());
         } catch (InvalidSyntaxException e) {
@@ -262,7 +264,7 @@ public abstract class HandOverTestBase extends KarafTestBase {
     /** Waits (event-driven) until no Daemon service named {@code name} is registered. */
     protected void awaitNoDaemon(String name, Duration bound) {
         Semaphore changed = new Semaphore(0);
-        ServiceListener listener = event -> changed.release();
+        AllServiceListener listener = event -> changed.release();
         try {
             bundleContext.addServiceListener(listener, filter(name));
         } catch (InvalidSyntaxException e) {
