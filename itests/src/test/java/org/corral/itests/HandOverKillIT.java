@@ -188,6 +188,31 @@ class HandOverKillIT {
         assertEquals(List.of(), survivors, "survivors " + bound.toSeconds() + " s after the lease began:\n"
                 + Procs.describe(survivors) + k.logExcerpt());
         assertEquals(List.of(), everything(k, progs), "nothing runs from the test programs or the Karaf home");
+
+        // the helpers unlinked their sockets when the lease ended; the directory the killed JVM made for them is
+        // left to the next start of Corral (which sweeps directories of dead JVMs): the test removes it itself
+        Set<Path> socketDirs = HandOverTestBase.handOverNames(handOver).stream()
+                .map(n -> Paths.get(HandOverTestBase.handOverEntry(handOver, n).get("socket")))
+                .peek(s -> assertFalse(Files.exists(s), "socket " + s + " left after the lease"))
+                .map(Path::getParent).collect(Collectors.toSet());
+        for (Path dir : socketDirs) {
+            removeTree(dir);
+        }
+    }
+
+    private static void removeTree(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            List<Path> paths = walk.sorted(java.util.Comparator.reverseOrder()).collect(Collectors.toList());
+            System.out.println("HandOverKillIT: removing " + dir + " left by the killed JVM: " + paths);
+            for (Path p : paths) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            System.out.println("HandOverKillIT: cannot remove " + dir + ": " + e);
+        }
     }
 
     @Test

@@ -15,7 +15,8 @@ import java.util.stream.Stream;
 
 /**
  * Console commands for a {@link KarafProcess}, as an operator types them: {@code bin/client} over SSH with a
- * user added to {@code etc/users.properties} before Karaf starts. Also where a bundle keeps its data in that
+ * user added to {@code etc/users.properties} before Karaf starts. The client's stdin must stay open while the
+ * command runs: at EOF on its input it closes the session at once. Also where a bundle keeps its data in that
  * Karaf (Felix's {@code data/cache/bundle<id>/}).
  */
 public final class KarafClient {
@@ -54,8 +55,9 @@ public final class KarafClient {
     public static String execute(KarafProcess k, String command, Duration bound) {
         List<String> argv = new ArrayList<>(List.of(k.home().resolve("bin/client").toString(), "-h", "127.0.0.1",
                 "-a", sshPort(k), "-u", USER, "-p", PASSWORD, "-r", "60", "-d", "1", command));
-        ProcessBuilder pb = new ProcessBuilder(argv).directory(k.home().toFile()).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        // stdin stays an open pipe until the client has exited: at EOF on its input the client closes the session
+        // before the command ran (it prints "Closed" and exits 1)
+        ProcessBuilder pb = new ProcessBuilder(argv).directory(k.home().toFile()).redirectErrorStream(true);
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
         pb.environment().remove("KARAF_DEBUG");
         try {
@@ -69,7 +71,9 @@ public final class KarafClient {
                 }
             }, "karaf-client-output");
             reader.start();
-            if (!p.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+            boolean exited = p.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS);
+            p.getOutputStream().close();
+            if (!exited) {
                 p.destroyForcibly();
                 throw new AssertionError("bin/client `" + command + "` did not return within " + bound.toSeconds()
                         + " s" + k.logExcerpt());
