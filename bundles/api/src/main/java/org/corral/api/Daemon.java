@@ -51,7 +51,11 @@ public interface Daemon {
 
     long stderrBytes();
 
-    /** The program's cgroup (relative to the cgroup2 mount), when it runs in one. */
+    /**
+     * The daemon's cgroup (relative to the cgroup2 mount) while its program runs in one: the cgroup that holds
+     * its limits, which {@link #stats()}, {@link #cgget} and {@link #cgset} use. When Corral created it under a
+     * base, the program's processes sit in its leaf {@code program}; {@code cgget("cgroup.procs")} lists them.
+     */
     Optional<String> cgroupPath();
 
     /** Current cgroup statistics, when it runs in a cgroup. */
@@ -60,7 +64,7 @@ public interface Daemon {
     /** The cgroup limits in force (as configured). */
     Optional<CgroupLimits> limits();
 
-    /** Reads an interface file of the daemon's cgroup. */
+    /** Reads an interface file of the daemon's cgroup ({@code cgroup.procs}/{@code cgroup.threads}: of its program's leaf). */
     String cgget(String file);
 
     /** Writes an interface file of the daemon's cgroup (not persisted in its configuration). */

@@ -126,4 +126,24 @@ class RunLimitsVmTest {
         assertTrue(st.nrThrottled().isPresent() && st.nrThrottled().getAsLong() > 0, "nr_throttled in " + st);
         assertTrue(st.cpuUsageMicros().getAsLong() > 0, st.toString());
     }
+
+    @Test
+    void aDaemonsCgroupIsTheOneWithItsLimits() throws Exception {
+        org.corral.api.Daemon d = corral.start(org.corral.api.DaemonSpec.builder("limited",
+                CommandSpec.builder(prog("sleep_ms"), "600000").cgroupBase(BASE).grace(Duration.ofMillis(300))
+                        .limits(CgroupLimits.builder().memoryMax("32M").pidsMax(40).build()).build()).build());
+        try {
+            d.await(java.util.Set.of(org.corral.api.DaemonState.READY), Duration.ofSeconds(20));
+            String path = d.cgroupPath().orElseThrow();
+            assertEquals(Long.toString(32L << 20), d.cgget("memory.max").trim(), "cgget reads the limit in " + path);
+            assertEquals("40", d.cgget("pids.max").trim());
+            assertEquals(Long.toString(d.pid().getAsLong()), d.cgget("cgroup.procs").trim(),
+                    "cgroup.procs lists the program (from its leaf)");
+            d.cgset("memory.max", "48M");
+            assertEquals(Long.toString(48L << 20), d.cgget("memory.max").trim(), "cgset changes the limit in force");
+            assertTrue(d.stats().orElseThrow().memoryCurrent().getAsLong() > 0, d.stats().toString());
+        } finally {
+            d.stop();
+        }
+    }
 }

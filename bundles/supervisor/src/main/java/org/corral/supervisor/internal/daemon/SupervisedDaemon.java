@@ -226,7 +226,7 @@ public final class SupervisedDaemon implements Daemon {
     @Override
     public Optional<String> cgroupPath() {
         RunningProgram p = currentProgram();
-        return p == null ? Optional.empty() : p.cgroupPath();
+        return p == null ? Optional.empty() : p.limitsCgroupPath();
     }
 
     @Override
@@ -245,6 +245,14 @@ public final class SupervisedDaemon implements Daemon {
 
     @Override
     public String cgget(String file) {
+        if (PROCESS_FILES.contains(file)) {
+            // the daemon's cgroup holds no process itself (cgroup v2: processes live in leaves): list the leaf's
+            RunningProgram p = currentProgram();
+            Optional<String> leaf = p == null ? Optional.empty() : p.cgroupPath();
+            if (leaf.isPresent()) {
+                return cgroups.get(leaf.get(), file);
+            }
+        }
         return cgroups.get(requireCgroup(), file);
     }
 
@@ -252,6 +260,9 @@ public final class SupervisedDaemon implements Daemon {
     public void cgset(String file, String value) {
         cgroups.set(requireCgroup(), file, value);
     }
+
+    /** Files that list processes: read from the program's own (leaf) cgroup. */
+    private static final Set<String> PROCESS_FILES = Set.of("cgroup.procs", "cgroup.threads");
 
     private String requireCgroup() {
         return cgroupPath().orElseThrow(() -> new IllegalStateException("daemon '" + name + "' is " + state

@@ -58,6 +58,14 @@ public interface CgroupPlacement {
     default void discard(Placement placement) {
     }
 
+    /**
+     * The cgroup that carries the placement's limits (relative to the mount): the placement's own cgroup, or
+     * for a program run in a {@code program} leaf below a limited cgroup, that parent.
+     */
+    default String limitsPath(Placement placement) {
+        return placement.relativePath();
+    }
+
     /** The placement was handed over to the next supervisor version: forget it here without touching it. */
     default void handedOver(Placement placement) {
     }

@@ -207,6 +207,11 @@ final class HelperProgram implements RunningProgram {
     }
 
     @Override
+    public Optional<String> limitsCgroupPath() {
+        return placement == null ? Optional.empty() : Optional.of(engine.cgroups().limitsPath(placement));
+    }
+
+    @Override
     public long stdoutBytes() {
         return stdoutBytes;
     }

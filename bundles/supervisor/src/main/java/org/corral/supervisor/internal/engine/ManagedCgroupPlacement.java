@@ -114,6 +114,15 @@ public final class ManagedCgroupPlacement implements CgroupPlacement {
     }
 
     @Override
+    public String limitsPath(Placement placement) {
+        PreparedCgroup p = withStats.get(placement.directory());
+        if (p == null || p.statsDir().equals(placement.directory())) {
+            return placement.relativePath();
+        }
+        return manager.mount().relativize(p.statsDir()).toString();
+    }
+
+    @Override
     public Map<String, String> persist(Placement placement) {
         Map<String, String> m = CgroupPlacement.super.persist(placement);
         PreparedCgroup p = withStats.get(placement.directory());

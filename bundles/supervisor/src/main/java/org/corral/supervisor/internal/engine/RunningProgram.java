@@ -64,6 +64,14 @@ public interface RunningProgram {
     /** The program's cgroup (relative to the cgroup2 mount), when it runs in one. */
     Optional<String> cgroupPath();
 
+    /**
+     * The cgroup carrying the program's limits (relative to the cgroup2 mount): {@link #cgroupPath()}, or its
+     * parent when the program runs in a {@code program} leaf below the limited cgroup.
+     */
+    default Optional<String> limitsCgroupPath() {
+        return cgroupPath();
+    }
+
     /** Output bytes received so far from stdout (with merged stderr). */
     long stdoutBytes();
 
