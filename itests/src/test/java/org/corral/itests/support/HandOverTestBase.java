@@ -1,7 +1,5 @@
 package org.corral.itests.support;
 
-import static org.junit.Assert.assertTrue;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.reflect.Method;
@@ -20,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
-import org.junit.After;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.karaf.options.KarafDistributionOption;
 import org.osgi.framework.Bundle;
@@ -42,10 +39,8 @@ import org.osgi.framework.ServiceReference;
  * Felix checks whether a plain {@code ServiceListener}'s bundle can see the service's class by loading it through
  * that bundle, which with {@code DynamicImport-Package: *} wires the probe to {@code org.corral.api}.
  */
-public abstract class HandOverTestBase extends KarafTestBase {
+public abstract class HandOverTestBase extends DaemonCfgTestBase {
 
-    public static final String DAEMON_CLASS = "org.corral.api.Daemon";
-    public static final String PROP_NAME = "daemon.name";
     public static final String PROP_STATE = "daemon.state";
     public static final String PROP_PID = "daemon.pid";
     public static final String PROP_HELPER_PID = "daemon.helper.pid";
@@ -54,9 +49,6 @@ public abstract class HandOverTestBase extends KarafTestBase {
     public static final String LEASE_PROPERTY = "org.corral.handover.lease.ms";
     /** The file the supervisor writes to its bundle data area when it hands its daemons over. */
     public static final String HANDOVER_FILE = "handover.properties";
-
-    private final List<String> createdDaemons = new ArrayList<>();
-    private final List<Path> progDirs = new ArrayList<>();
 
     /** Options: the lease in etc/system.properties and the daemon loggers to their own file. */
     public static Option[] handOverOptions(long leaseMs) {
@@ -73,63 +65,17 @@ public abstract class HandOverTestBase extends KarafTestBase {
         return new DaemonLines(karafData().resolve(DaemonLines.FILE));
     }
 
-    /**
-     * After each test: the supervisor is started again if a test left it stopped (while it is stopped nothing
-     * acts on configuration deletions), the test's configurations are deleted, their services must go and every
-     * process running one of its private test programs must be gone (survivors are killed, then reported).
-     */
-    @After
-    public void cleanUpHandOverDaemons() {
-        try {
-            Bundle supervisor = bundle(SUPERVISOR);
-            if (supervisor != null && supervisor.getState() != Bundle.ACTIVE) {
-                try {
-                    supervisor.start();
-                } catch (BundleException e) {
-                    System.out.println("HandOverTestBase: cannot start " + SUPERVISOR + " for the clean-up: " + e);
-                }
+    /** Before the clean-up: the supervisor is started again if a test left it stopped (else nothing acts on deletions). */
+    @Override
+    protected void beforeDaemonCleanUp() {
+        Bundle supervisor = bundle(SUPERVISOR);
+        if (supervisor != null && supervisor.getState() != Bundle.ACTIVE) {
+            try {
+                supervisor.start();
+            } catch (BundleException e) {
+                System.out.println("HandOverTestBase: cannot start " + SUPERVISOR + " for the clean-up: " + e);
             }
-            for (String name : createdDaemons) {
-                deleteDaemonCfg(name);
-            }
-            for (String name : createdDaemons) {
-                awaitNoDaemon(name, Await.SECONDS);
-            }
-            List<ProcessHandle> left = new ArrayList<>();
-            for (Path dir : progDirs) {
-                left.addAll(Procs.awaitGone(Procs.runningFrom(dir), Await.SECONDS));
-            }
-            Procs.killSurvivors(left);
-            assertTrue("processes survived the deletion of their daemon configurations:\n" + Procs.describe(left)
-                    + karafLogExcerpt(), left.isEmpty());
-        } finally {
-            createdDaemons.clear();
-            progDirs.clear();
         }
-    }
-
-    /** A private copy of the test programs (see {@link ItestPaths#privateTestprogs}), cleaned up after the test. */
-    protected Path progs(String label) {
-        Path dir = ItestPaths.privateTestprogs(label);
-        progDirs.add(dir);
-        return dir;
-    }
-
-    /** Writes etc/org.corral.daemon-{@code name}.cfg (name, command, args, then key/value pairs). */
-    protected Path cfg(String name, String command, String args, String... more) {
-        Map<String, String> p = new LinkedHashMap<>();
-        p.put("name", name);
-        p.put("command", command);
-        if (args != null) {
-            p.put("args", args);
-        }
-        for (int i = 0; i + 1 < more.length; i += 2) {
-            p.put(more[i], more[i + 1]);
-        }
-        if (!createdDaemons.contains(name)) {
-            createdDaemons.add(name);
-        }
-        return writeDaemonCfg(name, p);
     }
 
     // ---------------------------------------------------------------- daemon services, untyped
@@ -170,29 +116,15 @@ public abstract class HandOverTestBase extends KarafTestBase {
         return o == null ? null : Long.valueOf(o.toString());
     }
 
-    private static String filter(String name) {
-        return "(&(" + Constants.OBJECTCLASS + "=" + DAEMON_CLASS + ")(" + PROP_NAME + "=" + name + "))";
-    }
-
     private static String allDaemonsFilter() {
         return "(" + Constants.OBJECTCLASS + "=" + DAEMON_CLASS + ")";
     }
 
     /** Every registered Daemon service named {@code name} (any class space), oldest first. */
     protected List<DaemonView> views(String name) {
-        try {
-            ServiceReference<?>[] refs = bundleContext.getAllServiceReferences(null, filter(name));
-            List<DaemonView> out = new ArrayList<>();
-            if (refs != null) {
-                for (ServiceReference<?> r : refs) {
-                    out.add(new DaemonView(r));
-                }
-            }
-            out.sort((a, b) -> Long.compare(a.serviceId, b.serviceId));
-            return out;
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalArgumentException("bad daemon name for a filter: " + name, e);
-        }
+        List<DaemonView> out = new ArrayList<>();
+        daemonServices(name).forEach(r -> out.add(new DaemonView(r)));
+        return out;
     }
 
     /** The newest Daemon service of each name, or null. */
@@ -250,35 +182,6 @@ public abstract class HandOverTestBase extends KarafTestBase {
                         throw new AssertionError("daemons not " + what + " within " + bound.toSeconds() + " s: "
                                 + names.stream().map(n -> n + " " + views(n)).collect(Collectors.joining("\n  ",
                                         "\n  ", "\n")) + corralBundles() + karafLogExcerpt());
-                    }
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        } finally {
-            bundleContext.removeServiceListener(listener);
-        }
-    }
-
-    /** Waits (event-driven) until no Daemon service named {@code name} is registered. */
-    protected void awaitNoDaemon(String name, Duration bound) {
-        Semaphore changed = new Semaphore(0);
-        AllServiceListener listener = event -> changed.release();
-        try {
-            bundleContext.addServiceListener(listener, filter(name));
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalArgumentException(e);
-        }
-        try {
-            long deadline = System.nanoTime() + bound.toNanos();
-            while (!views(name).isEmpty()) {
-                long left = deadline - System.nanoTime();
-                if (left <= 0 || !changed.tryAcquire(Math.min(left, TimeUnit.SECONDS.toNanos(1)),
-                        TimeUnit.NANOSECONDS)) {
-                    if (System.nanoTime() - deadline >= 0 && !views(name).isEmpty()) {
-                        throw new AssertionError("daemon '" + name + "' still registered after " + bound.toSeconds()
-                                + " s: " + views(name) + karafLogExcerpt());
                     }
                 }
             }

@@ -3,6 +3,8 @@ package org.corral.shell.internal;
 import java.util.List;
 
 import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Argument;
+import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.corral.api.Daemon;
 import org.osgi.framework.BundleContext;
@@ -13,7 +15,9 @@ abstract class LifecycleCommand implements Action {
     @Reference
     BundleContext context;
 
-    abstract List<String> names();
+    @Argument(index = 0, name = "names", description = "The daemons", required = true, multiValued = true)
+    @Completion(DaemonNameCompleter.class)
+    List<String> names;
 
     /** Acts on one daemon and returns what to print about it. */
     abstract String apply(Daemon daemon) throws Exception;
@@ -23,7 +27,7 @@ abstract class LifecycleCommand implements Action {
         try (Daemons daemons = new Daemons(context)) {
             // resolve every name first: an unknown name fails the whole command before anything changed
             List<Daemons.Entry> entries = new java.util.ArrayList<>();
-            for (String n : names()) {
+            for (String n : names) {
                 entries.add(daemons.find(n));
             }
             for (Daemons.Entry e : entries) {

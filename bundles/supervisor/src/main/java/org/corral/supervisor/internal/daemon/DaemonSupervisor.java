@@ -89,10 +89,36 @@ public final class DaemonSupervisor implements AutoCloseable {
      * @param gate where its dependencies' readiness is looked up
      */
     public SupervisedDaemon create(DaemonSpec spec, String ownerDescription, DependencyGate gate) {
+        checkOpen();
+        engine.validate(spec.command());
+        return register(spec, ownerDescription, gate);
+    }
+
+    /**
+     * Creates a daemon taken over from the previous supervisor version ({@link SupervisedDaemon#adopt}):
+     * validated and named like {@link #create}, except that a program file gone meanwhile does not refuse a
+     * daemon whose program still runs (its next start reports it).
+     */
+    public SupervisedDaemon adopt(DaemonSpec spec, String ownerDescription, DependencyGate gate, DaemonHandOver h) {
+        checkOpen();
+        try {
+            engine.validate(spec.command());
+        } catch (ProgramNotFoundException e) {
+            if (h.program() == null) {
+                throw e;
+            }
+        }
+        return register(spec, ownerDescription, gate);
+    }
+
+    private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("this daemon supervisor (" + owner + ") is closed");
         }
-        engine.validate(spec.command());
+    }
+
+    /** Claims the name and creates the daemon with its listeners and MBean. */
+    private SupervisedDaemon register(DaemonSpec spec, String ownerDescription, DependencyGate gate) {
         registry.claim(spec.name(), ownerDescription);
         SupervisedDaemon d;
         try {
@@ -103,30 +129,6 @@ public final class DaemonSupervisor implements AutoCloseable {
         }
         listeners.forEach(d::addListener);
         owned.put(d, DaemonMBeans.register(d));
-        return d;
-    }
-
-    /**
-     * Creates a daemon taken over from the previous supervisor version ({@link SupervisedDaemon#adopt}):
-     * validated and named like {@link #create}, then re-attached (or started, or left stopped) per {@code h}.
-     */
-    public SupervisedDaemon adopt(DaemonSpec spec, String ownerDescription, DependencyGate gate, DaemonHandOver h) {
-        SupervisedDaemon d;
-        try {
-            d = create(spec, ownerDescription, gate);
-        } catch (ProgramNotFoundException e) {
-            if (h.program() == null) {
-                throw e;
-            }
-            // the running program does not need its file any more; a restart will report it
-            if (closed) {
-                throw e;
-            }
-            registry.claim(spec.name(), ownerDescription);
-            d = new SupervisedDaemon(spec, engine, clock, gate, cgroups, registry);
-            listeners.forEach(d::addListener);
-            owned.put(d, DaemonMBeans.register(d));
-        }
         return d;
     }
 

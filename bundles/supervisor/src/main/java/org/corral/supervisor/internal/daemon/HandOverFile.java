@@ -268,12 +268,8 @@ public final class HandOverFile {
     }
 
     private static void hex(String key, String v) {
-        try {
-            if (HexFormat.of().parseHex(v).length != 16) {
-                throw new IllegalArgumentException(key + " = '" + v + "' is not 16 bytes of hex");
-            }
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(key + " is not 32 hex digits");
+        if (v.length() != 32 || !v.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            throw new IllegalArgumentException(key + " = '" + v + "' is not 32 hex digits");
         }
     }
 }

@@ -112,7 +112,6 @@ public final class SupervisedDaemon implements Daemon {
     /** The line splitters of the current program (their partial lines are handed over). */
     private LineSplitter splitOut;
     private LineSplitter splitErr;
-    private boolean handedOver;
 
     /**
      * A daemon in state STOPPED; {@link #start()} starts it.
@@ -577,7 +576,6 @@ public final class SupervisedDaemon implements Daemon {
                 return CompletableFuture.completedFuture(null);
             }
             closed = true;
-            handedOver = true;
             cancelBackoff();
             cancelReadiness();
             generation++; // whatever the old program still reports is not ours to act on
@@ -699,13 +697,6 @@ public final class SupervisedDaemon implements Daemon {
                 return;
             }
             armReadiness(gen);
-        }
-    }
-
-    /** Whether this daemon was handed over to the next supervisor version. */
-    public boolean isHandedOver() {
-        synchronized (lock) {
-            return handedOver;
         }
     }
 
