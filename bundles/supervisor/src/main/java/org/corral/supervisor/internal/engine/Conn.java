@@ -33,14 +33,14 @@ final class Conn implements IoLoop.Handler, FrameHandler {
     private final HelperEngine engine;
     private final SocketChannel ch;
     private SelectionKey key;
-    Role role = Role.UNKNOWN;
+    private Role role = Role.UNKNOWN;
     /** The broker this connection is, when {@link Role#BROKER}. */
-    Broker broker;
+    private Broker broker;
     /** The program this connection runs, when {@link Role#HELPER}. */
-    HelperProgram program;
-    /** The program whose helper this connection re-attaches to (set before HELLO), else null. */
-    HelperProgram attachFor;
-    long peerPid;
+    private HelperProgram program;
+    /** The program whose helper this connection re-attaches to (known before HELLO), else null. */
+    private final HelperProgram attachFor;
+    private long peerPid;
 
     private ReadBuf rb;
     private boolean lent;
@@ -52,9 +52,11 @@ final class Conn implements IoLoop.Handler, FrameHandler {
     /** Bytes of received-but-uncredited data per stream; written by the processing thread. */
     private final int[] uncredited = new int[3];
 
-    Conn(HelperEngine engine, SocketChannel ch) {
+    /** @param attachFor the program whose helper this connection re-attaches to, or null (accepted on ctl.sock) */
+    Conn(HelperEngine engine, SocketChannel ch, HelperProgram attachFor) {
         this.engine = engine;
         this.ch = ch;
+        this.attachFor = attachFor;
     }
 
     void register(SelectionKey key) {

@@ -59,6 +59,7 @@ public final class HelperEngine implements Engine {
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private final Object brokerLock = new Object();
     private final Thread shutdownHook;
+    private final HelperHandOver handOver;
     private volatile Broker broker;
     private volatile CompletableFuture<Broker> brokerReady;
     private volatile boolean closed;
@@ -98,6 +99,7 @@ public final class HelperEngine implements Engine {
             return t;
         });
         this.shutdownHook = new Thread(this::jvmExit, "corral-shutdown");
+        this.handOver = new HelperHandOver(this);
     }
 
     /**
@@ -173,6 +175,10 @@ public final class HelperEngine implements Engine {
 
     CgroupPlacement cgroups() {
         return cfg.cgroups();
+    }
+
+    CommandResolver resolver() {
+        return cfg.resolver();
     }
 
     /** The runtime directory (socket, broker log). */
@@ -252,20 +258,18 @@ public final class HelperEngine implements Engine {
             deleteQuietly(stdinFile);
             throw new InvalidCommandException(e.getMessage(), e);
         }
-        HelperProgram p = new HelperProgram(this, rc, token, consumer, placement, window, stdinFile == null);
+        Broker b = currentBroker();
+        HelperProgram p = new HelperProgram(this, rc, token, consumer, placement, window, stdinFile == null, b);
         if (stdinFile != null) {
             Path f = stdinFile;
             p.started().whenComplete((pid, x) -> deleteQuietly(f));
         }
-        live.add(p);
-        pending.put(token, p);
+        register(p);
         if (closed) {
             p.fail(new ProcessException("the Corral engine is closed"));
             return p;
         }
         p.armTimeout();
-        Broker b = currentBroker();
-        p.broker = b;
         if (b == null || !b.send(frame)) {
             p.fail(new ProcessException("the helper broker is not running; see earlier errors"));
         }
@@ -496,32 +500,9 @@ public final class HelperEngine implements Engine {
 
     // ---------------------------------------------------------------- hand-over (protocol version 2)
 
-    private final Object handOverLock = new Object();
-    private Path handOverDir;
-
     @Override
     public boolean supportsHandOver() {
         return true;
-    }
-
-    /**
-     * The directory of this engine's detached helpers' sockets: {@code <runtime dir>-h} (mode 0700, with the
-     * same {@code owner} file, so that the sweep of a later JVM removes it once this JVM is gone). Not removed
-     * by {@link #close()}: the successor removes it after it re-attached.
-     */
-    Path handOverDir() throws IOException {
-        synchronized (handOverLock) {
-            if (handOverDir == null) {
-                Path d = runtimeDir.resolveSibling(runtimeDir.getFileName() + "-h");
-                Files.createDirectories(d, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                        java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-                Files.setPosixFilePermissions(d, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-                Files.writeString(d.resolve("owner"), RuntimeDir.ownerLine(ProcessHandle.current().pid()),
-                        StandardCharsets.US_ASCII);
-                handOverDir = d;
-            }
-            return handOverDir;
-        }
     }
 
     @Override
@@ -529,121 +510,49 @@ public final class HelperEngine implements Engine {
         if (!(program instanceof HelperProgram) || ((HelperProgram) program).engine() != this) {
             return CompletableFuture.failedFuture(new IllegalArgumentException(program + " is not a program of " + this));
         }
-        HelperProgram p = (HelperProgram) program;
-        long leaseMs = Math.max(1, Math.min(Integer.MAX_VALUE, lease.toMillis()));
-        CompletableFuture<HandOff> result = new CompletableFuture<>();
-        if (p.isDone()) {
-            result.complete(null);
-            return result;
-        }
-        if (p.helperPid().isEmpty() || p.pid().isEmpty()) {
-            result.completeExceptionally(new ProcessException("cannot hand " + p.describe() + " over: not started yet"));
-            return result;
-        }
-        Path sock;
-        try {
-            sock = handOverDir().resolve(p.helperPid().getAsLong() + ".sock");
-        } catch (IOException e) {
-            result.completeExceptionally(new ProcessException("cannot create the hand-over directory beside "
-                    + runtimeDir + ": " + e.getMessage(), e));
-            return result;
-        }
-        int len = sock.toString().getBytes(StandardCharsets.UTF_8).length;
-        if (len > RuntimeDir.MAX_SOCKET_PATH) {
-            result.completeExceptionally(new ProcessException("hand-over socket path " + sock + " is " + len
-                    + " bytes, more than a Unix socket allows"));
-            return result;
-        }
-        byte[] secret = new byte[16];
-        SECRETS.nextBytes(secret);
-        Map<String, String> cg = p.placement() == null ? Map.of() : cfg.cgroups().persist(p.placement());
-        HandOff request = new HandOff(p.helperPid().getAsLong(), p.pid().getAsLong(), p.token.hex(),
-                java.util.HexFormat.of().formatHex(secret), sock, leaseMs, 0, 0, cg);
-        loop.execute(() -> p.detach(request, secret, result));
-        return result;
+        return handOver.detach((HelperProgram) program, lease);
     }
 
     /**
-     * Removes a hand-over socket directory ({@link #handOverDir()}) once the successor re-attached (what is
-     * left there are sockets of helpers that were not taken over). Refuses anything else.
+     * Removes a hand-over socket directory once the successor re-attached (what is left there are sockets
+     * of helpers that were not taken over). Refuses anything but a hand-over directory of this user.
      */
     public static void deleteHandOverDir(Path dir) {
-        String n = dir.getFileName() == null ? "" : dir.getFileName().toString();
-        if (!n.startsWith("corral-" + CommandResolver.selfUid() + "-") || !n.endsWith("-h")) {
-            LOG.warn("corral: not removing {}: not a hand-over directory of this user", dir);
-            return;
-        }
-        RuntimeDir.delete(dir);
+        HelperHandOver.deleteDir(dir);
     }
-
-    private static final java.security.SecureRandom SECRETS = new java.security.SecureRandom();
 
     @Override
     public RunningProgram attach(HandOff h, CommandSpec spec, OutputConsumer consumer) {
         if (closed) {
             throw new ProcessException("the Corral engine is closed");
         }
-        ResolvedCommand rc;
-        try {
-            rc = cfg.resolver().resolve(spec);
-        } catch (RuntimeException e) {
-            // the program file may be gone meanwhile: the running program does not need it
-            rc = new ResolvedCommand(spec, Path.of(spec.argv().get(0)), spec.argv(), Map.of(), null, -1, -1, null,
-                    null, (int) Math.min(Integer.MAX_VALUE, spec.grace().toMillis()));
-        }
-        CgroupPlacement.Placement placement = null;
-        if (!h.cgroup().isEmpty()) {
-            try {
-                placement = cfg.cgroups().restore(h.cgroup());
-            } catch (RuntimeException e) {
-                LOG.warn("corral: the cgroup of the handed-over program {} (pid {}) is not taken over: {}",
-                        rc.executable(), h.pid(), e.getMessage());
-            }
-        }
-        byte[] token = java.util.HexFormat.of().parseHex(h.token());
-        byte[] secret = java.util.HexFormat.of().parseHex(h.secret());
-        TokenKey key = TokenKey.of(token);
-        HelperProgram p = new HelperProgram(this, rc, key, consumer, placement, effectiveWindow(spec, consumer), true);
-        p.adopt(h);
+        return handOver.attach(h, spec, consumer);
+    }
+
+    /** Tracks a program until it ends; it waits for its helper's HELLO. */
+    void register(HelperProgram p) {
         live.add(p);
-        pending.put(key, p);
-        SocketChannel ch = null;
-        try {
-            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            ch.connect(UnixDomainSocketAddress.of(h.socket()));
-            ByteBuffer frame = org.corral.supervisor.internal.protocol.FrameEncoder.attach(secret, p.window());
-            while (frame.hasRemaining()) {
-                ch.write(frame);
-            }
-            ch.configureBlocking(false);
-        } catch (IOException | RuntimeException e) {
-            if (ch != null) {
-                try {
-                    ch.close();
-                } catch (IOException ignored) {
-                    // failed anyway
-                }
-            }
-            pending.remove(key, p);
-            p.fail(new ProcessException("cannot re-attach to the helper (pid " + h.helperPid() + ") of "
-                    + rc.executable() + " (pid " + h.pid() + ") at " + h.socket() + ": " + e.getMessage()
-                    + " (its lease of " + h.leaseMs() + " ms may be over)", e));
-            return p;
-        }
-        SocketChannel c0 = ch;
+        pending.put(p.token, p);
+    }
+
+    /** The program's helper will not say HELLO (any thread). */
+    void unpend(HelperProgram p) {
+        pending.remove(p.token, p);
+    }
+
+    /** Serves a connection re-attached to the helper of {@code p} (its ATTACH was sent; any thread). */
+    void adoptConnection(SocketChannel ch, HelperProgram p) {
         loop.execute(() -> {
             try {
-                Conn c = new Conn(this, c0);
-                c.attachFor = p;
+                Conn c = new Conn(this, ch, p);
                 conns.add(c);
-                c.register(c0.register(loop.selector(), SelectionKey.OP_READ, c));
+                c.register(ch.register(loop.selector(), SelectionKey.OP_READ, c));
                 c.onReadable();
             } catch (IOException e) {
-                pending.remove(key, p);
+                unpend(p);
                 p.fail(new ProcessException("cannot re-attach to the helper of " + p.cmd.executable() + ": " + e.getMessage(), e));
             }
         });
-        return p;
     }
 
     // ---------------------------------------------------------------- connections (IO thread)
@@ -664,7 +573,7 @@ public final class HelperEngine implements Engine {
             }
             try {
                 ch.configureBlocking(false);
-                Conn c = new Conn(this, ch);
+                Conn c = new Conn(this, ch, null);
                 conns.add(c);
                 c.register(ch.register(loop.selector(), SelectionKey.OP_READ, c));
                 c.onReadable(); // HELLO is usually there already
@@ -734,7 +643,7 @@ public final class HelperEngine implements Engine {
                     + "affected; a new broker starts with the next program", b.pid(), cause != null ? " (" + cause.getMessage() + ")" : "");
         }
         for (HelperProgram p : pending.values()) {
-            if (p.broker == b && pending.remove(p.token, p)) {
+            if (p.spawnedBy(b) && pending.remove(p.token, p)) {
                 p.fail(new ProcessException("the helper broker exited before the helper of " + p.cmd.executable()
                         + " connected"));
             }

@@ -39,8 +39,8 @@ final class HelperProgram implements RunningProgram {
     private final int window;
     private final boolean stdinInline;
 
-    /** The broker the SPAWN went to (for failing it when that broker dies before the helper connected). */
-    volatile Broker broker;
+    /** The broker the SPAWN went to (for failing it when that broker dies before the helper connected), or null. */
+    private final Broker broker;
     private volatile Conn conn;
     private volatile long pid = -1;
     private volatile long helperPid = -1;
@@ -66,8 +66,9 @@ final class HelperProgram implements RunningProgram {
     private volatile boolean adopted;
 
     HelperProgram(HelperEngine engine, ResolvedCommand cmd, TokenKey token, OutputConsumer consumer,
-            CgroupPlacement.Placement placement, int window, boolean stdinInline) {
+            CgroupPlacement.Placement placement, int window, boolean stdinInline, Broker broker) {
         this.engine = engine;
+        this.broker = broker;
         this.cmd = cmd;
         this.token = token;
         this.consumer = consumer;
@@ -77,6 +78,11 @@ final class HelperProgram implements RunningProgram {
         this.err = spec.collectOutput() ? new Collector(spec.maxOutputBytes()) : null;
         this.window = window;
         this.stdinInline = stdinInline;
+    }
+
+    /** Whether the SPAWN of this program went to {@code b}. */
+    boolean spawnedBy(Broker b) {
+        return broker == b;
     }
 
     HelperEngine engine() {
