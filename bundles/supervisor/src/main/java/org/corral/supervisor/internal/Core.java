@@ -16,4 +16,7 @@ public interface Core {
 
     /** Daemons handed over from the previous version of this bundle, and to the next one. */
     HandOverStore handOver();
+
+    /** The one-shot runs of every ProcessService of this bundle, by result. */
+    RunCounts runs();
 }

@@ -42,6 +42,7 @@ public final class ProcessServiceImpl implements ProcessService, AutoCloseable {
     private final Set<RunningProgram> programs = ConcurrentHashMap.newKeySet();
     private final Set<Daemon> ownedDaemons = ConcurrentHashMap.newKeySet();
     private final Executor deliver;
+    private final RunCounts runs;
     private volatile boolean closed;
 
     /**
@@ -50,7 +51,15 @@ public final class ProcessServiceImpl implements ProcessService, AutoCloseable {
      * @param owner who owns this instance (for messages), e.g. a bundle's symbolic name
      */
     public ProcessServiceImpl(Engine engine, DaemonStarter daemons, String owner) {
+        this(engine, daemons, owner, new RunCounts());
+    }
+
+    /**
+     * @param runs where the one-shot runs of this instance are counted (shared by every instance on the engine)
+     */
+    public ProcessServiceImpl(Engine engine, DaemonStarter daemons, String owner, RunCounts runs) {
         this.engine = engine;
+        this.runs = runs;
         this.daemons = daemons;
         this.owner = owner;
         Executor d = engine.deliverExecutor();
@@ -71,9 +80,18 @@ public final class ProcessServiceImpl implements ProcessService, AutoCloseable {
 
     private RunningProgram launch(CommandSpec spec) {
         ensureOpen();
-        RunningProgram p = engine.launch(spec);
+        RunningProgram p;
+        try {
+            p = engine.launch(spec);
+        } catch (RuntimeException e) {
+            runs.refused();
+            throw e;
+        }
         programs.add(p);
-        p.completion().whenComplete((r, x) -> programs.remove(p));
+        p.completion().whenComplete((r, x) -> {
+            programs.remove(p);
+            runs.record(r, x);
+        });
         if (closed) {
             p.stop();
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -18,10 +19,12 @@ import org.corral.api.InvalidCommandException;
 import org.corral.api.ProcessResult;
 import org.corral.api.Signal;
 import org.corral.api.StderrMode;
+import org.corral.api.SupervisorStatus.RunResult;
 import org.corral.api.Stdin;
 import org.corral.supervisor.Corral;
 import org.corral.supervisor.internal.DaemonStarter;
 import org.corral.supervisor.internal.ProcessServiceImpl;
+import org.corral.supervisor.internal.RunCounts;
 import org.corral.supervisor.internal.engine.CommandResolver;
 import org.corral.supervisor.internal.engine.EngineConfig;
 import org.corral.supervisor.internal.engine.JavaFallbackEngine;
@@ -45,8 +48,9 @@ class FallbackAndTimersTest {
 
     @Test
     void fallbackRunsCommands() throws Exception {
+        RunCounts runs = new RunCounts();
         try (JavaFallbackEngine engine = fallback();
-                ProcessServiceImpl service = new ProcessServiceImpl(engine, DaemonStarter.NOT_WIRED, "test")) {
+                ProcessServiceImpl service = new ProcessServiceImpl(engine, DaemonStarter.NOT_WIRED, "test", runs)) {
             Containment c = service.containment();
             assertEquals(Containment.Mode.JAVA_FALLBACK, c.mode());
             assertFalse(c.limitations().isEmpty());
@@ -70,6 +74,15 @@ class FallbackAndTimersTest {
             assertTrue(e.getMessage().contains("native helper"), e.getMessage());
             assertThrows(UnsupportedOperationException.class,
                     () -> service.start(org.corral.api.DaemonSpec.builder("x", CommandSpec.of("true")).build()));
+
+            // every one-shot run was counted by its result (counted as the completion's callbacks run)
+            Map<RunResult, Long> expected = Map.of(RunResult.SUCCESS, 3L, RunResult.FAILURE, 1L, RunResult.SIGNAL, 0L,
+                    RunResult.TIMEOUT, 1L, RunResult.CANCELLED, 0L, RunResult.ERROR, 1L);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!runs.snapshot().equals(expected) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(expected, runs.snapshot());
         }
     }
 

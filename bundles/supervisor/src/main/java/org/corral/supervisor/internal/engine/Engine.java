@@ -84,6 +84,11 @@ public interface Engine extends AutoCloseable {
     /** How strongly programs are contained by this engine. */
     Containment containment();
 
+    /** Helper processes serving programs of this engine now (one per running program; 0 without a helper). */
+    default int helpersRunning() {
+        return 0;
+    }
+
     /** Whether {@link #close()} was called. */
     boolean isClosed();
 

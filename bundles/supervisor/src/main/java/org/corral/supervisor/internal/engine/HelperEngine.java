@@ -197,6 +197,12 @@ public final class HelperEngine implements Engine {
         return live.size();
     }
 
+    /** Each program not yet ended has its helper. */
+    @Override
+    public int helpersRunning() {
+        return live.size();
+    }
+
     /** Bytes currently held in read buffers over every connection (for tests). */
     public long bufferedBytes() {
         long n = 0;

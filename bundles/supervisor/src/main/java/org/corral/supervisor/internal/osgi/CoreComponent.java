@@ -7,6 +7,7 @@ import java.util.Enumeration;
 
 import org.corral.cgroup.CgroupManager;
 import org.corral.supervisor.internal.Core;
+import org.corral.supervisor.internal.RunCounts;
 import org.corral.supervisor.internal.daemon.HandOverFile;
 import org.corral.supervisor.internal.daemon.HandOverStore;
 import org.corral.supervisor.internal.engine.Engine;
@@ -36,6 +37,7 @@ public final class CoreComponent implements Core {
     private CgroupManager cgroups;
     private HandOverStore handOver;
     private BundleContext context;
+    private final RunCounts runs = new RunCounts();
 
     @Activate
     void activate(BundleContext ctx) {
@@ -119,5 +121,10 @@ public final class CoreComponent implements Core {
     @Override
     public HandOverStore handOver() {
         return handOver;
+    }
+
+    @Override
+    public RunCounts runs() {
+        return runs;
     }
 }

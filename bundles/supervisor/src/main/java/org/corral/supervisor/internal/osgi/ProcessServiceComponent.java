@@ -38,7 +38,7 @@ public final class ProcessServiceComponent implements ProcessService {
         Bundle user = cc.getUsingBundle();
         String owner = user == null ? "?" : user.getSymbolicName() + " [" + user.getBundleId() + "]";
         daemons = new DaemonSupervisor(core.engine(), owner);
-        impl = new ProcessServiceImpl(core.engine(), daemons::start, owner);
+        impl = new ProcessServiceImpl(core.engine(), daemons::start, owner, core.runs());
     }
 
     @Deactivate

@@ -1,4 +1,4 @@
-package org.corral.shell.internal;
+package org.corral.supervisor.internal.doctor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -111,12 +111,5 @@ class DoctorTest {
                 List.of(new Doctor.Fragment("a", "Resolved", true), new Doctor.Fragment("b", "Resolved", true)), "/m",
                 null, Map.of(), List.of(), false, false));
         assertEquals(Doctor.Level.WARN, find(two, "fragments").level());
-    }
-
-    @Test
-    void findingsPrintWithTheirFix() {
-        Doctor.Finding f = new Doctor.Finding(Doctor.Level.FAIL, "memory controller", "missing", "reboot");
-        assertEquals("[FAIL] memory controller  missing\n                          fix: reboot", f.toString());
-        assertEquals("[ok]   helper             fine", new Doctor.Finding(Doctor.Level.OK, "helper", "fine", null).toString());
     }
 }

@@ -1,4 +1,4 @@
-package org.corral.shell.internal;
+package org.corral.supervisor.internal.doctor;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,34 +8,28 @@ import java.util.stream.Collectors;
 import org.corral.api.Containment;
 
 /**
- * The checks of {@code corral:doctor}, as a pure function of the facts the command gathers: what
- * containment the supervisor reports, which helper fragment is attached, the cgroup2 mount, which
- * controllers the kernel offers to cgroup v2 and which reach Karaf's own cgroup. Each problem comes with
- * the fix.
+ * The checks of {@code corral:doctor} ({@code SupervisorStatus.doctor()}), as a pure function of the facts
+ * {@link DoctorFacts} gathers: what containment the supervisor reports, which helper fragment is attached,
+ * the cgroup2 mount, which controllers the kernel offers to cgroup v2 and which reach Karaf's own cgroup.
+ * Each problem comes with the fix.
  */
-final class Doctor {
+public final class Doctor {
 
     /** Controllers whose absence disables a limit Corral offers. */
-    static final List<String> CONTROLLERS = List.of("cpu", "memory", "pids", "io");
+    public static final List<String> CONTROLLERS = List.of("cpu", "memory", "pids", "io");
 
-    enum Level { OK, WARN, FAIL }
+    public enum Level { OK, WARN, FAIL }
 
     /** One line of the report. */
-    record Finding(Level level, String subject, String detail, String fix) {
-        @Override
-        public String toString() {
-            String tag = level == Level.OK ? "[ok]  " : level == Level.WARN ? "[warn]" : "[FAIL]";
-            String s = tag + " " + String.format("%-18s", subject) + " " + detail;
-            return fix == null ? s : s + "\n       " + String.format("%-18s", "") + " fix: " + fix;
-        }
+    public record Finding(Level level, String subject, String detail, String fix) {
     }
 
     /** A helper fragment bundle and whether it is attached to the supervisor. */
-    record Fragment(String symbolicName, String state, boolean attached) {
+    public record Fragment(String symbolicName, String state, boolean attached) {
     }
 
     /** One cgroup from the mount down to Karaf's own cgroup. */
-    record CgroupLevel(String path, List<String> controllers, List<String> subtreeControl) {
+    public record CgroupLevel(String path, List<String> controllers, List<String> subtreeControl) {
     }
 
     /**
@@ -52,7 +46,7 @@ final class Doctor {
      * @param ownWritable whether Karaf's cgroup is writable by this JVM (delegated to it)
      * @param ownProcesses whether processes sit directly in Karaf's cgroup
      */
-    record Facts(Containment containment, String osArch, String osgiProcessor, List<Fragment> fragments,
+    public record Facts(Containment containment, String osArch, String osgiProcessor, List<Fragment> fragments,
             String mount, String mountError, Map<String, String> v1Mounts, List<CgroupLevel> chain,
             boolean ownWritable, boolean ownProcesses) {
     }
@@ -60,7 +54,7 @@ final class Doctor {
     private Doctor() {
     }
 
-    static List<Finding> check(Facts f) {
+    public static List<Finding> check(Facts f) {
         List<Finding> out = new ArrayList<>();
         supervisor(f, out);
         fragments(f, out);
