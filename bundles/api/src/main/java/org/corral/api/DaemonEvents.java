@@ -25,6 +25,12 @@ public final class DaemonEvents {
     public static final String EXIT_CODE = "exit.code";
     /** Event property: terminating signal name (String), on EXITED. */
     public static final String SIGNAL = "exit.signal";
+    /**
+     * Event property: why the program ended (String, a {@link DaemonExit.Reason} name), on EXITED.
+     *
+     * @since 1.1
+     */
+    public static final String EXIT_REASON = "exit.reason";
     /** Event property: restart count (Integer). */
     public static final String RESTARTS = "daemon.restarts";
     /** Event property: a human-readable reason (String), on FAILED. */

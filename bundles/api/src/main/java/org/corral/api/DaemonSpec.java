@@ -6,8 +6,16 @@ import java.util.Objects;
 
 /**
  * An immutable description of a supervised daemon: the program ({@link CommandSpec}: argv, env, user,
- * cgroup, kill signal and grace; its timeout and output collection are ignored), the restart policy
- * with back-off and intensity, readiness, dependencies and logging.
+ * cgroup, kill signal and grace), the restart policy with back-off and intensity, readiness, dependencies
+ * and logging.
+ *
+ * <p>A daemon runs for as long as it is supervised, so three settings of its {@code CommandSpec} that make
+ * sense only for a one-shot run are ignored when its program is launched: {@link CommandSpec#timeout()} (a
+ * daemon is never killed for running long), {@link CommandSpec#collectOutput()} and
+ * {@link CommandSpec#maxOutputBytes()} (a daemon never accumulates output in memory: each line goes to its
+ * logger and to its ring of {@link #recentLines()} recent lines, and flow control holds the program back
+ * when the JVM is behind), and {@link CommandSpec#consumer()} (read its output with
+ * {@link Daemon#followLines}).
  */
 public final class DaemonSpec {
 

@@ -20,6 +20,7 @@ import org.corral.supervisor.internal.daemon.DaemonListener;
 import org.corral.supervisor.internal.daemon.DaemonRegistry;
 import org.corral.supervisor.internal.daemon.DaemonSupervisor;
 import org.corral.supervisor.internal.daemon.HandOverStore;
+import org.corral.supervisor.internal.daemon.ProgramIdentity;
 import org.corral.supervisor.internal.daemon.SupervisedDaemon;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -218,7 +219,7 @@ public final class DaemonComponent {
 
     private void reconfigure(DaemonSpec spec) {
         try {
-            if (SupervisedDaemon.programChanged(daemon.spec().command(), spec.command())) {
+            if (ProgramIdentity.changed(daemon.spec().command(), spec.command())) {
                 core.engine().validate(spec.command());
             }
         } catch (ProgramNotFoundException e) {

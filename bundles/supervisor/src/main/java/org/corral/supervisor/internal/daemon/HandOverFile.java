@@ -36,7 +36,7 @@ import org.corral.supervisor.internal.engine.HandOff;
  * daemon.count = N
  * daemon.&lt;i&gt;.name, .state, .restarts, .stdout.done, .stderr.done, .started, .fingerprint,
  *     .kill.signal, .grace.ms, .executable, .tail.stdout, .tail.stderr (hex),
- *     .exit.pid, .exit.code, .exit.signal, .exit.at, .exit.oom, .exit.requested,
+ *     .exit.pid, .exit.code, .exit.signal, .exit.at, .exit.oom, .exit.requested, .exit.reason (since 1.1),
  *     .oom.path, .oom.kills, .recent.count, .recent.&lt;j&gt; = O|E &lt;epoch ms&gt; text
  * daemon.&lt;i&gt;.helper.pid, .pid, .token, .secret, .socket, .lease.ms, .stdout, .stderr, .cgroup.&lt;key&gt;
  *     (only when a program was handed over)
@@ -145,6 +145,7 @@ public final class HandOverFile {
             p.setProperty(k + "exit.at", x.at().toString());
             p.setProperty(k + "exit.oom", Boolean.toString(x.oomKilled()));
             p.setProperty(k + "exit.requested", Boolean.toString(x.requested()));
+            p.setProperty(k + "exit.reason", x.reason().name());
         }
         if (d.oomPath() != null) {
             p.setProperty(k + "oom.path", d.oomPath());
@@ -185,6 +186,15 @@ public final class HandOverFile {
                     sig == null ? Optional.empty() : Optional.of(Signal.of((int) num(p, k + "exit.signal"))),
                     instant(p, k + "exit.at"), Boolean.parseBoolean(p.getProperty(k + "exit.oom")),
                     Boolean.parseBoolean(p.getProperty(k + "exit.requested")));
+            String reason = p.getProperty(k + "exit.reason");
+            if (reason != null) { // written since 1.1; without it, the reason follows from the other fields
+                try {
+                    exit = new DaemonExit(exit.pid(), exit.exitCode(), exit.signal(), exit.at(), exit.oomKilled(),
+                            exit.requested(), DaemonExit.Reason.valueOf(reason));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(k + "exit.reason = '" + reason + "' is not an exit reason");
+                }
+            }
         }
         List<RecentLines.Line> recent = new ArrayList<>();
         long lines = p.getProperty(k + "recent.count") == null ? 0 : num(p, k + "recent.count");
@@ -224,12 +234,18 @@ public final class HandOverFile {
             h = new HandOff(num(p, k + "helper.pid"), num(p, k + "pid"), token, secret, socket, num(p, k + "lease.ms"),
                     num(p, k + "stdout"), num(p, k + "stderr"), cg);
         }
-        String started = p.getProperty(k + "started");
-        return new DaemonHandOver(name, state, (int) num(p, k + "restarts"), num(p, k + "stdout.done"),
-                num(p, k + "stderr.done"), started == null ? null : instant(p, k + "started"), exit,
-                p.getProperty(k + "oom.path"), p.getProperty(k + "oom.kills") == null ? 0 : num(p, k + "oom.kills"),
-                req(p, k + "fingerprint"), (int) num(p, k + "kill.signal"), num(p, k + "grace.ms"),
-                req(p, k + "executable"), h, bytes(p, k + "tail.stdout"), bytes(p, k + "tail.stderr"), recent);
+        int restarts = (int) num(p, k + "restarts");
+        long stdoutDone = num(p, k + "stdout.done");
+        long stderrDone = num(p, k + "stderr.done");
+        Instant started = p.getProperty(k + "started") == null ? null : instant(p, k + "started");
+        long oomKills = p.getProperty(k + "oom.kills") == null ? 0 : num(p, k + "oom.kills");
+        return DaemonHandOver.of(name, state, req(p, k + "fingerprint"), (int) num(p, k + "kill.signal"),
+                num(p, k + "grace.ms"), req(p, k + "executable"))
+                .withCounters(restarts, stdoutDone, stderrDone)
+                .withRun(started, exit)
+                .withOom(p.getProperty(k + "oom.path"), oomKills)
+                .withProgram(h, bytes(p, k + "tail.stdout"), bytes(p, k + "tail.stderr"))
+                .withRecent(recent);
     }
 
     private static String req(Properties p, String key) {

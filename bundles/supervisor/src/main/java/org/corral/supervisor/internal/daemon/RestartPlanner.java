@@ -14,9 +14,9 @@ import org.corral.api.RestartPolicy;
  *
  * <ul>
  * <li><b>Policy</b>: {@code permanent} restarts every end; {@code transient} only a non-zero exit or a
- *     signal; {@code temporary} none (the daemon is then STOPPED). A failed start (the program could not be
- *     started, or its readiness check did not pass in time) counts as an abnormal end; under
- *     {@code temporary} it makes the daemon FAILED.</li>
+ *     signal (or a lost helper); {@code temporary} none (the daemon is then STOPPED). A failed start (the
+ *     program could not be started, or its readiness check did not pass in time) counts as an abnormal end;
+ *     under {@code temporary} it makes the daemon FAILED.</li>
  * <li><b>Back-off</b>: the first restart waits {@code restart.delay}; each further consecutive one waits
  *     {@code restart.backoff} times longer, capped at {@code restart.delay.max}. A run that lasted at least
  *     {@code restart.delay.max} (the longest wait) counts as stable: the next restart waits
@@ -72,6 +72,20 @@ public final class RestartPlanner {
                     + spec.restart().name().toLowerCase(java.util.Locale.ROOT) + " does not restart it");
         }
         return restart(nowNanos, how);
+    }
+
+    /**
+     * The program ended without an exit status that Corral could read (its helper was lost): an abnormal end,
+     * restarted like one that a signal ended ({@code permanent}, {@code transient}), not under
+     * {@code temporary}.
+     */
+    public Decision abnormalEnd(long nowNanos, String why) {
+        if (!spec.restart().restarts(-1, true)) {
+            running = false;
+            return new Decision(Action.STOP, Duration.ZERO, why + ", restart policy "
+                    + spec.restart().name().toLowerCase(java.util.Locale.ROOT) + " does not restart it");
+        }
+        return restart(nowNanos, why);
     }
 
     /** The program could not be started, or its readiness check did not pass in time. */

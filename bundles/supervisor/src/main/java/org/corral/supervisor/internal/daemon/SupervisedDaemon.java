@@ -1,14 +1,9 @@
 package org.corral.supervisor.internal.daemon;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -18,6 +13,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -25,7 +21,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
+import java.util.function.Supplier;
 
 import org.corral.api.CgroupLimits;
 import org.corral.api.CgroupStats;
@@ -35,38 +31,36 @@ import org.corral.api.DaemonEvents;
 import org.corral.api.DaemonExit;
 import org.corral.api.DaemonSpec;
 import org.corral.api.DaemonState;
-import org.corral.api.LogLevel;
-import org.corral.api.OutputConsumer;
+import org.corral.api.HelperLostException;
 import org.corral.api.ProcessException;
 import org.corral.api.ProcessResult;
 import org.corral.api.Readiness;
 import org.corral.api.Signal;
-import org.corral.api.StreamKind;
-import org.corral.supervisor.internal.daemon.RestartPlanner.Decision;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Action;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Outcome;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Phase;
 import org.corral.supervisor.internal.engine.Engine;
 import org.corral.supervisor.internal.engine.HandOff;
 import org.corral.supervisor.internal.engine.RunningProgram;
 import org.corral.supervisor.internal.engine.Timers;
 import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * One supervised daemon on an {@link Engine}: its identity, counters and state machine, independent of
- * where it came from (a configuration component or {@code ProcessService.start}), so that the owner can be
- * replaced without touching the program.
+ * One supervised daemon on an {@link Engine}: its identity, counters and program, independent of where it
+ * came from (a configuration component or {@code ProcessService.start}), so that the owner can be replaced
+ * without touching the program.
+ *
+ * <p>This is the imperative shell around {@link DaemonMachine}, the pure state machine that decides every
+ * transition: requests, spawns, ends, checks and timers become {@link DaemonMachine.Event events}, and this
+ * class carries out the {@link DaemonMachine.Action actions} the machine returns. It holds what the machine
+ * must not: the lock, the engine and the running program, the timers, the readiness check
+ * ({@link ReadinessCheck}), the output ({@link DaemonOutput}), the counters and the listeners.
  *
  * <h2>Threads</h2>
- * No thread of its own: state changes happen under a lock on whatever thread reports them (the caller,
- * the engine's IO thread for spawns and timers, its delivery thread for output and exits); listeners and
- * output logging run on the delivery thread. Readiness checks run on the engine's {@link Timers}: a log
- * line is matched as lines are split; a TCP port is probed with non-blocking connects to 127.0.0.1 at
- * backing-off intervals (10 ms doubling to 500 ms); a file is checked for at backing-off intervals (10 ms
- * doubling to 250 ms). All are bounded by the check's timeout.
- *
- * <h2>Life cycle</h2>
- * STOPPED/FAILED --start--> STARTING (waits for {@code depends.on} to be READY, then launches) --spawned-->
- * RUNNING --check passed--> READY; an end of the program goes through the {@link RestartPlanner}:
- * BACKING_OFF (then STARTING again), STOPPED or FAILED. {@code stop()} goes through STOPPING to STOPPED.
+ * No thread of its own. Events are handled under a lock on whatever thread reports them (the caller, the
+ * engine's IO thread for spawns, timers and probes, its delivery thread for output and ends); an event that
+ * an action causes is queued and handled right after, in order, under the same lock. Listener calls and
+ * output logging run on the delivery thread; relaunches after a back-off or a change of the dependencies too.
  */
 public final class SupervisedDaemon implements Daemon {
 
@@ -74,6 +68,8 @@ public final class SupervisedDaemon implements Daemon {
     public static final String LOGGER_PREFIX = "org.corral.daemon.";
 
     private static final Duration STOP_MARGIN = Duration.ofSeconds(30);
+    /** Files that list processes: read from the program's own (leaf) cgroup. */
+    private static final Set<String> PROCESS_FILES = Set.of("cgroup.procs", "cgroup.threads");
 
     private final String name;
     private final Engine engine;
@@ -83,35 +79,57 @@ public final class SupervisedDaemon implements Daemon {
     private final DependencyGate gate;
     private final CgroupAccess cgroups;
     private final DaemonRegistry registry;
+    private final DaemonOutput output;
     private final Logger log;
-    private final RecentLines recent;
     private final List<DaemonListener> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
-    private AutoCloseable gateWatch;
 
-    private volatile boolean ownerPublishes;
-    private volatile DaemonSpec spec;
-    private volatile DaemonState state = DaemonState.STOPPED;
-    private final RestartPlanner planner;
-    private volatile int generation;
-    private RunningProgram program;
-    private CompletableFuture<Void> programDone = CompletableFuture.completedFuture(null);
+    // guarded by lock
+    private final DaemonMachine machine;
+    private final ArrayDeque<DaemonMachine.Event> queue = new ArrayDeque<>();
+    private final List<Runnable> afterLock = new ArrayList<>();
+    private boolean processing;
+    private Run current;
     private Timers.Timer backoffTimer;
-    private Timers.Timer readyTimer;
-    private boolean waitingForDeps;
-    private String readinessFailure;
-    private boolean restartAfterStop;
-    private boolean closed;
-    private int restarts;
+    private AutoCloseable gateWatch;
+    private DaemonHandOver adopting;
+    private PendingHandOver handingOver;
+    private boolean released;
     private DaemonExit lastExit;
     private Instant startedAt;
     private long doneStdout;
     private long doneStderr;
     private String oomPath;
     private long oomKills;
-    /** The line splitters of the current program (their partial lines are handed over). */
-    private LineSplitter splitOut;
-    private LineSplitter splitErr;
+
+    private volatile boolean ownerPublishes;
+    private volatile DaemonSpec spec;
+    private volatile DaemonState state = DaemonState.STOPPED;
+
+    /** One program run: its program (once launched), output streams, readiness check, and end. */
+    private final class Run {
+        final int id;
+        final DaemonOutput.Streams streams;
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        RunningProgram program;
+        volatile ReadinessCheck check;
+        Timers.Timer readyTimer;
+
+        Run(int id, byte[] stdoutTail, byte[] stderrTail) {
+            this.id = id;
+            this.streams = output.open(stdoutTail, stderrTail, text -> {
+                ReadinessCheck c = check;
+                if (c != null) {
+                    c.line(text);
+                }
+            });
+        }
+    }
+
+    /** What a hand-over step decided, for {@link #handOver} to finish outside the lock. */
+    private record PendingHandOver(boolean detach, DaemonHandOver base, RunningProgram program,
+            DaemonOutput.Streams streams) {
+    }
 
     /**
      * A daemon in state STOPPED; {@link #start()} starts it.
@@ -129,12 +147,21 @@ public final class SupervisedDaemon implements Daemon {
         this.gate = gate;
         this.cgroups = cgroups;
         this.registry = registry;
-        this.log = LoggerFactory.getLogger(LOGGER_PREFIX + name);
-        this.recent = new RecentLines(spec.recentLines());
-        this.planner = new RestartPlanner(spec);
+        this.output = new DaemonOutput(spec);
+        this.log = output.logger();
+        this.machine = new DaemonMachine(spec);
         if (registry != null) {
             registry.attach(name, this);
         }
+    }
+
+    /**
+     * The command a daemon's program is launched (or re-attached) with: {@code c} without a timeout, output
+     * collection or consumer, which {@link DaemonSpec} documents as ignored. A daemon runs for as long as it is
+     * supervised and its output goes to the log and the recent lines only: nothing accumulates in memory.
+     */
+    static CommandSpec launchCommand(CommandSpec c) {
+        return c.toBuilder().timeout(null).collectOutput(false).consumer(null).build();
     }
 
     /**
@@ -197,7 +224,7 @@ public final class SupervisedDaemon implements Daemon {
     @Override
     public int restarts() {
         synchronized (lock) {
-            return restarts;
+            return machine.restarts();
         }
     }
 
@@ -211,14 +238,23 @@ public final class SupervisedDaemon implements Daemon {
     @Override
     public long stdoutBytes() {
         synchronized (lock) {
-            return doneStdout + (program == null ? 0 : program.stdoutBytes());
+            RunningProgram p = current == null ? null : current.program;
+            return doneStdout + (p == null ? 0 : p.stdoutBytes());
         }
     }
 
     @Override
     public long stderrBytes() {
         synchronized (lock) {
-            return doneStderr + (program == null ? 0 : program.stderrBytes());
+            RunningProgram p = current == null ? null : current.program;
+            return doneStderr + (p == null ? 0 : p.stderrBytes());
+        }
+    }
+
+    /** The daemons of {@code depends.on} it waits for (empty unless it is STARTING and waits). */
+    public List<String> waitingFor() {
+        synchronized (lock) {
+            return machine.waitingFor();
         }
     }
 
@@ -260,9 +296,6 @@ public final class SupervisedDaemon implements Daemon {
         cgroups.set(requireCgroup(), file, value);
     }
 
-    /** Files that list processes: read from the program's own (leaf) cgroup. */
-    private static final Set<String> PROCESS_FILES = Set.of("cgroup.procs", "cgroup.threads");
-
     private String requireCgroup() {
         return cgroupPath().orElseThrow(() -> new IllegalStateException("daemon '" + name + "' is " + state
                 + " and has no cgroup now" + (spec.command().usesCgroup() ? "" : " (it is not configured to use one)")));
@@ -270,17 +303,17 @@ public final class SupervisedDaemon implements Daemon {
 
     @Override
     public List<String> recentLines(int n) {
-        return recent.last(n);
+        return output.recent().last(n);
     }
 
     /** The recent lines with stream and time. */
     public RecentLines recent() {
-        return recent;
+        return output.recent();
     }
 
     @Override
     public Subscription followLines(int backlog, Consumer<String> listener) {
-        Runnable cancel = recent.follow(backlog, listener);
+        Runnable cancel = output.recent().follow(backlog, listener);
         return cancel::run;
     }
 
@@ -315,7 +348,14 @@ public final class SupervisedDaemon implements Daemon {
 
     private RunningProgram currentProgram() {
         synchronized (lock) {
-            return program;
+            return current == null ? null : current.program;
+        }
+    }
+
+    /** Whether it was removed or handed over: it supervises nothing any more. */
+    public boolean isClosed() {
+        synchronized (lock) {
+            return released || machine.phase() == Phase.CLOSED;
         }
     }
 
@@ -324,62 +364,29 @@ public final class SupervisedDaemon implements Daemon {
     @Override
     public void signal(Signal signal) {
         synchronized (lock) {
-            if (program == null || !(state == DaemonState.RUNNING || state == DaemonState.READY)) {
+            RunningProgram p = current == null ? null : current.program;
+            if (p == null || !(state == DaemonState.RUNNING || state == DaemonState.READY)) {
                 throw new IllegalStateException("daemon '" + name + "' is " + state + ": no program to signal");
             }
-            log.info("sending {} to pid {}", signal, program.pid().orElse(-1));
-            program.signal(signal);
+            log.info("sending {} to pid {}", signal, p.pid().orElse(-1));
+            p.signal(signal);
         }
     }
 
     @Override
     public void start() {
-        synchronized (lock) {
-            checkOpen();
-            switch (state) {
-                case STOPPED:
-                case FAILED:
-                    planner.reset();
-                    begin();
-                    break;
-                case BACKING_OFF:
-                    cancelBackoff();
-                    restarts++;
-                    begin();
-                    break;
-                default:
-                    break; // already on its way
-            }
-        }
+        locked(() -> handle(new DaemonMachine.Start()));
     }
 
     @Override
     public void restart() {
-        CompletableFuture<Void> done;
-        synchronized (lock) {
-            checkOpen();
-            switch (state) {
-                case STOPPED:
-                case FAILED:
-                    planner.reset();
-                    begin();
-                    return;
-                case BACKING_OFF:
-                    cancelBackoff();
-                    restarts++;
-                    begin();
-                    return;
-                default:
-                    if (program == null) {
-                        return; // waiting for its dependencies: it starts when they are ready
-                    }
-                    log.info("restarting on request");
-                    restartAfterStop = true;
-                    stopProgram();
-                    done = programDone;
-            }
+        CompletableFuture<Void> done = locked(() -> {
+            handle(new DaemonMachine.Restart());
+            return machine.phase() == Phase.RESTARTING ? programDone() : null;
+        });
+        if (done != null) {
+            waitFor(done, "restart");
         }
-        waitFor(done, "restart");
     }
 
     @Override
@@ -389,43 +396,63 @@ public final class SupervisedDaemon implements Daemon {
 
     /** Starts a stop; completes when the program and its descendants are gone. */
     public CompletableFuture<Void> stopAsync() {
-        synchronized (lock) {
-            return stopLocked();
+        return locked(() -> {
+            handle(new DaemonMachine.Stop());
+            return programDone();
+        });
+    }
+
+    /**
+     * Uses {@code newSpec} (same name) from now on. A change of the program (see {@link ProgramIdentity}: argv,
+     * environment, directory, user, cgroup, window ...) restarts a running program; a change of logging, restart
+     * policy, back-off, intensity, kill signal/grace, readiness or dependencies does not (they apply from the
+     * next start or end). A FAILED or STOPPED daemon is started again: a new configuration is a new chance.
+     *
+     * @return whether the program is restarted (or started) because of the change
+     */
+    public boolean reconfigure(DaemonSpec newSpec) {
+        if (!newSpec.name().equals(name)) {
+            throw new IllegalArgumentException("daemon '" + name + "' cannot be renamed to '" + newSpec.name() + "'");
+        }
+        return locked(() -> {
+            Phase before = machine.phase();
+            if (before == Phase.CLOSING || before == Phase.CLOSED) {
+                throw new IllegalStateException("daemon '" + name + "' was removed");
+            }
+            List<String> changes = ProgramIdentity.of(spec.command()).differences(ProgramIdentity.of(newSpec.command()));
+            spec = newSpec;
+            output.reconfigure(newSpec);
+            DaemonMachine.Step s = handle(new DaemonMachine.Reconfigure(newSpec, changes));
+            return s.from() != s.to() && (s.to() == Phase.RESTARTING || s.to() == Phase.WAITING_FOR_DEPENDENCIES);
+        });
+    }
+
+    /**
+     * Stops the daemon (and everything its program spawned), then detaches it from everything: listeners,
+     * the dependency watch, its name. Idempotent.
+     */
+    public void close() {
+        CompletableFuture<Void> done = locked(() -> {
+            handle(new DaemonMachine.Close());
+            return programDone();
+        });
+        try {
+            waitFor(done, "stop");
+        } finally {
+            release();
         }
     }
 
-    private CompletableFuture<Void> stopLocked() {
-        cancelBackoff();
-        restartAfterStop = false;
-        switch (state) {
-            case STOPPED:
-            case FAILED:
-                return CompletableFuture.completedFuture(null);
-            case BACKING_OFF:
-                setState(DaemonState.STOPPED, "stopped while backing off");
-                return CompletableFuture.completedFuture(null);
-            default:
-                if (program == null) {
-                    waitingForDeps = false;
-                    setState(DaemonState.STOPPED, "stopped before it started");
-                    return CompletableFuture.completedFuture(null);
-                }
-                if (state != DaemonState.STOPPING) {
-                    log.info("stopping ({}, {} then SIGKILL after {} ms)", program.pid().isPresent()
-                            ? "pid " + program.pid().getAsLong() : "not spawned yet", spec.command().killSignal(),
-                            spec.command().grace().toMillis());
-                }
-                stopProgram();
-                return programDone;
-        }
-    }
-
-    private void stopProgram() {
-        cancelReadiness();
-        if (state != DaemonState.STOPPING) {
-            setState(DaemonState.STOPPING, null);
-        }
-        program.stop(spec.command().killSignal(), spec.command().grace());
+    /**
+     * {@link #close()} without waiting: the stop starts now, and the returned future completes when the program
+     * and its descendants are gone (the name is released then). For shutting many daemons down at once.
+     */
+    public CompletableFuture<Void> closeAsync() {
+        CompletableFuture<Void> done = locked(() -> {
+            handle(new DaemonMachine.Close());
+            return programDone();
+        });
+        return done.whenComplete((v, x) -> release());
     }
 
     private void waitFor(CompletableFuture<Void> done, String what) {
@@ -443,113 +470,9 @@ public final class SupervisedDaemon implements Daemon {
         }
     }
 
-    /**
-     * Uses {@code newSpec} (same name) from now on. A change of the program (argv, environment, directory,
-     * user, cgroup, window ...) restarts a running program; a change of logging, restart policy, back-off,
-     * intensity, kill signal/grace, readiness or dependencies does not (they apply from the next start or
-     * end). A FAILED or STOPPED daemon is started again: a new configuration is a new chance.
-     *
-     * @return whether the program is restarted (or started) because of the change
-     */
-    public boolean reconfigure(DaemonSpec newSpec) {
-        if (!newSpec.name().equals(name)) {
-            throw new IllegalArgumentException("daemon '" + name + "' cannot be renamed to '" + newSpec.name() + "'");
-        }
-        synchronized (lock) {
-            checkOpen();
-            boolean programChange = programChanged(spec.command(), newSpec.command());
-            spec = newSpec;
-            planner.update(newSpec);
-            recent.resize(newSpec.recentLines());
-            switch (state) {
-                case STOPPED:
-                case FAILED:
-                    log.info("reconfigured: starting");
-                    planner.reset();
-                    begin();
-                    return true;
-                case STARTING:
-                    if (waitingForDeps) {
-                        begin();
-                        return false;
-                    }
-                    // launched, not spawned yet: a program change restarts it
-                    break;
-                case BACKING_OFF:
-                    return false; // the next launch uses the new spec
-                case STOPPING:
-                    return false;
-                default:
-                    break;
-            }
-            if (programChange && program != null) {
-                log.info("reconfigured: the program changed, restarting it");
-                restartAfterStop = true;
-                stopProgram();
-                return true;
-            }
-            log.debug("reconfigured without restart");
-            return false;
-        }
-    }
-
-    /** Whether two program specs differ in something that needs a new process. */
-    public static boolean programChanged(CommandSpec a, CommandSpec b) {
-        return !(a.argv().equals(b.argv()) && a.arg0().equals(b.arg0()) && a.clearEnv() == b.clearEnv()
-                && a.env().equals(b.env()) && a.unsetEnv().equals(b.unsetEnv())
-                && a.directory().equals(b.directory()) && Objects.equals(a.stdin(), b.stdin())
-                && a.stderrMode() == b.stderrMode() && a.user().equals(b.user()) && a.group().equals(b.group())
-                && a.supplementaryGroups().equals(b.supplementaryGroups()) && a.allowRoot() == b.allowRoot()
-                && a.cgroupBase().equals(b.cgroupBase()) && a.cgroupPath().equals(b.cgroupPath())
-                && a.allowPopulatedCgroup() == b.allowPopulatedCgroup() && a.limits().equals(b.limits())
-                && a.window() == b.window() && a.killDescendantsOnExit() == b.killDescendantsOnExit());
-    }
-
-    /**
-     * Stops the daemon (and everything its program spawned), then detaches it from everything: listeners,
-     * the dependency watch, its name. Idempotent.
-     */
-    public void close() {
-        CompletableFuture<Void> done;
-        synchronized (lock) {
-            if (closed) {
-                return;
-            }
-            done = stopLocked();
-        }
-        try {
-            waitFor(done, "stop");
-        } finally {
-            release();
-        }
-    }
-
-    /**
-     * {@link #close()} without waiting: the stop starts now, and the returned future completes when the program
-     * and its descendants are gone (the name is released then). For shutting many daemons down at once.
-     */
-    public CompletableFuture<Void> closeAsync() {
-        CompletableFuture<Void> done;
-        synchronized (lock) {
-            if (closed) {
-                return CompletableFuture.completedFuture(null);
-            }
-            done = stopLocked();
-        }
-        return done.whenComplete((v, x) -> release());
-    }
-
-    private void release() {
-        AutoCloseable watch;
-        synchronized (lock) {
-            closed = true;
-            watch = gateWatch;
-            gateWatch = null;
-        }
-        closeQuietly(watch);
-        if (registry != null) {
-            registry.release(name, this);
-        }
+    /** Completes when the current program is gone (at once when there is none). Under the lock. */
+    private CompletableFuture<Void> programDone() {
+        return machine.phase().hasProgram() && current != null ? current.done : CompletableFuture.completedFuture(null);
     }
 
     // ------------------------------------------------------------------ hand-over to the next supervisor version
@@ -565,50 +488,25 @@ public final class SupervisedDaemon implements Daemon {
      *     was closed already
      */
     public CompletableFuture<DaemonHandOver> handOver(Duration lease) {
-        RunningProgram p;
-        DaemonHandOver base;
-        AutoCloseable watch;
-        boolean detach;
-        LineSplitter out;
-        LineSplitter err;
-        synchronized (lock) {
-            if (closed) {
-                return CompletableFuture.completedFuture(null);
-            }
-            closed = true;
-            cancelBackoff();
-            cancelReadiness();
-            generation++; // whatever the old program still reports is not ours to act on
-            p = program;
-            DaemonState st = state;
-            detach = p != null && !p.isDone() && p.pid().isPresent() && engine.supportsHandOver()
-                    && (st == DaemonState.RUNNING || st == DaemonState.READY);
-            DaemonState pass = detach || st == DaemonState.STOPPED || st == DaemonState.FAILED ? st : DaemonState.STARTING;
-            CommandSpec c = spec.command();
-            base = new DaemonHandOver(name, pass, restarts, doneStdout, doneStderr, startedAt, lastExit, oomPath,
-                    oomKills, programFingerprint(c), c.killSignal().number(), c.grace().toMillis(), c.argv().get(0),
-                    null, null, null, recent.lines(Integer.MAX_VALUE, 0));
-            out = splitOut;
-            err = splitErr;
-            watch = gateWatch;
-            gateWatch = null;
-            if (!detach && p != null && !p.isDone()) {
-                log.info("stopping its program for the hand-over to the next supervisor version (it was {}); the next"
-                        + " version starts it again", st);
-                p.stop(c.killSignal(), c.grace());
-            }
+        PendingHandOver ph = locked(() -> {
+            RunningProgram p = current == null ? null : current.program;
+            boolean canDetach = p != null && !p.isDone() && p.pid().isPresent() && engine.supportsHandOver();
+            handle(new DaemonMachine.HandOver(canDetach));
+            PendingHandOver x = handingOver;
+            handingOver = null;
+            return x;
+        });
+        if (ph == null) {
+            return CompletableFuture.completedFuture(null);
         }
-        closeQuietly(watch);
-        if (registry != null) {
-            registry.release(name, this);
-        }
-        if (!detach) {
+        DaemonHandOver base = ph.base();
+        if (!ph.detach()) {
             return CompletableFuture.completedFuture(base);
         }
+        RunningProgram p = ph.program();
         return engine.detach(p, lease).handle((h, error) -> {
             if (error != null) {
-                Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                        ? error.getCause() : error;
+                Throwable cause = unwrap(error);
                 log.warn("could not be handed over ({}): stopping its program; the next version starts it again",
                         cause.getMessage());
                 p.stop(base.killSignal() > 0 ? Signal.of(base.killSignal()) : Signal.TERM, Duration.ofMillis(base.graceMs()));
@@ -621,11 +519,8 @@ public final class SupervisedDaemon implements Daemon {
             log.info("handed over to the next supervisor version: pid {} (helper {}) keeps running; lease {} ms",
                     h.pid(), h.helperPid(), h.leaseMs());
             // on the thread that delivered the program's last output: the partial lines are complete now
-            return new DaemonHandOver(name, base.state(), base.restarts(), base.doneStdout(), base.doneStderr(),
-                    base.startedAt(), base.lastExit(), base.oomPath(), base.oomKills(), base.fingerprint(),
-                    base.killSignal(), base.graceMs(), base.executable(), h,
-                    out == null ? null : out.pendingBytes(), err == null ? null : err.pendingBytes(),
-                    recent.lines(Integer.MAX_VALUE, 0));
+            return base.withProgram(h, ph.streams().pendingStdout(), ph.streams().pendingStderr())
+                    .withRecent(output.recent().lines(Integer.MAX_VALUE, 0));
         });
     }
 
@@ -636,529 +531,330 @@ public final class SupervisedDaemon implements Daemon {
      * once it is re-attached; a daemon that was stopped stays stopped.
      */
     public void adopt(DaemonHandOver h) {
-        synchronized (lock) {
-            checkOpen();
-            restarts = h.restarts();
+        boolean changed = !ProgramIdentity.of(spec.command()).matches(h.fingerprint());
+        locked(() -> {
             doneStdout = h.doneStdout();
             doneStderr = h.doneStderr();
             startedAt = h.startedAt();
             lastExit = h.lastExit();
             oomPath = h.oomPath();
             oomKills = h.oomKills();
-            recent.restore(h.recent());
-            HandOff off = h.program();
-            if (off == null) {
-                switch (h.state()) {
-                    case STOPPED:
-                        log.info("taken over from the previous supervisor version: stays stopped");
-                        return;
-                    case FAILED:
-                        setState(DaemonState.FAILED, "taken over from the previous supervisor version: stays FAILED");
-                        return;
-                    default:
-                        log.info("taken over from the previous supervisor version without a program: starting it");
-                        restarts++;
-                        planner.reset();
-                        begin();
-                        return;
-                }
-            }
-            boolean changed = !h.fingerprint().equals(programFingerprint(spec.command()));
-            boolean wasReady = h.state() == DaemonState.READY;
-            int gen = ++generation;
-            readinessFailure = null;
-            DaemonSpec s = spec;
-            setState(DaemonState.STARTING, null);
-            startProgram(gen, s, h, c -> engine.attach(off, s.command(), c), "re-attach",
-                    pid -> reattached(gen, pid, wasReady, changed));
-        }
-    }
-
-    private void reattached(int gen, long pid, boolean wasReady, boolean changed) {
-        synchronized (lock) {
-            if (gen != generation || state != DaemonState.STARTING) {
-                return;
-            }
-            planner.started(clock.nanoTime());
-            if (startedAt == null) {
-                startedAt = Instant.now();
-            }
-            setState(DaemonState.RUNNING, null);
-            log.info("re-attached: pid {} (helper {}) taken over from the previous supervisor version, restarts {}",
-                    pid, program.helperPid().orElse(-1), restarts);
-            if (changed) {
-                log.info("its program configuration changed during the hand-over: restarting the program");
-                restartAfterStop = true;
-                stopProgram();
-                return;
-            }
-            if (wasReady) {
-                setState(DaemonState.READY, null);
-                return;
-            }
-            armReadiness(gen);
-        }
-    }
-
-    /**
-     * A digest of everything in a program spec that {@link #programChanged} compares: equal digests mean the
-     * handed-over program still matches its configuration.
-     */
-    public static String programFingerprint(CommandSpec c) {
-        StringBuilder b = new StringBuilder();
-        b.append(c.argv()).append('\0').append(c.arg0().orElse("")).append('\0').append(c.clearEnv()).append('\0')
-                .append(new java.util.TreeMap<>(c.env())).append('\0').append(new java.util.TreeSet<>(c.unsetEnv()))
-                .append('\0').append(c.directory().map(Path::toString).orElse("")).append('\0')
-                .append(c.stdin().kind()).append(c.stdin().file().map(Path::toString).orElse(""))
-                .append(c.stdin().bytes().map(java.util.Arrays::hashCode).orElse(0)).append('\0')
-                .append(c.stderrMode()).append('\0').append(c.user().orElse("")).append('\0')
-                .append(c.group().orElse("")).append('\0').append(c.supplementaryGroups().orElse(List.of()))
-                .append('\0').append(c.allowRoot()).append('\0').append(c.cgroupBase().orElse("")).append('\0')
-                .append(c.cgroupPath().orElse("")).append('\0').append(c.allowPopulatedCgroup()).append('\0')
-                .append(c.limits().map(l -> new java.util.TreeMap<>(l.files()).toString()).orElse("")).append('\0')
-                .append(c.window()).append('\0').append(c.killDescendantsOnExit());
-        try {
-            byte[] d = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(d);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private void closeQuietly(AutoCloseable c) {
-        try {
-            if (c != null) {
-                c.close();
-            }
-        } catch (Exception e) {
-            log.debug("closing {}", c, e);
-        }
-    }
-
-    public boolean isClosed() {
-        synchronized (lock) {
-            return closed;
-        }
-    }
-
-    private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("daemon '" + name + "' was removed");
-        }
-    }
-
-    // ------------------------------------------------------------------ the state machine
-
-    /** Enters STARTING: launches now, or when the dependencies are READY. Under the lock. */
-    private void begin() {
-        if (state != DaemonState.STARTING) {
-            setState(DaemonState.STARTING, null);
-        }
-        List<String> missing = spec.dependsOn().isEmpty() ? List.of() : gate.missing(spec.dependsOn());
-        if (!missing.isEmpty()) {
-            if (gateWatch == null) {
-                gateWatch = gate.watch(this::dependenciesMayHaveChanged);
-                missing = gate.missing(spec.dependsOn()); // what changed before the watch started counts too
-            }
-        }
-        if (!missing.isEmpty()) {
-            if (!waitingForDeps) {
-                log.info("waiting for {} to be READY", String.join(", ", missing));
-            }
-            waitingForDeps = true;
-            return;
-        }
-        waitingForDeps = false;
-        launch();
-    }
-
-    private void dependenciesMayHaveChanged() {
-        execute(() -> {
-            synchronized (lock) {
-                if (!closed && state == DaemonState.STARTING && waitingForDeps) {
-                    begin();
-                }
-            }
-        });
-    }
-
-    private void launch() {
-        int gen = ++generation;
-        readinessFailure = null;
-        DaemonSpec s = spec;
-        if (engine.isClosed()) {
-            setState(DaemonState.STOPPED, "the engine is closed");
-            return;
-        }
-        startProgram(gen, s, null, c -> engine.launch(s.command(), c), "start", pid -> spawned(gen, pid));
-    }
-
-    /**
-     * Starts (or re-attaches, {@code how}) the program of generation {@code gen} with fresh line splitters
-     * (primed with the partial lines of a hand-over, if any). Under the lock.
-     */
-    private void startProgram(int gen, DaemonSpec s, DaemonHandOver from,
-            java.util.function.Function<OutputConsumer, RunningProgram> how, String what,
-            java.util.function.LongConsumer onStarted) {
-        LineSplitter out = new LineSplitter(StreamKind.STDOUT, s.maxLineLength(), (st, l) -> line(gen, st, l));
-        LineSplitter err = new LineSplitter(StreamKind.STDERR, s.maxLineLength(), (st, l) -> line(gen, st, l));
-        if (from != null) {
-            out.prime(from.stdoutTail());
-            err.prime(from.stderrTail());
-        }
-        OutputConsumer consumer = (stream, data) -> (stream == StreamKind.STDERR ? err : out).feed(data);
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        programDone = done;
-        RunningProgram p;
-        try {
-            p = how.apply(consumer);
-        } catch (RuntimeException e) {
-            program = null;
-            log.error("cannot {}: {}", what, e.getMessage());
-            ended(gen, null, e);
-            done.complete(null);
-            return;
-        }
-        program = p;
-        p.started().whenComplete((pid, error) -> {
-            if (error == null) {
-                onStarted.accept(pid);
-            }
-        });
-        whenEnded(gen, p, out, err, done);
-    }
-
-    /** Wires the end of program {@code p} of generation {@code gen}. Under the lock. */
-    private void whenEnded(int gen, RunningProgram p, LineSplitter out, LineSplitter err, CompletableFuture<Void> done) {
-        splitOut = out;
-        splitErr = err;
-        p.completion().whenCompleteAsync((result, error) -> {
+            output.recent().restore(h.recent());
+            adopting = h;
             try {
-                if (gen == generation) { // not after a hand-over: the partial lines went to the next version
-                    out.flush();
-                    err.flush();
+                return handle(new DaemonMachine.Adopt(h.restarts(), h.state(), h.program() != null, changed));
+            } finally {
+                adopting = null;
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ the shell: events in, actions out
+
+    /**
+     * Runs {@code body} under the lock with every event it causes handled, then what must run without the lock
+     * (completing futures, releasing the name).
+     */
+    private <T> T locked(Supplier<T> body) {
+        List<Runnable> after = List.of();
+        T result;
+        synchronized (lock) {
+            boolean outer = !processing;
+            processing = true;
+            try {
+                result = body.get();
+                while (outer && !queue.isEmpty()) {
+                    handle(queue.poll());
                 }
             } finally {
-                synchronized (lock) {
-                    ended(gen, result, error);
+                if (outer) {
+                    processing = false;
+                    queue.clear(); // only left over when something threw
                 }
-                done.complete(null);
+            }
+            if (outer) {
+                after = new ArrayList<>(afterLock);
+                afterLock.clear();
+            }
+        }
+        for (Runnable r : after) {
+            r.run();
+        }
+        return result;
+    }
+
+    /** An event from a program, a timer or a check: handled now, or queued when an action of ours caused it. */
+    private void fire(DaemonMachine.Event e) {
+        synchronized (lock) {
+            if (processing) {
+                queue.add(e);
+                return;
+            }
+        }
+        locked(() -> handle(e));
+    }
+
+    /** One step of the machine and its actions. Under the lock. */
+    private DaemonMachine.Step handle(DaemonMachine.Event e) {
+        DaemonMachine.Step s = machine.step(e, clock.nanoTime());
+        for (Action a : s.actions()) {
+            try {
+                carryOut(a);
+            } catch (RuntimeException x) {
+                log.error("internal error carrying out {} after {}: {}", a, e, x.toString(), x);
+            }
+        }
+        return s;
+    }
+
+    private void carryOut(Action a) {
+        if (a instanceof DaemonMachine.CheckDependencies) {
+            checkDependencies();
+        } else if (a instanceof DaemonMachine.Launch) {
+            launch(((DaemonMachine.Launch) a).run());
+        } else if (a instanceof DaemonMachine.Attach) {
+            attach(((DaemonMachine.Attach) a).run());
+        } else if (a instanceof DaemonMachine.StartReadiness) {
+            startReadiness(((DaemonMachine.StartReadiness) a).run());
+        } else if (a instanceof DaemonMachine.CancelReadiness) {
+            cancelReadiness();
+        } else if (a instanceof DaemonMachine.StopProgram) {
+            RunningProgram p = current == null ? null : current.program;
+            if (p != null) {
+                p.stop(spec.command().killSignal(), spec.command().grace());
+            }
+        } else if (a instanceof DaemonMachine.ScheduleBackoff) {
+            DaemonMachine.ScheduleBackoff b = (DaemonMachine.ScheduleBackoff) a;
+            backoffTimer = schedule(b.delay(), () -> execute(() -> fire(new DaemonMachine.BackoffElapsed(b.run()))));
+        } else if (a instanceof DaemonMachine.CancelBackoff) {
+            if (backoffTimer != null) {
+                backoffTimer.cancel();
+                backoffTimer = null;
+            }
+        } else if (a instanceof DaemonMachine.MarkStarted) {
+            if (!((DaemonMachine.MarkStarted) a).reattached() || startedAt == null) {
+                startedAt = Instant.now();
+            }
+        } else if (a instanceof DaemonMachine.ProgramGone) {
+            programGone((DaemonMachine.ProgramGone) a);
+        } else if (a instanceof DaemonMachine.Notify) {
+            setState(((DaemonMachine.Notify) a).state());
+        } else if (a instanceof DaemonMachine.Publish) {
+            DaemonMachine.Publish p = (DaemonMachine.Publish) a;
+            publish(p.topic(), p.extra(), p.restarts(), p.pid(), p.helperPid());
+        } else if (a instanceof DaemonMachine.Log) {
+            logAt((DaemonMachine.Log) a);
+        } else if (a instanceof DaemonMachine.HandOverProgram) {
+            handOverProgram((DaemonMachine.HandOverProgram) a);
+        } else if (a instanceof DaemonMachine.Release) {
+            afterLock.add(this::release);
+        }
+    }
+
+    private void checkDependencies() {
+        List<String> deps = spec.dependsOn();
+        List<String> missing = deps.isEmpty() ? List.of() : gate.missing(deps);
+        if (!missing.isEmpty() && gateWatch == null) {
+            gateWatch = gate.watch(() -> execute(() -> fire(new DaemonMachine.DependenciesChanged())));
+            missing = gate.missing(deps); // what changed before the watch started counts too
+        }
+        queue.add(new DaemonMachine.Dependencies(missing));
+    }
+
+    private void launch(int run) {
+        if (engine.isClosed()) {
+            queue.add(new DaemonMachine.Ended(run, Outcome.notStarted("the engine is closed", true)));
+            return;
+        }
+        Run r = new Run(run, null, null);
+        current = r;
+        try {
+            r.program = engine.launch(launchCommand(spec.command()), r.streams.consumer());
+        } catch (RuntimeException e) {
+            log.error("cannot start: {}", e.getMessage());
+            queue.add(new DaemonMachine.Ended(run, Outcome.notStarted(e.getMessage(), engine.isClosed())));
+            return;
+        }
+        wire(r);
+    }
+
+    private void attach(int run) {
+        DaemonHandOver h = adopting;
+        Run r = new Run(run, h.stdoutTail(), h.stderrTail());
+        current = r;
+        HandOff off = h.program();
+        try {
+            r.program = engine.attach(off, launchCommand(spec.command()), r.streams.consumer());
+        } catch (RuntimeException e) {
+            log.error("cannot re-attach: {}", e.getMessage());
+            queue.add(new DaemonMachine.Ended(run, Outcome.notStarted(e.getMessage(), engine.isClosed())));
+            return;
+        }
+        wire(r);
+    }
+
+    /** Turns the spawn and the end of run {@code r}'s program into events. */
+    private void wire(Run r) {
+        RunningProgram p = r.program;
+        p.started().whenComplete((pid, error) -> {
+            if (error == null) {
+                fire(new DaemonMachine.Spawned(r.id, pid, p.helperPid().orElse(-1)));
+            }
+        });
+        p.completion().whenCompleteAsync((result, error) -> {
+            try {
+                if (isCurrent(r)) { // not after a hand-over: the partial lines went to the next version
+                    r.streams.flush();
+                }
+            } finally {
+                fire(new DaemonMachine.Ended(r.id, outcome(p, result, error)));
             }
         }, this::execute);
     }
 
-    private void spawned(int gen, long pid) {
+    private boolean isCurrent(Run r) {
         synchronized (lock) {
-            if (gen != generation || state != DaemonState.STARTING) {
-                return;
-            }
-            planner.started(clock.nanoTime());
-            startedAt = Instant.now();
-            setState(DaemonState.RUNNING, null);
-            log.info("started: pid {}{}", pid, program.helperPid().isPresent()
-                    ? " (helper " + program.helperPid().getAsLong() + ")" : "");
-            event(DaemonEvents.STARTED, Map.of());
-            armReadiness(gen);
+            return current == r;
         }
     }
 
-    /** Starts the readiness check of a RUNNING program. Under the lock. */
-    private void armReadiness(int gen) {
-        Readiness r = spec.readiness();
-        switch (r.kind()) {
-            case IMMEDIATE:
-                ready(gen, null);
-                return;
-            case TCP_PORT:
-                schedule(Duration.ZERO, () -> probePort(gen, r.port().getAsInt(), 0));
-                break;
-            case FILE:
-                schedule(Duration.ZERO, () -> probeFile(gen, r.file().get(), 0));
-                break;
-            default:
-                break; // LOG_LINE: matched in line()
+    private Outcome outcome(RunningProgram p, ProcessResult result, Throwable error) {
+        boolean engineClosed = engine.isClosed();
+        if (result != null) {
+            return Outcome.of(result, engineClosed);
         }
-        readyTimer = schedule(r.timeout(), () -> readinessTimedOut(gen, r));
+        Throwable cause = unwrap(error);
+        String why = cause == null ? "unknown error" : cause.getMessage();
+        if (cause instanceof HelperLostException) {
+            HelperLostException h = (HelperLostException) cause;
+            long pid = h.pid() >= 0 ? h.pid() : p.pid().orElse(-1);
+            if (pid >= 0) {
+                return Outcome.helperLost(pid, why, h.cgroupStats().orElse(null), engineClosed);
+            }
+        }
+        if (p.pid().isPresent()) {
+            return Outcome.lost(p.pid().getAsLong(), why, engineClosed);
+        }
+        return Outcome.notStarted(why, engineClosed);
     }
 
-    private void ready(int gen, String how) {
-        synchronized (lock) {
-            if (gen != generation || state != DaemonState.RUNNING) {
-                return;
-            }
-            cancelReadiness();
-            setState(DaemonState.READY, null);
-            if (how != null) {
-                log.info("ready ({})", how);
-            }
-            event(DaemonEvents.READY, Map.of());
-        }
-    }
-
-    private void readinessTimedOut(int gen, Readiness r) {
-        synchronized (lock) {
-            if (gen != generation || state != DaemonState.RUNNING || program == null) {
-                return;
-            }
-            readinessFailure = "readiness check (" + r + ") did not pass within " + RestartPlanner.fmt(r.timeout());
-            log.warn("{}: stopping the program", readinessFailure);
-            program.stop(spec.command().killSignal(), spec.command().grace());
-        }
-    }
-
-    /** The program of generation {@code gen} ended (result) or could not be started (error). Under the lock. */
-    private void ended(int gen, ProcessResult result, Throwable error) {
-        if (gen != generation) {
+    private void startReadiness(int run) {
+        Run r = current;
+        if (r == null || r.id != run) {
             return;
         }
-        cancelReadiness();
-        long now = clock.nanoTime();
-        boolean requested = state == DaemonState.STOPPING || closed;
+        Readiness rd = spec.readiness();
+        if (rd.kind() != Readiness.Kind.IMMEDIATE) {
+            String why = "readiness check (" + rd + ") did not pass within " + RestartPlanner.fmt(rd.timeout());
+            r.readyTimer = schedule(rd.timeout(),
+                    () -> fire(new DaemonMachine.Abort(run, DaemonExit.Reason.READINESS_TIMEOUT, why)));
+        }
+        ReadinessCheck c = ReadinessCheck.of(rd, timers, how -> fire(new DaemonMachine.ReadinessPassed(run, how)));
+        r.check = c;
+        c.start();
+    }
+
+    private void cancelReadiness() {
+        Run r = current;
+        if (r == null) {
+            return;
+        }
+        ReadinessCheck c = r.check;
+        if (c != null) {
+            c.cancel();
+        }
+        if (r.readyTimer != null) {
+            r.readyTimer.cancel();
+            r.readyTimer = null;
+        }
+    }
+
+    /** The current program is gone: counters, last exit, EXITED and OOM events. */
+    private void programGone(DaemonMachine.ProgramGone g) {
+        Outcome o = g.outcome();
+        Run r = current;
+        RunningProgram p = r == null ? null : r.program;
+        if (r != null) {
+            current = null;
+            afterLock.add(() -> r.done.complete(null));
+        }
+        ProcessResult result = o.result();
         if (result != null) {
             doneStdout += result.stdoutBytes();
             doneStderr += result.stderrBytes();
-            lastExit = new DaemonExit(result.pid(), result.exitCode(), result.signal(), Instant.now(),
-                    result.oomKilled(), requested);
+        } else if (p != null) {
+            doneStdout += p.stdoutBytes(); // what was delivered before the end without a result
+            doneStderr += p.stderrBytes();
+        }
+        long pid = o.pid() >= 0 ? o.pid() : p == null ? -1 : p.pid().orElse(-1);
+        long helper = p == null ? -1 : p.helperPid().orElse(-1);
+        int restarts = machine.restarts();
+        CgroupStats stats = o.stats();
+        if (o.kind() != Outcome.Kind.NOT_STARTED && pid >= 0) {
+            lastExit = new DaemonExit(pid, o.exitCode(), Optional.ofNullable(o.signal()), Instant.now(),
+                    stats != null && stats.oomKills() > 0, g.requested(), g.reason());
             Map<String, Object> props = new LinkedHashMap<>();
-            props.put(DaemonEvents.PID, result.pid());
-            props.put(DaemonEvents.EXIT_CODE, result.exitCode());
-            result.signal().ifPresent(sig -> props.put(DaemonEvents.SIGNAL, sig.name()));
-            event(DaemonEvents.EXITED, props);
-            if (result.cgroupStats().isPresent()) {
-                CgroupStats st = result.cgroupStats().get();
-                // a fixed cgroup.path keeps its counters across restarts: only a rise is news
-                long before = st.path().equals(oomPath) ? oomKills : 0;
-                if (st.oomKills() > before) {
-                    log.error("the OOM killer struck in its cgroup {} (memory.events oom_kill {} -> {})", st.path(),
-                            before, st.oomKills());
-                    event(DaemonEvents.OOM, Map.of(DaemonEvents.PID, result.pid(), "oom.kills", st.oomKills() - before));
-                }
-                oomPath = st.path();
-                oomKills = st.oomKills();
+            props.put(DaemonEvents.PID, pid);
+            props.put(DaemonEvents.EXIT_CODE, o.exitCode());
+            if (o.signal() != null) {
+                props.put(DaemonEvents.SIGNAL, o.signal().name());
             }
-        } else if (program != null) {
-            program.pid().ifPresent(pid -> lastExit = new DaemonExit(pid, -1, Optional.empty(), Instant.now(), false,
-                    requested));
+            props.put(DaemonEvents.EXIT_REASON, g.reason().name());
+            publish(DaemonEvents.EXITED, props, g.restarts(), pid, helper);
         }
-        boolean hadPid = program != null && program.pid().isPresent();
-        program = null;
-        if (requested) {
-            if (restartAfterStop && !closed) {
-                restartAfterStop = false;
-                log.info("{}; starting it again", result != null ? describe(result) : "stopped");
-                restarts++;
-                begin();
-            } else {
-                restartAfterStop = false;
-                log.info("stopped{}", result != null ? " (" + describe(result) + ")" : "");
-                setState(DaemonState.STOPPED, null);
-                event(DaemonEvents.STOPPED, Map.of());
+        if (stats != null) {
+            // a fixed cgroup.path keeps its counters across restarts: only a rise is news
+            long before = stats.path().equals(oomPath) ? oomKills : 0;
+            if (stats.oomKills() > before) {
+                log.error("the OOM killer struck in its cgroup {} (memory.events oom_kill {} -> {})", stats.path(),
+                        before, stats.oomKills());
+                publish(DaemonEvents.OOM, Map.of(DaemonEvents.PID, pid, "oom.kills", stats.oomKills() - before),
+                        g.restarts(), pid, helper);
             }
-            return;
-        }
-        if (engine.isClosed()) {
-            setState(DaemonState.STOPPED, null);
-            event(DaemonEvents.STOPPED, Map.of(DaemonEvents.REASON, "the engine was closed"));
-            return;
-        }
-        Decision d;
-        if (readinessFailure != null) {
-            d = planner.failedStart(now, readinessFailure + " (" + (result != null ? describe(result) : "no result") + ")");
-        } else if (result == null) {
-            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-                    ? error.getCause() : error;
-            d = planner.failedStart(now, (hadPid ? "lost: " : "could not start: ")
-                    + (cause == null ? "unknown error" : cause.getMessage()));
-        } else {
-            d = planner.ended(now, result.exitCode(), result.signal().isPresent());
-            if (result.signal().isPresent()) {
-                d = new Decision(d.action(), d.delay(), d.reason().replace("killed by a signal",
-                        "killed by " + result.signal().get()));
-            }
-        }
-        apply(d);
-    }
-
-    private void apply(Decision d) {
-        switch (d.action()) {
-            case RESTART: {
-                log.warn("{}", d.reason());
-                setState(DaemonState.BACKING_OFF, null);
-                event(DaemonEvents.RESTARTING, Map.of(DaemonEvents.REASON, d.reason()));
-                int gen = generation;
-                if (d.delay().isZero()) {
-                    backoffElapsed(gen); // no delay: relaunch now rather than through the timer and back
-                } else {
-                    backoffTimer = schedule(d.delay(), () -> execute(() -> backoffElapsed(gen)));
-                }
-                break;
-            }
-            case FAIL:
-                log.error("FAILED: {}; it stays down until started by hand or reconfigured", d.reason());
-                setState(DaemonState.FAILED, null);
-                event(DaemonEvents.FAILED, Map.of(DaemonEvents.REASON, d.reason()));
-                break;
-            default:
-                log.info("{}", d.reason());
-                setState(DaemonState.STOPPED, null);
-                event(DaemonEvents.STOPPED, Map.of(DaemonEvents.REASON, d.reason()));
+            oomPath = stats.path();
+            oomKills = stats.oomKills();
         }
     }
 
-    private void backoffElapsed(int gen) {
+    /** Builds what the next version needs; {@link #handOver} detaches the program outside the lock. */
+    private void handOverProgram(DaemonMachine.HandOverProgram a) {
+        Run r = current;
+        current = null; // whatever the old program still reports is not ours to act on
+        CommandSpec c = spec.command();
+        DaemonHandOver base = DaemonHandOver.of(name, a.state(), ProgramIdentity.of(c).fingerprint(),
+                c.killSignal().number(), c.grace().toMillis(), c.argv().get(0))
+                .withCounters(machine.restarts(), doneStdout, doneStderr)
+                .withRun(startedAt, lastExit)
+                .withOom(oomPath, oomKills)
+                .withRecent(output.recent().lines(Integer.MAX_VALUE, 0));
+        handingOver = new PendingHandOver(a.detach(), base, r == null ? null : r.program, r == null ? null : r.streams);
+    }
+
+    private void release() {
+        AutoCloseable watch;
         synchronized (lock) {
-            if (gen != generation || state != DaemonState.BACKING_OFF || closed) {
+            if (released) {
                 return;
             }
-            backoffTimer = null;
-            restarts++;
-            begin();
-        }
-    }
-
-    private static String describe(ProcessResult r) {
-        return r.signal().map(s -> "killed by " + s).orElse("exited with code " + r.exitCode());
-    }
-
-    // ------------------------------------------------------------------ output
-
-    private void line(int gen, StreamKind stream, String text) {
-        recent.add(stream, text);
-        DaemonSpec s = spec;
-        LogLevel level = stream == StreamKind.STDERR ? s.stderrLevel() : s.stdoutLevel();
-        if (level != LogLevel.OFF) {
-            String prefix = s.logPrefix() != null ? s.logPrefix() : "[" + name + "] ";
-            logAt(level, prefix, text);
-        }
-        Readiness r = s.readiness();
-        if (r.kind() == Readiness.Kind.LOG_LINE && state == DaemonState.RUNNING) {
-            Pattern p = r.pattern().get();
-            if (p.matcher(text).find()) {
-                ready(gen, "log line matched /" + p.pattern() + "/");
-            }
-        }
-    }
-
-    private void logAt(LogLevel level, String prefix, String text) {
-        switch (level) {
-            case TRACE:
-                if (log.isTraceEnabled()) {
-                    log.trace("{}{}", prefix, text);
-                }
-                break;
-            case DEBUG:
-                if (log.isDebugEnabled()) {
-                    log.debug("{}{}", prefix, text);
-                }
-                break;
-            case INFO:
-                log.info("{}{}", prefix, text);
-                break;
-            case WARN:
-                log.warn("{}{}", prefix, text);
-                break;
-            case ERROR:
-                log.error("{}{}", prefix, text);
-                break;
-            default:
-                break;
-        }
-    }
-
-    // ------------------------------------------------------------------ readiness probes (IO thread)
-
-    private static final InetAddress LOOPBACK;
-
-    static {
-        try {
-            LOOPBACK = InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1});
-        } catch (UnknownHostException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    /** Lock-free (IO thread): whether the check of program generation {@code gen} is still wanted. */
-    private boolean probing(int gen) {
-        return gen == generation && state == DaemonState.RUNNING;
-    }
-
-    private void probePort(int gen, int port, int attempt) {
-        if (!probing(gen)) {
-            return;
-        }
-        SocketChannel ch = null;
-        try {
-            ch = SocketChannel.open();
-            ch.configureBlocking(false);
-            if (ch.connect(new InetSocketAddress(LOOPBACK, port))) {
-                close(ch);
-                ready(gen, "127.0.0.1:" + port + " accepts connections");
-                return;
-            }
-            SocketChannel pending = ch;
-            schedule(Duration.ofMillis(2), () -> finishPort(gen, port, attempt, pending, 0));
-        } catch (IOException e) {
-            close(ch);
-            nextPortProbe(gen, port, attempt);
-        }
-    }
-
-    private void finishPort(int gen, int port, int attempt, SocketChannel ch, int checks) {
-        if (!probing(gen)) {
-            close(ch);
-            return;
+            released = true;
+            watch = gateWatch;
+            gateWatch = null;
         }
         try {
-            if (ch.finishConnect()) {
-                close(ch);
-                ready(gen, "127.0.0.1:" + port + " accepts connections");
-                return;
+            if (watch != null) {
+                watch.close();
             }
-            if (checks < 5) {
-                schedule(Duration.ofMillis(5L << checks), () -> finishPort(gen, port, attempt, ch, checks + 1));
-                return;
-            }
-        } catch (IOException e) {
-            // refused: not listening yet
+        } catch (Exception e) {
+            log.debug("closing {}", watch, e);
         }
-        close(ch);
-        nextPortProbe(gen, port, attempt);
-    }
-
-    private void nextPortProbe(int gen, int port, int attempt) {
-        long ms = Math.min(500, 10L << Math.min(attempt, 6));
-        schedule(Duration.ofMillis(ms), () -> probePort(gen, port, attempt + 1));
-    }
-
-    private void probeFile(int gen, Path file, int attempt) {
-        if (!probing(gen)) {
-            return;
-        }
-        if (Files.exists(file)) {
-            ready(gen, file + " exists");
-            return;
-        }
-        long ms = Math.min(250, 10L << Math.min(attempt, 5));
-        schedule(Duration.ofMillis(ms), () -> probeFile(gen, file, attempt + 1));
-    }
-
-    private static void close(SocketChannel ch) {
-        if (ch != null) {
-            try {
-                ch.close();
-            } catch (IOException e) {
-                // nothing to do
-            }
+        if (registry != null) {
+            registry.release(name, this);
         }
     }
 
     // ------------------------------------------------------------------ plumbing
 
-    private void setState(DaemonState s, String why) {
-        if (why != null) {
-            log.info("{}", why);
-        }
+    private void setState(DaemonState s) {
         state = s;
         lock.notifyAll();
         execute(() -> {
@@ -1176,12 +872,14 @@ public final class SupervisedDaemon implements Daemon {
     }
 
     /** Queues an event for the listeners (in order, on the delivery thread). Under the lock. */
-    private void event(String topic, Map<String, Object> extra) {
+    private void publish(String topic, Map<String, Object> extra, int restarts, long pid, long helperPid) {
         Map<String, Object> props = new LinkedHashMap<>();
         props.put(DaemonEvents.NAME, name);
-        if (program != null) {
-            program.pid().ifPresent(p -> props.put(DaemonEvents.PID, p));
-            program.helperPid().ifPresent(p -> props.put(DaemonEvents.HELPER_PID, p));
+        if (pid >= 0) {
+            props.put(DaemonEvents.PID, pid);
+        }
+        if (helperPid >= 0) {
+            props.put(DaemonEvents.HELPER_PID, helperPid);
         }
         props.put(DaemonEvents.RESTARTS, restarts);
         props.putAll(extra);
@@ -1198,6 +896,25 @@ public final class SupervisedDaemon implements Daemon {
                 registry.event(this, topic, frozen);
             }
         });
+    }
+
+    private void logAt(DaemonMachine.Log l) {
+        switch (l.level()) {
+            case ERROR:
+                log.error("{}", l.text());
+                break;
+            case WARN:
+                log.warn("{}", l.text());
+                break;
+            case INFO:
+                log.info("{}", l.text());
+                break;
+            case DEBUG:
+                log.debug("{}", l.text());
+                break;
+            default:
+                log.trace("{}", l.text());
+        }
     }
 
     private void execute(Runnable task) {
@@ -1217,18 +934,8 @@ public final class SupervisedDaemon implements Daemon {
         }
     }
 
-    private void cancelBackoff() {
-        if (backoffTimer != null) {
-            backoffTimer.cancel();
-            backoffTimer = null;
-        }
-    }
-
-    private void cancelReadiness() {
-        if (readyTimer != null) {
-            readyTimer.cancel();
-            readyTimer = null;
-        }
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
     @Override
