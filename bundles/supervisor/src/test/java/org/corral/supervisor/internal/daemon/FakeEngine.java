@@ -20,6 +20,7 @@ import org.corral.api.CgroupStats;
 import org.corral.api.CgroupValue;
 import org.corral.api.CommandSpec;
 import org.corral.api.Containment;
+import org.corral.api.HelperLostException;
 import org.corral.api.OutputConsumer;
 import org.corral.api.ProcessException;
 import org.corral.api.ProcessResult;
@@ -247,6 +248,14 @@ final class FakeEngine implements Engine {
             CgroupStats stats = new CgroupStats("corral/x", Map.of("memory.events",
                     new CgroupValue.FlatKeyed("oom_kill " + count, Map.of("oom_kill", count))));
             finish(ProcessResult.builder().pid(pid).signal(Signal.KILL).cgroupStats(stats), null);
+        }
+
+        /** The helper died without reporting the exit: completion fails with a {@link HelperLostException}. */
+        void helperLost(CgroupStats stats) {
+            HelperLostException e = new HelperLostException("helper pid " + (pid + 100_000) + " died: SIGKILL",
+                    pid + 100_000, pid, stats);
+            deliver.execute(() -> completion.completeExceptionally(e));
+            flush();
         }
 
         private void finish(ProcessResult.Builder b, Throwable t) {

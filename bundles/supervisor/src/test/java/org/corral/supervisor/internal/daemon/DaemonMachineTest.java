@@ -1,0 +1,821 @@
+package org.corral.supervisor.internal.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.corral.api.CgroupStats;
+import org.corral.api.CgroupValue;
+import org.corral.api.CommandSpec;
+import org.corral.api.DaemonEvents;
+import org.corral.api.DaemonExit;
+import org.corral.api.DaemonSpec;
+import org.corral.api.DaemonState;
+import org.corral.api.ProcessResult;
+import org.corral.api.RestartPolicy;
+import org.corral.api.Signal;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Abort;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Action;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Adopt;
+import org.corral.supervisor.internal.daemon.DaemonMachine.BackoffElapsed;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Close;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Dependencies;
+import org.corral.supervisor.internal.daemon.DaemonMachine.DependenciesChanged;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Ended;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Event;
+import org.corral.supervisor.internal.daemon.DaemonMachine.HandOver;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Outcome;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Phase;
+import org.corral.supervisor.internal.daemon.DaemonMachine.ReadinessPassed;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Reconfigure;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Restart;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Spawned;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Start;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Step;
+import org.corral.supervisor.internal.daemon.DaemonMachine.Stop;
+import org.junit.jupiter.api.Test;
+import org.slf4j.event.Level;
+
+/**
+ * The daemon state machine on its own, with fake time: every phase against every event from {@link #TABLE},
+ * then the restart policy, the run numbers and the messages.
+ */
+class DaemonMachineTest {
+
+    private static final long MS = 1_000_000L;
+
+    private static final DaemonSpec SPEC = spec(RestartPolicy.PERMANENT).build();
+
+    private long now = 1_000_000_000L;
+
+    private static DaemonSpec.Builder spec(RestartPolicy policy) {
+        return DaemonSpec.builder("d", CommandSpec.builder("/bin/prog").grace(Duration.ofMillis(300)).build())
+                .restart(policy).restartDelay(Duration.ofMillis(100)).maxRestartDelay(Duration.ofSeconds(2))
+                .intensity(3, Duration.ofSeconds(10));
+    }
+
+    private static ProcessResult exit(long pid, int code) {
+        return ProcessResult.builder().pid(pid).exitCode(code).build();
+    }
+
+    // ------------------------------------------------------------------ the table
+
+    /**
+     * Every phase against every event: the phase after it, and the actions (logging left out). Actions:
+     * {@code deps?} check the dependencies, {@code launch}, {@code attach}, {@code check} start the readiness
+     * check, {@code -check} cancel it, {@code kill} stop the program, {@code backoff(D)} schedule the restart,
+     * {@code -backoff} cancel it, {@code started}/{@code started(kept)} note the start time, {@code gone(R)} the
+     * program ended with exit reason R, {@code =S} the API state is now S, {@code !T} event T, {@code handover(...)},
+     * {@code release}. {@code error}: refused (nothing changes); {@code -}: ignored.
+     */
+    static final String TABLE = """
+            # phase                  | event               | next                     | actions
+            STOPPED                  | start               | WAITING_FOR_DEPENDENCIES | =STARTING deps?
+            STOPPED                  | restart             | WAITING_FOR_DEPENDENCIES | =STARTING deps?
+            STOPPED                  | stop                | STOPPED                  | -
+            STOPPED                  | close               | CLOSED                   | release
+            STOPPED                  | hand-over           | CLOSED                   | -backoff -check handover(STOPPED) release
+            STOPPED                  | adopt               | ATTACHING                | =STARTING attach
+            STOPPED                  | reconfigure         | WAITING_FOR_DEPENDENCIES | =STARTING deps?
+            STOPPED                  | reconfigure(argv)   | WAITING_FOR_DEPENDENCIES | =STARTING deps?
+            STOPPED                  | deps(none)          | STOPPED                  | -
+            STOPPED                  | deps(db)            | STOPPED                  | -
+            STOPPED                  | deps-changed        | STOPPED                  | -
+            STOPPED                  | spawned             | STOPPED                  | -
+            STOPPED                  | ready               | STOPPED                  | -
+            STOPPED                  | abort               | STOPPED                  | -
+            STOPPED                  | exit(1)             | STOPPED                  | -
+            STOPPED                  | helper-lost         | STOPPED                  | -
+            STOPPED                  | backoff-over        | STOPPED                  | -
+
+            FAILED                   | start               | WAITING_FOR_DEPENDENCIES | =STARTING deps?
+            FAILED                   | restart             | WAITING_FOR_DEPENDENCIES | =STARTING deps?
+            FAILED                   | stop                | FAILED                   | -
+            FAILED                   | close               | CLOSED                   | =STOPPED release
+            FAILED                   | hand-over           | CLOSED                   | -backoff -check handover(FAILED) =STOPPED release
+            FAILED                   | adopt               | FAILED                   | error
+            FAILED                   | reconfigure         | WAITING_FOR_DEPENDENCIES | =STARTING deps?
+            FAILED                   | reconfigure(argv)   | WAITING_FOR_DEPENDENCIES | =STARTING deps?
+            FAILED                   | deps(none)          | FAILED                   | -
+            FAILED                   | deps(db)            | FAILED                   | -
+            FAILED                   | deps-changed        | FAILED                   | -
+            FAILED                   | spawned             | FAILED                   | -
+            FAILED                   | ready               | FAILED                   | -
+            FAILED                   | abort               | FAILED                   | -
+            FAILED                   | exit(1)             | FAILED                   | -
+            FAILED                   | helper-lost         | FAILED                   | -
+            FAILED                   | backoff-over        | FAILED                   | -
+
+            WAITING_FOR_DEPENDENCIES | start               | WAITING_FOR_DEPENDENCIES | -
+            WAITING_FOR_DEPENDENCIES | restart             | WAITING_FOR_DEPENDENCIES | -
+            WAITING_FOR_DEPENDENCIES | stop                | STOPPED                  | =STOPPED
+            WAITING_FOR_DEPENDENCIES | close               | CLOSED                   | =STOPPED release
+            WAITING_FOR_DEPENDENCIES | hand-over           | CLOSED                   | -backoff -check handover(STARTING) =STOPPED release
+            WAITING_FOR_DEPENDENCIES | adopt               | WAITING_FOR_DEPENDENCIES | error
+            WAITING_FOR_DEPENDENCIES | reconfigure         | WAITING_FOR_DEPENDENCIES | deps?
+            WAITING_FOR_DEPENDENCIES | reconfigure(argv)   | WAITING_FOR_DEPENDENCIES | deps?
+            WAITING_FOR_DEPENDENCIES | deps(none)          | LAUNCHING                | launch
+            WAITING_FOR_DEPENDENCIES | deps(db)            | WAITING_FOR_DEPENDENCIES | -
+            WAITING_FOR_DEPENDENCIES | deps-changed        | WAITING_FOR_DEPENDENCIES | deps?
+            WAITING_FOR_DEPENDENCIES | spawned             | WAITING_FOR_DEPENDENCIES | -
+            WAITING_FOR_DEPENDENCIES | ready               | WAITING_FOR_DEPENDENCIES | -
+            WAITING_FOR_DEPENDENCIES | abort               | WAITING_FOR_DEPENDENCIES | -
+            WAITING_FOR_DEPENDENCIES | exit(1)             | WAITING_FOR_DEPENDENCIES | -
+            WAITING_FOR_DEPENDENCIES | helper-lost         | WAITING_FOR_DEPENDENCIES | -
+            WAITING_FOR_DEPENDENCIES | backoff-over        | WAITING_FOR_DEPENDENCIES | -
+
+            LAUNCHING                | start               | LAUNCHING                | -
+            LAUNCHING                | restart             | RESTARTING               | -check =STOPPING kill
+            LAUNCHING                | stop                | STOPPING                 | -check =STOPPING kill
+            LAUNCHING                | close               | CLOSING                  | -check =STOPPING kill
+            LAUNCHING                | hand-over           | CLOSED                   | -backoff -check kill handover(STARTING) =STOPPED release
+            LAUNCHING                | adopt               | LAUNCHING                | error
+            LAUNCHING                | reconfigure         | LAUNCHING                | -
+            LAUNCHING                | reconfigure(argv)   | RESTARTING               | -check =STOPPING kill
+            LAUNCHING                | deps(none)          | LAUNCHING                | -
+            LAUNCHING                | deps(db)            | LAUNCHING                | -
+            LAUNCHING                | deps-changed        | LAUNCHING                | -
+            LAUNCHING                | spawned             | RUNNING                  | started =RUNNING !STARTED check
+            LAUNCHING                | ready               | LAUNCHING                | -
+            LAUNCHING                | abort               | LAUNCHING                | -
+            LAUNCHING                | exit(1)             | BACKING_OFF              | -check gone(EXITED) =BACKING_OFF !RESTARTING backoff(100ms)
+            LAUNCHING                | helper-lost         | BACKING_OFF              | -check gone(HELPER_LOST) =BACKING_OFF !RESTARTING backoff(100ms)
+            LAUNCHING                | backoff-over        | LAUNCHING                | -
+
+            ATTACHING                | start               | ATTACHING                | -
+            ATTACHING                | restart             | RESTARTING               | -check =STOPPING kill
+            ATTACHING                | stop                | STOPPING                 | -check =STOPPING kill
+            ATTACHING                | close               | CLOSING                  | -check =STOPPING kill
+            ATTACHING                | hand-over           | CLOSED                   | -backoff -check kill handover(STARTING) =STOPPED release
+            ATTACHING                | adopt               | ATTACHING                | error
+            ATTACHING                | reconfigure         | ATTACHING                | -
+            ATTACHING                | reconfigure(argv)   | RESTARTING               | -check =STOPPING kill
+            ATTACHING                | deps(none)          | ATTACHING                | -
+            ATTACHING                | deps(db)            | ATTACHING                | -
+            ATTACHING                | deps-changed        | ATTACHING                | -
+            ATTACHING                | spawned             | READY                    | started(kept) =RUNNING =READY
+            ATTACHING                | ready               | ATTACHING                | -
+            ATTACHING                | abort               | ATTACHING                | -
+            ATTACHING                | exit(1)             | BACKING_OFF              | -check gone(EXITED) =BACKING_OFF !RESTARTING backoff(100ms)
+            ATTACHING                | helper-lost         | BACKING_OFF              | -check gone(HELPER_LOST) =BACKING_OFF !RESTARTING backoff(100ms)
+            ATTACHING                | backoff-over        | ATTACHING                | -
+
+            RUNNING                  | start               | RUNNING                  | -
+            RUNNING                  | restart             | RESTARTING               | -check =STOPPING kill
+            RUNNING                  | stop                | STOPPING                 | -check =STOPPING kill
+            RUNNING                  | close               | CLOSING                  | -check =STOPPING kill
+            RUNNING                  | hand-over           | CLOSED                   | -backoff -check handover(detach,RUNNING) =STOPPED release
+            RUNNING                  | adopt               | RUNNING                  | error
+            RUNNING                  | reconfigure         | RUNNING                  | -
+            RUNNING                  | reconfigure(argv)   | RESTARTING               | -check =STOPPING kill
+            RUNNING                  | deps(none)          | RUNNING                  | -
+            RUNNING                  | deps(db)            | RUNNING                  | -
+            RUNNING                  | deps-changed        | RUNNING                  | -
+            RUNNING                  | spawned             | RUNNING                  | -
+            RUNNING                  | ready               | READY                    | -check =READY !READY
+            RUNNING                  | abort               | ABORTING                 | -check =STOPPING kill
+            RUNNING                  | exit(1)             | BACKING_OFF              | -check gone(EXITED) =BACKING_OFF !RESTARTING backoff(100ms)
+            RUNNING                  | helper-lost         | BACKING_OFF              | -check gone(HELPER_LOST) =BACKING_OFF !RESTARTING backoff(100ms)
+            RUNNING                  | backoff-over        | RUNNING                  | -
+
+            READY                    | start               | READY                    | -
+            READY                    | restart             | RESTARTING               | -check =STOPPING kill
+            READY                    | stop                | STOPPING                 | -check =STOPPING kill
+            READY                    | close               | CLOSING                  | -check =STOPPING kill
+            READY                    | hand-over           | CLOSED                   | -backoff -check handover(detach,READY) =STOPPED release
+            READY                    | adopt               | READY                    | error
+            READY                    | reconfigure         | READY                    | -
+            READY                    | reconfigure(argv)   | RESTARTING               | -check =STOPPING kill
+            READY                    | deps(none)          | READY                    | -
+            READY                    | deps(db)            | READY                    | -
+            READY                    | deps-changed        | READY                    | -
+            READY                    | spawned             | READY                    | -
+            READY                    | ready               | READY                    | -
+            READY                    | abort               | READY                    | -
+            READY                    | exit(1)             | BACKING_OFF              | -check gone(EXITED) =BACKING_OFF !RESTARTING backoff(100ms)
+            READY                    | helper-lost         | BACKING_OFF              | -check gone(HELPER_LOST) =BACKING_OFF !RESTARTING backoff(100ms)
+            READY                    | backoff-over        | READY                    | -
+
+            ABORTING                 | start               | ABORTING                 | -
+            ABORTING                 | restart             | RESTARTING               | -check kill
+            ABORTING                 | stop                | STOPPING                 | -check kill
+            ABORTING                 | close               | CLOSING                  | -check kill
+            ABORTING                 | hand-over           | CLOSED                   | -backoff -check kill handover(STARTING) =STOPPED release
+            ABORTING                 | adopt               | ABORTING                 | error
+            ABORTING                 | reconfigure         | ABORTING                 | -
+            ABORTING                 | reconfigure(argv)   | RESTARTING               | -check kill
+            ABORTING                 | deps(none)          | ABORTING                 | -
+            ABORTING                 | deps(db)            | ABORTING                 | -
+            ABORTING                 | deps-changed        | ABORTING                 | -
+            ABORTING                 | spawned             | ABORTING                 | -
+            ABORTING                 | ready               | ABORTING                 | -
+            ABORTING                 | abort               | ABORTING                 | -
+            ABORTING                 | exit(1)             | BACKING_OFF              | -check gone(READINESS_TIMEOUT) =BACKING_OFF !RESTARTING backoff(100ms)
+            ABORTING                 | helper-lost         | BACKING_OFF              | -check gone(READINESS_TIMEOUT) =BACKING_OFF !RESTARTING backoff(100ms)
+            ABORTING                 | backoff-over        | ABORTING                 | -
+
+            STOPPING                 | start               | STOPPING                 | -
+            STOPPING                 | restart             | RESTARTING               | -
+            STOPPING                 | stop                | STOPPING                 | -
+            STOPPING                 | close               | CLOSING                  | -
+            STOPPING                 | hand-over           | CLOSED                   | -backoff -check kill handover(STOPPED) =STOPPED release
+            STOPPING                 | adopt               | STOPPING                 | error
+            STOPPING                 | reconfigure         | STOPPING                 | -
+            STOPPING                 | reconfigure(argv)   | STOPPING                 | -
+            STOPPING                 | deps(none)          | STOPPING                 | -
+            STOPPING                 | deps(db)            | STOPPING                 | -
+            STOPPING                 | deps-changed        | STOPPING                 | -
+            STOPPING                 | spawned             | STOPPING                 | -
+            STOPPING                 | ready               | STOPPING                 | -
+            STOPPING                 | abort               | STOPPING                 | -
+            STOPPING                 | exit(1)             | STOPPED                  | -check gone(STOPPED) =STOPPED !STOPPED
+            STOPPING                 | helper-lost         | STOPPED                  | -check gone(STOPPED) =STOPPED !STOPPED
+            STOPPING                 | backoff-over        | STOPPING                 | -
+
+            RESTARTING               | start               | RESTARTING               | -
+            RESTARTING               | restart             | RESTARTING               | -
+            RESTARTING               | stop                | STOPPING                 | -
+            RESTARTING               | close               | CLOSING                  | -
+            RESTARTING               | hand-over           | CLOSED                   | -backoff -check kill handover(STARTING) =STOPPED release
+            RESTARTING               | adopt               | RESTARTING               | error
+            RESTARTING               | reconfigure         | RESTARTING               | -
+            RESTARTING               | reconfigure(argv)   | RESTARTING               | -
+            RESTARTING               | deps(none)          | RESTARTING               | -
+            RESTARTING               | deps(db)            | RESTARTING               | -
+            RESTARTING               | deps-changed        | RESTARTING               | -
+            RESTARTING               | spawned             | RESTARTING               | -
+            RESTARTING               | ready               | RESTARTING               | -
+            RESTARTING               | abort               | RESTARTING               | -
+            RESTARTING               | exit(1)             | WAITING_FOR_DEPENDENCIES | -check gone(STOPPED) =STARTING deps?
+            RESTARTING               | helper-lost         | WAITING_FOR_DEPENDENCIES | -check gone(STOPPED) =STARTING deps?
+            RESTARTING               | backoff-over        | RESTARTING               | -
+
+            BACKING_OFF              | start               | WAITING_FOR_DEPENDENCIES | -backoff =STARTING deps?
+            BACKING_OFF              | restart             | WAITING_FOR_DEPENDENCIES | -backoff =STARTING deps?
+            BACKING_OFF              | stop                | STOPPED                  | -backoff =STOPPED
+            BACKING_OFF              | close               | CLOSED                   | -backoff =STOPPED release
+            BACKING_OFF              | hand-over           | CLOSED                   | -backoff -check handover(STARTING) =STOPPED release
+            BACKING_OFF              | adopt               | BACKING_OFF              | error
+            BACKING_OFF              | reconfigure         | BACKING_OFF              | -
+            BACKING_OFF              | reconfigure(argv)   | BACKING_OFF              | -
+            BACKING_OFF              | deps(none)          | BACKING_OFF              | -
+            BACKING_OFF              | deps(db)            | BACKING_OFF              | -
+            BACKING_OFF              | deps-changed        | BACKING_OFF              | -
+            BACKING_OFF              | spawned             | BACKING_OFF              | -
+            BACKING_OFF              | ready               | BACKING_OFF              | -
+            BACKING_OFF              | abort               | BACKING_OFF              | -
+            BACKING_OFF              | exit(1)             | BACKING_OFF              | -
+            BACKING_OFF              | helper-lost         | BACKING_OFF              | -
+            BACKING_OFF              | backoff-over        | WAITING_FOR_DEPENDENCIES | =STARTING deps?
+
+            CLOSING                  | start               | CLOSING                  | error
+            CLOSING                  | restart             | CLOSING                  | error
+            CLOSING                  | stop                | CLOSING                  | -
+            CLOSING                  | close               | CLOSING                  | -
+            CLOSING                  | hand-over           | CLOSING                  | -
+            CLOSING                  | adopt               | CLOSING                  | error
+            CLOSING                  | reconfigure         | CLOSING                  | error
+            CLOSING                  | reconfigure(argv)   | CLOSING                  | error
+            CLOSING                  | deps(none)          | CLOSING                  | -
+            CLOSING                  | deps(db)            | CLOSING                  | -
+            CLOSING                  | deps-changed        | CLOSING                  | -
+            CLOSING                  | spawned             | CLOSING                  | -
+            CLOSING                  | ready               | CLOSING                  | -
+            CLOSING                  | abort               | CLOSING                  | -
+            CLOSING                  | exit(1)             | CLOSED                   | -check gone(STOPPED) =STOPPED !STOPPED release
+            CLOSING                  | helper-lost         | CLOSED                   | -check gone(STOPPED) =STOPPED !STOPPED release
+            CLOSING                  | backoff-over        | CLOSING                  | -
+
+            CLOSED                   | start               | CLOSED                   | error
+            CLOSED                   | restart             | CLOSED                   | error
+            CLOSED                   | stop                | CLOSED                   | -
+            CLOSED                   | close               | CLOSED                   | -
+            CLOSED                   | hand-over           | CLOSED                   | -
+            CLOSED                   | adopt               | CLOSED                   | error
+            CLOSED                   | reconfigure         | CLOSED                   | error
+            CLOSED                   | reconfigure(argv)   | CLOSED                   | error
+            CLOSED                   | deps(none)          | CLOSED                   | -
+            CLOSED                   | deps(db)            | CLOSED                   | -
+            CLOSED                   | deps-changed        | CLOSED                   | -
+            CLOSED                   | spawned             | CLOSED                   | -
+            CLOSED                   | ready               | CLOSED                   | -
+            CLOSED                   | abort               | CLOSED                   | -
+            CLOSED                   | exit(1)             | CLOSED                   | -
+            CLOSED                   | helper-lost         | CLOSED                   | -
+            CLOSED                   | backoff-over        | CLOSED                   | -
+            """;
+
+    /** The events of the table, made for the machine's current run. */
+    private static final Map<String, Function<DaemonMachine, Event>> EVENTS = new LinkedHashMap<>();
+
+    static {
+        EVENTS.put("start", m -> new Start());
+        EVENTS.put("restart", m -> new Restart());
+        EVENTS.put("stop", m -> new Stop());
+        EVENTS.put("close", m -> new Close());
+        EVENTS.put("hand-over", m -> new HandOver(true));
+        EVENTS.put("adopt", m -> new Adopt(2, DaemonState.READY, true, false));
+        EVENTS.put("reconfigure", m -> new Reconfigure(SPEC, List.of()));
+        EVENTS.put("reconfigure(argv)", m -> new Reconfigure(DaemonSpec.builder("d", CommandSpec.of("/bin/other"))
+                .build(), List.of("argv")));
+        EVENTS.put("deps(none)", m -> new Dependencies(List.of()));
+        EVENTS.put("deps(db)", m -> new Dependencies(List.of("db")));
+        EVENTS.put("deps-changed", m -> new DependenciesChanged());
+        EVENTS.put("spawned", m -> new Spawned(m.run(), 4242, 4243));
+        EVENTS.put("ready", m -> new ReadinessPassed(m.run(), "test"));
+        EVENTS.put("abort", m -> new Abort(m.run(), DaemonExit.Reason.READINESS_TIMEOUT, "check did not pass"));
+        EVENTS.put("exit(1)", m -> new Ended(m.run(), Outcome.of(exit(4242, 1), false)));
+        EVENTS.put("helper-lost", m -> new Ended(m.run(), Outcome.helperLost(4242, "helper pid 4243 died: SIGKILL",
+                null, false)));
+        EVENTS.put("backoff-over", m -> new BackoffElapsed(m.run()));
+    }
+
+    private Step step(DaemonMachine m, Event e) {
+        return m.step(e, now);
+    }
+
+    private Step step(DaemonMachine m, String event) {
+        return step(m, EVENTS.get(event).apply(m));
+    }
+
+    /** A machine brought into {@code p} by the events a daemon sees on its way there. */
+    private DaemonMachine in(Phase p) {
+        return in(p, SPEC);
+    }
+
+    private DaemonMachine in(Phase p, DaemonSpec spec) {
+        DaemonMachine m = new DaemonMachine(spec);
+        switch (p) {
+            case STOPPED:
+                break;
+            case FAILED:
+                step(m, "start");
+                for (int i = 0; i < 4; i++) { // intensity 3 per 10s: the fourth crash fails it
+                    step(m, "deps(none)");
+                    step(m, "spawned");
+                    now += MS;
+                    step(m, "exit(1)");
+                    now += 2000 * MS;
+                    step(m, "backoff-over");
+                }
+                break;
+            case WAITING_FOR_DEPENDENCIES:
+                step(m, "start");
+                step(m, "deps(db)");
+                break;
+            case LAUNCHING:
+                step(m, "start");
+                step(m, "deps(none)");
+                break;
+            case ATTACHING:
+                step(m, "adopt");
+                break;
+            case RUNNING:
+                m = in(Phase.LAUNCHING, spec);
+                step(m, "spawned");
+                break;
+            case READY:
+                m = in(Phase.RUNNING, spec);
+                step(m, "ready");
+                break;
+            case ABORTING:
+                m = in(Phase.RUNNING, spec);
+                step(m, "abort");
+                break;
+            case STOPPING:
+                m = in(Phase.READY, spec);
+                step(m, "stop");
+                break;
+            case RESTARTING:
+                m = in(Phase.READY, spec);
+                step(m, "restart");
+                break;
+            case BACKING_OFF:
+                m = in(Phase.READY, spec);
+                step(m, "exit(1)");
+                break;
+            case CLOSING:
+                m = in(Phase.READY, spec);
+                step(m, "close");
+                break;
+            case CLOSED:
+                step(m, "close");
+                break;
+            default:
+                throw new AssertionError(p);
+        }
+        assertEquals(p, m.phase(), "set-up of " + p);
+        now += 10 * MS;
+        return m;
+    }
+
+    /** The table's short form of an action; null for those it leaves out (logging). */
+    static String code(Action a) {
+        if (a instanceof DaemonMachine.CheckDependencies) {
+            return "deps?";
+        } else if (a instanceof DaemonMachine.Launch) {
+            return "launch";
+        } else if (a instanceof DaemonMachine.Attach) {
+            return "attach";
+        } else if (a instanceof DaemonMachine.StartReadiness) {
+            return "check";
+        } else if (a instanceof DaemonMachine.CancelReadiness) {
+            return "-check";
+        } else if (a instanceof DaemonMachine.StopProgram) {
+            return "kill";
+        } else if (a instanceof DaemonMachine.ScheduleBackoff) {
+            return "backoff(" + RestartPlanner.fmt(((DaemonMachine.ScheduleBackoff) a).delay()) + ")";
+        } else if (a instanceof DaemonMachine.CancelBackoff) {
+            return "-backoff";
+        } else if (a instanceof DaemonMachine.MarkStarted) {
+            return ((DaemonMachine.MarkStarted) a).reattached() ? "started(kept)" : "started";
+        } else if (a instanceof DaemonMachine.ProgramGone) {
+            return "gone(" + ((DaemonMachine.ProgramGone) a).reason() + ")";
+        } else if (a instanceof DaemonMachine.Notify) {
+            return "=" + ((DaemonMachine.Notify) a).state();
+        } else if (a instanceof DaemonMachine.Publish) {
+            return "!" + ((DaemonMachine.Publish) a).topic().substring(DaemonEvents.TOPIC_PREFIX.length());
+        } else if (a instanceof DaemonMachine.HandOverProgram) {
+            DaemonMachine.HandOverProgram h = (DaemonMachine.HandOverProgram) a;
+            return "handover(" + (h.detach() ? "detach," : "") + h.state() + ")";
+        } else if (a instanceof DaemonMachine.Release) {
+            return "release";
+        }
+        return null;
+    }
+
+    static String codes(List<Action> actions) {
+        String s = actions.stream().map(DaemonMachineTest::code).filter(c -> c != null).collect(Collectors.joining(" "));
+        return s.isEmpty() ? "-" : s;
+    }
+
+    private record Row(Phase phase, String event, Phase next, String actions) {
+    }
+
+    private static List<Row> rows() {
+        List<Row> rows = new ArrayList<>();
+        for (String line : TABLE.split("\n")) {
+            if (line.isBlank() || line.startsWith("#")) {
+                continue;
+            }
+            String[] f = line.split("\\|");
+            rows.add(new Row(Phase.valueOf(f[0].trim()), f[1].trim(), Phase.valueOf(f[2].trim()), f[3].trim()));
+        }
+        return rows;
+    }
+
+    @Test
+    void tableCoversEveryPhaseAndEventOnce() {
+        List<Row> rows = rows();
+        Set<String> seen = new java.util.HashSet<>();
+        for (Row r : rows) {
+            assertTrue(EVENTS.containsKey(r.event()), "unknown event " + r.event());
+            assertTrue(seen.add(r.phase() + " " + r.event()), "twice: " + r.phase() + " " + r.event());
+        }
+        assertEquals(Phase.values().length * EVENTS.size(), rows.size(), "one row per phase and event");
+    }
+
+    @Test
+    void everyPhaseAgainstEveryEvent() {
+        List<String> wrong = new ArrayList<>();
+        for (Row r : rows()) {
+            DaemonMachine m = in(r.phase());
+            String got;
+            Phase next;
+            try {
+                Step s = step(m, r.event());
+                assertEquals(r.phase(), s.from());
+                assertEquals(m.phase(), s.to());
+                got = codes(s.actions());
+                next = s.to();
+            } catch (IllegalStateException e) {
+                got = "error";
+                next = m.phase();
+                assertEquals(r.phase(), next, "a refused event changes nothing");
+            }
+            if (next != r.next() || !got.equals(r.actions())) {
+                wrong.add(String.format("%-24s | %-19s | %-24s | %s", r.phase(), r.event(), next, got));
+            }
+        }
+        assertTrue(wrong.isEmpty(), "rows that differ (as they are now):\n" + String.join("\n", wrong));
+    }
+
+    @Test
+    void theApiStateIsAProjectionThatReachesEveryState() {
+        Set<DaemonState> reached = EnumSet.noneOf(DaemonState.class);
+        for (Phase p : Phase.values()) {
+            DaemonMachine m = in(p);
+            assertEquals(p.api, m.state());
+            reached.add(m.state());
+        }
+        assertEquals(EnumSet.allOf(DaemonState.class), reached);
+        for (Phase p : Phase.values()) {
+            assertEquals(p.hasProgram(), p.api.isAlive() && p != Phase.WAITING_FOR_DEPENDENCIES, p.name());
+        }
+    }
+
+    @Test
+    void notifyIsEmittedExactlyWhenTheApiStateChanges() {
+        for (Row r : rows()) {
+            DaemonMachine m = in(r.phase());
+            DaemonState before = m.state();
+            Step s;
+            try {
+                s = step(m, r.event());
+            } catch (IllegalStateException e) {
+                continue;
+            }
+            List<DaemonState> notified = s.actions().stream().filter(a -> a instanceof DaemonMachine.Notify)
+                    .map(a -> ((DaemonMachine.Notify) a).state()).collect(Collectors.toList());
+            DaemonState prev = before;
+            for (DaemonState n : notified) {
+                assertTrue(n != prev, r + ": notified " + n + " twice in a row");
+                prev = n;
+            }
+            assertEquals(m.state(), prev, r + ": the last notification is the state after the step");
+        }
+    }
+
+    // ------------------------------------------------------------------ run numbers
+
+    @Test
+    void eventsOfAnotherRunChangeNothingInAnyPhase() {
+        List<Function<Integer, Event>> programEvents = List.of(
+                run -> new Spawned(run, 1, 2),
+                run -> new ReadinessPassed(run, "x"),
+                run -> new Abort(run, DaemonExit.Reason.READINESS_TIMEOUT, "x"),
+                run -> new Ended(run, Outcome.of(exit(1, 0), false)),
+                run -> new Ended(run, Outcome.helperLost(1, "x", null, false)),
+                run -> new BackoffElapsed(run));
+        for (Phase p : Phase.values()) {
+            for (int delta : new int[] {-1, 1}) {
+                for (Function<Integer, Event> f : programEvents) {
+                    DaemonMachine m = in(p);
+                    Event e = f.apply(m.run() + delta);
+                    Step s = step(m, e);
+                    assertEquals(p, s.to(), p + " " + e);
+                    assertEquals(List.of(), s.actions(), p + " " + e);
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyLaunchAndAttachGetsANewRun() {
+        DaemonMachine m = in(Phase.READY);
+        int first = m.run();
+        step(m, "restart");
+        step(m, "exit(1)");
+        Step s = step(m, "deps(none)");
+        assertEquals(List.of(new DaemonMachine.Launch(first + 1)), s.actions());
+        assertEquals(first + 1, m.run());
+    }
+
+    // ------------------------------------------------------------------ the restart policy with fake time
+
+    @Test
+    void backOffDoublesUpToTheCapAndAStableRunResetsIt() {
+        DaemonMachine m = in(Phase.LAUNCHING);
+        List<String> delays = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            step(m, "spawned");
+            now += 10 * MS;
+            delays.add(codes(step(m, "exit(1)").actions()).replaceAll(".* backoff", "backoff"));
+            now += 5_000 * MS; // past the intensity window: no FAILED
+            step(m, "backoff-over");
+            step(m, "deps(none)");
+        }
+        assertEquals(List.of("backoff(100ms)", "backoff(200ms)", "backoff(400ms)"), delays);
+        step(m, "spawned");
+        now += 2_000 * MS; // ran as long as the longest delay: stable
+        assertTrue(codes(step(m, "exit(1)").actions()).endsWith("backoff(100ms)"));
+    }
+
+    @Test
+    void intensityExceededFailsAndAStartResetsTheHistory() {
+        DaemonMachine m = in(Phase.FAILED);
+        assertEquals(3, m.restarts());
+        step(m, "start");
+        step(m, "deps(none)");
+        step(m, "spawned");
+        Step s = step(m, "exit(1)");
+        assertEquals(Phase.BACKING_OFF, s.to(), "the history was reset by the start");
+    }
+
+    @Test
+    void failedStateCarriesTheIntensityReason() {
+        DaemonMachine m = in(Phase.READY);
+        Step s = null;
+        for (int i = 0; i < 4; i++) {
+            now += MS;
+            s = step(m, "exit(1)");
+            if (s.to() == Phase.FAILED) {
+                break;
+            }
+            step(m, "backoff-over");
+            step(m, "deps(none)");
+            step(m, "spawned");
+        }
+        assertEquals(Phase.FAILED, s.to());
+        DaemonMachine.Publish failed = publish(s, DaemonEvents.FAILED);
+        assertTrue(((String) failed.extra().get(DaemonEvents.REASON)).contains("intensity 3 per 10s exceeded"),
+                failed.toString());
+        assertTrue(logs(s).stream().anyMatch(l -> l.level() == Level.ERROR && l.text().startsWith("FAILED: ")));
+    }
+
+    @Test
+    void zeroDelayRelaunchesWithoutATimer() {
+        DaemonMachine m = in(Phase.READY, spec(RestartPolicy.PERMANENT).restartDelay(Duration.ZERO).build());
+        Step s = step(m, "exit(1)");
+        assertEquals("-check gone(EXITED) =BACKING_OFF !RESTARTING =STARTING deps?", codes(s.actions()));
+        assertEquals(1, m.restarts());
+        assertEquals(0, publish(s, DaemonEvents.RESTARTING).restarts(), "the event tells the count before");
+    }
+
+    @Test
+    void policiesDecideAfterEachKindOfEnd() {
+        List<Function<DaemonMachine, Event>> ends = List.of(
+                m -> new Ended(m.run(), Outcome.of(exit(1, 0), false)),
+                m -> new Ended(m.run(), Outcome.of(exit(1, 1), false)),
+                m -> new Ended(m.run(), Outcome.of(ProcessResult.builder().pid(1).signal(Signal.SEGV).build(), false)),
+                m -> new Ended(m.run(), Outcome.helperLost(1, "helper pid 2 died: SIGKILL", null, false)),
+                m -> new Ended(m.run(), Outcome.lost(1, "broken", false)),
+                m -> new Ended(m.run(), Outcome.notStarted("exec failed", false)));
+        // exit 0, exit 1, SIGSEGV, helper lost, lost, not started
+        Map<RestartPolicy, List<Phase>> expected = Map.of(
+                RestartPolicy.PERMANENT, List.of(Phase.BACKING_OFF, Phase.BACKING_OFF, Phase.BACKING_OFF,
+                        Phase.BACKING_OFF, Phase.BACKING_OFF, Phase.BACKING_OFF),
+                RestartPolicy.TRANSIENT, List.of(Phase.STOPPED, Phase.BACKING_OFF, Phase.BACKING_OFF,
+                        Phase.BACKING_OFF, Phase.BACKING_OFF, Phase.BACKING_OFF),
+                RestartPolicy.TEMPORARY, List.of(Phase.STOPPED, Phase.STOPPED, Phase.STOPPED,
+                        Phase.STOPPED, Phase.FAILED, Phase.FAILED));
+        for (RestartPolicy policy : RestartPolicy.values()) {
+            for (int i = 0; i < ends.size(); i++) {
+                DaemonMachine m = in(Phase.READY, spec(policy).build());
+                Step s = step(m, ends.get(i).apply(m));
+                assertEquals(expected.get(policy).get(i), s.to(), policy + " end #" + i + ": " + codes(s.actions()));
+            }
+        }
+    }
+
+    @Test
+    void helperLossIsAFailureThatIsRecordedAndRestarted() {
+        DaemonMachine m = in(Phase.READY);
+        Step s = step(m, "helper-lost");
+        DaemonMachine.ProgramGone gone = s.actions().stream().filter(a -> a instanceof DaemonMachine.ProgramGone)
+                .map(a -> (DaemonMachine.ProgramGone) a).findFirst().orElseThrow();
+        assertEquals(DaemonExit.Reason.HELPER_LOST, gone.reason());
+        assertFalse(gone.requested());
+        String reason = (String) publish(s, DaemonEvents.RESTARTING).extra().get(DaemonEvents.REASON);
+        assertTrue(reason.startsWith("its helper was lost (helper pid 4243 died: SIGKILL), restarting in 100ms"), reason);
+    }
+
+    @Test
+    void anEndAfterTheEngineClosedStopsWithoutRestart() {
+        DaemonMachine m = in(Phase.READY);
+        Step s = step(m, new Ended(m.run(), Outcome.of(exit(4242, 1), true)));
+        assertEquals(Phase.STOPPED, s.to());
+        assertEquals("the engine was closed", publish(s, DaemonEvents.STOPPED).extra().get(DaemonEvents.REASON));
+    }
+
+    @Test
+    void abortedRunIsAFailedStartWithTheCheckAsReason() {
+        DaemonMachine m = in(Phase.ABORTING, spec(RestartPolicy.TEMPORARY).build());
+        Step s = step(m, new Ended(m.run(), Outcome.of(ProcessResult.builder().pid(4242).signal(Signal.TERM)
+                .killed(true).build(), false)));
+        assertEquals(Phase.FAILED, s.to());
+        assertEquals("check did not pass (killed by SIGTERM)",
+                publish(s, DaemonEvents.FAILED).extra().get(DaemonEvents.REASON));
+    }
+
+    // ------------------------------------------------------------------ dependencies, adoption, hand-over
+
+    @Test
+    void waitingForDependenciesIsLoggedOnceAndShown() {
+        DaemonMachine m = new DaemonMachine(SPEC);
+        step(m, "start");
+        assertEquals(List.of(), m.waitingFor(), "not checked yet");
+        Step s = step(m, new Dependencies(List.of("db", "mq")));
+        assertEquals(List.of("waiting for db, mq to be READY"), texts(s));
+        assertEquals(List.of("db", "mq"), m.waitingFor());
+        s = step(m, new Dependencies(List.of("mq")));
+        assertEquals(List.of(), texts(s), "logged once per wait");
+        assertEquals(List.of("mq"), m.waitingFor());
+        step(m, "deps(none)");
+        assertEquals(List.of(), m.waitingFor());
+    }
+
+    @Test
+    void adoptionWithoutAProgram() {
+        DaemonMachine stopped = new DaemonMachine(SPEC);
+        assertEquals(Phase.STOPPED, step(stopped, new Adopt(4, DaemonState.STOPPED, false, false)).to());
+        assertEquals(4, stopped.restarts());
+        DaemonMachine failed = new DaemonMachine(SPEC);
+        assertEquals(Phase.FAILED, step(failed, new Adopt(4, DaemonState.FAILED, false, false)).to());
+        DaemonMachine starting = new DaemonMachine(SPEC);
+        Step s = step(starting, new Adopt(4, DaemonState.STARTING, false, false));
+        assertEquals("=STARTING deps?", codes(s.actions()));
+        assertEquals(5, starting.restarts(), "starting it again counts as a restart");
+    }
+
+    @Test
+    void adoptionOfAChangedProgramRestartsItOnceAttached() {
+        DaemonMachine m = new DaemonMachine(SPEC);
+        step(m, new Adopt(0, DaemonState.READY, true, true));
+        Step s = step(m, "spawned");
+        assertEquals(Phase.RESTARTING, s.to());
+        assertEquals("started(kept) =RUNNING -check =STOPPING kill", codes(s.actions()));
+        s = step(m, "exit(1)");
+        assertEquals(Phase.WAITING_FOR_DEPENDENCIES, s.to());
+        assertEquals(1, m.restarts());
+    }
+
+    @Test
+    void adoptionOfARunningProgramStartsItsReadinessCheck() {
+        DaemonMachine m = new DaemonMachine(SPEC);
+        step(m, new Adopt(0, DaemonState.RUNNING, true, false));
+        assertEquals("started(kept) =RUNNING check", codes(step(m, "spawned").actions()));
+    }
+
+    @Test
+    void handOverWithoutDetachStopsTheProgram() {
+        DaemonMachine m = in(Phase.READY);
+        Step s = step(m, new HandOver(false));
+        assertEquals("-backoff -check kill handover(STARTING) =STOPPED release", codes(s.actions()));
+    }
+
+    // ------------------------------------------------------------------ messages and event properties
+
+    @Test
+    void startedEventCarriesThePids() {
+        DaemonMachine m = in(Phase.LAUNCHING);
+        Step s = step(m, "spawned");
+        DaemonMachine.Publish p = publish(s, DaemonEvents.STARTED);
+        assertEquals(4242, p.pid());
+        assertEquals(4243, p.helperPid());
+        assertEquals(List.of("started: pid 4242 (helper 4243)"), texts(s));
+        s = step(m, "exit(1)");
+        assertEquals(-1, publish(s, DaemonEvents.RESTARTING).pid(), "after the end there is no pid");
+    }
+
+    @Test
+    void stopIsLoggedWithPidSignalAndGrace() {
+        DaemonMachine m = in(Phase.READY);
+        assertEquals(List.of("stopping (pid 4242, SIGTERM then SIGKILL after 300 ms)"), texts(step(m, "stop")));
+        assertEquals(List.of("stopped (exited with code 1)"), texts(step(m, "exit(1)")));
+        DaemonMachine l = in(Phase.LAUNCHING);
+        assertEquals(List.of("stopping (not spawned yet, SIGTERM then SIGKILL after 300 ms)"), texts(step(l, "stop")));
+    }
+
+    @Test
+    void reconfigurationNamesTheChangedPartsOnly() {
+        DaemonMachine m = in(Phase.READY);
+        Step s = step(m, new Reconfigure(SPEC, List.of("argv", "env")));
+        assertEquals(List.of("reconfigured: the program changed (argv, env), restarting it"), texts(s));
+        assertEquals(SPEC, m.spec());
+    }
+
+    @Test
+    void removedDaemonRefusesRequestsByName() {
+        DaemonMachine m = in(Phase.CLOSED);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> step(m, "start"));
+        assertEquals("daemon 'd' was removed", e.getMessage());
+    }
+
+    @Test
+    void oomStatsTravelWithTheOutcome() {
+        CgroupStats st = new CgroupStats("corral/x", Map.of("memory.events",
+                new CgroupValue.FlatKeyed("oom_kill 1", Map.of("oom_kill", 1L))));
+        Outcome o = Outcome.helperLost(7, "helper died", st, false);
+        assertEquals(st, o.stats());
+        assertEquals(DaemonExit.Reason.HELPER_LOST, o.reason());
+    }
+
+    private static DaemonMachine.Publish publish(Step s, String topic) {
+        return s.actions().stream().filter(a -> a instanceof DaemonMachine.Publish)
+                .map(a -> (DaemonMachine.Publish) a).filter(p -> p.topic().equals(topic)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + topic + " in " + s.actions()));
+    }
+
+    private static List<DaemonMachine.Log> logs(Step s) {
+        return s.actions().stream().filter(a -> a instanceof DaemonMachine.Log).map(a -> (DaemonMachine.Log) a)
+                .collect(Collectors.toList());
+    }
+
+    private static List<String> texts(Step s) {
+        return Stream.of(s).flatMap(x -> logs(x).stream()).filter(l -> l.level() != Level.DEBUG)
+                .map(DaemonMachine.Log::text).collect(Collectors.toList());
+    }
+}
