@@ -3,18 +3,36 @@
  *
  * <h2>Pieces</h2>
  * <ul>
- * <li>{@link org.corral.supervisor.internal.daemon.SupervisedDaemon}: one daemon's identity, counters and
- *     state machine (the {@link org.corral.api.Daemon} handed out), independent of its owner so that a
- *     configuration component can be replaced (bundle update) without touching the program.</li>
+ * <li>{@link org.corral.supervisor.internal.daemon.DaemonMachine}: the life cycle of one daemon as a pure state
+ *     machine, {@code (phase, event, now) -> (phase, actions)}, with every state named (waiting for dependencies,
+ *     launching, attaching, aborting, restarting, closing, closed ...); the API's
+ *     {@link org.corral.api.DaemonState} is a projection of its phases. Tested phase by event with fake time.</li>
+ * <li>{@link org.corral.supervisor.internal.daemon.SupervisedDaemon}: the imperative shell around it and the
+ *     {@link org.corral.api.Daemon} handed out: the lock, the engine and the running program, the timers, the
+ *     listeners and the counters; it turns what happens into events and carries out the machine's actions.
+ *     Independent of its owner so that a configuration component can be replaced (bundle update) without
+ *     touching the program.</li>
  * <li>{@link org.corral.supervisor.internal.daemon.RestartPlanner}: pure restart policy, back-off and
- *     intensity on a caller-supplied clock.</li>
- * <li>{@link org.corral.supervisor.internal.daemon.LineSplitter} and
- *     {@link org.corral.supervisor.internal.daemon.RecentLines}: output to lines (max length, invalid UTF-8
- *     replaced, last partial line flushed at exit) and the ring of recent lines for the console.</li>
+ *     intensity on a caller-supplied clock: the machine's restart policy.</li>
+ * <li>{@link org.corral.supervisor.internal.daemon.ReadinessCheck}: one small class per kind of check
+ *     ({@link org.corral.supervisor.internal.daemon.LogLineCheck},
+ *     {@link org.corral.supervisor.internal.daemon.TcpPortCheck},
+ *     {@link org.corral.supervisor.internal.daemon.FileCheck}, immediate).</li>
+ * <li>{@link org.corral.supervisor.internal.daemon.DaemonOutput}: a daemon's output, cut into lines by
+ *     {@link org.corral.supervisor.internal.daemon.LineSplitter} (max length, invalid UTF-8 replaced, last
+ *     partial line flushed at exit), logged at the stream's level and kept in the ring of
+ *     {@link org.corral.supervisor.internal.daemon.RecentLines} for the console.</li>
+ * <li>{@link org.corral.supervisor.internal.daemon.ProgramIdentity}: which {@code CommandSpec} fields make the
+ *     program; equal identities need no restart, and its fingerprint tells whether a handed-over program still
+ *     matches its configuration.</li>
  * <li>{@link org.corral.supervisor.internal.daemon.DaemonSupervisor}: creates and owns daemons for one owner
  *     (a consumer bundle's ProcessService, a configuration); daemon names are unique per engine
  *     ({@link org.corral.supervisor.internal.daemon.DaemonRegistry}); one JMX MBean per daemon
  *     ({@code org.corral:type=Daemon,name=<name>}).</li>
+ * <li>{@link org.corral.supervisor.internal.daemon.DaemonHandOver},
+ *     {@link org.corral.supervisor.internal.daemon.HandOverFile} and
+ *     {@link org.corral.supervisor.internal.daemon.HandOverStore}: daemons survive updates of the supervisor
+ *     bundle.</li>
  * </ul>
  *
  * <h2>Life cycle</h2>
@@ -24,9 +42,10 @@
  * any live state --stop()--&gt; STOPPING --program and descendants gone--&gt; STOPPED
  * </pre>
  * <ul>
- * <li><b>Restart policy</b>: {@code permanent} restarts every end, {@code transient} only a non-zero exit or a
- *     signal, {@code temporary} none. A failed start (exec failed, helper lost, readiness not passed within
- *     its timeout) is an abnormal end; under {@code temporary} it makes the daemon FAILED.</li>
+ * <li><b>Restart policy</b>: {@code permanent} restarts every end, {@code transient} only a non-zero exit, a
+ *     signal or a lost helper, {@code temporary} none. A failed start (exec failed, readiness not passed within
+ *     its timeout) is an abnormal end; under {@code temporary} it makes the daemon FAILED. Each end is recorded
+ *     as the last exit with its {@link org.corral.api.DaemonExit.Reason reason}.</li>
  * <li><b>Back-off</b>: {@code restart.delay}, times {@code restart.backoff} per consecutive restart, capped
  *     at {@code restart.delay.max}; a run that lasted at least {@code restart.delay.max} resets it. A zero
  *     delay relaunches at once.</li>
@@ -47,7 +66,9 @@
  * <li><b>Output</b>: each line goes to the SLF4J logger {@code org.corral.daemon.<name>} at the stream's
  *     level (or not at all: {@code off}), with the prefix ({@code [<name>] } by default), and into the ring of
  *     recent lines.</li>
- * <li><b>Events</b> (listeners; Event Admin in OSGi): STARTED, READY, EXITED (exit code or signal),
+ * <li><b>Program</b>: launched (or re-attached) without the command's timeout, output collection or consumer:
+ *     a daemon never accumulates output in memory and is never killed for running long.</li>
+ * <li><b>Events</b> (listeners; Event Admin in OSGi): STARTED, READY, EXITED (exit code or signal, reason),
  *     RESTARTING, FAILED (reason), STOPPED, OOM (when the cgroup's {@code memory.events oom_kill} rose; seen
  *     when the program ends).</li>
  * </ul>
