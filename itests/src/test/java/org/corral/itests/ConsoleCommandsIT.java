@@ -187,13 +187,16 @@ public class ConsoleCommandsIT extends DaemonTestBase {
         Path progs = progs("ConsoleCommandsIT-create");
         Path prog = progs.resolve("sleep_ms");
         track("cmd-created");
-        String out = execute("corral:create --restart transient --stdout-level debug cmd-created -- " + prog
-                + " 3600000");
+        String out = execute("corral:create --restart transient --stdout-level debug cmd-created --kill-grace '1m 30s'"
+                + " --intensity 4 -- " + prog + " 3600000");
         assertTrue("create names the daemon:\n" + out, out.contains("cmd-created"));
 
         Daemon d = awaitDaemon("cmd-created", "running", RUNNING, Await.SECONDS);
         assertEquals("argv", List.of(prog.toString(), "3600000"), d.spec().command().argv());
         assertEquals("restart policy from --restart", "TRANSIENT", d.spec().restart().name());
+        assertEquals("--kill-grace after the name, in the form a .cfg file accepts", 90_000,
+                d.spec().command().grace().toMillis());
+        assertEquals("--intensity, typed", 4, d.spec().maxRestarts());
         Path file = daemonCfg("cmd-created");
         // Karaf writes the configuration to etc/ asynchronously (and not atomically): wait for its content
         Await.until(file + " to be written with the command (it persists like a dropped-in .cfg)", Await.SECONDS,
@@ -307,6 +310,10 @@ public class ConsoleCommandsIT extends DaemonTestBase {
         assertFailsNaming(run("corral:run -- /no/such/program"), "/no/such/program");
         assertFailsNaming(run("corral:create --restart sometimes cmd-bad2 -- " + prog + " 1"), "sometimes");
         assertFailsNaming(run("corral:create 'bad name!' -- " + prog + " 1"), "bad name!");
+        // the words of the .cfg parser, after the option that gave the key
+        assertFailsNaming(run("corral:create --kill-grace 5 cmd-bad2 -- " + prog + " 1"),
+                "--kill-grace: kill.grace = '5': a duration needs a unit: 5ms or 5s?");
+        assertFailsNaming(run("corral:create cmd-bad2 -- /no/such/program"), "command = '/no/such/program'");
         assertFalse("a refused create writes no configuration", Files.exists(daemonCfg("cmd-bad2")));
         assertFailsNaming(run("corral:create --no-such-option cmd-bad3 -- " + prog + " 1"), "--no-such-option");
         assertFalse("a refused create writes no configuration", Files.exists(daemonCfg("cmd-bad3")));

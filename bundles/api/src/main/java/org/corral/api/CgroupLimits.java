@@ -1,14 +1,12 @@
 package org.corral.api;
 
-import java.math.BigDecimal;
-import java.math.RoundingMode;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import org.corral.api.values.Values;
 
 /**
  * cgroup v2 limits for one program, as the interface files and values that will be written
@@ -39,8 +37,6 @@ public final class CgroupLimits {
     /** cpu.max period used when only a quota or a percentage is given: 100 ms, the kernel's default. */
     public static final long DEFAULT_CPU_PERIOD_MICROS = 100_000;
 
-    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgtp]?)(i?b)?",
-            Pattern.CASE_INSENSITIVE);
     private static final Pattern CPU_LIST = Pattern.compile("\\d+(-\\d+)?(,\\d+(-\\d+)?)*");
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9_]+(\\.[A-Za-z0-9_]+)+");
     private static final java.util.Set<String> MANAGED = java.util.Set.of("cgroup.procs", "cgroup.threads",
@@ -90,21 +86,12 @@ public final class CgroupLimits {
      * @throws InvalidCommandException naming the key and the text when it is not a size
      */
     public static String parseSize(String key, String text, boolean allowMax) {
-        String t = text == null ? "" : text.trim();
-        if (allowMax && t.equalsIgnoreCase("max")) {
-            return "max";
+        try {
+            long bytes = allowMax ? Values.sizeOrMax(text) : Values.size(text);
+            return bytes < 0 ? "max" : Long.toString(bytes);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidCommandException("cgroup limit " + key + ": '" + text + "': " + e.getMessage());
         }
-        String expected = " (expected e.g. 4096, 64K, 256M, 1G" + (allowMax ? " or max)" : ")");
-        Matcher m = SIZE.matcher(t);
-        if (t.isEmpty() || !m.matches() || (m.group(2).isEmpty() && m.group(3) != null && m.group(3).length() == 2)) {
-            throw new InvalidCommandException("cgroup limit " + key + ": '" + text + "' is not a size" + expected);
-        }
-        int shift = m.group(2).isEmpty() ? 0 : "kmgtp".indexOf(Character.toLowerCase(m.group(2).charAt(0))) * 10 + 10;
-        BigDecimal bytes = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(2).pow(shift));
-        if (bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
-            throw new InvalidCommandException("cgroup limit " + key + ": '" + text + "' is too large");
-        }
-        return Long.toString(bytes.setScale(0, RoundingMode.HALF_UP).longValueExact());
     }
 
     /**
@@ -147,12 +134,10 @@ public final class CgroupLimits {
 
     /** Parses a boolean flag as the kernel writes it: {@code 0}/{@code 1}, {@code true}/{@code false}, {@code yes}/{@code no}. */
     public static boolean parseFlag(String key, String text) {
-        String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
-        switch (t) {
-            case "1": case "true": case "yes": case "on": return true;
-            case "0": case "false": case "no": case "off": return false;
-            default:
-                throw new InvalidCommandException("cgroup limit " + key + ": '" + text + "' is not a flag (expected 0, 1, true or false)");
+        try {
+            return Values.bool(text);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidCommandException("cgroup limit " + key + ": '" + text + "' is not a flag (expected 0, 1, true or false)");
         }
     }
 

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
+import org.corral.api.values.Values;
+
 /**
  * An immutable description of a supervised daemon: the program ({@link CommandSpec}: argv, env, user,
  * cgroup, kill signal and grace), the restart policy with back-off and intensity, readiness, dependencies
@@ -125,9 +127,8 @@ public final class DaemonSpec {
         private int recentLines = 200;
 
         private Builder(String name, CommandSpec command) {
-            if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
-                throw new InvalidCommandException("daemon name '" + name
-                        + "' is invalid: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+            if (!Values.isDaemonName(name)) {
+                throw new InvalidCommandException("daemon name '" + name + "' is invalid: use " + Values.DAEMON_NAME_RULE);
             }
             this.name = name;
             this.command = Objects.requireNonNull(command, "command");

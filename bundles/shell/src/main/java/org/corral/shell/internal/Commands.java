@@ -1,19 +1,25 @@
 package org.corral.shell.internal;
 
 import java.lang.reflect.Field;
+import java.lang.reflect.ParameterizedType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.support.CommandException;
 
-/** Helpers shared by the commands: one-line errors and the split of a command line at {@code --}. */
+/** Helpers shared by the commands: one-line errors, the split of a command line at {@code --}, late options. */
 final class Commands {
 
     /** Separates Corral's options from the program and its arguments. */
     static final String END_OF_OPTIONS = "--";
+
+    /** The option field types {@link #applyLateOptions} converts to, as Karaf's own parser does. */
+    static final List<Class<?>> OPTION_TYPES = List.of(String.class, boolean.class, Boolean.class, int.class,
+            Integer.class, long.class, Long.class, double.class, Double.class, List.class);
 
     private Commands() {
     }
@@ -37,12 +43,32 @@ final class Commands {
     }
 
     /**
-     * Applies options written after a positional argument ({@code corral:create NAME --memory-max 64M -- prog}),
-     * which Karaf's own parser leaves as positional words, to the action's {@link Option} fields: the same
-     * names, aliases and types (String, boolean, multi-valued List of String), {@code --name=value} or
-     * {@code --name value}.
+     * {@code NAME=value} → {NAME, value} (the value may contain {@code =}).
      *
-     * @throws CommandException naming the word that is no option of the command, or the option missing a value
+     * @param what what the word should be, for the message ("an environment variable")
+     */
+    static String[] keyValue(String text, String what) {
+        int eq = text == null ? -1 : text.indexOf('=');
+        if (eq <= 0) {
+            throw new IllegalArgumentException("'" + text + "' is not " + what + " (expected NAME=value)");
+        }
+        return new String[] {text.substring(0, eq), text.substring(eq + 1)};
+    }
+
+    /**
+     * Applies options written after a positional argument to the action's {@link Option} fields.
+     *
+     * <p>Why: Karaf's parser takes options only before the first positional argument, and leaves every word
+     * after it to the arguments. {@code corral:create NAME --memory-max 64M -- prog} reads naturally (the
+     * README shows it), so the commands whose program follows {@code --} collect the words between the
+     * positional argument and {@code --} and pass them here. They are read as Karaf reads options: the same
+     * names and aliases, {@code --name value} or {@code --name=value}, a boolean option alone means true,
+     * a multi-valued option collects its values, and the value is converted to the field's type (one of
+     * {@link #OPTION_TYPES}: String, boolean, int, long, double, or a List of String for multi-valued ones)
+     * with the same rules as Karaf's converter. A test applies every option of every command this way.
+     *
+     * @throws CommandException naming the word that is no option of the command, the option missing a value,
+     *     or the value that is not of the option's type
      */
     static void applyLateOptions(Object action, List<String> words) throws CommandException {
         String cmd = commandName(action);
@@ -63,34 +89,82 @@ final class Commands {
             if (field == null) {
                 throw error("corral: unknown option '" + name + "' for " + cmd + " (see " + cmd + " --help)");
             }
-            Option option = field.getAnnotation(Option.class);
-            try {
-                field.setAccessible(true);
-                if (field.getType() == boolean.class || field.getType() == Boolean.class) {
-                    field.set(action, value == null || Boolean.parseBoolean(value));
-                    continue;
+            Class<?> type = field.getType();
+            if (value == null && !(type == boolean.class || type == Boolean.class)) {
+                if (i + 1 >= words.size()) {
+                    throw error("corral: option " + name + " of " + cmd + " needs a value");
                 }
-                if (value == null) {
-                    if (i + 1 >= words.size()) {
-                        throw error("corral: option " + name + " of " + cmd + " needs a value");
-                    }
-                    value = words.get(++i);
-                }
-                if (option.multiValued()) {
-                    @SuppressWarnings("unchecked")
-                    List<String> list = (List<String>) field.get(action);
-                    List<String> copy = list == null ? new ArrayList<>() : new ArrayList<>(list);
-                    copy.add(value);
-                    field.set(action, copy);
-                } else if (field.getType() == String.class) {
-                    field.set(action, value);
-                } else {
-                    throw new IllegalStateException("option field " + field + " has an unsupported type");
-                }
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException(e);
+                value = words.get(++i);
             }
+            set(action, field, name, value);
         }
+    }
+
+    private static void set(Object action, Field field, String name, String value) throws CommandException {
+        Option option = field.getAnnotation(Option.class);
+        try {
+            field.setAccessible(true);
+            if (option.multiValued()) {
+                if (field.getType() != List.class || !isListOfString(field)) {
+                    throw new IllegalStateException("multi-valued option field " + field + " is not a List<String>");
+                }
+                @SuppressWarnings("unchecked")
+                List<String> list = (List<String>) field.get(action);
+                List<String> copy = list == null ? new ArrayList<>() : new ArrayList<>(list);
+                copy.add(value);
+                field.set(action, copy);
+            } else {
+                field.set(action, convert(field.getType(), value, name));
+            }
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code value} (null: a boolean option given alone) as {@code type}, the way Karaf's converter reads it. */
+    static Object convert(Class<?> type, String value, String option) throws CommandException {
+        try {
+            if (type == String.class) {
+                return value;
+            }
+            if (type == boolean.class || type == Boolean.class) {
+                if (value == null) {
+                    return true;
+                }
+                switch (value.toLowerCase(Locale.ROOT)) {
+                    case "true": case "yes": case "on": return true;
+                    case "false": case "no": case "off": return false;
+                    default: throw new IllegalArgumentException();
+                }
+            }
+            if (type == int.class || type == Integer.class) {
+                return Integer.valueOf(value);
+            }
+            if (type == long.class || type == Long.class) {
+                return Long.valueOf(value);
+            }
+            if (type == double.class || type == Double.class) {
+                return Double.valueOf(value);
+            }
+        } catch (IllegalArgumentException e) {
+            throw error("corral: option " + option + ": '" + value + "' is not " + typeName(type));
+        }
+        throw new IllegalStateException("option " + option + " has the unsupported type " + type);
+    }
+
+    private static String typeName(Class<?> type) {
+        if (type == boolean.class || type == Boolean.class) {
+            return "a boolean (true or false)";
+        }
+        if (type == double.class || type == Double.class) {
+            return "a number";
+        }
+        return "a whole number";
+    }
+
+    private static boolean isListOfString(Field f) {
+        return f.getGenericType() instanceof ParameterizedType
+                && ((ParameterizedType) f.getGenericType()).getActualTypeArguments()[0] == String.class;
     }
 
     private static Field optionField(Class<?> type, String name) {

@@ -1,14 +1,18 @@
 package org.corral.shell.internal;
 
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.lang.reflect.Field;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
@@ -17,24 +21,37 @@ import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.support.CommandException;
-import org.corral.api.LogLevel;
-import org.corral.api.RestartPolicy;
-import org.corral.api.Signal;
+import org.corral.api.DaemonConfigValidator;
+import org.corral.api.DaemonConfigValidator.Problem;
+import org.corral.api.DaemonConfigValidator.Validation;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
  * {@code corral:create [options] <name> [options] -- <command> [args]}: writes
  * {@code etc/org.corral.daemon-<name>.cfg} and the matching factory configuration.
+ *
+ * <p>The options only name configuration keys ({@link Key}); the values are checked by the supervisor's
+ * {@link DaemonConfigValidator}, the same code that reads {@code .cfg} files, before anything is written, and
+ * its refusals are printed in its words, prefixed with the option that gave the key. Options that are whole
+ * numbers are typed (Karaf converts them); durations and sizes stay text because Karaf knows no such types.
  */
 @Command(scope = "corral", name = "create", description = "Creates a daemon: writes etc/org.corral.daemon-<name>.cfg"
         + " (a factory configuration of org.corral.daemon, persisted like Karaf's config: commands do) and so starts"
-        + " it. Options may come before or after the name; the program and its arguments follow '--'.",
+        + " it. Options may come before or after the name; the program and its arguments follow '--'. The values"
+        + " are checked as the supervisor checks the file, before anything is written.",
         detailedDescription = "Example: corral:create --memory-max 64M --restart transient ticker -- sh -c"
-        + " 'while true; do date; sleep 1; done'. Any other key: -p key=value. Edit the file afterwards to change"
-        + " the daemon; corral:delete removes it.")
+        + " 'while true; do date; sleep 1; done'. Any other key: -p key=value (an unknown key is refused). Edit the"
+        + " file afterwards to change the daemon; corral:delete removes it.")
 @Service
 public class CreateCommand implements Action {
+
+    /** The configuration key an option sets: its value, as given, is the key's value. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.FIELD)
+    @interface Key {
+        String value();
+    }
 
     @Argument(index = 0, name = "name", description = "The daemon's name: 1-64 letters, digits, '.', '_' or '-'",
             required = true)
@@ -47,80 +64,105 @@ public class CreateCommand implements Action {
     @Option(name = "--", description = "Ends the options: the program and its arguments follow")
     boolean endOfOptions;
 
+    @Key("restart")
     @Option(name = "--restart", description = "Restart policy: permanent (default), transient (only after a failure)"
             + " or temporary (never)")
     String restart;
 
+    @Key("restart.delay")
     @Option(name = "--restart-delay", description = "Delay before the first restart, e.g. 500ms (restart.delay)")
     String restartDelay;
 
+    @Key("restart.delay.max")
     @Option(name = "--restart-delay-max", description = "Cap of the exponential back-off, e.g. 30s (restart.delay.max)")
     String restartDelayMax;
 
-    @Option(name = "--backoff", description = "Back-off factor between consecutive restarts, e.g. 2 (restart.backoff)")
-    String backoff;
+    @Key("restart.backoff")
+    @Option(name = "--backoff", description = "Back-off factor between consecutive restarts, 1 to 100, e.g. 2 or 1.5"
+            + " (restart.backoff)")
+    Double backoff;
 
-    @Option(name = "--intensity", description = "FAILED after more than this many restarts within --intensity-period")
-    String intensity;
+    @Key("intensity")
+    @Option(name = "--intensity", description = "FAILED after more than this many restarts within --intensity-period"
+            + " (intensity)")
+    Integer intensity;
 
+    @Key("intensity.period")
     @Option(name = "--intensity-period", description = "The window of --intensity, e.g. 60s (intensity.period)")
     String intensityPeriod;
 
-    @Option(name = "--memory-max", description = "cgroup memory.max, e.g. 64M (cgroup.memory.max)")
+    @Key("cgroup.memory.max")
+    @Option(name = "--memory-max", description = "cgroup memory.max, e.g. 64M, or max (cgroup.memory.max)")
     String memoryMax;
 
+    @Key("cgroup.cpu.max")
     @Option(name = "--cpu-max", description = "cgroup cpu.max as a share of one cpu, e.g. 50%, or 'quota period'"
-            + " (cgroup.cpu.max)")
+            + " in microseconds, or max (cgroup.cpu.max)")
     String cpuMax;
 
-    @Option(name = "--pids-max", description = "cgroup pids.max, e.g. 64 (cgroup.pids.max)")
+    @Key("cgroup.pids.max")
+    @Option(name = "--pids-max", description = "cgroup pids.max, e.g. 64, or max (cgroup.pids.max)")
     String pidsMax;
 
+    @Key("cgroup.base")
     @Option(name = "--cgroup-base", description = "Base cgroup (relative to the cgroup2 mount) to run under"
             + " (cgroup.base)")
     String cgroupBase;
 
-    @Option(name = "-u", aliases = "--user", description = "User (name or uid) to run as")
+    @Key("user")
+    @Option(name = "-u", aliases = "--user", description = "User (name or uid) to run as (user)")
     String user;
 
-    @Option(name = "-g", aliases = "--group", description = "Group (name or gid) to run as")
+    @Key("group")
+    @Option(name = "-g", aliases = "--group", description = "Group (name or gid) to run as (group)")
     String group;
 
-    @Option(name = "-d", aliases = "--directory", description = "Working directory (absolute)")
+    @Key("directory")
+    @Option(name = "-d", aliases = "--directory", description = "Working directory, absolute (directory)")
     String directory;
 
     @Option(name = "-e", aliases = "--env", description = "Environment variable NAME=value (repeatable; env.NAME)",
             multiValued = true)
     List<String> env;
 
+    @Key("ready.log")
     @Option(name = "--ready-log", description = "READY when an output line matches this regular expression"
             + " (ready.log)")
     String readyLog;
 
+    @Key("ready.port")
     @Option(name = "--ready-port", description = "READY when this TCP port on 127.0.0.1 accepts (ready.port)")
-    String readyPort;
+    Integer readyPort;
 
+    @Key("ready.file")
     @Option(name = "--ready-file", description = "READY when this file exists (ready.file)")
     String readyFile;
 
+    @Key("ready.timeout")
     @Option(name = "--ready-timeout", description = "How long the readiness check may take, e.g. 30s"
             + " (ready.timeout)")
     String readyTimeout;
 
+    @Key("depends.on")
     @Option(name = "--depends-on", description = "Daemons that must be READY first, comma-separated (depends.on)")
     String dependsOn;
 
+    @Key("log.stdout")
     @Option(name = "--stdout-level", description = "Log level of stdout lines: trace, debug, info (default), warn,"
             + " error or off (log.stdout)")
     String stdoutLevel;
 
+    @Key("log.stderr")
     @Option(name = "--stderr-level", description = "Log level of stderr lines (default warn) (log.stderr)")
     String stderrLevel;
 
+    @Key("kill.signal")
     @Option(name = "--kill-signal", description = "Signal that asks the program to stop, e.g. TERM (kill.signal)")
     String killSignal;
 
-    @Option(name = "--kill-grace", description = "Time between the kill signal and SIGKILL, e.g. 5s (kill.grace)")
+    @Key("kill.grace")
+    @Option(name = "--kill-grace", description = "Time between the kill signal and SIGKILL, e.g. 5s or 1m30s"
+            + " (kill.grace)")
     String killGrace;
 
     @Option(name = "-p", aliases = "--property", description = "Any other configuration key: key=value (repeatable)",
@@ -132,6 +174,9 @@ public class CreateCommand implements Action {
 
     @Reference(optional = true)
     ConfigurationAdmin configAdmin;
+
+    @Reference(optional = true)
+    DaemonConfigValidator validator;
 
     @Override
     public Object execute() throws Exception {
@@ -149,11 +194,8 @@ public class CreateCommand implements Action {
             throw Commands.error("corral: no program given: corral:create [options] " + name
                     + " -- <command> [args]");
         }
-        if (!name.matches(DaemonConfigs.NAME_PATTERN)) {
-            throw Commands.error("corral: '" + name + "' is not a valid daemon name (1-64 letters, digits, '.', '_'"
-                    + " or '-', starting with a letter or digit)");
-        }
         Map<String, String> props = properties(argv);
+        check(props);
         String etcDir = System.getProperty("karaf.etc");
         if (etcDir == null) {
             throw Commands.error("corral: the system property karaf.etc is not set: corral:create writes into Karaf's"
@@ -176,8 +218,8 @@ public class CreateCommand implements Action {
         }
         for (Map.Entry<String, String> p : props.entrySet()) {
             if (p.getValue().contains("${")) {
-                System.out.println("corral: note: Karaf substitutes ${...} in .cfg files: " + p.getKey() + " = "
-                        + p.getValue());
+                System.out.println("corral: note: Karaf substitutes ${...} in .cfg files: " + p.getKey()
+                        + (p.getKey().startsWith("env.") ? "" : " = " + p.getValue()));
             }
         }
         DaemonConfigs.create(configAdmin, etc, name, props);
@@ -186,113 +228,108 @@ public class CreateCommand implements Action {
         return null;
     }
 
-    /** The configuration properties these options and argv stand for, validated. */
+    /**
+     * The configuration properties these options and argv stand for, as they will be written (not checked
+     * yet: {@link #check}). Only the forms that belong to the console are checked here: {@code NAME=value}
+     * of {@code -e} and {@code -p}.
+     */
     Map<String, String> properties(List<String> argv) throws CommandException {
         Map<String, String> p = new LinkedHashMap<>();
         p.put("command", argv.get(0));
         if (argv.size() > 1) {
             p.put("args", Format.argv(argv.subList(1, argv.size())));
         }
-        put(p, "directory", directory, v -> {
-            if (!Paths.get(v).isAbsolute()) {
-                throw new IllegalArgumentException("'" + v + "' is not an absolute path");
-            }
-        }, "--directory");
-        put(p, "user", user, v -> { }, "--user");
-        put(p, "group", group, v -> { }, "--group");
-        if (env != null) {
-            for (String e : env) {
-                String[] kv = check("--env", () -> Values.keyValue(e, "an environment variable"));
-                p.put("env." + kv[0], kv[1]);
+        for (Field f : keyFields()) {
+            Object value = get(f);
+            if (value != null) {
+                p.put(f.getAnnotation(Key.class).value(), text(value));
             }
         }
-        put(p, "restart", restart, RestartPolicy::parse, "--restart");
-        put(p, "restart.delay", restartDelay, Values::duration, "--restart-delay");
-        put(p, "restart.delay.max", restartDelayMax, Values::duration, "--restart-delay-max");
-        put(p, "restart.backoff", backoff, v -> {
-            double f = Double.parseDouble(v);
-            if (!(f >= 1.0 && f <= 100)) {
-                throw new IllegalArgumentException("'" + v + "' must be between 1 and 100");
-            }
-        }, "--backoff");
-        put(p, "intensity", intensity, v -> {
-            if (Integer.parseInt(v) < 0) {
-                throw new IllegalArgumentException("'" + v + "' must be >= 0");
-            }
-        }, "--intensity");
-        put(p, "intensity.period", intensityPeriod, Values::duration, "--intensity-period");
-        put(p, "cgroup.base", cgroupBase, v -> { }, "--cgroup-base");
-        put(p, "cgroup.memory.max", memoryMax, v -> {
-            if (!v.equalsIgnoreCase("max")) {
-                Values.size(v);
-            }
-        }, "--memory-max");
-        put(p, "cgroup.cpu.max", cpuMax, v -> {
-            if (!v.equalsIgnoreCase("max")) {
-                Values.cpuMax(v);
-            }
-        }, "--cpu-max");
-        put(p, "cgroup.pids.max", pidsMax, v -> {
-            if (!v.equalsIgnoreCase("max") && Long.parseLong(v) < 0) {
-                throw new IllegalArgumentException("'" + v + "' must be >= 0 or max");
-            }
-        }, "--pids-max");
-        put(p, "ready.log", readyLog, v -> {
-            try {
-                Pattern.compile(v);
-            } catch (PatternSyntaxException e) {
-                throw new IllegalArgumentException("'" + v + "' is not a regular expression: " + e.getDescription());
-            }
-        }, "--ready-log");
-        put(p, "ready.port", readyPort, v -> {
-            int port = Integer.parseInt(v);
-            if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException("'" + v + "' is not a TCP port (1..65535)");
-            }
-        }, "--ready-port");
-        put(p, "ready.file", readyFile, v -> { }, "--ready-file");
-        put(p, "ready.timeout", readyTimeout, Values::duration, "--ready-timeout");
-        put(p, "depends.on", dependsOn, v -> {
-            for (String d : v.split(",")) {
-                if (!d.trim().matches(DaemonConfigs.NAME_PATTERN)) {
-                    throw new IllegalArgumentException("'" + d.trim() + "' is not a daemon name");
-                }
-            }
-        }, "--depends-on");
-        put(p, "log.stdout", stdoutLevel, LogLevel::parse, "--stdout-level");
-        put(p, "log.stderr", stderrLevel, LogLevel::parse, "--stderr-level");
-        put(p, "kill.signal", killSignal, Signal::parse, "--kill-signal");
-        put(p, "kill.grace", killGrace, Values::duration, "--kill-grace");
-        if (properties != null) {
-            for (String kv : properties) {
-                String[] pair = check("--property", () -> Values.keyValue(kv, "a property"));
-                p.put(pair[0].trim(), pair[1]);
-            }
+        for (String e : env == null ? List.<String>of() : env) {
+            String[] kv = keyValue("--env", e, "an environment variable");
+            p.put("env." + kv[0], kv[1]);
+        }
+        for (String kv : properties == null ? List.<String>of() : properties) {
+            String[] pair = keyValue("--property", kv, "a property");
+            p.put(pair[0].trim(), pair[1]);
         }
         return p;
     }
 
-    private static void put(Map<String, String> props, String key, String value, Consumer<String> validator,
-            String option) throws CommandException {
-        if (value == null) {
-            return;
+    /**
+     * Checks {@code props} (with this daemon's name) with the supervisor's validator.
+     *
+     * @throws CommandException every error, and every unknown key, in the validator's words, each prefixed
+     *     with the option that set its key
+     */
+    void check(Map<String, String> props) throws CommandException {
+        if (validator == null) {
+            throw Commands.error("corral: the supervisor is not running (no DaemonConfigValidator service), so the"
+                    + " configuration cannot be checked: see corral:doctor, or write " + DaemonConfigs.FACTORY_PID
+                    + "-" + name + ".cfg in etc/ yourself");
         }
-        check(option, () -> {
-            validator.accept(value.trim());
-            return null;
-        });
-        props.put(key, value.trim());
+        Map<String, String> named = new LinkedHashMap<>(props);
+        named.put("name", name);
+        Validation v = validator.validate(named);
+        List<String> refused = new ArrayList<>();
+        for (Problem p : v.errors()) {
+            refused.add(optionOf(p.key()) + p.text());
+        }
+        for (Problem p : v.warnings()) {
+            refused.add(optionOf(p.key()) + p.text() + " (refused here)");
+        }
+        if (!refused.isEmpty()) {
+            throw Commands.error("corral: " + String.join("; ", refused));
+        }
     }
 
-    private interface Check<T> {
-        T get();
+    /** {@code "--kill-grace: "} for {@code kill.grace}, {@code "-p: "} for a key given with -p, else "". */
+    private String optionOf(String key) {
+        for (Field f : keyFields()) {
+            if (f.getAnnotation(Key.class).value().equals(key) && get(f) != null) {
+                Option o = f.getAnnotation(Option.class);
+                return (o.aliases().length > 0 ? o.aliases()[0] : o.name()) + ": ";
+            }
+        }
+        if (key.startsWith("env.") && env != null && env.stream().anyMatch(e -> e.startsWith(key.substring(4) + "="))) {
+            return "--env: ";
+        }
+        if (properties != null && properties.stream().anyMatch(kv -> kv.split("=", 2)[0].trim().equals(key))) {
+            return "--property: ";
+        }
+        return "";
     }
 
-    private static <T> T check(String option, Check<T> check) throws CommandException {
+    /** The option fields that set a configuration key. */
+    static List<Field> keyFields() {
+        List<Field> out = new ArrayList<>();
+        for (Field f : CreateCommand.class.getDeclaredFields()) {
+            if (f.isAnnotationPresent(Key.class)) {
+                out.add(f);
+            }
+        }
+        return out;
+    }
+
+    private Object get(Field f) {
         try {
-            return check.get();
-        } catch (NumberFormatException e) {
-            throw Commands.error("corral: " + option + ": not a number (" + e.getMessage() + ")");
+            return f.get(this);
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A typed option's value as the file writes it: {@code 2} not {@code 2.0}; text as given. */
+    private static String text(Object value) {
+        if (value instanceof Double && Double.isFinite((Double) value)) {
+            return BigDecimal.valueOf((Double) value).stripTrailingZeros().toPlainString();
+        }
+        return value.toString().trim();
+    }
+
+    private static String[] keyValue(String option, String word, String what) throws CommandException {
+        try {
+            return Commands.keyValue(word, what);
         } catch (IllegalArgumentException e) {
             throw Commands.error("corral: " + option + ": " + e.getMessage());
         }

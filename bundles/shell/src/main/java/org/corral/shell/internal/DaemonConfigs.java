@@ -32,7 +32,6 @@ final class DaemonConfigs {
 
     static final String FACTORY_PID = "org.corral.daemon";
     static final String FILENAME = "felix.fileinstall.filename";
-    static final String NAME_PATTERN = "[A-Za-z0-9][A-Za-z0-9._-]{0,63}";
 
     private DaemonConfigs() {
     }

@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 
 import org.corral.api.CgroupStats;
 import org.corral.api.CgroupValue;
+import org.corral.api.values.Values;
 
 /** How the console shows durations, sizes, cpu time, argv and cgroup values. Pure functions. */
 final class Format {
@@ -18,46 +19,19 @@ final class Format {
     private Format() {
     }
 
-    /** A compact uptime: {@code 850ms}, {@code 12s}, {@code 5m03s}, {@code 2h05m}, {@code 3d04h}. */
+    /** An uptime or elapsed time, briefly ({@link Values#formatBrief}: {@code 850ms}, {@code 5m03s}), or {@link #NONE}. */
     static String duration(Duration d) {
-        if (d == null || d.isNegative()) {
-            return NONE;
-        }
-        long ms = d.toMillis();
-        if (ms < 1000) {
-            return ms + "ms";
-        }
-        long s = ms / 1000;
-        if (s < 60) {
-            return s + "s";
-        }
-        long m = s / 60;
-        if (m < 60) {
-            return String.format(Locale.ROOT, "%dm%02ds", m, s % 60);
-        }
-        long h = m / 60;
-        if (h < 24) {
-            return String.format(Locale.ROOT, "%dh%02dm", h, m % 60);
-        }
-        return String.format(Locale.ROOT, "%dd%02dh", h / 24, h % 24);
+        return d == null || d.isNegative() ? NONE : Values.formatBrief(d);
     }
 
-    /** Bytes in binary units: {@code 512 B}, {@code 1.5 KiB}, {@code 64.0 MiB}. */
+    /** A configured duration, exactly as a configuration would write it ({@link Values#format}), or {@link #NONE}. */
+    static String setting(Duration d) {
+        return d == null || d.isNegative() ? NONE : Values.format(d);
+    }
+
+    /** Bytes in binary units ({@link Values#formatSize}: {@code 512 B}, {@code 1.5 KiB}), or {@link #NONE}. */
     static String bytes(long n) {
-        if (n < 0) {
-            return NONE;
-        }
-        if (n < 1024) {
-            return n + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+        return n < 0 ? NONE : Values.formatSize(n);
     }
 
     /** CPU time given in microseconds: {@code 0.004s}, {@code 1.23s}, {@code 2m03s}. */

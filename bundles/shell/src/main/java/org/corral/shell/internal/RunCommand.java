@@ -24,6 +24,7 @@ import org.corral.api.ProcessService;
 import org.corral.api.Signal;
 import org.corral.api.StderrMode;
 import org.corral.api.Stdin;
+import org.corral.api.values.Values;
 
 /** {@code corral:run [options] -- <command> [args]}: one contained run, output streamed to the console. */
 @Command(scope = "corral", name = "run", description = "Runs a program once, contained like a daemon (own process"
@@ -163,19 +164,24 @@ public class RunCommand implements Action {
         return sb.toString();
     }
 
+    /**
+     * The spec these options stand for. Values are read as in a daemon configuration: durations, signals
+     * and sizes by the API's parsers ({@link Values}, {@link Signal#parse}), limits as the
+     * {@code cgroup.<file>} keys ({@link CgroupLimits.Builder#set}).
+     */
     CommandSpec spec(List<String> program, ChunkQueue queue) throws CommandException {
         try {
             CommandSpec.Builder b = CommandSpec.builder(program).collectOutput(false).consumer(queue)
                     .stderr(merge ? StderrMode.MERGE : StderrMode.SEPARATE).clearEnv(clearEnv);
             if (timeout != null) {
-                b.timeout(option("--timeout", () -> Values.duration(timeout)));
+                b.timeout(duration("--timeout", timeout));
             }
             if (directory != null) {
                 b.directory(Paths.get(directory));
             }
             if (env != null) {
                 for (String e : env) {
-                    String[] kv = option("--env", () -> Values.keyValue(e, "an environment variable"));
+                    String[] kv = option("--env", () -> Commands.keyValue(e, "an environment variable"));
                     b.env(kv[0], kv[1]);
                 }
             }
@@ -187,26 +193,18 @@ public class RunCommand implements Action {
                 b.killSignal(option("--kill-signal", () -> Signal.parse(killSignal)));
             }
             if (killGrace != null) {
-                Duration grace = option("--kill-grace", () -> Values.duration(killGrace));
-                b.grace(grace);
+                b.grace(duration("--kill-grace", killGrace));
             }
             b.cgroupBase(cgroupBase);
             CgroupLimits.Builder limits = CgroupLimits.builder();
+            String[][] given = {{"--memory-max", "memory.max", memoryMax}, {"--cpu-max", "cpu.max", cpuMax},
+                {"--pids-max", "pids.max", pidsMax}};
             boolean anyLimit = false;
-            if (memoryMax != null) {
-                long bytes = option("--memory-max", () -> Values.size(memoryMax));
-                limits.memoryMax(bytes);
-                anyLimit = true;
-            }
-            if (cpuMax != null) {
-                long[] q = option("--cpu-max", () -> Values.cpuMax(cpuMax));
-                limits.cpuMax(q[0], q[1]);
-                anyLimit = true;
-            }
-            if (pidsMax != null) {
-                long n = option("--pids-max", () -> Long.parseLong(pidsMax.trim()));
-                limits.pidsMax(n);
-                anyLimit = true;
+            for (String[] g : given) {
+                if (g[2] != null) {
+                    option(g[0], () -> limits.set(g[1], g[2]));
+                    anyLimit = true;
+                }
             }
             if (anyLimit) {
                 b.limits(limits.build());
@@ -218,6 +216,15 @@ public class RunCommand implements Action {
         }
     }
 
+    /** A duration option; the message names the option and the text (Values' messages do not repeat it). */
+    private static Duration duration(String option, String text) throws CommandException {
+        try {
+            return Values.duration(text);
+        } catch (IllegalArgumentException e) {
+            throw Commands.error("corral: " + option + " '" + text + "': " + e.getMessage());
+        }
+    }
+
     private interface Parse<T> {
         T get();
     }
@@ -225,9 +232,7 @@ public class RunCommand implements Action {
     private static <T> T option(String option, Parse<T> parse) throws CommandException {
         try {
             return parse.get();
-        } catch (NumberFormatException e) {
-            throw Commands.error("corral: " + option + ": not a number (" + e.getMessage() + ")");
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | ProcessException e) {
             throw Commands.error("corral: " + option + ": " + e.getMessage());
         }
     }

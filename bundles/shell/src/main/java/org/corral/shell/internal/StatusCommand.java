@@ -64,15 +64,15 @@ public class StatusCommand implements Action {
                 row(out, "pid", Format.NONE);
             }
             row(out, "restarts", d.restarts() + "  (policy " + spec.restart().name().toLowerCase()
-                    + ", delay " + Format.duration(spec.restartDelay()) + " x" + spec.backoffFactor() + " up to "
-                    + Format.duration(spec.maxRestartDelay()) + ", FAILED after more than " + spec.maxRestarts()
-                    + " in " + Format.duration(spec.restartWindow()) + ")");
+                    + ", delay " + Format.setting(spec.restartDelay()) + " x" + spec.backoffFactor() + " up to "
+                    + Format.setting(spec.maxRestartDelay()) + ", FAILED after more than " + spec.maxRestarts()
+                    + " in " + Format.setting(spec.restartWindow()) + ")");
             row(out, "last exit", d.lastExit().map(x -> x + " (pid " + x.pid() + ") at " + x.at()).orElse(Format.NONE));
-            row(out, "readiness", spec.readiness().toString() + ", timeout " + Format.duration(spec.readiness().timeout()));
+            row(out, "readiness", spec.readiness().toString() + ", timeout " + Format.setting(spec.readiness().timeout()));
             if (!spec.dependsOn().isEmpty()) {
                 row(out, "depends on", String.join(", ", spec.dependsOn()));
             }
-            row(out, "kill", cmd.killSignal() + ", then SIGKILL after " + Format.duration(cmd.grace()));
+            row(out, "kill", cmd.killSignal() + ", then SIGKILL after " + Format.setting(cmd.grace()));
             row(out, "cgroup", d.cgroupPath().orElse(Format.NONE));
             d.limits().filter(l -> !l.isEmpty()).ifPresent(l -> row(out, "limits", l.files().entrySet().stream()
                     .map(f -> f.getKey() + "=" + f.getValue()).reduce((a, b) -> a + ", " + b).orElse("")));

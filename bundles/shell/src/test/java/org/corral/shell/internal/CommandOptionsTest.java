@@ -1,10 +1,12 @@
 package org.corral.shell.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -13,19 +15,31 @@ import org.corral.api.CommandSpec;
 import org.corral.api.ProcessResult;
 import org.corral.api.Signal;
 import org.corral.api.StderrMode;
+import org.corral.supervisor.internal.config.ConfigValidator;
+import org.corral.supervisor.internal.config.DaemonConfigParser;
 import org.junit.jupiter.api.Test;
 
 /** How corral:create and corral:run turn their options into configuration keys and a CommandSpec. */
 class CommandOptionsTest {
 
+    /** The supervisor's validator, without the checks against this system (program, users). */
+    static final ConfigValidator CONFIG_ONLY = new ConfigValidator(spec -> { });
+
+    static CreateCommand create() {
+        CreateCommand c = new CreateCommand();
+        c.name = "web";
+        c.validator = CONFIG_ONLY;
+        return c;
+    }
+
     @Test
     void createMapsOptionsToConfigurationKeys() throws Exception {
-        CreateCommand c = new CreateCommand();
+        CreateCommand c = create();
         c.restart = "transient";
         c.restartDelay = "500ms";
         c.restartDelayMax = "30s";
-        c.backoff = "2";
-        c.intensity = "5";
+        c.backoff = 2.0;
+        c.intensity = 5;
         c.intensityPeriod = "1m";
         c.memoryMax = "64M";
         c.cpuMax = "50%";
@@ -39,7 +53,7 @@ class CommandOptionsTest {
         c.stdoutLevel = "debug";
         c.stderrLevel = "off";
         c.killSignal = "INT";
-        c.killGrace = "2s";
+        c.killGrace = "1m 30s";
         c.properties = List.of("log.prefix=[x] ");
         Map<String, String> p = c.properties(List.of("/bin/sh", "-c", "echo 'hi'; sleep 1"));
         assertEquals("/bin/sh", p.get("command"));
@@ -47,7 +61,7 @@ class CommandOptionsTest {
         assertEquals("transient", p.get("restart"));
         assertEquals("500ms", p.get("restart.delay"));
         assertEquals("30s", p.get("restart.delay.max"));
-        assertEquals("2", p.get("restart.backoff"));
+        assertEquals("2", p.get("restart.backoff"), "a typed 2.0 is written as 2");
         assertEquals("5", p.get("intensity"));
         assertEquals("1m", p.get("intensity.period"));
         assertEquals("64M", p.get("cgroup.memory.max"));
@@ -62,38 +76,210 @@ class CommandOptionsTest {
         assertEquals("debug", p.get("log.stdout"));
         assertEquals("off", p.get("log.stderr"));
         assertEquals("INT", p.get("kill.signal"));
-        assertEquals("2s", p.get("kill.grace"));
+        assertEquals("1m 30s", p.get("kill.grace"));
         assertEquals("[x] ", p.get("log.prefix"));
         assertEquals(22, p.size());
+        c.check(p); // all valid, as the .cfg parser sees them
+        c.backoff = 1.5;
+        assertEquals("1.5", c.properties(List.of("x")).get("restart.backoff"));
+    }
+
+    /**
+     * A whole command line as Karaf's own parser hands it to the command: typed options converted by
+     * Karaf before the name, the same options after the name converted by {@link Commands#applyLateOptions}.
+     */
+    @Test
+    void karafsParserAndTheLateOptionsGiveTheSameProperties() throws Exception {
+        List<Object> early = List.of("--kill-grace", "1m 30s", "--intensity", "3", "--backoff", "1.5", "-e", "A=1",
+                "--ready-port=8080", "web", "--", "/bin/sh", "-c", "echo hi");
+        List<Object> late = List.of("web", "--kill-grace", "1m 30s", "--intensity", "3", "--backoff", "1.5", "-e",
+                "A=1", "--ready-port=8080", "--", "/bin/sh", "-c", "echo hi");
+        Map<String, String> a = parsed(early);
+        assertEquals(parsed(late), a);
+        assertEquals("1m 30s", a.get("kill.grace"));
+        assertEquals("3", a.get("intensity"));
+        assertEquals("1.5", a.get("restart.backoff"));
+        assertEquals("8080", a.get("ready.port"));
+        assertEquals("1", a.get("env.A"));
+        assertEquals("-c 'echo hi'", a.get("args"));
+        CommandException typed = assertThrows(CommandException.class, () -> parsed(List.of("--intensity", "three",
+                "web", "--", "/bin/true")));
+        assertTrue(typed.getMessage().contains("--intensity") && typed.getMessage().contains("three"),
+                typed.getMessage());
+    }
+
+    private static Map<String, String> parsed(List<Object> words) throws Exception {
+        CreateCommand c = create();
+        c.name = null;
+        assertTrue(new org.apache.karaf.shell.impl.action.command.DefaultActionPreparator().prepare(c, null,
+                new ArrayList<>(words)));
+        Commands.Split split = Commands.split(c.words);
+        Commands.applyLateOptions(c, split.before());
+        Map<String, String> p = c.properties(split.after());
+        c.check(p);
+        return p;
     }
 
     @Test
     void createWithoutArgumentsWritesNoArgsKey() throws Exception {
-        Map<String, String> p = new CreateCommand().properties(List.of("/usr/bin/top"));
+        Map<String, String> p = create().properties(List.of("/usr/bin/top"));
         assertEquals(Map.of("command", "/usr/bin/top"), p);
     }
 
     @Test
-    void createRefusesBadValuesNamingTheOption() {
-        assertRefused(c -> c.memoryMax = "64X", "corral: --memory-max: '64X' is not a size");
-        assertRefused(c -> c.restart = "sometimes", "corral: --restart: unknown restart policy 'sometimes'");
-        assertRefused(c -> c.restartDelay = "5", "corral: --restart-delay: '5' needs a unit");
-        assertRefused(c -> c.readyLog = "([", "corral: --ready-log: '([' is not a regular expression");
-        assertRefused(c -> c.readyPort = "70000", "corral: --ready-port: '70000' is not a TCP port");
-        assertRefused(c -> c.readyPort = "http", "corral: --ready-port: not a number");
-        assertRefused(c -> c.backoff = "0.5", "corral: --backoff: '0.5' must be between 1 and 100");
-        assertRefused(c -> c.stdoutLevel = "loud", "corral: --stdout-level: unknown log level 'loud'");
-        assertRefused(c -> c.killSignal = "SIGFOO", "corral: --kill-signal: unknown signal 'SIGFOO'");
-        assertRefused(c -> c.directory = "relative/dir", "corral: --directory: 'relative/dir' is not an absolute path");
-        assertRefused(c -> c.env = List.of("NOEQUALS"), "corral: --env: 'NOEQUALS' is not an environment variable");
-        assertRefused(c -> c.dependsOn = "a,b c", "corral: --depends-on: 'b c' is not a daemon name");
-        assertRefused(c -> c.cpuMax = "fast", "corral: --cpu-max: 'fast' is not a cpu limit");
+    void everyOptionOfCreateNamesAKeyTheParserKnows() {
+        List<java.lang.reflect.Field> fields = CreateCommand.keyFields();
+        assertTrue(fields.size() >= 20, fields.toString());
+        for (java.lang.reflect.Field f : fields) {
+            String key = f.getAnnotation(CreateCommand.Key.class).value();
+            assertTrue(DaemonConfigParser.KEYS.contains(key) || key.startsWith("cgroup."), key);
+            assertTrue(f.isAnnotationPresent(org.apache.karaf.shell.api.action.Option.class), f.getName());
+        }
+    }
+
+    @Test
+    void createRefusesBadValuesInTheWordsOfTheCfgParserNamingTheOption() {
+        assertRefused(c -> c.memoryMax = "64X",
+                "corral: --memory-max: cgroup.memory.max = '64X': cgroup limit memory.max: '64X': not a size");
+        assertRefused(c -> c.restart = "sometimes",
+                "corral: --restart: restart = 'sometimes': unknown restart policy 'sometimes'");
+        assertRefused(c -> c.restartDelay = "5", "corral: --restart-delay: restart.delay = '5': a duration needs a unit");
+        assertRefused(c -> c.readyLog = "([", "corral: --ready-log: ready.log = '([': ");
+        assertRefused(c -> c.readyPort = 70000, "corral: --ready-port: ready.port = '70000': must be between 1 and 65535");
+        assertRefused(c -> c.backoff = 0.5, "corral: --backoff: restart.backoff = '0.5': must be between 1 and 100");
+        assertRefused(c -> c.stdoutLevel = "loud", "corral: --stdout-level: log.stdout = 'loud': unknown log level 'loud'");
+        assertRefused(c -> c.killSignal = "SIGFOO", "corral: --kill-signal: kill.signal = 'SIGFOO': unknown signal 'SIGFOO'");
+        assertRefused(c -> c.directory = "relative/dir",
+                "corral: --directory: directory = 'relative/dir': must be an absolute path");
+        assertRefused(c -> c.dependsOn = "a,b c", "corral: --depends-on: depends.on = 'a,b c': 'b c' is not a daemon name");
+        assertRefused(c -> c.cpuMax = "fast", "corral: --cpu-max: cgroup.cpu.max = 'fast': cgroup limit cpu.max: 'fast'");
+        assertRefused(c -> c.name = "bad name!", "corral: name = 'bad name!': not a valid daemon name (1-64 letters");
+        assertRefused(c -> c.properties = List.of("restart.dealy=1s"),
+                "corral: --property: restart.dealy: unknown key, ignored (did you mean restart.delay?) (refused here)");
+        assertRefused(c -> c.env = List.of("A\0B=secret-value"), "corral: --env: env.A\0B: invalid environment variable");
+    }
+
+    @Test
+    void consoleFormsThatTheFileDoesNotHaveAreCheckedByTheConsole() {
+        CommandException e = assertThrows(CommandException.class, () -> withEnv("NOEQUALS"));
+        assertEquals("corral: --env: 'NOEQUALS' is not an environment variable (expected NAME=value)", e.getNiceHelp());
+    }
+
+    private static Map<String, String> withEnv(String word) throws CommandException {
+        CreateCommand c = create();
+        c.env = List.of(word);
+        return c.properties(List.of("x"));
+    }
+
+    @Test
+    void everyProblemIsReportedInOneLineAndNoEnvValueIsShown() {
+        CreateCommand c = create();
+        c.restart = "sometimes";
+        c.killGrace = "5";
+        c.env = List.of("A=B=ok", "BAD\0NAME=s3cr3t");
+        CommandException e = assertThrows(CommandException.class, () -> c.check(c.properties(List.of("/bin/true"))));
+        String line = e.getNiceHelp();
+        assertFalse(line.contains("\n"), line);
+        assertTrue(line.contains("--restart: restart = 'sometimes'"), line);
+        assertTrue(line.contains("--kill-grace: kill.grace = '5': a duration needs a unit: 5ms or 5s?"), line);
+        assertFalse(line.contains("s3cr3t"), line);
+    }
+
+    @Test
+    void withoutTheSupervisorNothingIsCreated() {
+        CreateCommand c = create();
+        c.validator = null;
+        CommandException e = assertThrows(CommandException.class, () -> c.check(Map.of("command", "x")));
+        assertTrue(e.getNiceHelp().startsWith("corral: the supervisor is not running"), e.getNiceHelp());
+    }
+
+    /**
+     * The console and a .cfg file accept and refuse exactly the same values: each value is given once as a
+     * console option of corral:create, once as the key in a file's properties (the parser that reads .cfg
+     * files), and both outcomes and texts must agree. Before this, "1m 30s" was refused by the console and
+     * accepted in a file, "20000" as cpu.max the other way round.
+     */
+    @Test
+    void createAndCfgFilesAcceptAndRefuseTheSameValues() throws Exception {
+        Object[][] cases = {
+            {"killGrace", "kill.grace", new String[] {"1m 30s", "1m30s", "500ms", "0", "1.5s", " 2s ", "5", "-1s",
+                "soon", "1 hour", "1m30"}},
+            {"restartDelay", "restart.delay", new String[] {"250ms", "0", "2", "1d", "x"}},
+            {"intensityPeriod", "intensity.period", new String[] {"1m", "0", "10"}},
+            {"readyTimeout", "ready.timeout", new String[] {"30s", "0", "30"}},
+            {"memoryMax", "cgroup.memory.max", new String[] {"64M", "64 MiB", "1.5G", "max", "MAX", "0", "-1",
+                "lots", "64X", "12iB"}},
+            {"cpuMax", "cgroup.cpu.max", new String[] {"50%", "150%", "20000 100000", "20000", "max", "max 50000",
+                "0.5%", "fast", "500 100000", "1 2 3"}},
+            {"pidsMax", "cgroup.pids.max", new String[] {"64", "max", "-3", "many"}},
+            {"killSignal", "kill.signal", new String[] {"TERM", "sigint", "9", "SIGFOO", "99"}},
+            {"restart", "restart", new String[] {"permanent", "TRANSIENT", "never"}},
+            {"stdoutLevel", "log.stdout", new String[] {"debug", "off", "loud"}},
+            {"directory", "directory", new String[] {"/tmp", "relative"}},
+            {"dependsOn", "depends.on", new String[] {"db", "db, cache", "-x", "web"}},
+            {"readyLog", "ready.log", new String[] {"^up$", "(["}},
+            {"readyFile", "ready.file", new String[] {"/run/x.pid", "run/x.pid"}},
+        };
+        List<String> checked = new ArrayList<>();
+        for (Object[] c : cases) {
+            java.lang.reflect.Field field = CreateCommand.class.getDeclaredField((String) c[0]);
+            for (String value : (String[]) c[2]) {
+                CreateCommand console = create();
+                field.set(console, value);
+                sameOutcome(console, (String) c[1], value);
+                checked.add(c[1] + "=" + value);
+            }
+        }
+        // typed options: Karaf converts the word; the value written is checked as the file's
+        for (int port : new int[] {80, 0, 65536}) {
+            CreateCommand console = create();
+            console.readyPort = port;
+            sameOutcome(console, "ready.port", Integer.toString(port));
+        }
+        for (int n : new int[] {0, 5, -1, 2_000_000}) {
+            CreateCommand console = create();
+            console.intensity = n;
+            sameOutcome(console, "intensity", Integer.toString(n));
+        }
+        for (double f : new double[] {1, 1.5, 100, 0.5, 101, Double.NaN}) {
+            CreateCommand console = create();
+            console.backoff = f;
+            sameOutcome(console, "restart.backoff", console.properties(List.of("x")).get("restart.backoff"));
+        }
+        assertTrue(checked.contains("kill.grace=1m 30s"));
+    }
+
+    /** Runs the console's check and the .cfg parser on the same value and compares outcome and text. */
+    private static void sameOutcome(CreateCommand console, String key, String value) throws Exception {
+        Map<String, Object> cfg = new java.util.HashMap<>();
+        cfg.put("service.pid", "org.corral.daemon~web");
+        cfg.put("command", "/bin/true");
+        cfg.put(key, value);
+        DaemonConfigParser.Result file = DaemonConfigParser.parse(cfg);
+        String consoleError = null;
+        try {
+            console.check(console.properties(List.of("/bin/true")));
+        } catch (CommandException e) {
+            consoleError = e.getNiceHelp();
+        }
+        String what = key + " = '" + value + "'";
+        assertEquals(file.ok(), consoleError == null, what + ": file " + (file.ok() ? "accepts" : file.errorLine())
+                + ", console " + (consoleError == null ? "accepts" : consoleError));
+        if (!file.ok()) {
+            assertEquals(1, file.errors().size(), file.errorLine());
+            String text = file.errors().get(0).toString();
+            if (!value.equals(value.trim())) {
+                text = text.replace("'" + value + "'", "'" + value.trim() + "'"); // the console trims its options
+            }
+            assertTrue(consoleError.endsWith(": " + text), what + ": the console says '" + consoleError
+                    + "', the file '" + text + "'");
+        }
     }
 
     private static void assertRefused(java.util.function.Consumer<CreateCommand> setup, String prefix) {
-        CreateCommand c = new CreateCommand();
+        CreateCommand c = create();
         setup.accept(c);
-        CommandException e = assertThrows(CommandException.class, () -> c.properties(List.of("/bin/true")));
+        CommandException e = assertThrows(CommandException.class, () -> c.check(c.properties(List.of("/bin/true"))));
         assertTrue(e.getNiceHelp().startsWith(prefix), e.getNiceHelp());
     }
 
@@ -107,7 +293,7 @@ class CommandOptionsTest {
         r.cpuMax = "25%";
         r.pidsMax = "10";
         r.killSignal = "INT";
-        r.killGrace = "1s";
+        r.killGrace = "1m 30s";
         r.stdin = "input";
         r.directory = "/tmp";
         ChunkQueue q = new ChunkQueue(1024);
@@ -117,7 +303,7 @@ class CommandOptionsTest {
         assertEquals(Map.of("A", "1"), spec.env());
         assertEquals(StderrMode.MERGE, spec.stderrMode());
         assertEquals(Signal.INT, spec.killSignal());
-        assertEquals(Duration.ofSeconds(1), spec.grace());
+        assertEquals(Duration.ofSeconds(90), spec.grace());
         assertEquals(5, spec.stdin().length());
         assertEquals(false, spec.collectOutput());
         assertEquals(q, spec.consumer().orElseThrow());
@@ -136,7 +322,54 @@ class CommandOptionsTest {
         RunCommand bad = new RunCommand();
         bad.timeout = "soon";
         CommandException e = assertThrows(CommandException.class, () -> bad.spec(List.of("true"), new ChunkQueue(1)));
-        assertTrue(e.getNiceHelp().startsWith("corral: --timeout: 'soon' is not a duration"), e.getNiceHelp());
+        assertEquals("corral: --timeout 'soon': not a duration (expected e.g. 500ms, 2s, 1m30s; units: ms, s, m, h, d)",
+                e.getNiceHelp());
+        RunCommand lots = new RunCommand();
+        lots.memoryMax = "lots";
+        e = assertThrows(CommandException.class, () -> lots.spec(List.of("true"), new ChunkQueue(1)));
+        assertEquals("corral: --memory-max: cgroup limit memory.max: 'lots': not a size (expected e.g. 4096, 64K,"
+                + " 256M, 1G or max)", e.getNiceHelp());
+    }
+
+    /**
+     * corral:run reads the options it shares with daemon configurations as a .cfg file reads their keys:
+     * the same values are accepted (giving the same spec) and refused.
+     */
+    @Test
+    void runAndCfgFilesAcceptAndRefuseTheSameValues() throws Exception {
+        Object[][] cases = {
+            {"killGrace", "kill.grace", new String[] {"1m 30s", "500ms", "0", "5", "-1s", "soon"}},
+            {"killSignal", "kill.signal", new String[] {"TERM", "sigint", "9", "SIGFOO"}},
+            {"memoryMax", "cgroup.memory.max", new String[] {"64M", "64 MiB", "max", "lots", "-1"}},
+            {"cpuMax", "cgroup.cpu.max", new String[] {"50%", "20000 100000", "20000", "max", "0.5%", "fast"}},
+            {"pidsMax", "cgroup.pids.max", new String[] {"64", "max", "-3", "many"}},
+        };
+        for (Object[] c : cases) {
+            java.lang.reflect.Field field = RunCommand.class.getDeclaredField((String) c[0]);
+            for (String value : (String[]) c[2]) {
+                RunCommand run = new RunCommand();
+                field.set(run, value);
+                CommandSpec spec = null;
+                try {
+                    spec = run.spec(List.of("/bin/true"), new ChunkQueue(1));
+                } catch (CommandException e) {
+                    // compared below
+                }
+                Map<String, Object> cfg = new java.util.HashMap<>();
+                cfg.put("service.pid", "org.corral.daemon~web");
+                cfg.put("command", "/bin/true");
+                cfg.put((String) c[1], value);
+                DaemonConfigParser.Result file = DaemonConfigParser.parse(cfg);
+                String what = c[1] + " = '" + value + "'";
+                assertEquals(file.ok(), spec != null, what);
+                if (spec != null) {
+                    CommandSpec fromFile = file.spec().orElseThrow().command();
+                    assertEquals(fromFile.grace(), spec.grace(), what);
+                    assertEquals(fromFile.killSignal(), spec.killSignal(), what);
+                    assertEquals(fromFile.limits(), spec.limits(), what);
+                }
+            }
+        }
     }
 
     @Test

@@ -65,14 +65,6 @@ class DaemonConfigsTest {
     }
 
     @Test
-    void namesAreChecked() {
-        assertTrue("web-1.a_b".matches(DaemonConfigs.NAME_PATTERN));
-        assertTrue(!"-web".matches(DaemonConfigs.NAME_PATTERN));
-        assertTrue(!"a/b".matches(DaemonConfigs.NAME_PATTERN));
-        assertTrue(!"a".repeat(65).matches(DaemonConfigs.NAME_PATTERN));
-    }
-
-    @Test
     void createWritesTheCfgFileAndTheFactoryConfigurationPointingAtIt(@org.junit.jupiter.api.io.TempDir Path etc)
             throws Exception {
         java.util.List<Object[]> calls = new java.util.ArrayList<>();

@@ -223,8 +223,8 @@ public final class DaemonComponent {
                 core.engine().validate(spec.command());
             }
         } catch (ProgramNotFoundException e) {
-            LOG.error("Daemon configuration {} is invalid: command = '{}': {}; the running daemon keeps its previous"
-                    + " configuration", origin, spec.command().argv().get(0), e.getMessage());
+            LOG.error("Daemon configuration {} is invalid: {}; the running daemon keeps its previous configuration",
+                    origin, DaemonConfigParser.programNotFound(spec, e));
             return;
         } catch (InvalidCommandException e) {
             LOG.error("Daemon configuration {} is invalid: {}; the running daemon keeps its previous configuration",
@@ -270,8 +270,8 @@ public final class DaemonComponent {
         try {
             throw failure;
         } catch (ProgramNotFoundException e) {
-            LOG.error("Daemon configuration {} is invalid: command = '{}': {} - daemon '{}' not started", origin,
-                    spec.command().argv().get(0), hint(e.getMessage(), spec), spec.name());
+            LOG.error("Daemon configuration {} is invalid: {} - daemon '{}' not started", origin,
+                    DaemonConfigParser.programNotFound(spec, e), spec.name());
             return;
         } catch (InvalidCommandException e) {
             Optional<String> owner = supervisor.registry().owner(spec.name());
@@ -287,14 +287,6 @@ public final class DaemonComponent {
         } catch (ProcessException | IllegalStateException e) {
             LOG.error("Daemon '{}' ({}) cannot be created: {}", spec.name(), origin, e.getMessage());
         }
-    }
-
-    private static String hint(String message, DaemonSpec spec) {
-        String program = spec.command().argv().get(0);
-        if (spec.command().argv().size() == 1 && program.trim().contains(" ")) {
-            return message + " (command is the program only: put its arguments into args)";
-        }
-        return message;
     }
 
     private void waitForName(String name) {

@@ -7,29 +7,38 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Consumer;
+import java.util.TreeSet;
 
 import org.corral.api.CgroupLimits;
 import org.corral.api.CommandSpec;
 import org.corral.api.DaemonSpec;
 import org.corral.api.InvalidCommandException;
 import org.corral.api.LogLevel;
+import org.corral.api.ProgramNotFoundException;
 import org.corral.api.Readiness;
 import org.corral.api.RestartPolicy;
 import org.corral.api.Signal;
+import org.corral.api.values.Values;
 
 /**
  * Turns the properties of one {@code org.corral.daemon} factory configuration into a {@link DaemonSpec},
  * checking every key. All problems are collected (not just the first), each naming the key and the value,
- * so that one log line can tell the operator everything that is wrong with the file.
+ * so that one log line can tell the operator everything that is wrong with the file. The values of
+ * {@code env.<NAME>} keys and of unknown keys are never repeated in a problem (they may be secrets).
  *
- * <p>The keys are documented on {@link DaemonConfiguration} (which also generates the metatype).
+ * <p>The keys are the table below ({@link #PROGRAM_KEYS}, {@link #DAEMON_KEYS}) plus the few that take
+ * part in a rule across keys, parsed in {@link Run}. <b>Adding a key</b>: one line in a table, one
+ * attribute in {@link DaemonConfiguration} (the metatype; a test keeps both equal) and one row in the
+ * README's key table. The value forms are those of {@link Values}, {@link Signal#parse} and
+ * {@link CgroupLimits.Builder#set}, shared with the console and the API.
  */
 public final class DaemonConfigParser {
 
@@ -39,18 +48,72 @@ public final class DaemonConfigParser {
     /** The property Felix fileinstall sets to the URL of the file a configuration came from. */
     public static final String FILEINSTALL_FILENAME = "felix.fileinstall.filename";
 
-    /** Every key this parser understands, besides {@code env.<NAME>} and {@code cgroup.<interface file>}. */
-    public static final Set<String> KEYS = Set.of("name", "command", "args", "arg0", "env.clear", "env.unset",
-            "directory", "user", "group", "groups", "allow.root", "cgroup.base", "cgroup.path", "restart",
-            "restart.delay", "restart.delay.max", "restart.backoff", "intensity", "intensity.period", "kill.signal",
-            "kill.grace", "log.stdout", "log.stderr", "log.prefix", "log.maxline", "log.lines", "ready.log",
-            "ready.port", "ready.file", "ready.timeout", "depends.on", "stdio.window");
+    /** How one key's value is checked and applied to a builder; refusals are exceptions with a reason. */
+    @FunctionalInterface
+    interface Apply<B> {
+        void to(B builder, String value);
+    }
+
+    /** Keys of the program ({@link CommandSpec}) that take one value each. */
+    static final Map<String, Apply<CommandSpec.Builder>> PROGRAM_KEYS = new Table<CommandSpec.Builder>()
+            .key("arg0", CommandSpec.Builder::arg0)
+            .key("env.clear", (b, v) -> b.clearEnv(Values.bool(v)))
+            .key("directory", (b, v) -> b.directory(absolutePath(v)))
+            .key("user", CommandSpec.Builder::user)
+            .key("group", CommandSpec.Builder::group)
+            .key("allow.root", (b, v) -> b.allowRoot(Values.bool(v)))
+            .key("cgroup.base", CommandSpec.Builder::cgroupBase)
+            .key("cgroup.path", CommandSpec.Builder::cgroupPath)
+            .key("kill.signal", (b, v) -> b.killSignal(Signal.parse(v)))
+            .key("kill.grace", (b, v) -> b.grace(Values.duration(v)))
+            .key("stdio.window", (b, v) -> b.window((int) sizeBetween(v, 4096, 64L << 20, "4K and 64M")))
+            .done();
+
+    /** Keys of the daemon ({@link DaemonSpec}) that take one value each. */
+    static final Map<String, Apply<DaemonSpec.Builder>> DAEMON_KEYS = new Table<DaemonSpec.Builder>()
+            .key("restart", (b, v) -> b.restart(RestartPolicy.parse(v)))
+            .key("restart.delay", (b, v) -> b.restartDelay(Values.duration(v)))
+            .key("restart.delay.max", (b, v) -> b.maxRestartDelay(Values.duration(v)))
+            .key("restart.backoff", (b, v) -> b.backoffFactor(backoff(v)))
+            .key("log.stdout", (b, v) -> b.stdoutLevel(LogLevel.parse(v)))
+            .key("log.stderr", (b, v) -> b.stderrLevel(LogLevel.parse(v)))
+            .key("log.prefix", DaemonSpec.Builder::logPrefix)
+            .key("log.maxline", (b, v) -> b.maxLineLength((int) sizeBetween(v, 16, 1 << 20, "16 and 1M bytes")))
+            .key("log.lines", (b, v) -> b.recentLines((int) Values.integer(v, 0, 100_000)))
+            .done();
+
+    /**
+     * Keys parsed by {@link Run} itself: the name, the program and its arguments, lists, and the keys of a
+     * rule across keys (intensity and its period, one readiness check with its timeout, dependencies).
+     */
+    static final Set<String> OTHER_KEYS = Set.of("name", "command", "args", "env.unset", "groups", "intensity",
+            "intensity.period", "ready.log", "ready.port", "ready.file", "ready.timeout", "depends.on");
+
+    /** Families of keys: {@code env.<NAME>} sets a variable, {@code cgroup.<interface file>} a limit. */
+    static final List<String> FAMILIES = List.of("env.", "cgroup.");
+
+    /** Every key this parser understands, besides the {@link #FAMILIES}. */
+    public static final Set<String> KEYS = keys();
+
+    /** Keys whose blank value is a value, not "the default". */
+    private static final Set<String> BLANK_IS_A_VALUE = Set.of("log.prefix");
 
     private DaemonConfigParser() {
     }
 
-    /** One problem with one key. */
+    /**
+     * One problem with one key.
+     *
+     * @param value the value as configured, or null when it is not shown: missing, or a value that must
+     *     not be repeated ({@link #secret})
+     */
     public record Problem(String key, Object value, String message) {
+        public Problem {
+            if (secret(key)) {
+                value = null;
+            }
+        }
+
         @Override
         public String toString() {
             if (value == null) {
@@ -58,6 +121,11 @@ public final class DaemonConfigParser {
             }
             return key + " = '" + show(value) + "': " + message;
         }
+    }
+
+    /** Whether the value of {@code key} may be a secret and is never shown: {@code env.<NAME>}. */
+    public static boolean secret(String key) {
+        return key.startsWith("env.") && !key.equals("env.clear") && !key.equals("env.unset");
     }
 
     /**
@@ -117,6 +185,19 @@ public final class DaemonConfigParser {
         return new Run(props).run();
     }
 
+    /**
+     * The problem of a program that the system refuses ({@code ProgramNotFoundException} when the daemon is
+     * created): on {@code command}, with a hint when the arguments were written into it.
+     */
+    public static Problem programNotFound(DaemonSpec spec, ProgramNotFoundException e) {
+        String program = spec.command().argv().get(0);
+        String message = e.getMessage();
+        if (spec.command().argv().size() == 1 && program.trim().contains(" ")) {
+            message += " (command is the program only: put its arguments into args)";
+        }
+        return new Problem("command", program, message);
+    }
+
     private static final class Run {
         private final Map<String, ?> props;
         private final List<Problem> errors = new ArrayList<>();
@@ -129,14 +210,14 @@ public final class DaemonConfigParser {
         Result run() {
             String origin = origin(props);
             String name = name();
-            CommandSpec command = command(name);
+            CommandSpec command = command();
             // the daemon keys are checked even when the name or command is wrong, to report every problem
             DaemonSpec spec = daemon(name != null ? name : "placeholder",
                     command != null ? command : CommandSpec.of("placeholder"));
             for (String key : new TreeMap<>(props).keySet()) {
                 if (!known(key)) {
                     String near = closest(key);
-                    warnings.add(new Problem(key, props.get(key), "unknown key, ignored"
+                    warnings.add(new Problem(key, null, "unknown key, ignored"
                             + (near != null ? " (did you mean " + near + "?)" : "")));
                 }
             }
@@ -148,7 +229,7 @@ public final class DaemonConfigParser {
         }
 
         private static boolean known(String key) {
-            if (KEYS.contains(key) || key.startsWith("env.") || key.startsWith("cgroup.")) {
+            if (KEYS.contains(key) || FAMILIES.stream().anyMatch(key::startsWith)) {
                 return true;
             }
             // set by Config Admin, fileinstall, SCR or Karaf: not ours to judge
@@ -162,30 +243,29 @@ public final class DaemonConfigParser {
                 Object pid = props.get("service.pid");
                 String p = pid == null ? "" : pid.toString();
                 int tilde = p.indexOf('~');
-                if (p.startsWith(FACTORY_PID + "~") && tilde + 1 < p.length()) {
-                    raw = p.substring(tilde + 1);
-                } else {
+                if (!p.startsWith(FACTORY_PID + "~") || tilde + 1 >= p.length()) {
                     errors.add(new Problem("name", null, "missing: set name = <daemon name>, or name the file "
                             + FACTORY_PID + "-<name>.cfg"));
                     return null;
                 }
-                if (!raw.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+                raw = p.substring(tilde + 1);
+                if (!Values.isDaemonName(raw)) {
                     errors.add(new Problem("name", null, "the name '" + raw + "' taken from the configuration name is"
-                            + " not a valid daemon name (1-64 letters, digits, '.', '_' or '-'): set name = <daemon name>"));
+                            + " not a valid daemon name (" + Values.DAEMON_NAME_RULE + "): set name = <daemon name>"));
                     return null;
                 }
                 return raw;
             }
-            String n = raw.trim();
-            if (!n.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
-                errors.add(new Problem("name", raw, "not a valid daemon name (1-64 letters, digits, '.', '_' or '-',"
-                        + " starting with a letter or digit)"));
+            try {
+                return Values.daemonName(raw);
+            } catch (IllegalArgumentException e) {
+                errors.add(new Problem("name", raw, e.getMessage()));
                 return null;
             }
-            return n;
         }
 
-        private CommandSpec command(String name) {
+        /** The program: {@code command}, {@code args}, the {@link #PROGRAM_KEYS}, variables and limits. */
+        private CommandSpec command() {
             String program = scalar("command");
             if (program == null || program.isBlank()) {
                 errors.add(new Problem("command", program, program == null ? "missing: set command = <program path or name>"
@@ -216,57 +296,30 @@ public final class DaemonConfigParser {
                 b = CommandSpec.builder("placeholder");
             }
             b.collectOutput(false);
-            CommandSpec.Builder cb = b;
-            opt("arg0", v -> cb.arg0(v));
-            optBool("env.clear", cb::clearEnv);
+            apply(PROGRAM_KEYS, b);
             for (String key : new TreeMap<>(props).keySet()) {
-                if (key.startsWith("env.") && !key.equals("env.clear") && !key.equals("env.unset")) {
-                    String var = key.substring(4);
-                    Object v = props.get(key);
-                    try {
-                        if (isMulti(v)) {
-                            throw new IllegalArgumentException("an environment variable takes one value, not a list");
-                        }
-                        cb.env(var, String.valueOf(v));
-                    } catch (IllegalArgumentException | InvalidCommandException e) {
-                        errors.add(new Problem(key, v, e.getMessage()));
-                    }
+                if (key.startsWith("env.") && !KEYS.contains(key)) {
+                    variable(b, key);
                 }
             }
-            list("env.unset").forEach(v -> {
-                try {
-                    cb.unsetEnv(v);
-                } catch (IllegalArgumentException | InvalidCommandException e) {
-                    errors.add(new Problem("env.unset", v, e.getMessage()));
-                }
-            });
-            opt("directory", v -> cb.directory(absolutePath(v)));
-            opt("user", cb::user);
-            opt("group", cb::group);
-            if (!list("groups").isEmpty()) {
-                cb.supplementaryGroups(list("groups"));
+            for (String v : list("env.unset")) {
+                CommandSpec.Builder cb = b;
+                check("env.unset", v, () -> cb.unsetEnv(v));
             }
-            optBool("allow.root", cb::allowRoot);
-            opt("cgroup.base", cb::cgroupBase);
-            opt("cgroup.path", cb::cgroupPath);
+            List<String> groups = list("groups");
+            if (!groups.isEmpty()) {
+                CommandSpec.Builder cb = b;
+                check("groups", props.get("groups"), () -> cb.supplementaryGroups(groups));
+            }
             CgroupLimits limits = limits();
             if (limits != null) {
-                cb.limits(limits);
+                b.limits(limits);
             }
-            opt("kill.signal", v -> cb.killSignal(Signal.parse(v)));
-            opt("kill.grace", v -> cb.grace(Values.duration(v)));
-            opt("stdio.window", v -> {
-                long w = Values.size(v);
-                if (w < 4096 || w > 64L * 1024 * 1024) {
-                    throw new IllegalArgumentException("must be between 4K and 64M");
-                }
-                cb.window((int) w);
-            });
             if (program == null) {
                 return null;
             }
             try {
-                return cb.build();
+                return b.build();
             } catch (InvalidCommandException e) {
                 // only cgroup.base together with cgroup.path can fail here
                 errors.add(new Problem("cgroup.path", scalar("cgroup.path"), e.getMessage()));
@@ -274,24 +327,30 @@ public final class DaemonConfigParser {
             }
         }
 
+        private void variable(CommandSpec.Builder b, String key) {
+            Object v = props.get(key);
+            check(key, v, () -> {
+                if (isMulti(v)) {
+                    throw new IllegalArgumentException("an environment variable takes one value, not a list");
+                }
+                b.env(key.substring("env.".length()), String.valueOf(v));
+            });
+        }
+
         private CgroupLimits limits() {
             CgroupLimits.Builder lb = CgroupLimits.builder();
             boolean any = false;
             for (String key : new TreeMap<>(props).keySet()) {
-                if (!key.startsWith("cgroup.") || key.equals("cgroup.base") || key.equals("cgroup.path")) {
+                if (!key.startsWith("cgroup.") || KEYS.contains(key)) {
                     continue;
                 }
-                String file = key.substring("cgroup.".length());
                 Object raw = props.get(key);
-                try {
+                any |= check(key, raw, () -> {
                     if (isMulti(raw)) {
                         throw new IllegalArgumentException("a cgroup limit takes one value, not a list");
                     }
-                    limit(lb, file, String.valueOf(raw).trim());
-                    any = true;
-                } catch (IllegalArgumentException | InvalidCommandException e) {
-                    errors.add(new Problem(key, raw, e.getMessage()));
-                }
+                    limit(lb, key.substring("cgroup.".length()), String.valueOf(raw).trim());
+                });
             }
             return any ? lb.build() : null;
         }
@@ -311,6 +370,7 @@ public final class DaemonConfigParser {
             lb.set(file, v);
         }
 
+        /** The daemon: the {@link #DAEMON_KEYS}, then the rules across keys. */
         private DaemonSpec daemon(String name, CommandSpec command) {
             DaemonSpec.Builder b;
             try {
@@ -319,121 +379,77 @@ public final class DaemonConfigParser {
                 errors.add(new Problem("name", name, e.getMessage()));
                 return null;
             }
-            DaemonSpec.Builder db = b;
-            opt("restart", v -> db.restart(RestartPolicy.parse(v)));
-            opt("restart.delay", v -> db.restartDelay(Values.duration(v)));
-            opt("restart.delay.max", v -> db.maxRestartDelay(Values.duration(v)));
-            opt("restart.backoff", v -> {
-                double f;
-                try {
-                    f = Double.parseDouble(v.trim());
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("not a number (expected a factor such as 2 or 1.5; 1 = constant delay)");
-                }
-                db.backoffFactor(f);
-            });
-            String delay = scalar("restart.delay");
-            String delayMax = scalar("restart.delay.max");
-            if (delay != null && delayMax != null) {
-                try {
-                    if (Values.duration(delay).compareTo(Values.duration(delayMax)) > 0) {
-                        errors.add(new Problem("restart.delay.max", delayMax, "is shorter than restart.delay = '"
-                                + delay + "'"));
-                    }
-                } catch (IllegalArgumentException e) {
-                    // reported above
-                }
-            }
-            Integer[] intensity = new Integer[1];
-            Duration[] period = new Duration[1];
-            opt("intensity", v -> intensity[0] = (int) Values.integer(v, 0, 1_000_000));
-            opt("intensity.period", v -> {
-                Duration d = Values.duration(v);
-                if (d.isZero()) {
-                    throw new IllegalArgumentException("must be longer than 0");
-                }
-                period[0] = d;
-            });
-            DaemonSpec defaults = DaemonSpec.builder(name, command).build();
-            if (intensity[0] != null || period[0] != null) {
-                db.intensity(intensity[0] != null ? intensity[0] : defaults.maxRestarts(),
-                        period[0] != null ? period[0] : defaults.restartWindow());
-            }
-            opt("log.stdout", v -> db.stdoutLevel(LogLevel.parse(v)));
-            opt("log.stderr", v -> db.stderrLevel(LogLevel.parse(v)));
-            if (props.containsKey("log.prefix")) {
-                db.logPrefix(scalar("log.prefix"));
-            }
-            opt("log.maxline", v -> {
-                long n = Values.size(v);
-                if (n < 16 || n > 1 << 20) {
-                    throw new IllegalArgumentException("must be between 16 and 1M bytes");
-                }
-                db.maxLineLength((int) n);
-            });
-            opt("log.lines", v -> db.recentLines((int) Values.integer(v, 0, 100_000)));
-            readiness(db);
-            List<String> deps = list("depends.on");
-            for (String d : deps) {
-                if (!d.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
-                    errors.add(new Problem("depends.on", props.get("depends.on"), "'" + d + "' is not a daemon name"));
-                }
-            }
-            if (deps.contains(name)) {
-                errors.add(new Problem("depends.on", props.get("depends.on"), "a daemon cannot depend on itself"));
-            } else {
-                db.dependsOn(deps);
-            }
+            apply(DAEMON_KEYS, b);
+            delayWithinItsCap();
+            intensity(b, name, command);
+            readiness(b);
+            dependencies(b, name);
             try {
-                return db.build();
+                return b.build();
             } catch (InvalidCommandException e) {
                 errors.add(new Problem("name", name, e.getMessage()));
                 return null;
             }
         }
 
-        private void readiness(DaemonSpec.Builder db) {
-            List<String> given = new ArrayList<>();
-            Readiness[] r = new Readiness[1];
-            opt("ready.log", v -> {
-                given.add("ready.log");
-                r[0] = Readiness.logLine(v);
-            });
-            opt("ready.port", v -> {
-                given.add("ready.port");
-                r[0] = Readiness.tcpPort((int) Values.integer(v, 1, 65535));
-            });
-            opt("ready.file", v -> {
-                given.add("ready.file");
-                r[0] = Readiness.file(absolutePath(v));
-            });
-            if (given.size() > 1) {
-                errors.add(new Problem(given.get(1), props.get(given.get(1)), "only one readiness check can be set, but "
-                        + String.join(" and ", given) + " are"));
-                return;
+        private void delayWithinItsCap() {
+            Duration delay = parsed("restart.delay");
+            Duration max = parsed("restart.delay.max");
+            if (delay != null && max != null && delay.compareTo(max) > 0) {
+                errors.add(new Problem("restart.delay.max", scalar("restart.delay.max"), "is shorter than restart.delay = '"
+                        + scalar("restart.delay") + "'"));
             }
-            Readiness readiness = r[0] != null ? r[0] : Readiness.immediate();
-            Readiness[] withTimeout = {readiness};
-            opt("ready.timeout", v -> {
-                Duration d = Values.duration(v);
-                if (d.isZero()) {
-                    throw new IllegalArgumentException("must be longer than 0");
-                }
-                withTimeout[0] = readiness.withTimeout(d);
-            });
-            db.readiness(withTimeout[0]);
         }
 
-        private static Path absolutePath(String v) {
-            Path p = Paths.get(v.trim());
-            if (!p.isAbsolute()) {
-                throw new IllegalArgumentException("must be an absolute path");
+        private void intensity(DaemonSpec.Builder b, String name, CommandSpec command) {
+            Integer[] intensity = new Integer[1];
+            Duration[] period = new Duration[1];
+            opt("intensity", v -> intensity[0] = (int) Values.integer(v, 0, 1_000_000));
+            opt("intensity.period", v -> period[0] = positive(Values.duration(v)));
+            if (intensity[0] != null || period[0] != null) {
+                DaemonSpec defaults = DaemonSpec.builder(name, command).build();
+                b.intensity(intensity[0] != null ? intensity[0] : defaults.maxRestarts(),
+                        period[0] != null ? period[0] : defaults.restartWindow());
             }
-            return p;
+        }
+
+        private void readiness(DaemonSpec.Builder b) {
+            Map<String, Readiness> given = new LinkedHashMap<>();
+            opt("ready.log", v -> given.put("ready.log", Readiness.logLine(v)));
+            opt("ready.port", v -> given.put("ready.port", Readiness.tcpPort((int) Values.integer(v, 1, 65535))));
+            opt("ready.file", v -> given.put("ready.file", Readiness.file(absolutePath(v))));
+            if (given.size() > 1) {
+                String second = new ArrayList<>(given.keySet()).get(1);
+                errors.add(new Problem(second, props.get(second), "only one readiness check can be set, but "
+                        + String.join(" and ", given.keySet()) + " are"));
+                return;
+            }
+            Readiness readiness = given.isEmpty() ? Readiness.immediate() : given.values().iterator().next();
+            Readiness[] withTimeout = {readiness};
+            opt("ready.timeout", v -> withTimeout[0] = readiness.withTimeout(positive(Values.duration(v))));
+            b.readiness(withTimeout[0]);
+        }
+
+        private void dependencies(DaemonSpec.Builder b, String name) {
+            List<String> deps = list("depends.on");
+            for (String d : deps) {
+                if (!Values.isDaemonName(d)) {
+                    errors.add(new Problem("depends.on", props.get("depends.on"), "'" + d + "' is not a daemon name"));
+                }
+            }
+            if (deps.contains(name)) {
+                errors.add(new Problem("depends.on", props.get("depends.on"), "a daemon cannot depend on itself"));
+            } else {
+                b.dependsOn(deps);
+            }
+        }
+
+        private <B> void apply(Map<String, Apply<B>> keys, B builder) {
+            keys.forEach((key, apply) -> opt(key, v -> apply.to(builder, v)));
         }
 
         /** Runs {@code apply} with the key's single value when the key is set; records its refusal. */
-        private void opt(String key, Consumer<String> apply) {
+        private void opt(String key, java.util.function.Consumer<String> apply) {
             Object raw = props.get(key);
             if (raw == null) {
                 return;
@@ -443,23 +459,31 @@ public final class DaemonConfigParser {
                 return;
             }
             String v = scalar(key);
-            if (v.isBlank() && !key.equals("log.prefix")) {
+            if (v.isBlank() && !BLANK_IS_A_VALUE.contains(key)) {
                 return; // an empty value means the default (metatype UIs leave optional fields empty)
             }
+            check(key, raw, () -> apply.accept(v));
+        }
+
+        /** Runs {@code step}; a refusal becomes a problem of {@code key} with {@code value}. */
+        private boolean check(String key, Object value, Runnable step) {
             try {
-                apply.accept(v);
+                step.run();
+                return true;
             } catch (IllegalArgumentException | InvalidCommandException e) {
-                errors.add(new Problem(key, raw, e.getMessage()));
+                errors.add(new Problem(key, value, e.getMessage()));
+                return false;
             }
         }
 
-        private void optBool(String key, Consumer<Boolean> apply) {
-            Object raw = props.get(key);
-            if (raw instanceof Boolean) {
-                apply.accept((Boolean) raw);
-                return;
+        /** A duration key's value when it is set and valid (its refusal is reported where it is applied). */
+        private Duration parsed(String key) {
+            String v = scalar(key);
+            try {
+                return v == null || v.isBlank() ? null : Values.duration(v);
+            } catch (IllegalArgumentException e) {
+                return null;
             }
-            opt(key, v -> apply.accept(Values.bool(v)));
         }
 
         private String scalar(String key) {
@@ -493,6 +517,68 @@ public final class DaemonConfigParser {
         }
     }
 
+    // ------------------------------------------------------------------ value rules of single keys
+
+    private static Path absolutePath(String v) {
+        Path p = Paths.get(v.trim());
+        if (!p.isAbsolute()) {
+            throw new IllegalArgumentException("must be an absolute path");
+        }
+        return p;
+    }
+
+    private static long sizeBetween(String v, long min, long max, String range) {
+        long n = Values.size(v);
+        if (n < min || n > max) {
+            throw new IllegalArgumentException("must be between " + range);
+        }
+        return n;
+    }
+
+    private static double backoff(String v) {
+        try {
+            Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a number (expected a factor such as 2 or 1.5; 1 = constant delay)");
+        }
+        return Values.number(v, 1, 100);
+    }
+
+    private static Duration positive(Duration d) {
+        if (d.isZero()) {
+            throw new IllegalArgumentException("must be longer than 0");
+        }
+        return d;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    /** Builds a key table in the order the keys are checked. */
+    private static final class Table<B> {
+        private final Map<String, Apply<B>> keys = new LinkedHashMap<>();
+
+        Table<B> key(String key, Apply<B> apply) {
+            if (keys.put(key, apply) != null) {
+                throw new IllegalStateException("key " + key + " twice in the table");
+            }
+            return this;
+        }
+
+        Map<String, Apply<B>> done() {
+            return Collections.unmodifiableMap(keys);
+        }
+    }
+
+    private static Set<String> keys() {
+        Set<String> all = new TreeSet<>(PROGRAM_KEYS.keySet());
+        all.addAll(DAEMON_KEYS.keySet());
+        all.addAll(OTHER_KEYS);
+        if (all.size() != PROGRAM_KEYS.size() + DAEMON_KEYS.size() + OTHER_KEYS.size()) {
+            throw new IllegalStateException("a key is in more than one table");
+        }
+        return Collections.unmodifiableSet(all);
+    }
+
     static boolean isMulti(Object v) {
         return v instanceof Collection || (v != null && v.getClass().isArray());
     }
@@ -520,36 +606,50 @@ public final class DaemonConfigParser {
         return String.valueOf(v);
     }
 
-    /** The known key nearest to {@code key} (edit distance at most 2, or same ignoring case), or null. */
+    /**
+     * The known key nearest to {@code key} (edit distance at most 2, or same ignoring case), or the key
+     * with its family's prefix corrected ({@code Env.TOKEN}, {@code evn.TOKEN} → {@code env.TOKEN}), or null.
+     */
     static String closest(String key) {
         String best = null;
         int bestDistance = 3;
-        for (String k : new java.util.TreeSet<>(KEYS)) {
+        for (String k : KEYS) {
             int d = k.equalsIgnoreCase(key) ? 0 : distance(k, key.toLowerCase(Locale.ROOT));
             if (d < bestDistance) {
                 best = k;
                 bestDistance = d;
             }
         }
+        int dot = key.indexOf('.');
+        if (best == null && dot > 0) {
+            String first = key.substring(0, dot + 1).toLowerCase(Locale.ROOT);
+            for (String family : FAMILIES) {
+                if (distance(family, first) <= 1) {
+                    return family + key.substring(dot + 1);
+                }
+            }
+        }
         return best;
     }
 
+    /** Edits (insert, delete, replace, swap of two neighbours) that turn {@code a} into {@code b}. */
     private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
         for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
+            d[0][j] = j;
         }
         for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
             for (int j = 1; j <= b.length(); j++) {
                 int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
             }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
         }
-        return prev[b.length()];
+        return d[a.length()][b.length()];
     }
 }

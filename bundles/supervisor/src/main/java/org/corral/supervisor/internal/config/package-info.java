@@ -25,17 +25,24 @@
  * log.stderr = warn
  * </pre>
  *
- * <p>Value forms: durations {@code 500ms}, {@code 2s}, {@code 1m30s} (a bare number other than 0 is refused:
- * its unit would be a guess); sizes {@code 4096}, {@code 64K}, {@code 256M}, {@code 1.5G} (binary); lists
- * (env.unset, groups, depends.on) comma-separated or as arrays; {@code args} as an array (each element one
- * argument) or one string split like a shell splits words (quotes and backslashes) with no expansion at
- * all. A blank value means the key's default. {@code env.clear} and {@code env.unset} are reserved: they
- * cannot name variables.
+ * <p>Value forms: those of {@link org.corral.api.values.Values} (durations {@code 500ms}, {@code 2s},
+ * {@code 1m30s}, a bare number other than 0 refused: its unit would be a guess; sizes {@code 4096},
+ * {@code 64K}, {@code 256M}, {@code 1.5G}, binary), shared with the console and the API; lists (env.unset,
+ * groups, depends.on) comma-separated or as arrays; {@code args} as an array (each element one argument) or
+ * one string split like a shell splits words (quotes and backslashes) with no expansion at all. A blank
+ * value means the key's default. {@code env.clear} and {@code env.unset} are reserved: they cannot name
+ * variables. Problems never show the value of an {@code env.<NAME>} key or of an unknown key.
  *
- * <p>Deleting the configuration or disabling the component stops the daemon and everything its program
- * spawned; so does stopping the supervisor bundle for now (deactivation reason 6; a later version hands
- * running daemons over to the new bundle instead). Events of every daemon (configured or
- * programmatic) go to Event Admin when it is present
+ * <p>{@link org.corral.supervisor.internal.config.ConfigValidator} offers the same checks as the service
+ * {@link org.corral.api.DaemonConfigValidator}, which the console's {@code corral:create} runs before it
+ * writes a file.
+ *
+ * <p>Deleting the configuration, disabling the component or shutting the framework down stops the daemon
+ * and everything its program spawned. Stopping, updating or refreshing the supervisor bundle while the
+ * framework runs on (deactivation reason 6) hands the running daemon over to the next version of the bundle
+ * instead ({@link org.corral.supervisor.internal.daemon.HandOverStore}): its program keeps running detached
+ * for a lease and is re-attached by name; without a next version within the lease, it is stopped. Events of
+ * every daemon (configured or programmatic) go to Event Admin when it is present
  * ({@link org.corral.supervisor.internal.config.EventAdminBridge}); it is optional.
  */
 package org.corral.supervisor.internal.config;

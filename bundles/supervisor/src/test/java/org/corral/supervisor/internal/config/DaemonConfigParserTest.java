@@ -342,10 +342,67 @@ class DaemonConfigParserTest {
         assertTrue(r.ok());
         assertEquals(2, r.warnings().size(), r.warnings().toString());
         List<String> lines = r.warningLines();
-        assertTrue(lines.get(0).contains("colour = 'blue': unknown key, ignored"), lines.get(0));
-        assertTrue(lines.get(1).contains("restart.dealy = '1s': unknown key, ignored (did you mean restart.delay?)"),
+        // the value of an unknown key is not repeated: it may be a secret under a mistyped env. key (issue 11)
+        assertTrue(lines.get(0).endsWith("colour: unknown key, ignored"), lines.get(0));
+        assertTrue(lines.get(1).endsWith("restart.dealy: unknown key, ignored (did you mean restart.delay?)"),
                 lines.get(1));
         assertTrue(lines.get(1).startsWith("Daemon configuration /opt/karaf/etc/org.corral.daemon-web.cfg: "));
+    }
+
+    @Test
+    void aMistypedFamilyIsSuggestedWithoutItsValue() {
+        Map<String, Object> p = base();
+        p.put("evn.API_TOKEN", "s3cr3t-token");
+        p.put("Cgroup.memory.max", "64M");
+        Result r = DaemonConfigParser.parse(p);
+        String lines = String.join("\n", r.warningLines());
+        assertTrue(lines.contains("evn.API_TOKEN: unknown key, ignored (did you mean env.API_TOKEN?)"), lines);
+        assertTrue(lines.contains("Cgroup.memory.max: unknown key, ignored (did you mean cgroup.memory.max?)"), lines);
+        assertFalse(lines.contains("s3cr3t"), lines);
+    }
+
+    @Test
+    void errorsNeverShowTheValueOfAnEnvironmentVariable() {
+        Map<String, Object> p = base();
+        p.put("env.DB_PASSWORD", new String[] {"s3cr3t-one", "s3cr3t-two"});
+        p.put("env.API=TOKEN", "s3cr3t-three");
+        p.put("env.NUL", "s3cr3t\0four");
+        p.put("env.BAD KEY", "s3cr3t-five");
+        p.put("restart", "sometimes");
+        Result r = bad(p);
+        String line = r.errorLine();
+        assertTrue(line.contains("env.DB_PASSWORD: an environment variable takes one value, not a list"), line);
+        assertTrue(line.contains("env.API=TOKEN: invalid environment variable name 'API=TOKEN'"), line);
+        assertTrue(line.contains("env.NUL: env NUL contains a NUL character"), line);
+        assertTrue(line.contains("restart = 'sometimes'"), "other values are still shown: " + line);
+        assertFalse(line.contains("s3cr3t"), line);
+        for (DaemonConfigParser.Problem e : r.errors()) {
+            if (e.key().startsWith("env.")) {
+                assertEquals(null, e.value(), "the value is not even kept: " + e.key());
+            }
+        }
+        assertFalse(String.join("\n", r.warningLines()).contains("s3cr3t"));
+    }
+
+    @Test
+    void envClearAndEnvUnsetAreNotSecret() {
+        Map<String, Object> p = base();
+        p.put("env.clear", "perhaps");
+        p.put("env.unset", "A=B");
+        String line = bad(p).errorLine();
+        assertTrue(line.contains("env.clear = 'perhaps': not a boolean"), line);
+        assertTrue(line.contains("env.unset = 'A=B': invalid environment variable name"), line);
+    }
+
+    @Test
+    void everyKeyIsInExactlyOneTable() {
+        Set<String> all = new java.util.TreeSet<>();
+        all.addAll(DaemonConfigParser.PROGRAM_KEYS.keySet());
+        all.addAll(DaemonConfigParser.DAEMON_KEYS.keySet());
+        all.addAll(DaemonConfigParser.OTHER_KEYS);
+        assertEquals(all, DaemonConfigParser.KEYS);
+        assertEquals(DaemonConfigParser.PROGRAM_KEYS.size() + DaemonConfigParser.DAEMON_KEYS.size()
+                + DaemonConfigParser.OTHER_KEYS.size(), DaemonConfigParser.KEYS.size());
     }
 
     @Test

@@ -182,6 +182,54 @@ class DaemonConfigIT {
 
     // ------------------------------------------------------------------ tests
 
+    /** The supervisor publishes org.corral.api.DaemonConfigValidator (called by reflection: types are not shared). */
+    @Test
+    void theValidatorServiceChecksAsTheConfigurationsAreChecked() throws Exception {
+        Object ok = validate(Map.of("name", "checked", "command", prog("spawn_grandchildren"), "kill.grace", "1m 30s"));
+        assertEquals(List.of(), call(ok, "errors"));
+        assertEquals(java.util.Optional.of("checked"), call(ok, "name"));
+        Object bad = validate(Map.of("name", "checked", "command", "/no/such/program", "kill.grace", "5",
+                "env.TOKEN", new String[] {"s3cr3t", "x"}, "restart.dealy", "1s"));
+        assertEquals(Set.of("env.TOKEN: an environment variable takes one value, not a list",
+                "kill.grace = '5': a duration needs a unit: 5ms or 5s? (units: ms, s, m, h, d)"), texts(bad, "errors"));
+        assertEquals(Set.of("restart.dealy: unknown key, ignored (did you mean restart.delay?)"), texts(bad, "warnings"));
+        // a valid configuration whose program is missing: the engine's check, in the words the daemon would log
+        Object missing = validate(Map.of("name", "checked", "command", "/no/such/program"));
+        List<?> errors = (List<?>) call(missing, "errors");
+        assertEquals(1, errors.size(), errors.toString());
+        assertEquals("command", call(errors.get(0), "key"));
+        assertTrue(errors.get(0).toString().startsWith("command = '/no/such/program': program /no/such/program"),
+                errors.get(0).toString());
+        assertFalse(felix.present("(daemon.name=checked)"), "checking starts nothing");
+    }
+
+    private static Object validate(Map<String, ?> props) throws Exception {
+        org.osgi.util.tracker.ServiceTracker<Object, Object> t = new org.osgi.util.tracker.ServiceTracker<>(
+                felix.context(), "org.corral.api.DaemonConfigValidator", null);
+        t.open(true);
+        try {
+            Object v = t.waitForService(30_000);
+            assertTrue(v != null, "no DaemonConfigValidator service within 30 s");
+            return v.getClass().getMethod("validate", Map.class).invoke(v, props);
+        } finally {
+            t.close();
+        }
+    }
+
+    private static Object call(Object target, String method) throws Exception {
+        Method m = target.getClass().getMethod(method);
+        m.setAccessible(true);
+        return m.invoke(target);
+    }
+
+    private static Set<String> texts(Object validation, String which) throws Exception {
+        Set<String> out = new HashSet<>();
+        for (Object p : (List<?>) call(validation, which)) {
+            out.add(p.toString());
+        }
+        return out;
+    }
+
     @Test
     void metatypeDescribesEveryKey() throws Exception {
         MetaTypeService mts = felix.service(MetaTypeService.class);
@@ -305,7 +353,7 @@ class DaemonConfigIT {
         assertTrue(error.contains("restart = 'sometimes': unknown restart policy"), error);
         assertTrue(error.contains("cgroup.memory.max = '-5M': a size cannot be negative"), error);
         assertTrue(error.endsWith("daemon 'bad' not started"), error);
-        LogCapture.await("WARN", "org.corral.daemon-bad.cfg: colour = 'blue': unknown key, ignored");
+        LogCapture.await("WARN", "org.corral.daemon-bad.cfg: colour: unknown key, ignored"); // the value is not shown
         config("missing", Map.of("command", "/no/such/program"));
         LogCapture.await("ERROR", "org.corral.daemon-missing.cfg is invalid: command = '/no/such/program'");
         assertFalse(felix.present("(|(daemon.name=bad)(daemon.name=missing))"));

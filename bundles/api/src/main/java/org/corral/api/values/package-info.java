@@ -1,0 +1,7 @@
+/**
+ * The value forms of Corral's configuration files, console and text setters (durations, sizes, booleans,
+ * numbers, daemon names), parsed and shown in one place: {@link org.corral.api.values.Values}. JDK types only.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package org.corral.api.values;

@@ -1,0 +1,72 @@
+package org.corral.supervisor.internal.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import org.corral.api.CommandSpec;
+import org.corral.api.DaemonConfigValidator;
+import org.corral.api.DaemonSpec;
+import org.corral.api.InvalidCommandException;
+import org.corral.api.ProgramNotFoundException;
+import org.corral.supervisor.internal.Core;
+import org.corral.supervisor.internal.config.DaemonConfigParser.Result;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@link DaemonConfigValidator}: {@link DaemonConfigParser} (the checks of a {@code .cfg} file), then, for a
+ * valid configuration, the checks the engine makes when the daemon is created (program found and executable,
+ * user, groups and working directory exist), with the words {@link DaemonComponent} logs.
+ */
+@Component(service = DaemonConfigValidator.class)
+public final class ConfigValidator implements DaemonConfigValidator {
+
+    @Reference
+    private Core core;
+
+    private final Consumer<CommandSpec> system;
+
+    /** The service: checks programs against the system with the supervisor's engine. */
+    public ConfigValidator() {
+        this.system = spec -> core.engine().validate(spec);
+    }
+
+    /**
+     * @param system checks a program against the system (throws {@link ProgramNotFoundException} or
+     *     {@link InvalidCommandException}); a no-op checks the configuration only
+     */
+    public ConfigValidator(Consumer<CommandSpec> system) {
+        this.system = system;
+    }
+
+    @Override
+    public Validation validate(Map<String, ?> properties) {
+        Result r = DaemonConfigParser.parse(properties);
+        List<Problem> errors = convert(r.errors());
+        if (r.ok()) {
+            DaemonSpec spec = r.spec().orElseThrow();
+            try {
+                system.accept(spec.command());
+            } catch (ProgramNotFoundException e) {
+                errors.add(convert(DaemonConfigParser.programNotFound(spec, e)));
+            } catch (InvalidCommandException e) {
+                errors.add(new Problem("", e.getMessage()));
+            }
+        }
+        return new Validation(r.name(), errors, convert(r.warnings()));
+    }
+
+    private static List<Problem> convert(List<DaemonConfigParser.Problem> problems) {
+        List<Problem> out = new ArrayList<>();
+        for (DaemonConfigParser.Problem p : problems) {
+            out.add(convert(p));
+        }
+        return out;
+    }
+
+    private static Problem convert(DaemonConfigParser.Problem p) {
+        return new Problem(p.key(), p.toString());
+    }
+}
