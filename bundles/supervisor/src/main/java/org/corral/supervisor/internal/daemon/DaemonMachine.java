@@ -380,9 +380,9 @@ final class DaemonMachine {
         } else if (e instanceof Restart) {
             restart();
         } else if (e instanceof Stop) {
-            stop();
+            stop(false);
         } else if (e instanceof Close) {
-            close();
+            stop(true);
         } else if (e instanceof HandOver) {
             handOver(((HandOver) e).canDetach());
         } else if (e instanceof Adopt) {
@@ -464,51 +464,28 @@ final class DaemonMachine {
         }
     }
 
-    private void stop() {
-        switch (phase) {
-            case BACKING_OFF:
-                out.add(new CancelBackoff());
-                log(Level.INFO, "stopped while backing off");
-                to(Phase.STOPPED);
-                break;
-            case WAITING_FOR_DEPENDENCIES:
-                log(Level.INFO, "stopped before it started");
-                to(Phase.STOPPED);
-                break;
-            case RESTARTING:
-                to(Phase.STOPPING); // the stop under way is enough
-                break;
-            case LAUNCHING:
-            case ATTACHING:
-            case RUNNING:
-            case READY:
-            case ABORTING:
-                logStopping();
-                stopInto(Phase.STOPPING);
-                break;
-            default:
-                break; // STOPPED, FAILED, STOPPING, CLOSING, CLOSED
-        }
-    }
-
-    private void close() {
+    /** {@code stop()} ({@code close} false) or {@code close()}: the same way down, into STOPPED or CLOSED. */
+    private void stop(boolean close) {
+        Phase stopping = close ? Phase.CLOSING : Phase.STOPPING;
         switch (phase) {
             case STOPPED:
             case FAILED:
-                closed();
+                if (close) {
+                    closed();
+                }
                 break;
             case BACKING_OFF:
                 out.add(new CancelBackoff());
                 log(Level.INFO, "stopped while backing off");
-                closed();
+                down(close);
                 break;
             case WAITING_FOR_DEPENDENCIES:
                 log(Level.INFO, "stopped before it started");
-                closed();
+                down(close);
                 break;
             case STOPPING:
             case RESTARTING:
-                to(Phase.CLOSING);
+                to(stopping); // the stop under way is enough
                 break;
             case LAUNCHING:
             case ATTACHING:
@@ -516,10 +493,19 @@ final class DaemonMachine {
             case READY:
             case ABORTING:
                 logStopping();
-                stopInto(Phase.CLOSING);
+                stopInto(stopping);
                 break;
             default:
                 break; // CLOSING, CLOSED
+        }
+    }
+
+    /** Down without a program to stop: STOPPED, or CLOSED. */
+    private void down(boolean close) {
+        if (close) {
+            closed();
+        } else {
+            to(Phase.STOPPED);
         }
     }
 
