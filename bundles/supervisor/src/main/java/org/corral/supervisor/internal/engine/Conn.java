@@ -42,11 +42,32 @@ final class Conn implements IoLoop.Handler, FrameHandler {
     private final HelperProgram attachFor;
     private long peerPid;
 
+    /**
+     * Who owns the read buffer {@link #rb}, and what is left to do with the connection. Changed only by the
+     * buffer's owner, except that the IO thread may close at any time ({@link #close()}).
+     */
+    enum State {
+        /** The IO thread owns the buffer and reads whenever the socket is readable. */
+        READING,
+        /** The delivery thread owns the buffer (an output consumer runs); the IO thread does not read. */
+        LENT,
+        /** Lent, and the peer's end of stream was seen: hang up once the buffer is back. */
+        LENT_AT_EOF,
+        /** Lent, and the last frame (EXIT or DETACHED) was handled: close once the buffer is back. */
+        LENT_LAST_FRAME,
+        /** The IO thread owns the buffer and handled the last frame: close after this round of processing. */
+        LAST_FRAME,
+        /** Closed. The buffer went back to the pool, or goes when the delivery thread returns it. */
+        CLOSED;
+
+        boolean lent() {
+            return this == LENT || this == LENT_AT_EOF || this == LENT_LAST_FRAME;
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<State> state =
+            new java.util.concurrent.atomic.AtomicReference<>(State.READING);
     private ReadBuf rb;
-    private boolean lent;
-    private boolean closed;
-    private boolean exitSeen;
-    private boolean eofSeen;
     private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
     private final ByteBuffer small = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
     /** Bytes of received-but-uncredited data per stream; written by the processing thread. */
@@ -64,7 +85,18 @@ final class Conn implements IoLoop.Handler, FrameHandler {
     }
 
     boolean isClosed() {
-        return closed;
+        return state.get() == State.CLOSED;
+    }
+
+    /** The last frame was handled (by the buffer's owner): nothing more is read. */
+    private void lastFrame() {
+        while (true) {
+            State s = state.get();
+            State next = s == State.READING ? State.LAST_FRAME : s.lent() ? State.LENT_LAST_FRAME : s;
+            if (next == s || state.compareAndSet(s, next)) {
+                return;
+            }
+        }
     }
 
     /** Bytes currently held in this connection's read buffer (data not yet processed or being delivered). */
@@ -83,7 +115,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
         if (k.isWritable()) {
             flush();
         }
-        if (k.isValid() && k.isReadable() && !lent && !closed) {
+        if (k.isValid() && k.isReadable() && state.get() == State.READING) {
             onReadable();
         }
     }
@@ -105,10 +137,11 @@ final class Conn implements IoLoop.Handler, FrameHandler {
         }
         buf.flip();
         process();
-        if (n < 0 && !closed) {
-            eofSeen = true;
-            if (!lent) {
+        if (n < 0) {
+            if (state.get() == State.READING) {
                 hangUp(null);
+            } else {
+                state.compareAndSet(State.LENT, State.LENT_AT_EOF); // lent meanwhile: hang up when it is back
             }
         }
     }
@@ -121,7 +154,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
     private void process() {
         ByteBuffer buf = rb.buf;
         try {
-            while (!closed && !lent) {
+            while (state.get() == State.READING) {
                 if (program != null && program.hasConsumer()) {
                     if (buf.remaining() >= Protocol.HDR_LEN && FrameDecoder.frameSize(buf) <= buf.remaining()) {
                         lend();
@@ -156,7 +189,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
      * hand-over per chunk.
      */
     private void lend() {
-        lent = true;
+        state.compareAndSet(State.READING, State.LENT);
         setInterest(false);
         engine.deliver().execute(this::deliverLoop);
     }
@@ -170,7 +203,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
                 while (FrameDecoder.decode(buf, this, false)) {
                     // every complete frame is handled (DATA goes to the consumer)
                 }
-                if (exitSeen || closed || round == DELIVER_ROUNDS) {
+                if (state.get() != State.LENT || round == DELIVER_ROUNDS) {
                     break;
                 }
                 sendCredits();
@@ -193,7 +226,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
                 program.noteBuffered(rb.buffered);
                 rb.buf.flip();
                 if (n < 0) {
-                    eofSeen = true;
+                    state.compareAndSet(State.LENT, State.LENT_AT_EOF);
                 } else if (n > 0) {
                     continue;
                 }
@@ -214,14 +247,25 @@ final class Conn implements IoLoop.Handler, FrameHandler {
 
     /** The delivery thread is done with the buffer (IO thread). */
     private void returned(ProtocolException err) {
-        lent = false;
+        State was;
+        while (true) {
+            was = state.get();
+            State back = was == State.LENT_LAST_FRAME ? State.LAST_FRAME : was.lent() ? State.READING : was;
+            if (state.compareAndSet(was, back)) {
+                break;
+            }
+        }
+        if (was == State.CLOSED) { // closed while lent: the buffer is released now
+            releaseBuffer();
+            return;
+        }
         if (err != null) {
             protocolError(err);
             return;
         }
         afterProcessing();
-        if (!closed) {
-            if (eofSeen) {
+        if (state.get() == State.READING) {
+            if (was == State.LENT_AT_EOF) {
                 hangUp(null);
             } else {
                 setInterest(true);
@@ -230,12 +274,13 @@ final class Conn implements IoLoop.Handler, FrameHandler {
     }
 
     private void afterProcessing() {
-        if (closed) {
+        State s = state.get();
+        if (s == State.CLOSED) {
             return;
         }
         ByteBuffer buf = rb.buf;
         sendCredits();
-        if (exitSeen) {
+        if (s == State.LAST_FRAME) {
             close();
             return;
         }
@@ -247,8 +292,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
             return;
         }
         if (!buf.hasRemaining()) {
-            engine.pool().release(rb);
-            rb = null;
+            releaseBuffer();
             return;
         }
         int want = Math.max(need, readSize());
@@ -261,6 +305,13 @@ final class Conn implements IoLoop.Handler, FrameHandler {
             buf.compact();
         }
         rb.buffered = rb.buf.position();
+    }
+
+    private void releaseBuffer() {
+        if (rb != null) {
+            engine.pool().release(rb);
+            rb = null;
+        }
     }
 
     private void setInterest(boolean read) {
@@ -284,7 +335,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
 
     /** The peer is gone or broke the protocol (IO thread). */
     private void hangUp(Exception cause) {
-        if (closed) {
+        if (state.get() == State.CLOSED) {
             return;
         }
         close();
@@ -303,14 +354,15 @@ final class Conn implements IoLoop.Handler, FrameHandler {
         }
     }
 
-    /** Closes the channel and releases the buffer (IO thread). */
+    /** Closes the channel and releases the buffer, unless it is lent: then when it comes back (IO thread). */
     void close() {
-        if (closed) {
-            return;
-        }
+        State was;
         synchronized (this) {
-            closed = true;
+            was = state.getAndSet(State.CLOSED);
             out.clear();
+        }
+        if (was == State.CLOSED) {
+            return;
         }
         if (key != null) {
             key.cancel();
@@ -320,9 +372,8 @@ final class Conn implements IoLoop.Handler, FrameHandler {
         } catch (IOException ignored) {
             // closing anyway
         }
-        if (rb != null && !lent) {
-            engine.pool().release(rb);
-            rb = null;
+        if (!was.lent()) {
+            releaseBuffer();
         }
         engine.connClosed(this);
     }
@@ -350,7 +401,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
 
     private void sendCredit(int stream, int n) {
         synchronized (this) {
-            if (closed) {
+            if (state.get() == State.CLOSED) {
                 return;
             }
             if (out.isEmpty()) {
@@ -381,7 +432,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
      */
     boolean send(ByteBuffer... frames) {
         synchronized (this) {
-            if (closed) {
+            if (state.get() == State.CLOSED) {
                 return false;
             }
             int i = 0;
@@ -520,14 +571,15 @@ final class Conn implements IoLoop.Handler, FrameHandler {
 
     @Override
     public void exit(int kind, int value, int flags) throws ProtocolException {
-        exitSeen = true;
-        program("EXIT").exited(kind, value, flags);
+        HelperProgram p = program("EXIT");
+        lastFrame();
+        p.exited(kind, value, flags);
     }
 
     @Override
     public void detached(long stdoutBytes, long stderrBytes) throws ProtocolException {
         HelperProgram p = program("DETACHED");
-        exitSeen = true; // the last frame on this connection: it is closed after processing
+        lastFrame(); // the last frame on this connection: it is closed after processing
         p.detachedFrame(stdoutBytes, stderrBytes);
     }
 
