@@ -60,42 +60,19 @@ public final class FrameDecoder {
         int plen = len - 1;
         int p = pos + Protocol.HDR_LEN;
         // check the header as soon as it is there
-        switch (type) {
-            case Protocol.T_HELLO:
-                need(type, plen, 2 + 1 + 4 + Protocol.TOKEN_LEN, true);
-                break;
-            case Protocol.T_SPAWNED:
-                need(type, plen, 4, true);
-                break;
-            case Protocol.T_SPAWN_FAILED:
-                need(type, plen, 5 + (fromBroker ? Protocol.TOKEN_LEN : 0), false);
-                break;
-            case Protocol.T_DATA:
-                if (plen < 2 || plen > Protocol.DATA_MAX + 1) {
-                    throw new ProtocolException("DATA frame with bad payload size " + plen
-                            + " (must be 2.." + (Protocol.DATA_MAX + 1) + ")");
-                }
-                break;
-            case Protocol.T_EOF:
-                need(type, plen, 1, true);
-                break;
-            case Protocol.T_EXIT:
-                need(type, plen, 6, true);
-                break;
-            case Protocol.T_MESSAGE:
-                need(type, plen, 1, false);
-                break;
-            case Protocol.T_STDIN_ACK:
-                need(type, plen, 4, true);
-                break;
-            case Protocol.T_DETACHED:
-                need(type, plen, 16, true);
-                break;
-            case Protocol.T_ATTACHED:
-                need(type, plen, 26, false);
-                break;
-            default:
-                throw new ProtocolException("unknown frame type " + Protocol.typeName(type) + " (length " + len + ")");
+        long[] bounds = Protocol.payloadBounds(false, type);
+        if (bounds == null) {
+            throw new ProtocolException("unknown frame type " + Protocol.typeName(type) + " (length " + len + ")");
+        }
+        long min = bounds[0] + (type == Protocol.T_SPAWN_FAILED && fromBroker ? Protocol.TOKEN_LEN : 0);
+        if (type == Protocol.T_DATA && (plen < min || plen > bounds[1])) {
+            throw new ProtocolException("DATA frame with bad payload size " + plen
+                    + " (must be " + min + ".." + bounds[1] + ")");
+        }
+        if (plen < min || plen > bounds[1]) {
+            throw new ProtocolException(Protocol.typeName(type) + " frame with payload size " + plen
+                    + (min == bounds[1] ? " (must be " + min + ")" : bounds[1] == Protocol.ANY
+                    ? " (must be at least " + min + ")" : " (must be " + min + ".." + bounds[1] + ")"));
         }
         if (avail < len + 4) {
             return false;
@@ -162,13 +139,6 @@ public final class FrameDecoder {
                 throw new AssertionError(type);
         }
         return true;
-    }
-
-    private static void need(int type, int plen, int size, boolean exact) throws ProtocolException {
-        if (exact ? plen != size : plen < size) {
-            throw new ProtocolException(Protocol.typeName(type) + " frame with payload size " + plen
-                    + (exact ? " (must be " : " (must be at least ") + size + ")");
-        }
     }
 
     private static void checkStream(int stream) throws ProtocolException {

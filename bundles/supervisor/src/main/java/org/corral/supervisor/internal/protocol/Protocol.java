@@ -92,6 +92,45 @@ public final class Protocol {
     /** Most STDIN payload a JVM that asked for STDIN_ACK keeps unacknowledged. */
     public static final int STDIN_WINDOW = 1024 * 1024;
 
+    /** No upper bound on a payload size (the length field's own bound applies). */
+    public static final long ANY = 0xffffffffL;
+
+    /**
+     * Payload size bounds {@code {min, max}} of a frame type (max {@link #ANY}: no bound of its own), or null
+     * for a type this direction does not have. The same table as {@code rule_for} in native/src/protocol.c
+     * (a test keeps them equal).
+     *
+     * @param toHelper frames the JVM sends (true) or frames a broker/helper sends (false)
+     */
+    public static long[] payloadBounds(boolean toHelper, int type) {
+        if (toHelper) {
+            switch (type) {
+                case T_SPAWN: return new long[] {0, ANY};
+                case T_CREDIT: return new long[] {5, 5};
+                case T_STDIN: return new long[] {0, DATA_MAX};
+                case T_STDIN_EOF: return new long[] {0, 0};
+                case T_SIGNAL: return new long[] {5, 5};
+                case T_STOP: return new long[] {8, 8};
+                case T_DETACH: return new long[] {4 + TOKEN_LEN + 1, 4 + TOKEN_LEN + 107};
+                case T_ATTACH: return new long[] {TOKEN_LEN + 4, TOKEN_LEN + 4};
+                default: return null;
+            }
+        }
+        switch (type) {
+            case T_HELLO: return new long[] {2 + 1 + 4 + TOKEN_LEN, 2 + 1 + 4 + TOKEN_LEN};
+            case T_SPAWNED: return new long[] {4, 4};
+            case T_SPAWN_FAILED: return new long[] {5, ANY};
+            case T_DATA: return new long[] {2, DATA_MAX + 1};
+            case T_EOF: return new long[] {1, 1};
+            case T_EXIT: return new long[] {6, 6};
+            case T_MESSAGE: return new long[] {1, ANY};
+            case T_STDIN_ACK: return new long[] {4, 4};
+            case T_DETACHED: return new long[] {16, 16};
+            case T_ATTACHED: return new long[] {26, ANY};
+            default: return null;
+        }
+    }
+
     /** SPAWN_FAILED stage names, indexed by stage number. */
     private static final String[] STAGES = {"unknown", "parse", "fork", "stdio", "cgroup", "chdir",
         "setgroups/setgid/setuid", "exec", "other"};
