@@ -22,7 +22,9 @@ import org.corral.api.ProcessException;
 import org.corral.api.ProcessResult;
 import org.corral.api.ProcessService;
 import org.corral.supervisor.internal.engine.Engine;
+import org.corral.supervisor.internal.daemon.SupervisedDaemon;
 import org.corral.supervisor.internal.engine.RunningProgram;
+import org.corral.supervisor.internal.engine.StopAll;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -213,25 +215,30 @@ public final class ProcessServiceImpl implements ProcessService, AutoCloseable {
             return;
         }
         closed = true;
-        List<RunningProgram> all = new ArrayList<>(programs);
-        Duration longest = Duration.ZERO;
-        for (RunningProgram p : all) {
-            p.stop();
-            if (p.spec().grace().compareTo(longest) > 0) {
-                longest = p.spec().grace();
-            }
+        // programs and daemons all at once: N of them cost the longest grace, not the sum
+        List<Object> all = new ArrayList<>(programs);
+        all.addAll(ownedDaemons);
+        List<Object> left = StopAll.stopAndAwait(all, this::stopAsync, this::grace, STOP_MARGIN);
+        for (Object o : left) {
+            LOG.warn("{} of {} did not end within its grace plus {} after it was stopped", o, owner, STOP_MARGIN);
         }
-        for (Daemon d : new ArrayList<>(ownedDaemons)) {
-            stopQuietly(d);
+    }
+
+    private CompletableFuture<?> stopAsync(Object o) {
+        if (o instanceof RunningProgram) {
+            return ((RunningProgram) o).stop();
         }
-        long deadline = System.nanoTime() + longest.plus(STOP_MARGIN).toNanos();
-        boolean interrupted = false;
-        for (RunningProgram p : all) {
-            interrupted |= awaitUninterruptibly(p, Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        Daemon d = (Daemon) o;
+        ownedDaemons.remove(d);
+        if (d instanceof SupervisedDaemon) {
+            return ((SupervisedDaemon) d).stopAsync();
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        stopQuietly(d); // another implementation: only a blocking stop
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private Duration grace(Object o) {
+        return o instanceof RunningProgram ? ((RunningProgram) o).spec().grace() : ((Daemon) o).spec().command().grace();
     }
 
     private void stopQuietly(Daemon d) {

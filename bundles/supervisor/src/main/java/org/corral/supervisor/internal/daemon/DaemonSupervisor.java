@@ -16,6 +16,7 @@ import org.corral.api.DaemonSpec;
 import org.corral.api.InvalidCommandException;
 import org.corral.api.ProgramNotFoundException;
 import org.corral.supervisor.internal.engine.Engine;
+import org.corral.supervisor.internal.engine.StopAll;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class DaemonSupervisor implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DaemonSupervisor.class);
+    /** How long close() waits for the daemons beyond the longest grace. */
+    private static final Duration STOP_MARGIN = Duration.ofSeconds(30);
 
     private final Engine engine;
     private final String owner;
@@ -178,11 +181,17 @@ public final class DaemonSupervisor implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        // every stop starts now and one deadline bounds them all; remove() then releases each
         List<SupervisedDaemon> all = daemons();
+        List<SupervisedDaemon> left = StopAll.stopAndAwait(all, SupervisedDaemon::stopAsync,
+                d -> d.spec().command().grace(), STOP_MARGIN);
         for (SupervisedDaemon d : all) {
-            d.stopAsync(); // every stop starts now; remove() below waits for each
-        }
-        for (SupervisedDaemon d : all) {
+            if (left.contains(d)) {
+                LOG.error("daemon '{}' did not stop within its grace plus {} s; it is forgotten here while its stop goes on",
+                        d.name(), STOP_MARGIN.toSeconds());
+                removeAsync(d);
+                continue;
+            }
             try {
                 remove(d);
             } catch (RuntimeException e) {

@@ -45,6 +45,9 @@ public final class HelperEngine implements Engine {
 
     private static final Logger LOG = LoggerFactory.getLogger(HelperEngine.class);
 
+    /** How long close() waits for the programs beyond the longest grace. */
+    private static final java.time.Duration CLOSE_MARGIN = java.time.Duration.ofSeconds(5);
+
     private final EngineConfig cfg;
     private final Path helper;
     private final Path runtimeDir;
@@ -680,24 +683,8 @@ public final class HelperEngine implements Engine {
             }
             closed = true;
         }
-        List<HelperProgram> all = new ArrayList<>(live);
-        long maxGrace = 0;
-        for (HelperProgram p : all) {
-            p.stop();
-            maxGrace = Math.max(maxGrace, p.cmd.graceMs());
-        }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxGrace + 5000);
-        for (HelperProgram p : all) {
-            long left = deadline - System.nanoTime();
-            try {
-                p.completion().get(Math.max(1, left), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            } catch (ExecutionException | TimeoutException | java.util.concurrent.CancellationException e) {
-                // ended one way or another; helpers tear down when their connection closes below
-            }
-        }
+        // helpers of programs that did not end by then tear down when their connection closes below
+        StopAll.stopAndAwait(live, RunningProgram::stop, p -> p.spec().grace(), CLOSE_MARGIN);
         CompletableFuture<Void> closedAll = new CompletableFuture<>();
         loop.execute(() -> {
             Broker b = broker;

@@ -6,7 +6,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
-import org.corral.api.CommandSpec;
 import org.corral.api.OutputConsumer;
 import org.corral.api.ProcessException;
 import org.corral.api.ProcessResult;
@@ -22,20 +21,13 @@ import org.slf4j.LoggerFactory;
  * thread while its connection's buffer is lent); control calls come from any thread and are moved to the IO
  * thread.
  */
-final class HelperProgram implements RunningProgram {
+final class HelperProgram extends ProgramBase {
 
     private static final Logger LOG = LoggerFactory.getLogger(HelperProgram.class);
 
     private final HelperEngine engine;
-    final ResolvedCommand cmd;
     final TokenKey token;
-    private final OutputConsumer consumer;
-    private final Collector out;
-    private final Collector err;
     private final CgroupPlacement.Placement placement;
-    private final long startNanos = System.nanoTime();
-    private final CompletableFuture<Long> started = new CompletableFuture<>();
-    private final CompletableFuture<ProcessResult> completion = new CompletableFuture<>();
     private final int window;
     private final boolean stdinInline;
 
@@ -44,9 +36,6 @@ final class HelperProgram implements RunningProgram {
     private volatile Conn conn;
     private volatile long pid = -1;
     private volatile long helperPid = -1;
-    private volatile long stdoutBytes;
-    private volatile long stderrBytes;
-    private volatile boolean done;
     private volatile int maxBuffered;
 
     // IO thread only
@@ -54,10 +43,6 @@ final class HelperProgram implements RunningProgram {
     private int stopSignal;
     private int stopGraceMs = -1;
     private volatile Timers.Timer timeoutTimer;
-    private volatile boolean timedOut;
-
-    // processing thread only
-    private boolean consumerBroken;
 
     /** A DETACH in flight: completed by DETACHED (hand-off), EXIT (null) or a refusal/hang-up (exceptionally). */
     private volatile CompletableFuture<HandOff> detaching;
@@ -67,15 +52,11 @@ final class HelperProgram implements RunningProgram {
 
     HelperProgram(HelperEngine engine, ResolvedCommand cmd, TokenKey token, OutputConsumer consumer,
             CgroupPlacement.Placement placement, int window, boolean stdinInline, Broker broker) {
+        super(cmd, consumer);
         this.engine = engine;
         this.broker = broker;
-        this.cmd = cmd;
         this.token = token;
-        this.consumer = consumer;
         this.placement = placement;
-        CommandSpec spec = cmd.spec();
-        this.out = spec.collectOutput() ? new Collector(spec.maxOutputBytes()) : null;
-        this.err = spec.collectOutput() ? new Collector(spec.maxOutputBytes()) : null;
         this.window = window;
         this.stdinInline = stdinInline;
     }
@@ -95,14 +76,6 @@ final class HelperProgram implements RunningProgram {
 
     boolean stdinInline() {
         return stdinInline;
-    }
-
-    String describe() {
-        return cmd.executable() + (pid > 0 ? " (pid " + pid + ")" : "");
-    }
-
-    boolean hasConsumer() {
-        return consumer != null;
     }
 
     int window() {
@@ -126,29 +99,14 @@ final class HelperProgram implements RunningProgram {
 
     void armTimeout() {
         cmd.spec().timeout().ifPresent(t -> timeoutTimer = engine.loop().schedule(t, () -> {
-            if (!done) {
-                timedOut = true;
+            if (!isDone()) {
+                markTimedOut();
                 requestStop(cmd.spec().killSignal().number(), cmd.graceMs());
             }
         }));
     }
 
     // ---------------------------------------------------------------- RunningProgram
-
-    @Override
-    public CommandSpec spec() {
-        return cmd.spec();
-    }
-
-    @Override
-    public CompletableFuture<Long> started() {
-        return started;
-    }
-
-    @Override
-    public CompletableFuture<ProcessResult> completion() {
-        return completion;
-    }
 
     @Override
     public void signal(Signal signal) {
@@ -163,8 +121,8 @@ final class HelperProgram implements RunningProgram {
     private void sendSignal(int target, Signal signal) {
         engine.loop().execute(() -> {
             Conn c = conn;
-            if (!done && c != null) {
-                c.send(FrameEncoder.signal(java.nio.ByteBuffer.allocate(FrameEncoder.SIGNAL_SIZE), target,
+            if (!isDone() && c != null) {
+                c.send(FrameEncoder.signal(ByteBuffer.allocate(FrameEncoder.SIGNAL_SIZE), target,
                         signal.number()).flip());
             }
         });
@@ -174,12 +132,12 @@ final class HelperProgram implements RunningProgram {
     public CompletableFuture<ProcessResult> stop(Signal signal, Duration grace) {
         int g = (int) Math.min(Math.max(0, grace.toMillis()), Integer.MAX_VALUE);
         engine.loop().execute(() -> requestStop(signal.number(), g));
-        return completion;
+        return completion();
     }
 
     /** IO thread. */
     void requestStop(int signo, int graceMs) {
-        if (done) {
+        if (isDone()) {
             return;
         }
         boolean again = stopRequested;
@@ -217,26 +175,6 @@ final class HelperProgram implements RunningProgram {
         return placement == null ? Optional.empty() : Optional.of(engine.cgroups().limitsPath(placement));
     }
 
-    @Override
-    public long stdoutBytes() {
-        return stdoutBytes;
-    }
-
-    @Override
-    public long stderrBytes() {
-        return stderrBytes;
-    }
-
-    @Override
-    public boolean isDone() {
-        return done;
-    }
-
-    @Override
-    public String toString() {
-        return "RunningProgram[" + describe() + "]";
-    }
-
     // ---------------------------------------------------------------- hand-over (protocol version 2)
 
     /** Marks this program as taken over from a previous supervisor version (before its connection exists). */
@@ -244,8 +182,7 @@ final class HelperProgram implements RunningProgram {
         adopted = true;
         helperPid = h.helperPid();
         pid = h.pid();
-        stdoutBytes = h.stdoutBytes();
-        stderrBytes = h.stderrBytes();
+        setCounts(h.stdoutBytes(), h.stderrBytes());
     }
 
     boolean isAdopted() {
@@ -255,7 +192,7 @@ final class HelperProgram implements RunningProgram {
     /** Sends DETACH (IO thread); {@code result} completes as described at {@link #detaching}. */
     void detach(HandOff request, byte[] secret, CompletableFuture<HandOff> result) {
         Conn c = conn;
-        if (done) {
+        if (isDone()) {
             result.complete(null);
             return;
         }
@@ -275,7 +212,7 @@ final class HelperProgram implements RunningProgram {
     void detachedFrame(long out, long err) {
         CompletableFuture<HandOff> d = detaching;
         HandOff req = detachRequest;
-        if (d == null || done) {
+        if (d == null || !end()) {
             return;
         }
         finish();
@@ -285,8 +222,8 @@ final class HelperProgram implements RunningProgram {
         HandOff h = new HandOff(helperPid, pid, req.token(), req.secret(), req.socket(), req.leaseMs(), out, err,
                 req.cgroup());
         d.complete(h);
-        ProcessException gone = new ProcessException(describe() + " was handed over to the next supervisor version");
-        completion.completeExceptionally(gone);
+        completion().completeExceptionally(new ProcessException(describe()
+                + " was handed over to the next supervisor version"));
     }
 
     /** MESSAGE(error) "DETACH refused: ...": the session goes on (processing thread). */
@@ -303,9 +240,8 @@ final class HelperProgram implements RunningProgram {
     /** ATTACHED after HELLO on a re-attach connection (processing thread). */
     void attachedFrame(long p, boolean exited, long out, long err) {
         this.pid = p;
-        this.stdoutBytes = out;
-        this.stderrBytes = err;
-        started.complete(p);
+        setCounts(out, err);
+        started().complete(p);
     }
 
     // ---------------------------------------------------------------- from the connection
@@ -338,7 +274,7 @@ final class HelperProgram implements RunningProgram {
 
     void spawned(long p) {
         this.pid = p;
-        started.complete(p);
+        started().complete(p);
     }
 
     void spawnFailed(int errno, int stage, String text) {
@@ -347,68 +283,34 @@ final class HelperProgram implements RunningProgram {
     }
 
     void data(int stream, ByteBuffer buf, int offset, int length, ByteBuffer view) {
-        boolean isOut = stream == Protocol.STREAM_STDOUT;
-        if (isOut) {
-            stdoutBytes += length;
-        } else {
-            stderrBytes += length;
-        }
-        Collector c = isOut ? out : err;
-        if (c != null) {
-            c.add(buf, offset, length);
-        }
-        if (consumer != null && !consumerBroken) {
-            try {
-                consumer.accept(isOut ? StreamKind.STDOUT : StreamKind.STDERR, view);
-            } catch (RuntimeException e) {
-                consumerBroken = true;
-                LOG.error("output consumer of {} threw; it gets no more output (the program keeps running and its "
-                        + "output is still drained)", describe(), e);
-            }
-        }
+        output(stream == Protocol.STREAM_STDOUT ? StreamKind.STDOUT : StreamKind.STDERR, buf, offset, length, view);
     }
 
     void eof(int stream) {
         // nothing to do: EXIT follows after both EOFs
     }
 
+    /** EXIT (processing thread). */
     void exited(int kind, int value, int flags) {
-        ProcessResult.Builder b = ProcessResult.builder().pid(Math.max(pid, 0));
-        if (kind == Protocol.EXIT_SIGNALED) {
-            try {
-                b.signal(Signal.of(value));
-            } catch (IllegalArgumentException e) {
-                LOG.warn("{} was killed by signal {} which has no name here; reported as exit code {}", describe(),
-                        value, 128 + value);
-                b.exitCode(128 + value);
-            }
-        } else {
-            b.exitCode(value);
+        if (!end()) {
+            return;
         }
+        finish();
         if ((flags & Protocol.EXITF_CGROUP_NOT_REMOVED) != 0 && placement != null) {
             LOG.warn("helper could not remove the cgroup {} of {}", placement.relativePath(), describe());
         }
         boolean killed = (flags & Protocol.EXITF_SIGNALED_BY_HELPER) != 0
-                || (stopRequestedVolatile() && kind == Protocol.EXIT_SIGNALED);
-        b.stdoutBytes(stdoutBytes).stderrBytes(stderrBytes)
-                .truncated((out != null && out.truncated()) || (err != null && err.truncated()))
-                .duration(Duration.ofNanos(System.nanoTime() - startNanos))
-                .timedOut(timedOut)
-                .killed(killed);
-        if (out != null) {
-            b.stdout(out.toArray());
-            b.stderr(err.toArray());
-        }
-        finish();
-        if (!started.isDone()) {
-            started.complete(pid);
+                || (stopRequested && kind == Protocol.EXIT_SIGNALED); // set before the STOP frame went out
+        ProcessResult.Builder b = result(pid, kind == Protocol.EXIT_SIGNALED, value, killed);
+        if (!started().isDone()) {
+            started().complete(pid);
         }
         CompletableFuture<HandOff> d = detaching;
         if (d != null) {
             d.complete(null); // ended before the helper read the DETACH: nothing to hand over
         }
         if (placement == null) {
-            completion.complete(b.build());
+            completion().complete(b.build());
         } else if (engine.onDeliverThread()) {
             completeWithStats(b);
         } else {
@@ -429,16 +331,12 @@ final class HelperProgram implements RunningProgram {
             LOG.warn("could not read the final cgroup statistics of {} (cgroup {})", describe(),
                     placement.relativePath(), e);
         }
-        completion.complete(b.build());
-    }
-
-    private boolean stopRequestedVolatile() {
-        return stopRequested; // written on the IO thread before the STOP frame went out; the EXIT comes after
+        completion().complete(b.build());
     }
 
     /** The helper's connection ended (IO thread). */
     void helperGone(Exception cause) {
-        if (done) {
+        if (isDone()) {
             return;
         }
         String msg = "the helper" + (helperPid > 0 ? " (pid " + helperPid + ")" : "") + " of " + describe()
@@ -448,9 +346,9 @@ final class HelperProgram implements RunningProgram {
         fail(new ProcessException(msg));
     }
 
-    /** Fails the program (any thread; first call wins). */
+    /** Fails the program (any thread; the first terminal transition wins). */
     void fail(ProcessException e) {
-        if (done) {
+        if (!end()) {
             return;
         }
         finish();
@@ -469,12 +367,12 @@ final class HelperProgram implements RunningProgram {
                 LOG.warn("could not discard cgroup {}", placement.relativePath(), ex);
             }
         }
-        started.completeExceptionally(e);
-        completion.completeExceptionally(e);
+        started().completeExceptionally(e);
+        completion().completeExceptionally(e);
     }
 
+    /** Clean-up of the terminal transition (once, by its taker). */
     private void finish() {
-        done = true;
         engine.programDone(this);
         Timers.Timer t = timeoutTimer;
         if (t != null) {

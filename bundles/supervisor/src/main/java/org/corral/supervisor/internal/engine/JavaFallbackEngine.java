@@ -47,6 +47,15 @@ public final class JavaFallbackEngine implements Engine {
 
     private static final Logger LOG = LoggerFactory.getLogger(JavaFallbackEngine.class);
 
+    private static boolean knownSignal(int signo) {
+        try {
+            Signal.of(signo);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     /** What does not hold in fallback mode, as sentences. */
     public static final List<String> LIMITATIONS = List.of(
             "No native helper exists for this platform: programs run through java.lang.ProcessBuilder.",
@@ -55,6 +64,9 @@ public final class JavaFallbackEngine implements Engine {
             "No cgroup limits or statistics; no user/group switching; no arg0.",
             "Signals other than SIGTERM and SIGKILL are sent with /bin/kill.",
             "Output is read by two threads per running program (no flow-control window beyond the pipe).");
+
+    /** How long close() waits for the programs beyond the longest grace. */
+    private static final Duration CLOSE_MARGIN = Duration.ofSeconds(5);
 
     private final EngineConfig cfg;
     private final ScheduledExecutorService timerExec;
@@ -189,58 +201,28 @@ public final class JavaFallbackEngine implements Engine {
             return;
         }
         closed = true;
-        List<FallbackProgram> all = new ArrayList<>(live);
-        long maxGrace = 0;
-        for (FallbackProgram p : all) {
-            p.stop();
-            maxGrace = Math.max(maxGrace, p.rc.graceMs());
-        }
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(maxGrace + 5000);
-        for (FallbackProgram p : all) {
-            try {
-                p.completion().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            } catch (ExecutionException | TimeoutException e) {
-                // gone one way or another
-            }
-        }
+        StopAll.stopAndAwait(live, RunningProgram::stop, p -> p.spec().grace(), CLOSE_MARGIN);
         timerExec.shutdownNow();
         pumps.shutdownNow();
         deliver.shutdown();
     }
 
     /** A program run by ProcessBuilder. */
-    private final class FallbackProgram implements RunningProgram {
-        final ResolvedCommand rc;
-        private final OutputConsumer consumer;
-        private final Collector out;
-        private final Collector err;
-        private final long startNanos = System.nanoTime();
-        private final CompletableFuture<Long> started = new CompletableFuture<>();
-        private final CompletableFuture<ProcessResult> completion = new CompletableFuture<>();
+    private final class FallbackProgram extends ProgramBase {
         private volatile Process proc;
-        private volatile long stdoutBytes;
-        private volatile long stderrBytes;
-        private volatile boolean timedOut;
         private volatile boolean killed;
         private volatile Timers.Timer timeout;
         private volatile Timers.Timer forceKill;
-        private boolean consumerBroken;
 
         FallbackProgram(ResolvedCommand rc, OutputConsumer consumer) {
-            this.rc = rc;
-            this.consumer = consumer;
-            this.out = rc.spec().collectOutput() ? new Collector(rc.spec().maxOutputBytes()) : null;
-            this.err = rc.spec().collectOutput() ? new Collector(rc.spec().maxOutputBytes()) : null;
+            super(rc, consumer);
         }
 
         void begin(Process p) {
             this.proc = p;
             live.add(this);
-            started.complete(p.pid());
-            CommandSpec spec = rc.spec();
+            started().complete(p.pid());
+            CommandSpec spec = cmd.spec();
             if (spec.stdin().kind() == Stdin.Kind.BYTES && spec.stdin().length() > 0) {
                 byte[] bytes = spec.stdin().bytes().orElseThrow();
                 pumps.execute(() -> {
@@ -261,7 +243,7 @@ public final class JavaFallbackEngine implements Engine {
             CompletableFuture<Void> e = spec.stderrMode() == StderrMode.SEPARATE
                     ? pump(p.getErrorStream(), StreamKind.STDERR) : CompletableFuture.completedFuture(null);
             spec.timeout().ifPresent(t -> timeout = timers.schedule(t, () -> {
-                timedOut = true;
+                markTimedOut();
                 stop();
             }));
             CompletableFuture.allOf(o, e, p.onExit()).whenComplete((v, x) -> finish());
@@ -278,24 +260,8 @@ public final class JavaFallbackEngine implements Engine {
                         if (n == 0) {
                             continue;
                         }
-                        synchronized (this) {
-                            if (kind == StreamKind.STDOUT) {
-                                stdoutBytes += n;
-                            } else {
-                                stderrBytes += n;
-                            }
-                            Collector c = kind == StreamKind.STDOUT ? out : err;
-                            if (c != null) {
-                                c.add(wrap, 0, n);
-                            }
-                            if (consumer != null && !consumerBroken) {
-                                try {
-                                    consumer.accept(kind, wrap.clear().limit(n).asReadOnlyBuffer());
-                                } catch (RuntimeException ex) {
-                                    consumerBroken = true;
-                                    LOG.error("output consumer of {} threw; it gets no more output", rc.executable(), ex);
-                                }
-                            }
+                        synchronized (this) { // the two streams' pumps take turns
+                            output(kind, wrap, 0, n, wrap.clear().limit(n).asReadOnlyBuffer());
                         }
                     }
                 } catch (IOException ignored) {
@@ -307,8 +273,8 @@ public final class JavaFallbackEngine implements Engine {
             return done;
         }
 
-        private synchronized void finish() {
-            if (completion.isDone()) {
+        private void finish() {
+            if (!end()) {
                 return;
             }
             live.remove(this);
@@ -316,45 +282,19 @@ public final class JavaFallbackEngine implements Engine {
             cancel(forceKill);
             Process p = proc;
             int v = p.exitValue();
-            ProcessResult.Builder b = ProcessResult.builder().pid(p.pid());
-            if (v > 128 && v < 128 + 65) {
-                // ProcessBuilder reports a signal death as 128 + signal
-                try {
-                    b.signal(Signal.of(v - 128));
-                } catch (IllegalArgumentException e) {
-                    b.exitCode(v);
-                }
-            } else {
-                b.exitCode(v);
+            // ProcessBuilder reports a death by signal as 128 + the signal
+            boolean signaled = v > 128 && v < 128 + 65 && knownSignal(v - 128);
+            ProcessResult result;
+            synchronized (this) { // after the last pump's output
+                result = result(p.pid(), signaled, signaled ? v - 128 : v, killed).build();
             }
-            b.stdoutBytes(stdoutBytes).stderrBytes(stderrBytes)
-                    .truncated((out != null && out.truncated()) || (err != null && err.truncated()))
-                    .duration(Duration.ofNanos(System.nanoTime() - startNanos)).timedOut(timedOut).killed(killed);
-            if (out != null) {
-                b.stdout(out.toArray()).stderr(err.toArray());
-            }
-            completion.complete(b.build());
+            completion().complete(result);
         }
 
         private void cancel(Timers.Timer t) {
             if (t != null) {
                 t.cancel();
             }
-        }
-
-        @Override
-        public CommandSpec spec() {
-            return rc.spec();
-        }
-
-        @Override
-        public CompletableFuture<Long> started() {
-            return started;
-        }
-
-        @Override
-        public CompletableFuture<ProcessResult> completion() {
-            return completion;
         }
 
         @Override
@@ -394,8 +334,8 @@ public final class JavaFallbackEngine implements Engine {
         @Override
         public CompletableFuture<ProcessResult> stop(Signal signal, Duration grace) {
             Process p = proc;
-            if (p == null || completion.isDone()) {
-                return completion;
+            if (p == null || isDone()) {
+                return completion();
             }
             killed = true;
             List<ProcessHandle> tree = new ArrayList<>();
@@ -415,7 +355,7 @@ public final class JavaFallbackEngine implements Engine {
             } else {
                 forceKill = timers.schedule(grace, force);
             }
-            return completion;
+            return completion();
         }
 
         @Override
@@ -434,19 +374,5 @@ public final class JavaFallbackEngine implements Engine {
             return Optional.empty();
         }
 
-        @Override
-        public long stdoutBytes() {
-            return stdoutBytes;
-        }
-
-        @Override
-        public long stderrBytes() {
-            return stderrBytes;
-        }
-
-        @Override
-        public boolean isDone() {
-            return completion.isDone();
-        }
     }
 }
