@@ -31,13 +31,20 @@ import org.slf4j.event.Level;
  *  STOPPED/FAILED --Start--&gt; WAITING_FOR_DEPENDENCIES --Dependencies(none missing)--&gt; LAUNCHING
  *  LAUNCHING --Spawned--&gt; RUNNING --ReadinessPassed--&gt; READY
  *  RUNNING --Abort (readiness timeout)--&gt; ABORTING --Ended--&gt; planner: failed start
- *  RUNNING/READY --Ended--&gt; planner: BACKING_OFF --BackoffElapsed--&gt; WAITING_FOR_DEPENDENCIES | STOPPED | FAILED
- *  live --Stop--&gt; STOPPING --Ended--&gt; STOPPED;  live --Restart/Reconfigure(changed)--&gt; RESTARTING --Ended--&gt; WAITING...
+ *  RUNNING/READY --Ended--&gt; planner: BACKING_OFF | STOPPED | FAILED
+ *  BACKING_OFF --BackoffElapsed--&gt; WAITING_FOR_DEPENDENCIES
+ *  live --Stop--&gt; STOPPING --Ended--&gt; STOPPED
+ *  live --Restart, Reconfigure(program changed)--&gt; RESTARTING --Ended--&gt; WAITING_FOR_DEPENDENCIES
  *  any --Close--&gt; (CLOSING --Ended--&gt;) CLOSED;  any --HandOver--&gt; CLOSED
  *  new STOPPED --Adopt(program)--&gt; ATTACHING --Spawned--&gt; RUNNING | READY | RESTARTING (program changed)
  * </pre>
- * Events about a program carry its run number ({@link Launch#run}); events of an earlier run, and events a
- * phase does not expect, change nothing (a late timer, the end of a program after a hand-over).
+ * {@code DaemonMachineTest.TABLE} gives every phase against every event. Events about a program carry its run
+ * number ({@link Launch#run}); events of an earlier run, and events a phase does not expect, change nothing (a
+ * late timer, the end of a program after a hand-over).
+ *
+ * <h2>Adding to it</h2>
+ * A new state is a {@link Phase} with its projection, a new input an {@link Event} handled in {@link #step},
+ * and a new effect an {@link Action} carried out by the shell; then a row per phase in the table of the test.
  */
 final class DaemonMachine {
 
@@ -416,44 +423,44 @@ final class DaemonMachine {
 
     // ------------------------------------------------------------------ requests
 
-    private void start() {
+    /**
+     * What {@code start()} and {@code restart()} do alike: start a daemon at rest, cut a back-off short, refuse a
+     * removed daemon.
+     *
+     * @return whether that was the case
+     */
+    private boolean startFromRest() {
         switch (phase) {
             case STOPPED:
             case FAILED:
                 planner.reset();
                 begin();
-                break;
+                return true;
             case BACKING_OFF:
                 out.add(new CancelBackoff());
                 restarts++;
                 begin();
-                break;
+                return true;
             case CLOSING:
             case CLOSED:
                 throw removed();
             default:
-                break; // on its way already
+                return false;
         }
     }
 
+    private void start() {
+        startFromRest(); // else it is on its way already
+    }
+
     private void restart() {
+        if (startFromRest()) {
+            return;
+        }
         switch (phase) {
-            case STOPPED:
-            case FAILED:
-                planner.reset();
-                begin();
-                break;
-            case BACKING_OFF:
-                out.add(new CancelBackoff());
-                restarts++;
-                begin();
-                break;
             case WAITING_FOR_DEPENDENCIES:
             case RESTARTING:
                 break; // it starts when its dependencies are ready / after the stop
-            case CLOSING:
-            case CLOSED:
-                throw removed();
             case STOPPING:
                 log(Level.INFO, "restarting on request");
                 to(Phase.RESTARTING);

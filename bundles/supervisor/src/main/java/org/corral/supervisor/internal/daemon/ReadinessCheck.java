@@ -74,6 +74,38 @@ abstract class ReadinessCheck {
         }
     }
 
+    /** A check that looks again and again on the engine's timers until it passes or is cancelled. */
+    abstract static class Probing extends ReadinessCheck {
+        private final Timers timers;
+
+        Probing(Timers timers, Consumer<String> passed) {
+            super(passed);
+            this.timers = timers;
+        }
+
+        @Override
+        final void start() {
+            later(Duration.ZERO, () -> probe(0));
+        }
+
+        /** Looks once ({@code attempt} counts from 0); calls {@link #pass} or {@link #later}. */
+        abstract void probe(int attempt);
+
+        /** Runs {@code task} after {@code delay} on the timers, unless the check is over by then. */
+        final void later(Duration delay, Runnable task) {
+            schedule(timers, delay, () -> {
+                if (active()) {
+                    task.run();
+                }
+            });
+        }
+
+        /** Runs {@code task} after {@code delay} on the timers, also when the check is over (to release what it holds). */
+        final void always(Duration delay, Runnable task) {
+            schedule(timers, delay, task);
+        }
+    }
+
     /** No check: ready as soon as it runs. */
     static final class Immediate extends ReadinessCheck {
         Immediate(Consumer<String> passed) {

@@ -15,7 +15,7 @@ import org.corral.supervisor.internal.engine.Timers;
  * backing-off intervals (10 ms doubling to 500 ms); a pending connect is looked at after 2 ms, then 5 ms
  * doubling, five times, before it counts as refused.
  */
-final class TcpPortCheck extends ReadinessCheck {
+final class TcpPortCheck extends ReadinessCheck.Probing {
 
     private static final InetAddress LOOPBACK;
 
@@ -28,18 +28,11 @@ final class TcpPortCheck extends ReadinessCheck {
     }
 
     private final int port;
-    private final Timers timers;
     private volatile SocketChannel pending;
 
     TcpPortCheck(int port, Timers timers, Consumer<String> passed) {
-        super(passed);
+        super(timers, passed);
         this.port = port;
-        this.timers = timers;
-    }
-
-    @Override
-    void start() {
-        schedule(timers, Duration.ZERO, () -> probe(0));
     }
 
     @Override
@@ -47,10 +40,8 @@ final class TcpPortCheck extends ReadinessCheck {
         close(pending);
     }
 
-    private void probe(int attempt) {
-        if (!active()) {
-            return;
-        }
+    @Override
+    void probe(int attempt) {
         SocketChannel ch = null;
         try {
             ch = SocketChannel.open();
@@ -62,7 +53,7 @@ final class TcpPortCheck extends ReadinessCheck {
             }
             SocketChannel open = ch;
             pending = open;
-            schedule(timers, Duration.ofMillis(2), () -> finish(attempt, open, 0));
+            always(Duration.ofMillis(2), () -> finish(attempt, open, 0));
         } catch (IOException e) {
             close(ch);
             next(attempt);
@@ -81,7 +72,7 @@ final class TcpPortCheck extends ReadinessCheck {
                 return;
             }
             if (checks < 5) {
-                schedule(timers, Duration.ofMillis(5L << checks), () -> finish(attempt, ch, checks + 1));
+                always(Duration.ofMillis(5L << checks), () -> finish(attempt, ch, checks + 1));
                 return;
             }
         } catch (IOException e) {
@@ -93,7 +84,7 @@ final class TcpPortCheck extends ReadinessCheck {
 
     private void next(int attempt) {
         long ms = Math.min(500, 10L << Math.min(attempt, 6));
-        schedule(timers, Duration.ofMillis(ms), () -> probe(attempt + 1));
+        later(Duration.ofMillis(ms), () -> probe(attempt + 1));
     }
 
     private static void close(SocketChannel ch) {
