@@ -6,6 +6,7 @@ import java.util.Deque;
 
 import org.corral.api.DaemonSpec;
 import org.corral.api.RestartPolicy;
+import org.corral.api.values.Values;
 
 /**
  * Decides what happens when a daemon's program ends on its own or fails to start: restart after a
@@ -141,18 +142,8 @@ public final class RestartPlanner {
         return Duration.ofNanos((long) nanos);
     }
 
-    /** {@code 250ms}, {@code 2s}, {@code 1m}, {@code 2h} (as the configuration writes them). */
+    /** {@code 250ms}, {@code 2s}, {@code 1m}, {@code 2h}: as the configuration writes them ({@link Values#format}). */
     static String fmt(Duration d) {
-        long ms = d.toMillis();
-        if (ms >= 3_600_000 && ms % 3_600_000 == 0) {
-            return ms / 3_600_000 + "h";
-        }
-        if (ms >= 60_000 && ms % 60_000 == 0) {
-            return ms / 60_000 + "m";
-        }
-        if (ms >= 1000 && ms % 1000 == 0) {
-            return ms / 1000 + "s";
-        }
-        return ms + "ms";
+        return Values.format(d);
     }
 }
