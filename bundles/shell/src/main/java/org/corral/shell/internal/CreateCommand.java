@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
@@ -44,7 +43,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
         + " 'while true; do date; sleep 1; done'. Any other key: -p key=value (an unknown key is refused). Edit the"
         + " file afterwards to change the daemon; corral:delete removes it.")
 @Service
-public class CreateCommand implements Action {
+public class CreateCommand extends ProgramOptions {
 
     /** The configuration key an option sets: its value, as given, is the key's value. */
     @Retention(RetentionPolicy.RUNTIME)
@@ -91,40 +90,6 @@ public class CreateCommand implements Action {
     @Option(name = "--intensity-period", description = "The window of --intensity, e.g. 60s (intensity.period)")
     String intensityPeriod;
 
-    @Key("cgroup.memory.max")
-    @Option(name = "--memory-max", description = "cgroup memory.max, e.g. 64M, or max (cgroup.memory.max)")
-    String memoryMax;
-
-    @Key("cgroup.cpu.max")
-    @Option(name = "--cpu-max", description = "cgroup cpu.max as a share of one cpu, e.g. 50%, or 'quota period'"
-            + " in microseconds, or max (cgroup.cpu.max)")
-    String cpuMax;
-
-    @Key("cgroup.pids.max")
-    @Option(name = "--pids-max", description = "cgroup pids.max, e.g. 64, or max (cgroup.pids.max)")
-    String pidsMax;
-
-    @Key("cgroup.base")
-    @Option(name = "--cgroup-base", description = "Base cgroup (relative to the cgroup2 mount) to run under"
-            + " (cgroup.base)")
-    String cgroupBase;
-
-    @Key("user")
-    @Option(name = "-u", aliases = "--user", description = "User (name or uid) to run as (user)")
-    String user;
-
-    @Key("group")
-    @Option(name = "-g", aliases = "--group", description = "Group (name or gid) to run as (group)")
-    String group;
-
-    @Key("directory")
-    @Option(name = "-d", aliases = "--directory", description = "Working directory, absolute (directory)")
-    String directory;
-
-    @Option(name = "-e", aliases = "--env", description = "Environment variable NAME=value (repeatable; env.NAME)",
-            multiValued = true)
-    List<String> env;
-
     @Key("ready.log")
     @Option(name = "--ready-log", description = "READY when an output line matches this regular expression"
             + " (ready.log)")
@@ -156,15 +121,6 @@ public class CreateCommand implements Action {
     @Option(name = "--stderr-level", description = "Log level of stderr lines (default warn) (log.stderr)")
     String stderrLevel;
 
-    @Key("kill.signal")
-    @Option(name = "--kill-signal", description = "Signal that asks the program to stop, e.g. TERM (kill.signal)")
-    String killSignal;
-
-    @Key("kill.grace")
-    @Option(name = "--kill-grace", description = "Time between the kill signal and SIGKILL, e.g. 5s or 1m30s"
-            + " (kill.grace)")
-    String killGrace;
-
     @Option(name = "-p", aliases = "--property", description = "Any other configuration key: key=value (repeatable)",
             multiValued = true)
     List<String> properties;
@@ -180,9 +136,7 @@ public class CreateCommand implements Action {
 
     @Override
     public Object execute() throws Exception {
-        if (configAdmin == null) {
-            throw Commands.error("corral: Config Admin is not running: daemon configurations cannot be changed");
-        }
+        DaemonCommand.configAdmin(configAdmin);
         Commands.Split split = Commands.split(words);
         if (!split.separated() && !split.after().isEmpty() && split.after().get(0).startsWith("-")) {
             throw Commands.error("corral: put the program after '--': corral:create [options] " + name
@@ -303,9 +257,11 @@ public class CreateCommand implements Action {
     /** The option fields that set a configuration key. */
     static List<Field> keyFields() {
         List<Field> out = new ArrayList<>();
-        for (Field f : CreateCommand.class.getDeclaredFields()) {
-            if (f.isAnnotationPresent(Key.class)) {
-                out.add(f);
+        for (Class<?> c = CreateCommand.class; c != Object.class; c = c.getSuperclass()) {
+            for (Field f : c.getDeclaredFields()) {
+                if (f.isAnnotationPresent(Key.class)) {
+                    out.add(f);
+                }
             }
         }
         return out;

@@ -5,38 +5,19 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
-import org.apache.karaf.shell.api.action.Action;
-import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
-import org.apache.karaf.shell.api.action.Completion;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
-import org.osgi.service.cm.ConfigurationAdmin;
 
 /** {@code corral:delete <name>}: removes a daemon's configuration (and so stops it) and its .cfg file. */
 @Command(scope = "corral", name = "delete", description = "Deletes a daemon: removes its configuration and its"
         + " etc/org.corral.daemon-<name>.cfg file, which stops the program and everything it spawned.")
 @Service
-public class DeleteCommand implements Action {
-
-    @Argument(index = 0, name = "name", description = "The daemon", required = true)
-    @Completion(DaemonNameCompleter.class)
-    String name;
-
-    @Reference
-    BundleContext context;
-
-    @Reference(optional = true)
-    ConfigurationAdmin configAdmin;
+public class DeleteCommand extends DaemonCommand {
 
     @Override
     public Object execute() throws Exception {
-        if (configAdmin == null) {
-            throw Commands.error("corral: Config Admin is not running: daemon configurations cannot be changed");
-        }
-        Optional<Configuration> c = DaemonConfigs.find(configAdmin, name);
+        Optional<Configuration> c = DaemonConfigs.find(configAdmin(configAdmin), name);
         if (c.isEmpty()) {
             if (Daemons.names(context).contains(name)) {
                 throw Commands.error("corral: daemon '" + name + "' was started by a bundle, not from a configuration:"

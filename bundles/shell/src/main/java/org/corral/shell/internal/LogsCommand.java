@@ -3,16 +3,12 @@ package org.corral.shell.internal;
 import java.io.PrintStream;
 import java.util.List;
 
-import org.apache.karaf.shell.api.action.Action;
-import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
-import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
 import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.api.console.Session;
 import org.corral.api.Daemon;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceListener;
 
@@ -20,14 +16,10 @@ import org.osgi.framework.ServiceListener;
 @Command(scope = "corral", name = "logs", description = "Shows a daemon's recent output lines (stdout and stderr)."
         + " With -f, keeps printing new lines as they come, across restarts, until Ctrl-C.")
 @Service
-public class LogsCommand implements Action {
+public class LogsCommand extends DaemonCommand {
 
     /** Lines waiting to be printed while following, beyond which new lines are dropped (and counted). */
     static final int FOLLOW_QUEUE = 10_000;
-
-    @Argument(index = 0, name = "name", description = "The daemon", required = true)
-    @Completion(DaemonNameCompleter.class)
-    String name;
 
     @Option(name = "-f", aliases = "--follow", description = "Keep printing new lines until Ctrl-C")
     boolean follow;
@@ -35,29 +27,22 @@ public class LogsCommand implements Action {
     @Option(name = "-n", aliases = "--lines", description = "How many recent lines to show first (default 50)")
     int lines = 50;
 
-    @Reference
-    BundleContext context;
-
     /** Following writes to the session's terminal directly (as log:tail does): System.out is flushed only at the end. */
     @Reference
     Session session;
 
     @Override
     public Object execute() throws Exception {
-        if (lines < 0) {
-            throw Commands.error("corral: -n must be >= 0, got " + lines);
-        }
-        PrintStream out = System.out;
-        try (Daemons daemons = new Daemons(context)) {
-            Daemons.Entry e = daemons.find(name);
-            if (!follow) {
-                for (String l : e.daemon.recentLines(lines)) {
-                    out.println(l);
-                }
-                return null;
+        lines(lines);
+        onDaemon(e -> {
+            if (follow) {
+                follow(e, session.getConsole());
+                return;
             }
-            follow(e, session.getConsole());
-        }
+            for (String l : e.daemon.recentLines(lines)) {
+                System.out.println(l);
+            }
+        });
         return null;
     }
 

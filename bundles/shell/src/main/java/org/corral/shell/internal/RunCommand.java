@@ -8,7 +8,6 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
@@ -32,7 +31,7 @@ import org.corral.api.values.Values;
         + " then its exit status. Ctrl-C kills it.",
         detailedDescription = "Example: corral:run --timeout 5s --memory-max 64M -- sh -c 'echo hello; sleep 1'")
 @Service
-public class RunCommand implements Action {
+public class RunCommand extends ProgramOptions {
 
     /** Output waiting for the console, beyond which it is dropped (and counted). */
     static final long CONSOLE_BUFFER = 4L << 20;
@@ -47,45 +46,11 @@ public class RunCommand implements Action {
     @Option(name = "-t", aliases = "--timeout", description = "Kill the program after this long, e.g. 10s")
     String timeout;
 
-    @Option(name = "-d", aliases = "--directory", description = "Working directory")
-    String directory;
-
-    @Option(name = "-e", aliases = "--env", description = "Environment variable NAME=value (repeatable)",
-            multiValued = true)
-    List<String> env;
-
-    @Option(name = "--clear-env", description = "Start from an empty environment instead of Karaf's")
-    boolean clearEnv;
-
-    @Option(name = "-u", aliases = "--user", description = "User (name or uid) to run as")
-    String user;
-
-    @Option(name = "-g", aliases = "--group", description = "Group (name or gid) to run as")
-    String group;
-
     @Option(name = "--stdin", description = "Text given to the program on stdin (default: none, /dev/null)")
     String stdin;
 
     @Option(name = "--merge", description = "Send stderr into stdout")
     boolean merge;
-
-    @Option(name = "--memory-max", description = "cgroup memory.max, e.g. 64M")
-    String memoryMax;
-
-    @Option(name = "--cpu-max", description = "cgroup cpu.max as a share of one cpu (50%) or 'quota period'")
-    String cpuMax;
-
-    @Option(name = "--pids-max", description = "cgroup pids.max")
-    String pidsMax;
-
-    @Option(name = "--cgroup-base", description = "Base cgroup (relative to the cgroup2 mount) to run under")
-    String cgroupBase;
-
-    @Option(name = "--kill-signal", description = "Signal sent on timeout or Ctrl-C before SIGKILL (default TERM)")
-    String killSignal;
-
-    @Option(name = "--kill-grace", description = "Time between the kill signal and SIGKILL (default 500ms)")
-    String killGrace;
 
     @Option(name = "-q", aliases = "--quiet", description = "Do not print the exit status line")
     boolean quiet;
@@ -172,7 +137,7 @@ public class RunCommand implements Action {
     CommandSpec spec(List<String> program, ChunkQueue queue) throws CommandException {
         try {
             CommandSpec.Builder b = CommandSpec.builder(program).collectOutput(false).consumer(queue)
-                    .stderr(merge ? StderrMode.MERGE : StderrMode.SEPARATE).clearEnv(clearEnv);
+                    .stderr(merge ? StderrMode.MERGE : StderrMode.SEPARATE).clearEnv(Boolean.TRUE.equals(clearEnv));
             if (timeout != null) {
                 b.timeout(duration("--timeout", timeout));
             }

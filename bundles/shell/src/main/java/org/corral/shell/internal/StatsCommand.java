@@ -7,27 +7,19 @@ import java.nio.file.Paths;
 import java.util.Map;
 import java.util.TreeMap;
 
-import org.apache.karaf.shell.api.action.Action;
 import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
-import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.corral.api.CgroupStats;
 import org.corral.api.CgroupValue;
-import org.osgi.framework.BundleContext;
 
 /** {@code corral:stats <name> [files]}: the daemon's cgroup statistics. */
 @Command(scope = "corral", name = "stats", description = "Shows the cgroup statistics of a running daemon: every"
         + " readable interface file (memory.current, memory.peak, memory.events, cpu.stat, pids.current,"
         + " *.pressure, ...), parsed.")
 @Service
-public class StatsCommand implements Action {
-
-    @Argument(index = 0, name = "name", description = "The daemon", required = true)
-    @Completion(DaemonNameCompleter.class)
-    String name;
+public class StatsCommand extends DaemonCommand {
 
     @Argument(index = 1, name = "files", description = "Only files matching this glob, e.g. 'memory.*' or cpu.stat")
     String files;
@@ -35,15 +27,11 @@ public class StatsCommand implements Action {
     @Option(name = "-r", aliases = "--raw", description = "Print each file's text as the kernel wrote it")
     boolean raw;
 
-    @Reference
-    BundleContext context;
-
     @Override
     public Object execute() throws Exception {
         PathMatcher matcher = files == null ? null : FileSystems.getDefault().getPathMatcher("glob:" + files);
         PrintStream out = System.out;
-        try (Daemons daemons = new Daemons(context)) {
-            Daemons.Entry e = daemons.find(name);
+        onDaemon(e -> {
             if (!e.daemon.state().isAlive()) {
                 throw Commands.error("corral: daemon '" + e.name + "' is " + e.daemon.state()
                         + ": no cgroup to read (statistics exist while it runs)");
@@ -73,7 +61,7 @@ public class StatsCommand implements Action {
                 throw Commands.error("corral: no statistics file of '" + e.name + "' matches '" + files
                         + "' (files: " + String.join(", ", sorted.keySet()) + ")");
             }
-        }
+        });
         return null;
     }
 }

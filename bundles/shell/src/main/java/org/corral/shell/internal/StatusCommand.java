@@ -7,47 +7,28 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import org.apache.karaf.shell.api.action.Action;
-import org.apache.karaf.shell.api.action.Argument;
 import org.apache.karaf.shell.api.action.Command;
-import org.apache.karaf.shell.api.action.Completion;
 import org.apache.karaf.shell.api.action.Option;
-import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.corral.api.CommandSpec;
 import org.corral.api.Daemon;
 import org.corral.api.DaemonSpec;
 import org.osgi.service.cm.Configuration;
-import org.osgi.service.cm.ConfigurationAdmin;
-import org.osgi.framework.BundleContext;
 
 /** {@code corral:status <name>}: everything about one daemon. */
 @Command(scope = "corral", name = "status", description = "Shows one daemon: state, pids, restarts, last exit,"
         + " restart policy, readiness, cgroup and limits, its configuration and its recent output lines.")
 @Service
-public class StatusCommand implements Action {
-
-    @Argument(index = 0, name = "name", description = "The daemon", required = true)
-    @Completion(DaemonNameCompleter.class)
-    String name;
+public class StatusCommand extends DaemonCommand {
 
     @Option(name = "-n", aliases = "--lines", description = "How many recent output lines to show (default 10)")
     int lines = 10;
 
-    @Reference
-    BundleContext context;
-
-    @Reference(optional = true)
-    ConfigurationAdmin configAdmin;
-
     @Override
     public Object execute() throws Exception {
-        if (lines < 0) {
-            throw Commands.error("corral: -n must be >= 0, got " + lines);
-        }
+        lines(lines);
         PrintStream out = System.out;
-        try (Daemons daemons = new Daemons(context)) {
-            Daemons.Entry e = daemons.find(name);
+        onDaemon(e -> {
             Daemon d = e.daemon;
             DaemonSpec spec = d.spec();
             CommandSpec cmd = spec.command();
@@ -87,7 +68,7 @@ public class StatusCommand implements Action {
                     out.println("  " + l);
                 }
             }
-        }
+        });
         return null;
     }
 

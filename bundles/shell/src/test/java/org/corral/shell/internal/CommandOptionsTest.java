@@ -55,6 +55,7 @@ class CommandOptionsTest {
         c.killSignal = "INT";
         c.killGrace = "1m 30s";
         c.properties = List.of("log.prefix=[x] ");
+        c.clearEnv = true;
         Map<String, String> p = c.properties(List.of("/bin/sh", "-c", "echo 'hi'; sleep 1"));
         assertEquals("/bin/sh", p.get("command"));
         assertEquals("-c 'echo '\\''hi'\\''; sleep 1'", p.get("args"));
@@ -78,7 +79,8 @@ class CommandOptionsTest {
         assertEquals("INT", p.get("kill.signal"));
         assertEquals("1m 30s", p.get("kill.grace"));
         assertEquals("[x] ", p.get("log.prefix"));
-        assertEquals(22, p.size());
+        assertEquals("true", p.get("env.clear"));
+        assertEquals(23, p.size());
         c.check(p); // all valid, as the .cfg parser sees them
         c.backoff = 1.5;
         assertEquals("1.5", c.properties(List.of("x")).get("restart.backoff"));
@@ -222,7 +224,7 @@ class CommandOptionsTest {
         };
         List<String> checked = new ArrayList<>();
         for (Object[] c : cases) {
-            java.lang.reflect.Field field = CreateCommand.class.getDeclaredField((String) c[0]);
+            java.lang.reflect.Field field = field(CreateCommand.class, (String) c[0]);
             for (String value : (String[]) c[2]) {
                 CreateCommand console = create();
                 field.set(console, value);
@@ -274,6 +276,17 @@ class CommandOptionsTest {
             assertTrue(consoleError.endsWith(": " + text), what + ": the console says '" + consoleError
                     + "', the file '" + text + "'");
         }
+    }
+
+    private static java.lang.reflect.Field field(Class<?> type, String name) throws NoSuchFieldException {
+        for (Class<?> t = type; t != null; t = t.getSuperclass()) {
+            try {
+                return t.getDeclaredField(name);
+            } catch (NoSuchFieldException e) {
+                // the superclass
+            }
+        }
+        throw new NoSuchFieldException(name);
     }
 
     private static void assertRefused(java.util.function.Consumer<CreateCommand> setup, String prefix) {
@@ -345,7 +358,7 @@ class CommandOptionsTest {
             {"pidsMax", "cgroup.pids.max", new String[] {"64", "max", "-3", "many"}},
         };
         for (Object[] c : cases) {
-            java.lang.reflect.Field field = RunCommand.class.getDeclaredField((String) c[0]);
+            java.lang.reflect.Field field = field(RunCommand.class, (String) c[0]);
             for (String value : (String[]) c[2]) {
                 RunCommand run = new RunCommand();
                 field.set(run, value);

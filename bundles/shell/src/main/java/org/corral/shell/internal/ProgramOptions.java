@@ -1,0 +1,63 @@
+package org.corral.shell.internal;
+
+import java.util.List;
+
+import org.apache.karaf.shell.api.action.Action;
+import org.apache.karaf.shell.api.action.Option;
+
+/**
+ * The options of the program that {@code corral:create} (a daemon) and {@code corral:run} (one run) share,
+ * each marked with the daemon configuration key it sets ({@link CreateCommand.Key}). The values are read as a
+ * {@code .cfg} file reads them: by the supervisor's parser for create, by the same value parsers of the API
+ * for run. A program option that both commands offer is declared here once.
+ */
+abstract class ProgramOptions implements Action {
+
+    @CreateCommand.Key("directory")
+    @Option(name = "-d", aliases = "--directory", description = "Working directory; absolute for a daemon (directory)")
+    String directory;
+
+    @Option(name = "-e", aliases = "--env", description = "Environment variable NAME=value (repeatable; env.NAME)",
+            multiValued = true)
+    List<String> env;
+
+    @CreateCommand.Key("env.clear")
+    @Option(name = "--clear-env", description = "Start from an empty environment instead of Karaf's (env.clear)")
+    Boolean clearEnv;
+
+    @CreateCommand.Key("user")
+    @Option(name = "-u", aliases = "--user", description = "User (name or uid) to run as (user)")
+    String user;
+
+    @CreateCommand.Key("group")
+    @Option(name = "-g", aliases = "--group", description = "Group (name or gid) to run as (group)")
+    String group;
+
+    @CreateCommand.Key("cgroup.memory.max")
+    @Option(name = "--memory-max", description = "cgroup memory.max, e.g. 64M, or max (cgroup.memory.max)")
+    String memoryMax;
+
+    @CreateCommand.Key("cgroup.cpu.max")
+    @Option(name = "--cpu-max", description = "cgroup cpu.max as a share of one cpu, e.g. 50%, or 'quota period'"
+            + " in microseconds, or max (cgroup.cpu.max)")
+    String cpuMax;
+
+    @CreateCommand.Key("cgroup.pids.max")
+    @Option(name = "--pids-max", description = "cgroup pids.max, e.g. 64, or max (cgroup.pids.max)")
+    String pidsMax;
+
+    @CreateCommand.Key("cgroup.base")
+    @Option(name = "--cgroup-base", description = "Base cgroup (relative to the cgroup2 mount) to run under"
+            + " (cgroup.base)")
+    String cgroupBase;
+
+    @CreateCommand.Key("kill.signal")
+    @Option(name = "--kill-signal", description = "Signal that asks the program to stop (on a stop, a timeout or"
+            + " Ctrl-C), e.g. TERM (default); SIGKILL follows after the kill grace (kill.signal)")
+    String killSignal;
+
+    @CreateCommand.Key("kill.grace")
+    @Option(name = "--kill-grace", description = "Time between the kill signal and SIGKILL, e.g. 5s or 1m30s"
+            + " (default 500ms) (kill.grace)")
+    String killGrace;
+}
