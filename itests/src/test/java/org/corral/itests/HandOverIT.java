@@ -323,9 +323,21 @@ public class HandOverIT extends HandOverTestBase {
 
     /** Runs {@code attach_probe socket secret} (as {@code uid} through setpriv when uid is not null). */
     private static ProbeResult probe(Path progs, String uid, Path socket, String secretHex) {
+        return probe(progs, uid, false, socket, secretHex);
+    }
+
+    /**
+     * {@link #probe}, with {@code searchAll}: the probe keeps CAP_DAC_READ_SEARCH (ambient), so that it passes
+     * every directory on the way (the 0700 hand-over directory and its 0700 parent, e.g. /run/corral) without
+     * the test opening them up for everyone, and meets the helper's own check of its peer.
+     */
+    private static ProbeResult probe(Path progs, String uid, boolean searchAll, Path socket, String secretHex) {
         List<String> command = new ArrayList<>();
         if (uid != null) {
             command.addAll(List.of("setpriv", "--reuid=" + uid, "--regid=" + uid, "--clear-groups"));
+            if (searchAll) {
+                command.addAll(List.of("--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"));
+            }
         }
         command.addAll(List.of(progs.resolve("attach_probe").toString(), socket.toString(), secretHex));
         try {
@@ -412,19 +424,17 @@ public class HandOverIT extends HandOverTestBase {
             assertTrue("the probe ran as uid " + NOBODY + ": " + closedDir, closedDir.output.contains("uid " + NOBODY));
             assertEquals("uid " + NOBODY + " cannot connect to " + socket + ": " + closedDir, 2, closedDir.exit);
 
-            // 2. with the directory and socket opened up by the test, the helper itself refuses the peer's uid
-            Set<PosixFilePermission> dirPerms = Files.getPosixFilePermissions(dir);
+            // 2. with the socket opened up by the test and the directories passed (CAP_DAC_READ_SEARCH), the helper
+            //    itself refuses the peer's uid (the parent, /run/corral say, is shared with other JVMs: not opened)
             Set<PosixFilePermission> socketPerms = Files.getPosixFilePermissions(socket);
             ProbeResult wrongUid;
             try {
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
                 Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
-                wrongUid = probe(progs, NOBODY, socket, secret);
+                wrongUid = probe(progs, NOBODY, true, socket, secret);
             } finally {
                 Files.setPosixFilePermissions(socket, socketPerms);
-                Files.setPosixFilePermissions(dir, dirPerms);
             }
-            System.out.println("HandOverIT: attach as uid " + NOBODY + " with the directory opened: " + wrongUid);
+            System.out.println("HandOverIT: attach as uid " + NOBODY + " through the directories: " + wrongUid);
             assertEquals("the helper closes a connection of uid " + NOBODY + " without a byte: " + wrongUid, 3,
                     wrongUid.exit);
 

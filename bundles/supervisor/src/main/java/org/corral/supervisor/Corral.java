@@ -119,7 +119,12 @@ public final class Corral implements ProcessService, AutoCloseable {
         private Builder() {
         }
 
-        /** Directory under which the private runtime directory is created (default {@code java.io.tmpdir}). */
+        /**
+         * Directory under which the private runtime directory is created (default {@code java.io.tmpdir}). Used
+         * when it is private (it and the directories above it belong to this user or root, and nobody else can
+         * write into it) and short enough for the Unix sockets in it; otherwise root uses {@code /run/corral} and
+         * other users {@code $XDG_RUNTIME_DIR} (README: "Runtime directories and local users").
+         */
         public Builder runtimeDirectory(Path parent) {
             this.runtimeParent = Objects.requireNonNull(parent, "runtime directory");
             return this;

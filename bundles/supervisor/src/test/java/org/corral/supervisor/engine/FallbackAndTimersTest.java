@@ -108,14 +108,18 @@ class FallbackAndTimersTest {
     }
 
     @Test
-    void aRuntimeDirectoryTooLongForASocketGoesUnderTmp() throws Exception {
+    void aRuntimeDirectoryTooLongForASocketGoesToAShortPrivateOne() throws Exception {
         java.nio.file.Path deep = TestSupport.runtimeParent().resolve("d".repeat(100));
         java.nio.file.Files.createDirectories(deep);
         java.nio.file.Path dir;
         try (Corral corral = Corral.builder().runtimeDirectory(deep).baseEnvironment(TestSupport.taggedEnv())
                 .requireHelper(true).open()) {
             dir = ((org.corral.supervisor.internal.engine.HelperEngine) corral.engine()).runtimeDir();
-            assertEquals(java.nio.file.Path.of("/tmp"), dir.getParent());
+            // root: /run/corral, never the shared /tmp (issue 11); another user: $XDG_RUNTIME_DIR, else /tmp
+            String xdg = System.getenv("XDG_RUNTIME_DIR");
+            java.nio.file.Path expected = org.corral.supervisor.internal.engine.CommandResolver.selfUid() == 0
+                    ? java.nio.file.Path.of("/run/corral") : xdg != null ? java.nio.file.Path.of(xdg) : java.nio.file.Path.of("/tmp");
+            assertEquals(expected, dir.getParent());
             assertEquals("ok\n", corral.run("echo", "ok").stdoutText());
         } finally {
             java.nio.file.Files.delete(deep);

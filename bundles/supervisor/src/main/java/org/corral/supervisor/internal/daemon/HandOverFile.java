@@ -3,12 +3,15 @@ package org.corral.supervisor.internal.daemon;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -17,12 +20,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 
 import org.corral.api.DaemonExit;
 import org.corral.api.DaemonState;
 import org.corral.api.Signal;
 import org.corral.api.StreamKind;
 import org.corral.supervisor.internal.engine.HandOff;
+import org.corral.supervisor.internal.fs.PrivateFiles;
 
 /**
  * The hand-over file: a Java properties file, mode 0600, in the supervisor bundle's data area (which survives
@@ -69,9 +74,10 @@ public final class HandOverFile {
         }
         Files.createDirectories(file.toAbsolutePath().getParent());
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.WRITE)) {
+        Files.deleteIfExists(tmp); // unlink: a link there goes, never its target
+        // O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600: never written through a link or into a file someone else made
+        try (OutputStream out = Channels.newOutputStream(Files.newByteChannel(tmp, PrivateFiles.createNewNoFollow(),
+                PrivateFiles.fileMode()))) {
             p.store(out, "Corral daemon hand-over (written by the supervisor for its next version; do not edit)");
         }
         try {
@@ -81,13 +87,29 @@ public final class HandOverFile {
         }
     }
 
-    /** Reads the file, or empty when there is none. Never throws for a bad entry: it lands in the errors. */
+    /**
+     * Reads the file, or empty when there is none. Never throws for a bad entry: it lands in the errors.
+     *
+     * @throws IOException the file is not a regular file of this JVM's user (a symbolic link, say: not followed)
+     *     or cannot be read
+     */
     public static Optional<Contents> read(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
+        PosixFileAttributes a;
+        try {
+            a = Files.readAttributes(file, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
             return Optional.empty();
         }
+        if (!a.isRegularFile()) {
+            throw new IOException(file + " is not a regular file" + (a.isSymbolicLink() ? " but a symbolic link" : "")
+                    + ": not read");
+        }
+        if (!a.owner().equals(PrivateFiles.self())) {
+            throw new IOException(file + " belongs to " + a.owner().getName() + ", not to this JVM's user: not read");
+        }
         Properties p = new Properties();
-        try (InputStream in = Files.newInputStream(file)) {
+        try (InputStream in = Channels.newInputStream(Files.newByteChannel(file, Set.of(StandardOpenOption.READ,
+                LinkOption.NOFOLLOW_LINKS)))) {
             p.load(in);
         }
         List<String> errors = new ArrayList<>();

@@ -9,7 +9,8 @@ import java.util.Objects;
  * How an engine is set up. Immutable; build with {@link #builder()}.
  *
  * @param runtimeParent directory under which the engine's runtime directory {@code corral-<uid>-<random>}
- *     is created (default {@code java.io.tmpdir}); the socket path must stay under 108 bytes
+ *     is requested (default {@code java.io.tmpdir}); RuntimeDir uses another private place when it is not
+ *     private or too long for the sockets in it
  * @param helper the helper executable to run (already verified), or null
  * @param helperResource a packaged helper to install into the runtime directory when {@code helper} is null
  * @param helperPrefix command words put before the helper (e.g. {@code qemu-aarch64-static})

@@ -72,7 +72,7 @@ public final class HelperEngine implements Engine {
 
     private HelperEngine(EngineConfig cfg) throws IOException {
         this.cfg = cfg;
-        this.runtimeDir = RuntimeDir.create(shortEnough(cfg.runtimeParent()));
+        this.runtimeDir = RuntimeDir.create(cfg.runtimeParent());
         this.socket = runtimeDir.resolve("ctl.sock");
         if (cfg.helper() != null) {
             this.helper = cfg.helper();
@@ -103,22 +103,6 @@ public final class HelperEngine implements Engine {
         });
         this.shutdownHook = new Thread(this::jvmExit, "corral-shutdown");
         this.handOver = new HelperHandOver(this);
-    }
-
-    /**
-     * {@code parent}, or {@code /tmp} when a socket under {@code parent} would not fit in {@code sun_path}
-     * (Karaf's data/tmp under a deep installation directory, say).
-     */
-    private static Path shortEnough(Path parent) {
-        // <parent>/corral-<uid>-<12 hex>/ctl.sock
-        int len = parent.toAbsolutePath().toString().getBytes(StandardCharsets.UTF_8).length + "/corral-4294967295-0123456789ab/ctl.sock".length();
-        Path tmp = Path.of("/tmp");
-        if (len <= RuntimeDir.MAX_SOCKET_PATH || parent.toAbsolutePath().equals(tmp) || !Files.isDirectory(tmp)) {
-            return parent;
-        }
-        LOG.info("corral: {} is too long a directory for a Unix socket path; the runtime directory goes under /tmp",
-                parent);
-        return tmp;
     }
 
     /**

@@ -6,9 +6,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
@@ -42,20 +40,15 @@ final class HelperHandOver {
 
     /**
      * The directory of this engine's detached helpers' sockets, created on first use:
-     * {@code <runtime dir>-h} (mode 0700, with the same {@code owner} file, so that the sweep of a later JVM
-     * removes it once this JVM is gone). Not removed by the engine's close: the successor removes it after it
-     * re-attached ({@link #deleteDir}). The one place that decides where the directory is and how it is made.
+     * {@code corral-<uid>-<random>-h} beside the runtime directory (mode 0700, with the same {@code owner} file,
+     * so that the sweep of a later JVM removes it once this JVM is gone; {@link RuntimeDir#createHandOverDir}).
+     * Not removed by the engine's close: the successor removes it after it re-attached ({@link #deleteDir}). The
+     * one place that decides where the directory is and how it is made.
      */
     Path dir() throws IOException {
         synchronized (lock) {
             if (dir == null) {
-                Path runtimeDir = engine.runtimeDir();
-                Path d = runtimeDir.resolveSibling(runtimeDir.getFileName() + "-h");
-                Files.createDirectories(d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx------"));
-                Files.writeString(d.resolve("owner"), RuntimeDir.ownerLine(ProcessHandle.current().pid()),
-                        StandardCharsets.US_ASCII);
-                dir = d;
+                dir = RuntimeDir.createHandOverDir(engine.runtimeDir());
             }
             return dir;
         }
@@ -102,7 +95,7 @@ final class HelperHandOver {
      */
     static void deleteDir(Path dir) {
         String n = dir.getFileName() == null ? "" : dir.getFileName().toString();
-        if (!n.startsWith("corral-" + CommandResolver.selfUid() + "-") || !n.endsWith("-h")) {
+        if (!RuntimeDir.namePattern(CommandResolver.selfUid()).matcher(n).matches() || !n.endsWith("-h")) {
             LOG.warn("corral: not removing {}: not a hand-over directory of this user", dir);
             return;
         }

@@ -39,9 +39,20 @@ public final class CoreComponent implements Core {
     private BundleContext context;
     private final RunCounts runs = new RunCounts();
 
+    /**
+     * Framework (or system) property: the parent of the runtime directory. Default: {@code java.io.tmpdir}
+     * (Karaf's {@code data/tmp}); when that is not private or too long for the sockets in it, root's go under
+     * {@code /run/corral} and other users' under {@code $XDG_RUNTIME_DIR} (see the README).
+     */
+    public static final String RUNTIME_DIR_PROPERTY = "org.corral.runtime.dir";
+
     @Activate
     void activate(BundleContext ctx) {
         EngineConfig.Builder b = EngineConfig.builder();
+        String runtimeDir = ctx.getProperty(RUNTIME_DIR_PROPERTY);
+        if (runtimeDir != null && !runtimeDir.isBlank()) {
+            b.runtimeParent(Path.of(runtimeDir.trim()));
+        }
         try {
             cgroups = CgroupManager.open();
             b.cgroups(new ManagedCgroupPlacement(cgroups));
