@@ -7,8 +7,10 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -24,10 +26,12 @@ import org.corral.api.Stdin;
  * are equal.
  *
  * <p>Both answers come from one {@link #canonical() canonical form}: one line {@code name=value} per part of
- * {@link #PARTS}, with every value written so that different values never read the same (strings quoted and
- * escaped, absent values as {@code -}, maps sorted by key, stdin bytes by their SHA-256). The fingerprint is
- * {@code p2-} followed by the SHA-256 of that form in hex; a fingerprint of another form (an older supervisor
- * version) never matches, so such a program is restarted once.
+ * {@link #PARTS} whose value differs from that of a spec with nothing set (so a part added later does not change
+ * the form, nor the fingerprint, of the specs that leave it unset), with every value written so that different
+ * values never read the same (strings quoted and escaped, absent values as {@code -}, maps sorted by key, stdin
+ * bytes by their SHA-256). The fingerprint is {@code p2-} followed by the SHA-256 of that form in hex; a
+ * fingerprint of another form (an older supervisor version) never matches, so such a program is restarted
+ * once.
  *
  * <h2>Adding a field to {@code CommandSpec}</h2>
  * Add one line to {@link #PARTS} when a change of the field needs a new process, or one entry to
@@ -77,22 +81,45 @@ public final class ProgramIdentity {
 
     private static final String FORMAT = "p2-";
 
+    /** The value of each part (but argv) in a spec with nothing set: left out of the canonical form. */
+    private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+    static {
+        CommandSpec unset = CommandSpec.of("/");
+        for (Part p : PARTS) {
+            if (!p.accessor().equals("argv")) {
+                DEFAULTS.put(p.accessor(), p.value().apply(unset));
+            }
+        }
+    }
+
+    /** Part name to value, in the order of {@link #PARTS}, without the parts at their default. */
+    private final Map<String, String> values;
     private final String canonical;
 
-    private ProgramIdentity(String canonical) {
-        this.canonical = canonical;
+    private ProgramIdentity(Map<String, String> values) {
+        this.values = values;
+        StringBuilder b = new StringBuilder();
+        values.forEach((k, v) -> b.append(k).append('=').append(v).append('\n'));
+        this.canonical = b.toString();
     }
 
     /** The identity of the program {@code spec} runs. */
     public static ProgramIdentity of(CommandSpec spec) {
-        StringBuilder b = new StringBuilder();
+        Map<String, String> values = new LinkedHashMap<>();
         for (Part p : PARTS) {
-            b.append(p.accessor()).append('=').append(p.value().apply(spec)).append('\n');
+            String v = p.value().apply(spec);
+            if (!v.equals(DEFAULTS.get(p.accessor()))) {
+                values.put(p.accessor(), v);
+            }
         }
-        return new ProgramIdentity(b.toString());
+        return new ProgramIdentity(values);
     }
 
-    /** The canonical form: one line {@code name=value} per part. It holds environment values: never log it. */
+    /**
+     * The canonical form: one line {@code name=value} per part that is not at its default. It holds environment
+     * values: never log it.
+     */
     public String canonical() {
         return canonical;
     }
@@ -115,11 +142,9 @@ public final class ProgramIdentity {
     /** The names of the parts that differ from {@code other} (no values: they may be secrets). */
     public List<String> differences(ProgramIdentity other) {
         List<String> out = new ArrayList<>();
-        String[] a = canonical.split("\n");
-        String[] b = other.canonical.split("\n");
-        for (int i = 0; i < PARTS.size(); i++) {
-            if (!a[i].equals(b[i])) {
-                out.add(PARTS.get(i).accessor());
+        for (Part p : PARTS) {
+            if (!Objects.equals(values.get(p.accessor()), other.values.get(p.accessor()))) {
+                out.add(p.accessor());
             }
         }
         return out;

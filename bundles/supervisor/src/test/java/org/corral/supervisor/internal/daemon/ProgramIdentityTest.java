@@ -161,6 +161,23 @@ class ProgramIdentityTest {
         assertFalse(id(BASE).matches(f.substring(3)), "a fingerprint of the previous form");
     }
 
+    /**
+     * Parts at their default are left out, so that a field added to {@code CommandSpec} later changes neither the
+     * form nor the fingerprint of a spec that does not set it: handed-over programs are not restarted for it. The
+     * pinned fingerprint fails when the form changes by accident.
+     */
+    @Test
+    void partsAtTheirDefaultAreLeftOutAndTheFormIsPinned() {
+        CommandSpec plain = CommandSpec.of("/usr/sbin/mosquitto", "-c", "/etc/mosquitto/mosquitto.conf");
+        assertEquals("argv=[\"/usr/sbin/mosquitto\",\"-c\",\"/etc/mosquitto/mosquitto.conf\"]\n",
+                id(plain).canonical());
+        assertEquals("p2-757b665314e49af0dcfe319728f2e8f36f67f71c9d39ecfa9a25abb972952778", id(plain).fingerprint(),
+                "sha256sum of the line above");
+        CommandSpec user = plain.toBuilder().user("mosquitto").env("LANG", "C").build();
+        assertEquals("argv=[\"/usr/sbin/mosquitto\",\"-c\",\"/etc/mosquitto/mosquitto.conf\"]\n"
+                + "env={\"LANG\"=\"C\"}\nuser=\"mosquitto\"\n", id(user).canonical());
+    }
+
     @Test
     void secretsStayOutOfTheTextShown() {
         CommandSpec secret = BASE.toBuilder().env("PASSWORD", "hunter2").build();
