@@ -3,25 +3,47 @@ package org.corral.supervisor.internal.daemon;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
-/** Ready when a line of stdout or stderr matches a regular expression ({@code Matcher.find}), as lines are split. */
+/**
+ * Ready when a line of stdout or stderr matches a regular expression ({@code Matcher.find}), as lines are split.
+ * It sees every line of its run from the first: a match that comes before {@link #start()} (the output of a
+ * program can be delivered before its spawn is handled) passes the check at the start.
+ */
 final class LogLineCheck extends ReadinessCheck {
 
     private final Pattern pattern;
+    private final String how;
+    private boolean started;
+    private boolean early;
 
     LogLineCheck(Pattern pattern, Consumer<String> passed) {
         super(passed);
         this.pattern = pattern;
+        this.how = "log line matched /" + pattern.pattern() + "/";
     }
 
     @Override
     void start() {
-        // lines come to line()
+        boolean matched;
+        synchronized (this) {
+            started = true;
+            matched = early;
+        }
+        if (matched) {
+            pass(how);
+        }
     }
 
     @Override
     void line(String text) {
-        if (active() && pattern.matcher(text).find()) {
-            pass("log line matched /" + pattern.pattern() + "/");
+        if (!active() || !pattern.matcher(text).find()) {
+            return;
         }
+        synchronized (this) {
+            if (!started) {
+                early = true;
+                return;
+            }
+        }
+        pass(how); // outside the lock: the callback takes the daemon's
     }
 }

@@ -106,23 +106,24 @@ public final class SupervisedDaemon implements Daemon {
     private volatile DaemonSpec spec;
     private volatile DaemonState state = DaemonState.STOPPED;
 
-    /** One program run: its program (once launched), output streams, readiness check, and end. */
+    /**
+     * One program run: its program (once launched), output streams, readiness check (it sees every line of the
+     * run; started when the program spawned), and end.
+     */
     private final class Run {
         final int id;
+        final Readiness readiness;
+        final ReadinessCheck check;
         final DaemonOutput.Streams streams;
         final CompletableFuture<Void> done = new CompletableFuture<>();
         RunningProgram program;
-        volatile ReadinessCheck check;
         Timers.Timer readyTimer;
 
         Run(int id, byte[] stdoutTail, byte[] stderrTail) {
             this.id = id;
-            this.streams = output.open(stdoutTail, stderrTail, text -> {
-                ReadinessCheck c = check;
-                if (c != null) {
-                    c.line(text);
-                }
-            });
+            this.readiness = spec.readiness();
+            this.check = ReadinessCheck.of(readiness, timers, how -> fire(new DaemonMachine.ReadinessPassed(id, how)));
+            this.streams = output.open(stdoutTail, stderrTail, check::line);
         }
     }
 
@@ -743,15 +744,13 @@ public final class SupervisedDaemon implements Daemon {
         if (r == null || r.id != run) {
             return;
         }
-        Readiness rd = spec.readiness();
+        Readiness rd = r.readiness;
         if (rd.kind() != Readiness.Kind.IMMEDIATE) {
             String why = "readiness check (" + rd + ") did not pass within " + RestartPlanner.fmt(rd.timeout());
             r.readyTimer = schedule(rd.timeout(),
                     () -> fire(new DaemonMachine.Abort(run, DaemonExit.Reason.READINESS_TIMEOUT, why)));
         }
-        ReadinessCheck c = ReadinessCheck.of(rd, timers, how -> fire(new DaemonMachine.ReadinessPassed(run, how)));
-        r.check = c;
-        c.start();
+        r.check.start();
     }
 
     private void cancelReadiness() {
@@ -759,10 +758,7 @@ public final class SupervisedDaemon implements Daemon {
         if (r == null) {
             return;
         }
-        ReadinessCheck c = r.check;
-        if (c != null) {
-            c.cancel();
-        }
+        r.check.cancel();
         if (r.readyTimer != null) {
             r.readyTimer.cancel();
             r.readyTimer = null;

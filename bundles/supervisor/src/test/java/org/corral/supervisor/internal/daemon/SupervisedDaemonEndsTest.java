@@ -182,6 +182,22 @@ class SupervisedDaemonEndsTest {
         assertEquals(cmd, d.spec().command(), "the daemon's spec is the caller's");
     }
 
+    /**
+     * The engine reports the spawn on its IO thread and delivers output on another: when the IO thread runs ahead
+     * of the daemon (a loaded machine), the program's first lines can be delivered before its spawn is handled. A
+     * readiness line among them still counts.
+     */
+    @Test
+    void readyLineDeliveredBeforeTheSpawnIsHandledCounts() {
+        SupervisedDaemon d = started(spec("early").readiness(Readiness.logLine("^ready$")).build());
+        FakeProgram p = engine.last();
+        p.print(StreamKind.STDOUT, "ready\n");
+        assertEquals(DaemonState.STARTING, d.state());
+        p.spawn();
+        await(d, DaemonState.READY);
+        assertEquals(List.of("ready"), d.recentLines(10));
+    }
+
     @Test
     void waitingDaemonTellsWhatItWaitsFor() {
         SupervisedDaemon app = started(spec("app").dependsOn(List.of("db", "mq")).build());
