@@ -30,6 +30,15 @@ static void check_spec(const struct spawn_spec *s)
         n += strlen(s->stdin_path);
     if (s->argv[s->argc] || s->envp[s->envc] || s->cgroup_remove[s->ncgroup_remove] || !s->has_token)
         abort();
+    /* hardening values are within the documented ranges */
+    if ((s->has_nice && (s->nice < NICE_MIN || s->nice > NICE_MAX)) ||
+        (s->has_oom_score_adj && (s->oom_score_adj < OOM_SCORE_ADJ_MIN || s->oom_score_adj > OOM_SCORE_ADJ_MAX)) ||
+        (s->has_umask && s->umask > UMASK_MAX) || (s->rlimit_set >> PROTO_RLIMIT_COUNT))
+        abort();
+    for (int r = 0; r < PROTO_RLIMIT_COUNT; r++)
+        if ((s->rlimit_set & (1u << r)) ? s->rlimit[r].soft > s->rlimit[r].hard
+                                        : (s->rlimit[r].soft | s->rlimit[r].hard) != 0)
+            abort();
     (void)n;
 }
 

@@ -12,6 +12,10 @@ full = (minimal + field(4, b'PATH=/bin') + field(5, b'/tmp') + field(6, b'\x02/e
         + field(11, b'/sys/fs/cgroup/c/x') + field(12, struct.pack('<I', 15))
         + field(13, struct.pack('<I', 500)) + field(14, struct.pack('<I', 262144))
         + field(15, b'\x01') + field(16, b'\x00') + field(17, b'daemon') + field(18, struct.pack('<I', 1)))
+def rlimit(res, soft, hard): return field(21, struct.pack('<BQQ', res, soft, hard))
+hardening = (minimal + field(19, b'') + field(20, struct.pack('<Q', 1 << 10)) + rlimit(7, 1024, 4096)
+             + rlimit(4, 0, 0xffffffffffffffff) + rlimit(6, 100, 200)
+             + field(22, struct.pack('<i', -5)) + field(23, struct.pack('<i', 500)) + field(24, struct.pack('<I', 0o027)))
 seeds = {
     'spawn_minimal': frame(1, minimal),
     'spawn_full': frame(1, full),
@@ -25,6 +29,9 @@ seeds = {
     'spawn_failed': frame(0x43, struct.pack('<IB', 2, 7) + b'execve /x: No such file or directory'),
     'bad_length': struct.pack('<IB', 0, 2),
     'unknown_tag': frame(1, minimal + field(99, b'x')),
+    # hardening fields (19..24)
+    'spawn_hardening': frame(1, hardening),
+    'spawn_hardening_bad': frame(1, minimal + rlimit(7, 10, 5) + field(22, struct.pack('<i', 20))),
     'truncated': frame(1, minimal)[:-3],
     # version 2: detach and re-attach
     'detach': frame(7, struct.pack('<I', 30000) + tok + b'/run/corral/attach-4242.sock'),

@@ -75,6 +75,30 @@ void field_u32(buf_t *spec, uint16_t tag, uint32_t v)
     field_bytes(spec, tag, le, 4);
 }
 
+void buf_u64(buf_t *b, uint64_t v)
+{
+    buf_u32(b, (uint32_t)v);
+    buf_u32(b, (uint32_t)(v >> 32));
+}
+
+void field_u64(buf_t *spec, uint16_t tag, uint64_t v)
+{
+    buf_t b = { 0 };
+    buf_u64(&b, v);
+    field_bytes(spec, tag, b.p, b.len);
+    buf_free(&b);
+}
+
+void field_rlimit(buf_t *spec, uint8_t resource, uint64_t soft, uint64_t hard)
+{
+    buf_t b = { 0 };
+    buf_u8(&b, resource);
+    buf_u64(&b, soft);
+    buf_u64(&b, hard);
+    field_bytes(spec, T_RLIMIT, b.p, b.len);
+    buf_free(&b);
+}
+
 void frame(buf_t *out, uint8_t type, const void *payload, size_t n)
 {
     buf_u32(out, n + 1);

@@ -25,8 +25,14 @@ enum { P_HELLO = 0x41, P_SPAWNED, P_SPAWN_FAILED, P_DATA, P_EOF, P_EXIT, P_MESSA
 enum {
     T_TOKEN = 1, T_PATH, T_ARG, T_ENV, T_CWD, T_STDIN, T_UID, T_GID, T_GROUPS,
     T_CGROUP, T_CGROUP_REMOVE, T_KILL_SIGNAL, T_GRACE_MS, T_WINDOW,
-    T_STDERR_MODE, T_STDOUT_MODE, T_LABEL, T_FLAGS
+    T_STDERR_MODE, T_STDOUT_MODE, T_LABEL, T_FLAGS,
+    /* hardening */
+    T_NO_NEW_PRIVS, T_CAPS, T_RLIMIT, T_NICE, T_OOM_SCORE_ADJ, T_UMASK
 };
+/* RLIMIT resources (Linux generic numbering) and the unlimited value */
+enum { RL_CPU, RL_FSIZE, RL_DATA, RL_STACK, RL_CORE, RL_RSS, RL_NPROC, RL_NOFILE, RL_MEMLOCK, RL_AS,
+       RL_LOCKS, RL_SIGPENDING, RL_MSGQUEUE, RL_NICE, RL_RTPRIO, RL_RTTIME, RL_COUNT };
+#define RL_UNLIMITED 0xffffffffffffffffull
 
 enum { ROLE_BROKER = 1, ROLE_HELPER = 2 };
 enum { S_STDOUT = 1, S_STDERR = 2 };
@@ -58,6 +64,9 @@ void field_bytes(buf_t *spec, uint16_t tag, const void *v, size_t n);
 void field_str(buf_t *spec, uint16_t tag, const char *s);
 void field_u8(buf_t *spec, uint16_t tag, uint8_t v);
 void field_u32(buf_t *spec, uint16_t tag, uint32_t v);
+void field_u64(buf_t *spec, uint16_t tag, uint64_t v);
+void field_rlimit(buf_t *spec, uint8_t resource, uint64_t soft, uint64_t hard);
+void buf_u64(buf_t *b, uint64_t v);
 
 /* Appends one whole frame (length, type, payload) to out. */
 void frame(buf_t *out, uint8_t type, const void *payload, size_t n);

@@ -49,7 +49,23 @@ static const char *const tag_names[F_MAX_TAG + 1] = {
     [F_STDOUT_MODE] = "STDOUT_MODE",
     [F_LABEL] = "LABEL",
     [F_FLAGS] = "FLAGS",
+    [F_NO_NEW_PRIVS] = "NO_NEW_PRIVS",
+    [F_CAPS] = "CAPS",
+    [F_RLIMIT] = "RLIMIT",
+    [F_NICE] = "NICE",
+    [F_OOM_SCORE_ADJ] = "OOM_SCORE_ADJ",
+    [F_UMASK] = "UMASK",
 };
+
+static const char *const rlimit_names[PROTO_RLIMIT_COUNT] = {
+    "cpu", "fsize", "data", "stack", "core", "rss", "nproc", "nofile",
+    "memlock", "as", "locks", "sigpending", "msgqueue", "nice", "rtprio", "rttime",
+};
+
+const char *proto_rlimit_name(unsigned resource)
+{
+    return resource < PROTO_RLIMIT_COUNT ? rlimit_names[resource] : NULL;
+}
 
 const char *proto_tag_name(unsigned tag)
 {
@@ -226,6 +242,38 @@ static int check_field(unsigned tag, const uint8_t *v, uint32_t n, size_t off,
         return 0;
     case F_LABEL:
         return 0;
+    case F_NO_NEW_PRIVS:
+        if (n != 0)
+            return ERR("field NO_NEW_PRIVS (tag 19) at offset %zu: length %lu, must be 0", off, (unsigned long)n);
+        return 0;
+    case F_CAPS:
+        if (n != 8)
+            return ERR("field CAPS (tag 20) at offset %zu: length %lu, must be 8", off, (unsigned long)n);
+        return 0;
+    case F_RLIMIT:
+        if (n != RLIMIT_FIELD_LEN)
+            return ERR("field RLIMIT (tag 21) at offset %zu: length %lu, must be 17", off, (unsigned long)n);
+        if (v[0] >= PROTO_RLIMIT_COUNT)
+            return ERR("field RLIMIT (tag 21) at offset %zu: unknown resource %u (0..15)", off, v[0]);
+        if (get_u64(v + 1) > get_u64(v + 9))
+            return ERR("field RLIMIT (tag 21) at offset %zu: rlimit.%s soft %llu is above hard %llu", off,
+                       rlimit_names[v[0]], (unsigned long long)get_u64(v + 1),
+                       (unsigned long long)get_u64(v + 9));
+        return 0;
+    case F_NICE:
+    case F_OOM_SCORE_ADJ:
+    case F_UMASK: {
+        if (n != 4)
+            return ERR("field %s (tag %u) at offset %zu: length %lu, must be 4", name, tag, off, (unsigned long)n);
+        int32_t x = (int32_t)get_u32(v);
+        if (tag == F_NICE && (x < NICE_MIN || x > NICE_MAX))
+            return ERR("field NICE (tag 22) at offset %zu: nice %ld is not -20..19", off, (long)x);
+        if (tag == F_OOM_SCORE_ADJ && (x < OOM_SCORE_ADJ_MIN || x > OOM_SCORE_ADJ_MAX))
+            return ERR("field OOM_SCORE_ADJ (tag 23) at offset %zu: %ld is not -1000..1000", off, (long)x);
+        if (tag == F_UMASK && get_u32(v) > UMASK_MAX)
+            return ERR("field UMASK (tag 24) at offset %zu: 0%lo is not 0..0777", off, (unsigned long)get_u32(v));
+        return 0;
+    }
     }
     if (has_nul(v, n))
         return ERR("field %s (tag %u) at offset %zu: contains a NUL byte", name, tag, off);
@@ -234,7 +282,7 @@ static int check_field(unsigned tag, const uint8_t *v, uint32_t n, size_t off,
 
 static int repeatable(unsigned tag)
 {
-    return tag == F_ARG || tag == F_ENV || tag == F_CGROUP_REMOVE;
+    return tag == F_ARG || tag == F_ENV || tag == F_CGROUP_REMOVE || tag == F_RLIMIT;
 }
 
 void spawn_spec_free(struct spawn_spec *s)
@@ -263,6 +311,7 @@ int spawn_parse(const uint8_t *p, size_t len, struct spawn_spec *s, char *err, s
     /* Pass 1: validate, count, size the arena. */
     unsigned seen[F_MAX_TAG + 1] = {0};
     size_t strbytes = 0, ngroups = 0;
+    uint32_t rlimits = 0;
     size_t off = 0;
     while (off < len) {
         if (len - off < 6)
@@ -279,6 +328,12 @@ int spawn_parse(const uint8_t *p, size_t len, struct spawn_spec *s, char *err, s
             return ERR("field %s (tag %u) given twice (again at offset %zu)", tag_names[tag], tag, off);
         if (check_field(tag, v, n, off, err, errlen) < 0)
             return -1;
+        if (tag == F_RLIMIT) { /* repeatable, but once per resource */
+            if (rlimits & (1u << v[0]))
+                return ERR("field RLIMIT (tag 21) at offset %zu: rlimit.%s (resource %u) given twice", off,
+                           rlimit_names[v[0]], v[0]);
+            rlimits |= 1u << v[0];
+        }
         seen[tag]++;
         if (tag == F_TOKEN) {
             s->has_token = 1;
@@ -345,6 +400,16 @@ int spawn_parse(const uint8_t *p, size_t len, struct spawn_spec *s, char *err, s
             s->label_len = n;
             break;
         case F_FLAGS: s->flags = get_u32(v); break;
+        case F_NO_NEW_PRIVS: s->no_new_privs = 1; break;
+        case F_CAPS: s->has_caps = 1; s->caps = get_u64(v); break;
+        case F_RLIMIT:
+            s->rlimit_set |= 1u << v[0];
+            s->rlimit[v[0]].soft = get_u64(v + 1);
+            s->rlimit[v[0]].hard = get_u64(v + 9);
+            break;
+        case F_NICE: s->has_nice = 1; s->nice = (int32_t)get_u32(v); break;
+        case F_OOM_SCORE_ADJ: s->has_oom_score_adj = 1; s->oom_score_adj = (int32_t)get_u32(v); break;
+        case F_UMASK: s->has_umask = 1; s->umask = get_u32(v); break;
         default: /* TOKEN: done in pass 1 */
             break;
         }

@@ -67,6 +67,11 @@ enum {
     STAGE_IDS = 6,
     STAGE_EXEC = 7,
     STAGE_OTHER = 8,
+    STAGE_RLIMIT = 9,
+    STAGE_NICE = 10,
+    STAGE_OOM_SCORE_ADJ = 11,
+    STAGE_CAPABILITIES = 12,
+    STAGE_NO_NEW_PRIVS = 13,
 };
 
 /* EXIT kind and flags */
@@ -97,7 +102,14 @@ enum {
     F_STDOUT_MODE = 16,
     F_LABEL = 17,
     F_FLAGS = 18,
-    F_MAX_TAG = 18,
+    /* hardening, applied just before execve (docs/protocol.md "Hardening") */
+    F_NO_NEW_PRIVS = 19,
+    F_CAPS = 20,
+    F_RLIMIT = 21,
+    F_NICE = 22,
+    F_OOM_SCORE_ADJ = 23,
+    F_UMASK = 24,
+    F_MAX_TAG = 24,
 };
 
 enum { STDIN_NULL = 0, STDIN_PIPE = 1, STDIN_FILE = 2 };
@@ -108,6 +120,18 @@ enum { OUT_PIPE = 0, OUT_MERGE = 1, OUT_NULL = 2 };
 /* STDIN bytes the helper holds before it stops reading its connection; a
  * JVM using STDIN_ACK keeps at most this much unacknowledged. */
 #define PROTO_STDIN_WINDOW (1024u * 1024u)
+
+/* Hardening values.  RLIMIT resources use the Linux generic numbers
+ * (asm-generic/resource.h: 0 cpu .. 15 rttime), the same on x86_64, arm and
+ * aarch64; RLIM_UNLIMITED64 is the kernel's RLIM64_INFINITY. */
+#define PROTO_RLIMIT_COUNT 16
+#define RLIMIT_FIELD_LEN 17                     /* u8 resource, u64 soft, u64 hard */
+#define RLIM_UNLIMITED64 0xffffffffffffffffull
+#define NICE_MIN (-20)
+#define NICE_MAX 19
+#define OOM_SCORE_ADJ_MIN (-1000)
+#define OOM_SCORE_ADJ_MAX 1000
+#define UMASK_MAX 0777
 
 /* Which side's frames a parser accepts. */
 enum proto_dir { DIR_TO_HELPER, DIR_FROM_HELPER };
@@ -131,6 +155,8 @@ int proto_frame_next(enum proto_dir dir, const uint8_t *buf, size_t avail,
 
 const char *proto_type_name(uint8_t type);
 const char *proto_tag_name(unsigned tag);
+/* "nofile" for RLIMIT resource 7, NULL beyond PROTO_RLIMIT_COUNT */
+const char *proto_rlimit_name(unsigned resource);
 
 static inline uint32_t get_u32(const uint8_t *p)
 {
@@ -190,6 +216,18 @@ struct spawn_spec {
     const uint8_t *label;     /* NULL or label_len bytes (own copy) */
     size_t label_len;
     uint32_t flags;
+    /* hardening */
+    int no_new_privs;         /* NO_NEW_PRIVS present */
+    int has_caps;
+    uint64_t caps;            /* CAPS: bit n = capability n */
+    uint32_t rlimit_set;      /* bit r: rlimit[r] given */
+    struct { uint64_t soft, hard; } rlimit[PROTO_RLIMIT_COUNT];
+    int has_nice;
+    int32_t nice;
+    int has_oom_score_adj;
+    int32_t oom_score_adj;
+    int has_umask;
+    uint32_t umask;
     void *mem_; /* the one allocation everything above points into */
 };
 

@@ -401,6 +401,147 @@ static void spawn_bad_values(void)
     CHECK_CONTAINS(parse_err(&b), "unknown mode 3");
 }
 
+/* ---- hardening fields ---- */
+
+static void add_u64(struct buf *b, uint16_t tag, uint64_t v)
+{
+    uint8_t x[8];
+    put_u64(x, v);
+    add_field(b, tag, x, 8);
+}
+
+static void add_rlimit(struct buf *b, uint8_t res, uint64_t soft, uint64_t hard)
+{
+    uint8_t x[RLIMIT_FIELD_LEN];
+    x[0] = res;
+    put_u64(x + 1, soft);
+    put_u64(x + 9, hard);
+    add_field(b, F_RLIMIT, x, sizeof x);
+}
+
+static void spawn_hardening_defaults(void)
+{
+    struct buf b = minimal();
+    struct spawn_spec s;
+    CHECK_EQ(parse(&b, &s), 0);
+    CHECK(!s.no_new_privs && !s.has_caps && !s.has_nice && !s.has_oom_score_adj && !s.has_umask);
+    CHECK_EQ(s.rlimit_set, 0);
+    spawn_spec_free(&s);
+}
+
+static void spawn_hardening_fields(void)
+{
+    struct buf b = minimal();
+    add_field(&b, F_NO_NEW_PRIVS, "", 0);
+    add_u64(&b, F_CAPS, (1ull << 10) | (1ull << 40));
+    add_rlimit(&b, 7, 1024, 4096);                            /* nofile */
+    add_rlimit(&b, 4, 0, RLIM_UNLIMITED64);                   /* core */
+    add_rlimit(&b, 9, RLIM_UNLIMITED64, RLIM_UNLIMITED64);    /* as */
+    add_rlimit(&b, 15, 5, 5);                                 /* rttime */
+    add_u32(&b, F_NICE, (uint32_t)-20);
+    add_u32(&b, F_OOM_SCORE_ADJ, (uint32_t)-1000);
+    add_u32(&b, F_UMASK, 0777);
+    struct spawn_spec s;
+    CHECK_EQ(parse(&b, &s), 0);
+    CHECK_EQ(s.no_new_privs, 1);
+    CHECK(s.has_caps && s.caps == ((1ull << 10) | (1ull << 40)));
+    CHECK_EQ(s.rlimit_set, (1u << 7) | (1u << 4) | (1u << 9) | (1u << 15));
+    CHECK(s.rlimit[7].soft == 1024 && s.rlimit[7].hard == 4096);
+    CHECK(s.rlimit[4].soft == 0 && s.rlimit[4].hard == RLIM_UNLIMITED64);
+    CHECK(s.rlimit[9].soft == RLIM_UNLIMITED64 && s.rlimit[9].hard == RLIM_UNLIMITED64);
+    CHECK(s.rlimit[15].soft == 5 && s.rlimit[15].hard == 5);
+    CHECK(s.has_nice && s.nice == -20);
+    CHECK(s.has_oom_score_adj && s.oom_score_adj == -1000);
+    CHECK(s.has_umask && s.umask == 0777);
+    spawn_spec_free(&s);
+
+    /* the other ends of the ranges, and an empty capability set */
+    b = minimal();
+    add_u64(&b, F_CAPS, 0);
+    add_u32(&b, F_NICE, 19);
+    add_u32(&b, F_OOM_SCORE_ADJ, 1000);
+    add_u32(&b, F_UMASK, 0);
+    CHECK_EQ(parse(&b, &s), 0);
+    CHECK(s.has_caps && s.caps == 0);
+    CHECK(s.nice == 19 && s.oom_score_adj == 1000 && s.has_umask && s.umask == 0);
+    spawn_spec_free(&s);
+}
+
+static void spawn_hardening_bad(void)
+{
+    size_t at = minimal().n;
+    char want[160];
+    struct buf b = minimal();
+    add_field(&b, F_NO_NEW_PRIVS, "\001", 1);
+    snprintf(want, sizeof want, "field NO_NEW_PRIVS (tag 19) at offset %zu: length 1, must be 0", at);
+    CHECK_CONTAINS(parse_err(&b), want);
+    b = minimal();
+    add_field(&b, F_CAPS, "\xff\xff\xff\xff", 4);
+    CHECK_CONTAINS(parse_err(&b), "field CAPS (tag 20) at offset");
+    CHECK_CONTAINS(err, "length 4, must be 8");
+    b = minimal();
+    add_field(&b, F_RLIMIT, "\007\0\0\0\0\0\0\0\0", 9);
+    CHECK_CONTAINS(parse_err(&b), "field RLIMIT (tag 21)");
+    CHECK_CONTAINS(err, "length 9, must be 17");
+    b = minimal();
+    add_rlimit(&b, 16, 1, 1);
+    CHECK_CONTAINS(parse_err(&b), "unknown resource 16 (0..15)");
+    b = minimal();
+    add_rlimit(&b, 7, 4097, 4096);
+    CHECK_CONTAINS(parse_err(&b), "rlimit.nofile soft 4097 is above hard 4096");
+    b = minimal();
+    add_rlimit(&b, 7, RLIM_UNLIMITED64, 4096);
+    CHECK_CONTAINS(parse_err(&b), "rlimit.nofile soft 18446744073709551615 is above hard 4096");
+    b = minimal();
+    add_rlimit(&b, 6, 1, 2);
+    at = b.n;
+    add_rlimit(&b, 6, 1, 2);
+    snprintf(want, sizeof want, "field RLIMIT (tag 21) at offset %zu: rlimit.nproc (resource 6) given twice", at);
+    CHECK_CONTAINS(parse_err(&b), want);
+    b = minimal();
+    add_u32(&b, F_NICE, 20);
+    CHECK_CONTAINS(parse_err(&b), "field NICE (tag 22)");
+    CHECK_CONTAINS(err, "nice 20 is not -20..19");
+    b = minimal();
+    add_u32(&b, F_NICE, (uint32_t)-21);
+    CHECK_CONTAINS(parse_err(&b), "nice -21 is not -20..19");
+    b = minimal();
+    add_field(&b, F_NICE, "\0", 1);
+    CHECK_CONTAINS(parse_err(&b), "NICE (tag 22) at offset");
+    CHECK_CONTAINS(err, "must be 4");
+    b = minimal();
+    add_u32(&b, F_OOM_SCORE_ADJ, 1001);
+    CHECK_CONTAINS(parse_err(&b), "field OOM_SCORE_ADJ (tag 23)");
+    CHECK_CONTAINS(err, "1001 is not -1000..1000");
+    b = minimal();
+    add_u32(&b, F_OOM_SCORE_ADJ, (uint32_t)-1001);
+    CHECK_CONTAINS(parse_err(&b), "-1001 is not -1000..1000");
+    b = minimal();
+    add_u32(&b, F_UMASK, 01000);
+    CHECK_CONTAINS(parse_err(&b), "field UMASK (tag 24)");
+    CHECK_CONTAINS(err, "01000 is not 0..0777");
+    b = minimal();
+    add_u64(&b, F_CAPS, 1);
+    add_u64(&b, F_CAPS, 2);
+    CHECK_CONTAINS(parse_err(&b), "field CAPS (tag 20) given twice");
+    b = minimal();
+    add_u32(&b, F_UMASK, 022);
+    add_u32(&b, F_UMASK, 022);
+    CHECK_CONTAINS(parse_err(&b), "field UMASK (tag 24) given twice");
+}
+
+static void rlimit_names(void)
+{
+    CHECK(strcmp(proto_rlimit_name(0), "cpu") == 0);
+    CHECK(strcmp(proto_rlimit_name(7), "nofile") == 0);
+    CHECK(strcmp(proto_rlimit_name(9), "as") == 0);
+    CHECK(strcmp(proto_rlimit_name(15), "rttime") == 0);
+    CHECK(proto_rlimit_name(16) == NULL);
+    CHECK(strcmp(proto_tag_name(F_OOM_SCORE_ADJ), "OOM_SCORE_ADJ") == 0);
+    for (unsigned t = 1; t <= F_MAX_TAG; t++)
+        CHECK(proto_tag_name(t) != NULL);
+}
+
 static void spawn_unknown_tag(void)
 {
     struct buf b = minimal();
@@ -904,6 +1045,10 @@ int main(void)
     RUN(spawn_missing_required);
     RUN(spawn_bad_lengths);
     RUN(spawn_bad_values);
+    RUN(spawn_hardening_defaults);
+    RUN(spawn_hardening_fields);
+    RUN(spawn_hardening_bad);
+    RUN(rlimit_names);
     RUN(spawn_unknown_tag);
     RUN(spawn_token_known_on_error);
     RUN(spawn_many_fields);

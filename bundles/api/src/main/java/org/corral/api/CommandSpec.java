@@ -4,12 +4,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -48,6 +51,13 @@ public final class CommandSpec {
     private final CgroupLimits limits;
     private final int window;
     private final boolean killDescendantsOnExit;
+    // hardening, applied by the helper just before exec
+    private final boolean noNewPrivileges;
+    private final Set<Capability> capabilities;
+    private final Map<Rlimit, ResourceLimit> rlimits;
+    private final Integer nice;
+    private final Integer oomScoreAdj;
+    private final Integer umask;
 
     private CommandSpec(Builder b) {
         this.argv = List.copyOf(b.argv);
@@ -74,6 +84,12 @@ public final class CommandSpec {
         this.limits = b.limits;
         this.window = b.window;
         this.killDescendantsOnExit = b.killDescendantsOnExit;
+        this.noNewPrivileges = b.noNewPrivileges;
+        this.capabilities = b.capabilities == null ? null : Collections.unmodifiableSet(EnumSet.copyOf(b.capabilities));
+        this.rlimits = Collections.unmodifiableMap(new EnumMap<>(b.rlimits));
+        this.nice = b.nice;
+        this.oomScoreAdj = b.oomScoreAdj;
+        this.umask = b.umask;
     }
 
     /** A spec with only argv set: {@code argv[0]} is a path or a name looked up in {@code PATH}. */
@@ -139,6 +155,64 @@ public final class CommandSpec {
     /** Whether descendants still running when the program exits are killed (default true). */
     public boolean killDescendantsOnExit() { return killDescendantsOnExit; }
 
+    /**
+     * Whether the program runs with {@code no_new_privs} (default false): neither it nor its descendants can
+     * gain privileges through execve (set-user-ID bits and file capabilities give nothing).
+     *
+     * @since 1.2
+     */
+    public boolean noNewPrivileges() { return noNewPrivileges; }
+
+    /**
+     * The program's capabilities, when set (empty optional: whatever the JVM's give, unchanged). For a program
+     * that runs as a user other than root these are the capabilities it holds (ambient, inheritable,
+     * permitted, effective) and the most it can ever get (bounding set); for a root program they are the
+     * bounding set, so root keeps only these. An empty set: no capability at all.
+     *
+     * @since 1.2
+     */
+    public Optional<Set<Capability>> capabilities() { return Optional.ofNullable(capabilities); }
+
+    /**
+     * The resource limits set for the program (the others are inherited from the JVM), in the kernel's order.
+     *
+     * @since 1.2
+     */
+    public Map<Rlimit, ResourceLimit> rlimits() { return rlimits; }
+
+    /**
+     * The program's nice value, -20 (highest priority) .. 19, when set (else the JVM's).
+     *
+     * @since 1.2
+     */
+    public OptionalInt nice() { return nice == null ? OptionalInt.empty() : OptionalInt.of(nice); }
+
+    /**
+     * The program's {@code oom_score_adj}, -1000 (never chosen by the OOM killer) .. 1000 (chosen first), when
+     * set (else the JVM's).
+     *
+     * @since 1.2
+     */
+    public OptionalInt oomScoreAdj() { return oomScoreAdj == null ? OptionalInt.empty() : OptionalInt.of(oomScoreAdj); }
+
+    /**
+     * The program's umask, 0 .. 0777, when set (else the JVM's).
+     *
+     * @since 1.2
+     */
+    public OptionalInt umask() { return umask == null ? OptionalInt.empty() : OptionalInt.of(umask); }
+
+    /**
+     * Whether any hardening option is set: {@link #noNewPrivileges()}, {@link #capabilities()},
+     * {@link #rlimits()}, {@link #nice()}, {@link #oomScoreAdj()}, {@link #umask()}.
+     *
+     * @since 1.2
+     */
+    public boolean usesHardening() {
+        return noNewPrivileges || capabilities != null || !rlimits.isEmpty() || nice != null || oomScoreAdj != null
+                || umask != null;
+    }
+
     /** Whether any cgroup option is set. */
     public boolean usesCgroup() {
         return cgroupBase != null || cgroupPath != null || limits != null;
@@ -175,6 +249,12 @@ public final class CommandSpec {
         private CgroupLimits limits;
         private int window = DEFAULT_WINDOW;
         private boolean killDescendantsOnExit = true;
+        private boolean noNewPrivileges;
+        private Set<Capability> capabilities;
+        private final Map<Rlimit, ResourceLimit> rlimits = new EnumMap<>(Rlimit.class);
+        private Integer nice;
+        private Integer oomScoreAdj;
+        private Integer umask;
 
         private Builder() {
         }
@@ -204,6 +284,12 @@ public final class CommandSpec {
             limits = s.limits;
             window = s.window;
             killDescendantsOnExit = s.killDescendantsOnExit;
+            noNewPrivileges = s.noNewPrivileges;
+            capabilities = s.capabilities;
+            rlimits.putAll(s.rlimits);
+            nice = s.nice;
+            oomScoreAdj = s.oomScoreAdj;
+            umask = s.umask;
         }
 
         public Builder command(String... argv) {
@@ -370,6 +456,119 @@ public final class CommandSpec {
 
         public Builder killDescendantsOnExit(boolean kill) {
             this.killDescendantsOnExit = kill;
+            return this;
+        }
+
+        /**
+         * Runs the program with {@code no_new_privs}: neither it nor its descendants gain privileges through
+         * execve.
+         *
+         * @since 1.2
+         */
+        public Builder noNewPrivileges(boolean on) {
+            this.noNewPrivileges = on;
+            return this;
+        }
+
+        /**
+         * The program's capabilities (see {@link CommandSpec#capabilities()}); null: unchanged (the default), an
+         * empty set: none. Needs the JVM to run as root.
+         *
+         * @since 1.2
+         */
+        public Builder capabilities(Set<Capability> capabilities) {
+            if (capabilities == null) {
+                this.capabilities = null;
+                return this;
+            }
+            for (Capability c : capabilities) {
+                if (c == null) {
+                    throw new InvalidCommandException("capabilities: a capability is null");
+                }
+            }
+            this.capabilities = capabilities.isEmpty() ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(capabilities);
+            return this;
+        }
+
+        /**
+         * The program's capabilities, e.g. {@code capabilities(Capability.NET_BIND_SERVICE)}; none given: no
+         * capability at all.
+         *
+         * @since 1.2
+         */
+        public Builder capabilities(Capability... capabilities) {
+            return capabilities(Set.of(capabilities));
+        }
+
+        /**
+         * Sets one resource limit ({@link Rlimit#UNLIMITED} for no limit); soft must not be above hard.
+         * Raising a hard limit above the JVM's needs the JVM to run as root.
+         *
+         * @since 1.2
+         */
+        public Builder rlimit(Rlimit resource, long soft, long hard) {
+            Objects.requireNonNull(resource, "rlimit resource");
+            try {
+                return rlimit(resource, new ResourceLimit(soft, hard));
+            } catch (IllegalArgumentException e) {
+                throw new InvalidCommandException("rlimit " + resource.key() + ": " + e.getMessage());
+            }
+        }
+
+        /**
+         * Sets one resource limit; null removes it (the JVM's is inherited).
+         *
+         * @since 1.2
+         */
+        public Builder rlimit(Rlimit resource, ResourceLimit limit) {
+            Objects.requireNonNull(resource, "rlimit resource");
+            if (limit == null) {
+                rlimits.remove(resource);
+            } else {
+                rlimits.put(resource, limit);
+            }
+            return this;
+        }
+
+        /**
+         * The program's nice value, -20..19 (absolute, not relative to the JVM's); null: the JVM's. A value
+         * below the JVM's needs root (CAP_SYS_NICE).
+         *
+         * @since 1.2
+         */
+        public Builder nice(Integer nice) {
+            if (nice != null && (nice < -20 || nice > 19)) {
+                throw new InvalidCommandException("nice must be between -20 and 19, got " + nice);
+            }
+            this.nice = nice;
+            return this;
+        }
+
+        /**
+         * The program's {@code oom_score_adj}, -1000..1000; null: the JVM's. A value below the JVM's needs
+         * root (CAP_SYS_RESOURCE).
+         *
+         * @since 1.2
+         */
+        public Builder oomScoreAdj(Integer adj) {
+            if (adj != null && (adj < -1000 || adj > 1000)) {
+                throw new InvalidCommandException("oomScoreAdj must be between -1000 and 1000, got " + adj);
+            }
+            this.oomScoreAdj = adj;
+            return this;
+        }
+
+        /**
+         * The program's umask, 0..0777 (write it in octal: {@code 0027}); null: the JVM's.
+         *
+         * @since 1.2
+         */
+        public Builder umask(Integer umask) {
+            if (umask != null && (umask < 0 || umask > 0777)) {
+                throw new InvalidCommandException("umask must be between 0000 and 0777 (octal), got "
+                        + (umask < 0 ? umask.toString() : "0" + Integer.toOctalString(umask)));
+            }
+            this.umask = umask;
             return this;
         }
 

@@ -12,10 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
+import org.corral.api.Capability;
 import org.corral.api.CommandSpec;
 import org.corral.api.Stdin;
 
@@ -66,7 +69,16 @@ public final class ProgramIdentity {
             new Part("allowPopulatedCgroup", c -> Boolean.toString(c.allowPopulatedCgroup())),
             new Part("limits", c -> c.limits().map(l -> map(l.files())).orElse(ABSENT)),
             new Part("window", c -> Integer.toString(c.window())),
-            new Part("killDescendantsOnExit", c -> Boolean.toString(c.killDescendantsOnExit())));
+            new Part("killDescendantsOnExit", c -> Boolean.toString(c.killDescendantsOnExit())),
+            // hardening: applied by the helper before exec, so a change needs a new process
+            new Part("noNewPrivileges", c -> Boolean.toString(c.noNewPrivileges())),
+            new Part("capabilities", c -> c.capabilities().map(s -> list(s.stream().map(Capability::capName)
+                    .collect(Collectors.toList()))).orElse(ABSENT)),
+            new Part("rlimits", c -> map(c.rlimits().entrySet().stream().collect(Collectors.toMap(
+                    e -> e.getKey().key(), e -> e.getValue().toString())))),
+            new Part("nice", c -> optInt(c.nice())),
+            new Part("oomScoreAdj", c -> optInt(c.oomScoreAdj())),
+            new Part("umask", c -> optInt(c.umask())));
 
     /** Public accessors of {@code CommandSpec} that do not make the program, and why. */
     static final Map<String, String> NOT_PART = Map.ofEntries(
@@ -77,6 +89,7 @@ public final class ProgramIdentity {
             Map.entry("killSignal", "applies at the next stop, without a restart"),
             Map.entry("grace", "applies at the next stop, without a restart"),
             Map.entry("usesCgroup", "derived from cgroupBase, cgroupPath and limits"),
+            Map.entry("usesHardening", "derived from the hardening parts"),
             Map.entry("toBuilder", "not a field"));
 
     private static final String FORMAT = "p2-";
@@ -172,6 +185,10 @@ public final class ProgramIdentity {
     }
 
     // ------------------------------------------------------------------ canonical values
+
+    private static String optInt(OptionalInt v) {
+        return v.isPresent() ? Integer.toString(v.getAsInt()) : ABSENT;
+    }
 
     private static String str(Optional<String> s) {
         return s.map(ProgramIdentity::quote).orElse(ABSENT);

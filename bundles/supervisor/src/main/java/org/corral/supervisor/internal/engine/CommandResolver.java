@@ -66,6 +66,7 @@ public final class CommandResolver {
         Map<String, String> env = environment(spec);
         Path directory = directory(spec);
         Ids ids = ids(spec);
+        hardening(spec);
         Path exe = program(spec, env, directory, ids);
         List<String> argv = new ArrayList<>(spec.argv());
         spec.arg0().ifPresent(a -> argv.set(0, a));
@@ -304,6 +305,42 @@ public final class CommandResolver {
             throw new InvalidCommandException("user/group switching needs root, but the JVM runs as uid " + selfUid);
         }
         return ids;
+    }
+
+    // ------------------------------------------------------------------ hardening
+
+    /**
+     * What the JVM can tell before the helper tries: capabilities need a root JVM (only root can limit the
+     * bounding set or hand capabilities to another user). The rest (raising a hard limit, a lower nice or
+     * oom_score_adj than the JVM's) the helper refuses with the key named.
+     */
+    private void hardening(CommandSpec spec) {
+        if (spec.capabilities().isPresent() && selfUid != 0) {
+            throw new InvalidCommandException("capabilities need the JVM to run as root (it runs as uid " + selfUid
+                    + "): only root can give capabilities to a program or limit its bounding set");
+        }
+    }
+
+    /** The configuration keys of the hardening options {@code spec} sets, for messages: {@code nice, rlimit.nofile}. */
+    public static String hardeningKeys(CommandSpec spec) {
+        List<String> keys = new ArrayList<>();
+        if (spec.noNewPrivileges()) {
+            keys.add("no.new.privileges");
+        }
+        if (spec.capabilities().isPresent()) {
+            keys.add("capabilities");
+        }
+        spec.rlimits().keySet().forEach(r -> keys.add("rlimit." + r.key()));
+        if (spec.nice().isPresent()) {
+            keys.add("nice");
+        }
+        if (spec.oomScoreAdj().isPresent()) {
+            keys.add("oom.score.adj");
+        }
+        if (spec.umask().isPresent()) {
+            keys.add("umask");
+        }
+        return String.join(", ", keys);
     }
 
     private int group(String g) throws IOException {

@@ -446,6 +446,7 @@ public final class HelperEngine implements Engine {
         if (!s.killDescendantsOnExit()) {
             f.u32(Protocol.F_FLAGS, Protocol.FLAG_KEEP_DESCENDANTS);
         }
+        f.hardening(s);
         return f.build();
     }
 

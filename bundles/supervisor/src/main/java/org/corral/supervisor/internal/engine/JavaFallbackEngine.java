@@ -122,6 +122,10 @@ public final class JavaFallbackEngine implements Engine {
             throw new InvalidCommandException("cgroup options need the native helper, which is not available on this "
                     + "platform");
         }
+        if (spec.usesHardening()) {
+            throw new InvalidCommandException(CommandResolver.hardeningKeys(spec) + " need the native helper, which is"
+                    + " not available on this platform");
+        }
         return rc;
     }
 

@@ -77,6 +77,13 @@ public final class Protocol {
     public static final int F_STDOUT_MODE = 16;
     public static final int F_LABEL = 17;
     public static final int F_FLAGS = 18;
+    // hardening (docs/protocol.md "Hardening")
+    public static final int F_NO_NEW_PRIVS = 19;
+    public static final int F_CAPS = 20;
+    public static final int F_RLIMIT = 21;
+    public static final int F_NICE = 22;
+    public static final int F_OOM_SCORE_ADJ = 23;
+    public static final int F_UMASK = 24;
 
     public static final int STDIN_NULL = 0;
     public static final int STDIN_PIPE = 1;
@@ -133,7 +140,8 @@ public final class Protocol {
 
     /** SPAWN_FAILED stage names, indexed by stage number. */
     private static final String[] STAGES = {"unknown", "parse", "fork", "stdio", "cgroup", "chdir",
-        "setgroups/setgid/setuid", "exec", "other"};
+        "setgroups/setgid/setuid", "exec", "other", "rlimit", "nice", "oom_score_adj", "capabilities",
+        "no_new_privs"};
 
     private Protocol() {
     }

@@ -4,6 +4,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Map;
+
+import org.corral.api.Capability;
+import org.corral.api.CommandSpec;
+import org.corral.api.ResourceLimit;
+import org.corral.api.Rlimit;
 
 /**
  * Builds one SPAWN frame: a header and a sequence of fields {@code u16 tag, u32 len, bytes}. Call the
@@ -56,6 +62,53 @@ public final class SpawnFrame {
         putU16(tag);
         putU32(4);
         putU32(value);
+        return this;
+    }
+
+    /** A u64 field. */
+    public SpawnFrame u64(int tag, long value) {
+        ensure(14);
+        putU16(tag);
+        putU32(8);
+        putU32((int) value);
+        putU32((int) (value >>> 32));
+        return this;
+    }
+
+    /** An RLIMIT field: resource number, soft, hard ({@link Rlimit#UNLIMITED} is all ones, as in the protocol). */
+    public SpawnFrame rlimit(int resource, long soft, long hard) {
+        ensure(6 + 17);
+        putU16(Protocol.F_RLIMIT);
+        putU32(17);
+        buf[n++] = (byte) resource;
+        putU32((int) soft);
+        putU32((int) (soft >>> 32));
+        putU32((int) hard);
+        putU32((int) (hard >>> 32));
+        return this;
+    }
+
+    /**
+     * The hardening fields (19..24) of {@code spec}: only those it sets, so that a spec without hardening
+     * gives the frame it always gave.
+     */
+    public SpawnFrame hardening(CommandSpec spec) {
+        if (spec.noNewPrivileges()) {
+            field(Protocol.F_NO_NEW_PRIVS, new byte[0]);
+        }
+        spec.capabilities().ifPresent(caps -> {
+            long bits = 0;
+            for (Capability c : caps) {
+                bits |= 1L << c.number();
+            }
+            u64(Protocol.F_CAPS, bits);
+        });
+        for (Map.Entry<Rlimit, ResourceLimit> e : spec.rlimits().entrySet()) {
+            rlimit(e.getKey().number(), e.getValue().soft(), e.getValue().hard());
+        }
+        spec.nice().ifPresent(v -> u32(Protocol.F_NICE, v));
+        spec.oomScoreAdj().ifPresent(v -> u32(Protocol.F_OOM_SCORE_ADJ, v));
+        spec.umask().ifPresent(v -> u32(Protocol.F_UMASK, v));
         return this;
     }
 

@@ -18,8 +18,10 @@ import java.util.TreeSet;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
+import org.corral.api.Capability;
 import org.corral.api.CgroupLimits;
 import org.corral.api.CommandSpec;
+import org.corral.api.Rlimit;
 import org.corral.api.Signal;
 import org.corral.api.StderrMode;
 import org.corral.api.Stdin;
@@ -52,6 +54,12 @@ class ProgramIdentityTest {
         CHANGE.put("limits", b -> b.limits(CgroupLimits.builder().pidsMax(10).build()));
         CHANGE.put("window", b -> b.window(8192));
         CHANGE.put("killDescendantsOnExit", b -> b.killDescendantsOnExit(false));
+        CHANGE.put("noNewPrivileges", b -> b.noNewPrivileges(true));
+        CHANGE.put("capabilities", b -> b.capabilities(Capability.NET_BIND_SERVICE));
+        CHANGE.put("rlimits", b -> b.rlimit(Rlimit.NOFILE, 1024, 4096));
+        CHANGE.put("nice", b -> b.nice(5));
+        CHANGE.put("oomScoreAdj", b -> b.oomScoreAdj(500));
+        CHANGE.put("umask", b -> b.umask(0027));
     }
 
     private static ProgramIdentity id(CommandSpec c) {
@@ -151,6 +159,18 @@ class ProgramIdentityTest {
                 "an empty arg0 is not an absent one");
         assertNotEquals(id(CommandSpec.builder("/bin/prog", "x\"]").build()),
                 id(CommandSpec.builder("/bin/prog", "x", "]").build()));
+    }
+
+    @Test
+    void hardeningValuesAreTold() {
+        assertNotEquals(id(BASE.toBuilder().capabilities().build()), id(BASE), "no capability at all is not unchanged");
+        assertNotEquals(id(BASE.toBuilder().rlimit(Rlimit.NOFILE, 10, 20).build()),
+                id(BASE.toBuilder().rlimit(Rlimit.NOFILE, 10, 30).build()), "another hard limit");
+        assertNotEquals(id(BASE.toBuilder().rlimit(Rlimit.NOFILE, 10, 20).build()),
+                id(BASE.toBuilder().rlimit(Rlimit.NPROC, 10, 20).build()), "another resource");
+        assertEquals(id(BASE.toBuilder().capabilities(Capability.KILL, Capability.CHOWN).build()),
+                id(BASE.toBuilder().capabilities(Capability.CHOWN, Capability.KILL).build()), "a set: order is no change");
+        assertNotEquals(id(BASE.toBuilder().nice(0).build()), id(BASE), "nice 0 is not the JVM's nice");
     }
 
     @Test
