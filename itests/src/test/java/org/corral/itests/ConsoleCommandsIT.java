@@ -202,6 +202,9 @@ public class ConsoleCommandsIT extends DaemonTestBase {
         Await.until(file + " to be written with the command (it persists like a dropped-in .cfg)", Await.SECONDS,
                 () -> String.valueOf(load(file).getProperty("command")).contains(prog.toString()),
                 () -> "content: " + load(file));
+        // the file may hold env.* secrets: no permission for group or others, whatever Karaf's umask (issue 11)
+        assertEquals("mode of " + file, "600", Integer.toOctalString(
+                (Integer) Files.getAttribute(file, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS) & 07777));
 
         CommandResult again = run("corral:create cmd-created -- " + prog + " 1");
         assertFailsNaming(again, "cmd-created");
