@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 
 import org.corral.api.CgroupStats;
 import org.corral.api.CgroupValue;
+import org.corral.api.values.Printable;
 import org.corral.api.values.Values;
 
 /** How the console shows durations, sizes, cpu time, argv and cgroup values. Pure functions. */
@@ -68,9 +69,23 @@ final class Format {
         return pid.isPresent() ? Long.toString(pid.getAsLong()) : NONE;
     }
 
-    /** argv the way a POSIX shell would read it back (single quotes where needed). */
+    /** argv the way a POSIX shell would read it back (single quotes where needed): the {@code args} of a file. */
     static String argv(List<String> argv) {
         return argv.stream().map(Format::shellQuote).collect(Collectors.joining(" "));
+    }
+
+    /**
+     * argv for the terminal: {@link #argv} with control characters made visible ({@link #text}), so that a
+     * configuration cannot reach the terminal through its arguments.
+     */
+    static String shownArgv(List<String> argv) {
+        return argv.stream().map(w -> shellQuote(text(w))).collect(Collectors.joining(" "));
+    }
+
+    /** Text from a configuration or a program, safe for the terminal: {@link Printable#escape}. */
+    static String text(Object value) {
+        return Printable.escape(value == null ? "" : value instanceof Object[]
+                ? List.of((Object[]) value).toString() : String.valueOf(value));
     }
 
     /**

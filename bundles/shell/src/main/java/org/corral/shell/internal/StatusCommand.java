@@ -33,7 +33,7 @@ public class StatusCommand extends DaemonCommand {
             DaemonSpec spec = d.spec();
             CommandSpec cmd = spec.command();
             out.println(e.name + "  " + d.state());
-            row(out, "command", Format.argv(cmd.argv()));
+            row(out, "command", Format.shownArgv(cmd.argv()));
             cmd.directory().ifPresent(dir -> row(out, "directory", dir.toString()));
             cmd.user().ifPresent(u -> row(out, "user", u + cmd.group().map(g -> ":" + g).orElse("")));
             if (d.pid().isPresent()) {
@@ -85,8 +85,8 @@ public class StatusCommand extends DaemonCommand {
         }
         Map<String, Object> props = DaemonConfigs.toMap(c.get().getProperties());
         row(out, "config", c.get().getPid() + DaemonConfigs.fileOf(props).map(f -> "  (" + f + ")").orElse(""));
-        DaemonConfigs.userProperties(props).forEach((k, v) -> out.println("                " + k + " = "
-                + (v instanceof Object[] ? List.of((Object[]) v).toString() : v)));
+        DaemonConfigs.userProperties(props).forEach((k, v) -> out.println("                " + Format.text(k) + " = "
+                + Format.text(v)));
     }
 
     private static void row(PrintStream out, String label, String value) {

@@ -158,7 +158,7 @@ class CommandOptionsTest {
         assertRefused(c -> c.name = "bad name!", "corral: name = 'bad name!': not a valid daemon name (1-64 letters");
         assertRefused(c -> c.properties = List.of("restart.dealy=1s"),
                 "corral: --property: restart.dealy: unknown key, ignored (did you mean restart.delay?) (refused here)");
-        assertRefused(c -> c.env = List.of("A\0B=secret-value"), "corral: --env: env.A\0B: invalid environment variable");
+        assertRefused(c -> c.env = List.of("A\0B=secret-value"), "corral: --env: env.A\\x00B: invalid environment variable name 'A\\x00B'");
     }
 
     @Test

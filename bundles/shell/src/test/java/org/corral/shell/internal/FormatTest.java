@@ -97,4 +97,11 @@ class FormatTest {
         String[] got = out.toString(StandardCharsets.UTF_8).split("\0", -1);
         assertEquals(words, List.of(got).subList(0, got.length - 1));
     }
+
+    @Test
+    void argvShownOnTheTerminalHasNoControlCharacters() {
+        assertEquals("/bin/sh -c 'printf \\x1b[2J'", Format.shownArgv(List.of("/bin/sh", "-c", "printf \u001b[2J")));
+        assertEquals("'a\tb'", Format.shownArgv(List.of("a\tb")));
+        assertEquals("'new\\x0aline'", Format.shownArgv(List.of("new\nline")));
+    }
 }

@@ -26,6 +26,7 @@ import org.corral.api.ProgramNotFoundException;
 import org.corral.api.Readiness;
 import org.corral.api.RestartPolicy;
 import org.corral.api.Signal;
+import org.corral.api.values.Printable;
 import org.corral.api.values.Values;
 
 /**
@@ -116,10 +117,11 @@ public final class DaemonConfigParser {
 
         @Override
         public String toString() {
+            // control characters of a key, a value or a message that quotes one never reach the log as they are
             if (value == null) {
-                return key + ": " + message;
+                return Printable.escape(key + ": " + message);
             }
-            return key + " = '" + show(value) + "': " + message;
+            return Printable.escape(key + " = '" + show(value) + "': " + message);
         }
     }
 

@@ -6,15 +6,18 @@ import org.corral.api.DaemonSpec;
 import org.corral.api.LogLevel;
 import org.corral.api.OutputConsumer;
 import org.corral.api.StreamKind;
+import org.corral.api.values.Printable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A daemon's output: the stdout and stderr of each program run are cut into lines ({@link LineSplitter}:
- * maximum length, invalid UTF-8 replaced, the last partial line flushed at the end), and each line goes into
- * the ring of recent lines ({@link RecentLines}, for the console) and to the daemon's logger
- * ({@code org.corral.daemon.<name>}) at its stream's level ({@code off}: not logged) after the prefix
- * ({@code [<name>] } by default). The same logger carries the daemon's own messages ({@link #logger()}).
+ * maximum length, the last partial line flushed at the end), each line is made safe to show once, here
+ * ({@link #shown}: control characters visible, binary lines summarised), and the safe text goes into the ring
+ * of recent lines ({@link RecentLines}, for the console, its followers and JMX), to the readiness check and to
+ * the daemon's logger ({@code org.corral.daemon.<name>}) at its stream's level ({@code off}: not logged) after
+ * the prefix ({@code [<name>] } by default). The same logger carries the daemon's own messages
+ * ({@link #logger()}).
  *
  * <p>Thread-safe: lines of one run arrive on the engine's delivery thread; {@link #reconfigure} may come from
  * any thread and applies to the next line.
@@ -58,7 +61,17 @@ final class DaemonOutput {
         return new Streams(spec.maxLineLength(), stdoutTail, stderrTail, observer);
     }
 
-    /** One line of output: into the ring and the log. */
+    /**
+     * The text shown for one line of a program's output, from the bytes it wrote: the only place where a
+     * daemon's output becomes text, so that the log, the recent lines, their followers, JMX and the web console
+     * all show the same safe text ({@link Printable#line}: control characters such as ESC as {@code \x1b},
+     * bytes that are not UTF-8 as {@code \xNN}, a binary line as {@code [N bytes of binary output]}).
+     */
+    static String shown(byte[] bytes, int length) {
+        return Printable.line(bytes, 0, length);
+    }
+
+    /** One line of output, already {@link #shown safe}: into the ring and the log. */
     void line(StreamKind stream, String text) {
         recent.add(stream, text);
         DaemonSpec s = spec;
@@ -101,7 +114,8 @@ final class DaemonOutput {
         private final OutputConsumer consumer;
 
         private Streams(int maxLineLength, byte[] stdoutTail, byte[] stderrTail, Consumer<String> observer) {
-            LineSplitter.Sink sink = (stream, text) -> {
+            LineSplitter.Sink sink = (stream, bytes, length) -> {
+                String text = shown(bytes, length);
                 line(stream, text);
                 observer.accept(text);
             };

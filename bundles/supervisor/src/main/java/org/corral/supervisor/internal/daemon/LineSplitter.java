@@ -1,14 +1,14 @@
 package org.corral.supervisor.internal.daemon;
 
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 
 import org.corral.api.StreamKind;
 
 /**
  * Cuts one output stream into lines: at {@code \n} (a {@code \r} before it is dropped), and a line longer
  * than the maximum is split into pieces of at most that many bytes (at a UTF-8 character boundary when one
- * is near). Bytes that are not valid UTF-8 become U+FFFD: decoding never fails. {@link #flush()} emits the
+ * is near). Lines are handed on as the bytes the program wrote; turning them into text to show is the sink's
+ * business ({@link DaemonOutput}: {@link org.corral.api.values.Printable#line}). {@link #flush()} emits the
  * last partial line (a program's final words without a newline are not lost). Not thread-safe: one
  * instance per stream, fed by one thread at a time (the engine's delivery calls never overlap).
  */
@@ -17,7 +17,11 @@ public final class LineSplitter {
     /** Receives lines. */
     @FunctionalInterface
     public interface Sink {
-        void line(StreamKind stream, String line);
+        /**
+         * One line without its end: {@code length} bytes at the start of {@code bytes}, which the splitter reuses
+         * after the call (copy what you keep).
+         */
+        void line(StreamKind stream, byte[] bytes, int length);
     }
 
     private final StreamKind stream;
@@ -100,6 +104,6 @@ public final class LineSplitter {
     }
 
     private void emit(int n) {
-        sink.line(stream, new String(buf, 0, n, StandardCharsets.UTF_8));
+        sink.line(stream, buf, n);
     }
 }

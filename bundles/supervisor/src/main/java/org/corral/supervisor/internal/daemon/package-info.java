@@ -19,8 +19,9 @@
  *     {@link org.corral.supervisor.internal.daemon.TcpPortCheck},
  *     {@link org.corral.supervisor.internal.daemon.FileCheck}, immediate).</li>
  * <li>{@link org.corral.supervisor.internal.daemon.DaemonOutput}: a daemon's output, cut into lines by
- *     {@link org.corral.supervisor.internal.daemon.LineSplitter} (max length, invalid UTF-8 replaced, last
- *     partial line flushed at exit), logged at the stream's level and kept in the ring of
+ *     {@link org.corral.supervisor.internal.daemon.LineSplitter} (max length, last partial line flushed at
+ *     exit), made safe to show once ({@link org.corral.api.values.Printable}: control characters visible,
+ *     binary lines summarised), logged at the stream's level and kept in the ring of
  *     {@link org.corral.supervisor.internal.daemon.RecentLines} for the console.</li>
  * <li>{@link org.corral.supervisor.internal.daemon.ProgramIdentity}: which {@code CommandSpec} fields make the
  *     program; equal identities need no restart, and its fingerprint tells whether a handed-over program still
@@ -63,7 +64,8 @@
  *     window) restarts it; logging, restart policy, back-off, intensity, kill signal and grace, readiness
  *     and dependencies apply without a restart. A FAILED or STOPPED daemon is started by a new
  *     configuration.</li>
- * <li><b>Output</b>: each line goes to the SLF4J logger {@code org.corral.daemon.<name>} at the stream's
+ * <li><b>Output</b>: each line, with its control characters made visible ({@code ESC} as {@code \x1b}) or
+ *     summarised when it is binary, goes to the SLF4J logger {@code org.corral.daemon.<name>} at the stream's
  *     level (or not at all: {@code off}), with the prefix ({@code [<name>] } by default), and into the ring of
  *     recent lines.</li>
  * <li><b>Program</b>: launched (or re-attached) without the command's timeout, output collection or consumer:

@@ -15,14 +15,19 @@ class LineSplitterTest {
     private final List<String> lines = new ArrayList<>();
 
     private LineSplitter splitter(int max) {
-        return new LineSplitter(StreamKind.STDOUT, max, (s, l) -> {
+        return new LineSplitter(StreamKind.STDOUT, max, (s, b, n) -> {
             assertEquals(StreamKind.STDOUT, s);
-            lines.add(l);
+            lines.add(new String(b, 0, n, StandardCharsets.ISO_8859_1));
         });
     }
 
     private static ByteBuffer bytes(String s) {
         return ByteBuffer.wrap(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The bytes of {@code s} in UTF-8, one char per byte (as the lines are recorded). */
+    private static String utf8(String s) {
+        return new String(s.getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
     }
 
     @Test
@@ -62,18 +67,18 @@ class LineSplitterTest {
         LineSplitter sp = splitter(16);
         // 14 ASCII bytes then a 3-byte character: a cut at 16 would fall inside it
         sp.feed(bytes("abcdefghijklmn\u20ac!\n"));
-        assertEquals(List.of("abcdefghijklmn", "\u20ac!"), lines);
+        assertEquals(List.of("abcdefghijklmn", utf8("\u20ac!")), lines);
         lines.clear();
         sp.feed(bytes("\u20ac".repeat(10) + "\n"));
-        assertEquals(List.of("\u20ac".repeat(5), "\u20ac".repeat(5)), lines);
+        assertEquals(List.of(utf8("\u20ac".repeat(5)), utf8("\u20ac".repeat(5))), lines);
     }
 
     @Test
-    void invalidUtf8IsReplacedNeverFails() {
+    void bytesArePassedOnAsWritten() {
         LineSplitter sp = splitter(100);
-        sp.feed(ByteBuffer.wrap(new byte[] {'a', (byte) 0xff, 'b', (byte) 0xc3, '\n', (byte) 0xe2, (byte) 0x82}));
+        sp.feed(ByteBuffer.wrap(new byte[] {'a', (byte) 0xff, 'b', (byte) 0xc3, 0x1b, '\n', (byte) 0xe2, (byte) 0x82}));
         sp.flush();
-        assertEquals(List.of("a\ufffdb\ufffd", "\ufffd"), lines);
+        assertEquals(List.of("a\u00ffb\u00c3\u001b", "\u00e2\u0082"), lines);
     }
 
     @Test
