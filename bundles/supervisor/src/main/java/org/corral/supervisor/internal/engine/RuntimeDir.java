@@ -173,9 +173,7 @@ final class RuntimeDir {
     static Path create(Path requested) throws IOException {
         int uid = PrivateFiles.selfUid();
         Path req = requested.toAbsolutePath().normalize();
-        if (!Files.exists(req)) {
-            Files.createDirectories(req, PosixFilePermissions.asFileAttribute(PrivateFiles.DIR_MODE));
-        }
+        createMissing(req, uid);
         Choice c = chooseParent(uid, req, System.getenv("XDG_RUNTIME_DIR"), SYSTEM);
         if (c.parent() == null) {
             throw new IOException("no private directory for Corral's runtime directory: " + String.join("; ",
@@ -191,11 +189,35 @@ final class RuntimeDir {
                         String.join("; ", c.passedOver()));
             }
         }
-        sweepStale(c.parent());
+        // from here on the real path: every link on the way was checked to be ours or root's
+        Path parent = c.parent().toRealPath();
+        sweepStale(parent);
         if (!c.parent().equals(req) && PrivateFiles.whyNotPrivate(req, uid) == null) {
-            sweepStale(req);
+            sweepStale(req.toRealPath());
         }
-        return createNamed(c.parent(), uid, "");
+        return createNamed(parent, uid, "");
+    }
+
+    /**
+     * Creates the requested parent (mode 0700) when it is missing, but only inside a private directory: never
+     * through a directory (or link) another user could have put on the way. Otherwise it is left missing and
+     * {@link #chooseParent} passes it over.
+     */
+    static void createMissing(Path dir, int uid) throws IOException {
+        if (Files.exists(dir)) {
+            return;
+        }
+        Path existing = dir.getParent();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        String why = existing == null ? "no existing parent" : PrivateFiles.whyNotPrivate(existing, uid);
+        if (why != null) {
+            LOG.debug("corral: not creating {}: {}", dir, why);
+            return;
+        }
+        Files.createDirectories(existing.toRealPath().resolve(existing.relativize(dir)),
+                PosixFilePermissions.asFileAttribute(PrivateFiles.DIR_MODE));
     }
 
     /**

@@ -50,6 +50,8 @@ public final class PrivateFiles {
     static final int MAX_DEPTH = 16;
 
     private static final int S_ISVTX = 01000;
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFLNK = 0120000;
     private static volatile UserPrincipal self;
 
     private PrivateFiles() {
@@ -77,18 +79,30 @@ public final class PrivateFiles {
     // ------------------------------------------------------------------ parents
 
     /**
-     * Why {@code dir} is not a private place for this uid's files, or null when it is: it and every directory
-     * above it (after resolving symbolic links) belong to this uid or to root, {@code dir} is writable by nobody
-     * else, and a directory above it that others may write into has the sticky bit.
+     * Why {@code dir} is not a private place for this uid's files, or null when it is. Checked twice, with lstat:
+     * along the path as given (so that no link on the way is another user's, or lies in a directory another user
+     * may change) and along the real path it resolves to. On both, every entry belongs to this uid or to root, and
+     * a directory that others may write into is accepted only above {@code dir} and with the sticky bit (there an
+     * entry of ours cannot be renamed or replaced by anyone else). {@code dir} itself is writable by nobody else.
+     * Use the {@link Path#toRealPath real path} afterwards: its parts cannot change under us.
      */
     public static String whyNotPrivate(Path dir, int uid) {
+        Path abs = dir.toAbsolutePath().normalize();
+        String why = whyNotPrivateChain(abs, uid);
+        if (why != null) {
+            return why;
+        }
         Path real;
         try {
-            real = dir.toRealPath();
+            real = abs.toRealPath();
         } catch (IOException e) {
             return dir + " cannot be resolved: " + e;
         }
-        for (Path p = real; p != null; p = p.getParent()) {
+        return real.equals(abs) ? null : whyNotPrivateChain(real, uid);
+    }
+
+    private static String whyNotPrivateChain(Path path, int uid) {
+        for (Path p = path; p != null; p = p.getParent()) {
             Map<String, Object> a;
             try {
                 a = Files.readAttributes(p, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
@@ -97,11 +111,12 @@ public final class PrivateFiles {
             }
             int mode = (Integer) a.get("mode");
             int owner = (Integer) a.get("uid");
-            String where = p.equals(real) ? p.toString() : p + " (above " + real + ")";
+            String where = p.equals(path) ? p.toString() : p + " (above " + path + ")";
+            boolean link = (mode & S_IFMT) == S_IFLNK;
             if (owner != uid && owner != 0) {
-                return where + " belongs to uid " + owner;
+                return where + (link ? " is a symbolic link of uid " : " belongs to uid ") + owner;
             }
-            if ((mode & 0022) != 0 && (p.equals(real) || (mode & S_ISVTX) == 0)) {
+            if (!link && (mode & 0022) != 0 && (p.equals(path) || (mode & S_ISVTX) == 0)) {
                 return where + " is writable by " + ((mode & 0002) != 0 ? "every user" : "its group") + " (mode "
                         + octal(mode) + ")";
             }

@@ -193,4 +193,23 @@ class RuntimeDirTest {
         }
         assertFalse(Files.exists(rd));
     }
+
+    @Test
+    void aMissingRequestedParentIsCreatedOnlyInsideAPrivateDirectory() throws Exception {
+        assumeTrue(PrivateFiles.selfUid() == 0, "chown to another uid needs root");
+        Path mine = tmp.resolve("mine/a/b");
+        RuntimeDir.createMissing(mine, 0);
+        assertTrue(Files.isDirectory(mine));
+        assertEquals(0700, (Integer) Files.getAttribute(mine, "unix:mode") & 07777);
+
+        Path theirs = Files.createDirectory(tmp.resolve("theirs"));
+        Files.setAttribute(theirs, "unix:uid", 65534);
+        RuntimeDir.createMissing(theirs.resolve("x/y"), 0);
+        assertFalse(Files.exists(theirs.resolve("x")), "nothing created in another user's directory");
+
+        Path elsewhere = Files.createDirectory(tmp.resolve("elsewhere"));
+        Path link = Files.createSymbolicLink(theirs.resolve("link"), elsewhere);
+        RuntimeDir.createMissing(link.resolve("z"), 0);
+        assertFalse(Files.exists(elsewhere.resolve("z")), "nothing created through another user's link");
+    }
 }

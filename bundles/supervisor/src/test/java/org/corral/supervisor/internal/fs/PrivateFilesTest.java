@@ -213,6 +213,18 @@ class PrivateFilesTest {
 
         Path link = Files.createSymbolicLink(tmp.resolve("link-to-theirs"), theirs);
         assertNotNull(PrivateFiles.whyNotPrivate(link, 0), "links are resolved, the real directory is checked");
+        Path mine = Files.createDirectory(tmp.resolve("mine"));
+        Path ourLink = Files.createSymbolicLink(tmp.resolve("our-link"), mine);
+        assertNull(PrivateFiles.whyNotPrivate(ourLink, 0), "a link of ours to a private directory");
+        Path linkInTheirs = Files.createSymbolicLink(theirs.resolve("to-mine"), mine);
+        assertTrue(PrivateFiles.whyNotPrivate(linkInTheirs, 0).contains("belongs to uid " + OTHER),
+                "the real directory is private, but another user may re-point the link: "
+                        + PrivateFiles.whyNotPrivate(linkInTheirs, 0));
+        Path theirLink = Files.createSymbolicLink(tmp.resolve("their-link"), mine);
+        assertEquals(0, new ProcessBuilder("chown", "-h", OTHER + ":" + OTHER, theirLink.toString()).inheritIO()
+                .start().waitFor());
+        assertTrue(PrivateFiles.whyNotPrivate(theirLink, 0).contains("is a symbolic link of uid " + OTHER),
+                PrivateFiles.whyNotPrivate(theirLink, 0));
         assertNotNull(PrivateFiles.whyNotPrivate(tmp.resolve("missing"), 0));
         assertNotNull(PrivateFiles.whyNotPrivate(Path.of("/tmp"), 0));
         assertFalse(PrivateFiles.isSharedSticky(tmp));
