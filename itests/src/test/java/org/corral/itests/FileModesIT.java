@@ -187,5 +187,15 @@ class FileModesIT {
                 "the bad env key is named" + k.logExcerpt());
         assertTrue(log.contains("evn.DBPASS: unknown key, ignored (did you mean env.DBPASS?)"),
                 "the mistyped key is named" + k.logExcerpt());
+
+        // a .cfg written by hand under the usual umask 022 (0644) with a secret in it: the operator is told
+        Path open = k.home().resolve("etc/org.corral.daemon-fm-open.cfg");
+        Files.writeString(open, "name = fm-open\ncommand = " + progs.resolve("sleep_ms") + "\nargs = 600000\n"
+                + "env.API_TOKEN = " + TOKEN + "\n", StandardCharsets.ISO_8859_1);
+        Files.setPosixFilePermissions(open, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        String warning = "Daemon configuration " + open + " holds env.API_TOKEN and every local user may read it"
+                + " (mode 0644): chmod 600 " + open;
+        Await.until("the warning about " + open, BOOT, () -> read(k.log()).contains(warning), k::logExcerpt);
+        assertFalse(read(k.log()).contains(TOKEN), "karaf.log repeats " + TOKEN);
     }
 }

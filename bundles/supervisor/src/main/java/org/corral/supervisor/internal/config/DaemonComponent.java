@@ -201,6 +201,7 @@ public final class DaemonComponent {
         for (String w : r.warningLines()) {
             LOG.warn(w);
         }
+        SecretExposure.warning(props, SecretExposure.SYSTEM).ifPresent(LOG::warn);
         if (!r.ok()) {
             LOG.error(r.errorLine() + (daemon != null ? "; the running daemon keeps its previous configuration" : ""));
             return;
