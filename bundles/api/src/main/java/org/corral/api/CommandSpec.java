@@ -35,6 +35,7 @@ public final class CommandSpec {
     private final Path directory;
     private final Stdin stdin;
     private final StderrMode stderrMode;
+    private final StdoutMode stdoutMode;
     private final boolean collectOutput;
     private final OutputConsumer consumer;
     private final long maxOutputBytes;
@@ -68,6 +69,7 @@ public final class CommandSpec {
         this.directory = b.directory;
         this.stdin = b.stdin;
         this.stderrMode = b.stderrMode;
+        this.stdoutMode = b.stdoutMode;
         this.collectOutput = b.collectOutput;
         this.consumer = b.consumer;
         this.maxOutputBytes = b.maxOutputBytes;
@@ -126,6 +128,8 @@ public final class CommandSpec {
     public Optional<Path> directory() { return Optional.ofNullable(directory); }
     public Stdin stdin() { return stdin; }
     public StderrMode stderrMode() { return stderrMode; }
+    /** Where stdout goes: read (default) or discarded. @since 1.2 */
+    public StdoutMode stdoutMode() { return stdoutMode; }
     /** Whether stdout/stderr are collected into the result (default true). */
     public boolean collectOutput() { return collectOutput; }
     /** Receives output as it arrives, besides (or instead of) collection. */
@@ -233,6 +237,7 @@ public final class CommandSpec {
         private Path directory;
         private Stdin stdin = Stdin.none();
         private StderrMode stderrMode = StderrMode.SEPARATE;
+        private StdoutMode stdoutMode = StdoutMode.CAPTURE;
         private boolean collectOutput = true;
         private OutputConsumer consumer;
         private long maxOutputBytes = Long.MAX_VALUE;
@@ -268,6 +273,7 @@ public final class CommandSpec {
             directory = s.directory;
             stdin = s.stdin;
             stderrMode = s.stderrMode;
+            stdoutMode = s.stdoutMode;
             collectOutput = s.collectOutput;
             consumer = s.consumer;
             maxOutputBytes = s.maxOutputBytes;
@@ -353,6 +359,17 @@ public final class CommandSpec {
 
         public Builder stderr(StderrMode mode) {
             this.stderrMode = Objects.requireNonNull(mode, "stderr mode");
+            return this;
+        }
+
+        /**
+         * Where stdout goes: {@link StdoutMode#DISCARD} sends it to {@code /dev/null} (the result and the consumer
+         * then see no stdout; a daemon logs only stderr).
+         *
+         * @since 1.2
+         */
+        public Builder stdout(StdoutMode mode) {
+            this.stdoutMode = Objects.requireNonNull(mode, "stdout mode");
             return this;
         }
 
@@ -578,6 +595,10 @@ public final class CommandSpec {
             }
             if (cgroupBase != null && cgroupPath != null) {
                 throw new InvalidCommandException("cgroupBase and cgroupPath are exclusive: give one");
+            }
+            if (stdoutMode == StdoutMode.DISCARD && stderrMode == StderrMode.MERGE) {
+                throw new InvalidCommandException("stderr cannot be merged into a discarded stdout: discard stderr too"
+                        + " (StderrMode.DISCARD) or keep it separate");
             }
             return new CommandSpec(this);
         }

@@ -215,6 +215,11 @@ public final class DaemonSpec {
             if (dependsOn.contains(name)) {
                 throw new InvalidCommandException("daemon '" + name + "' cannot depend on itself");
             }
+            if (readiness.kind() == Readiness.Kind.LOG_LINE && command.stdoutMode() == StdoutMode.DISCARD
+                    && command.stderrMode() == StderrMode.DISCARD) {
+                throw new InvalidCommandException("daemon '" + name + "': a log-line readiness check needs output,"
+                        + " but stdout and stderr are both discarded");
+            }
             return new DaemonSpec(this);
         }
 

@@ -153,6 +153,28 @@ public final class Printable {
         return (long) notText * BINARY_ONE_IN > length;
     }
 
+    /**
+     * A command line for people: each word {@link #escape escaped}, and quoted the way a POSIX shell would need
+     * it ({@code 'two words'}, {@code ''} for an empty word), separated by spaces: {@code /bin/sh -c 'echo hi'}.
+     */
+    public static String commandLine(java.util.List<String> argv) {
+        StringBuilder sb = new StringBuilder();
+        for (String word : argv) {
+            if (sb.length() > 0) {
+                sb.append(' ');
+            }
+            String w = escape(word);
+            if (w.isEmpty()) {
+                sb.append("''");
+            } else if (w.chars().allMatch(c -> Character.isLetterOrDigit(c) || "@%+=:,./_-".indexOf(c) >= 0)) {
+                sb.append(w);
+            } else {
+                sb.append('\'').append(w.replace("'", "'\\''")).append('\'');
+            }
+        }
+        return sb.toString();
+    }
+
     /** What a binary line of {@code length} bytes is shown as: {@code [4096 bytes of binary output]}. */
     public static String summary(int length) {
         return "[" + length + (length == 1 ? " byte" : " bytes") + " of binary output]";

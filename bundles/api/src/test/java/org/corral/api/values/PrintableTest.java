@@ -114,6 +114,13 @@ class PrintableTest {
         assertEquals("\\x1b[2J", Printable.line(b, 2, 4));
     }
 
+    @Test
+    void commandLines() {
+        assertEquals("/bin/sh -c 'echo \"$HOME\" it'\\''s' '' plain", Printable.commandLine(
+                java.util.List.of("/bin/sh", "-c", "echo \"$HOME\" it's", "", "plain")));
+        assertEquals("printf '\\x1b[2J'", Printable.commandLine(java.util.List.of("printf", "\u001b[2J")));
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }

@@ -79,7 +79,7 @@ final class Format {
      * configuration cannot reach the terminal through its arguments.
      */
     static String shownArgv(List<String> argv) {
-        return argv.stream().map(w -> shellQuote(text(w))).collect(Collectors.joining(" "));
+        return Printable.commandLine(argv);
     }
 
     /** Text from a configuration or a program, safe for the terminal: {@link Printable#escape}. */

@@ -19,6 +19,7 @@ import org.corral.api.InvalidCommandException;
 import org.corral.api.ProcessResult;
 import org.corral.api.Signal;
 import org.corral.api.StderrMode;
+import org.corral.api.StdoutMode;
 import org.corral.api.SupervisorStatus.RunResult;
 import org.corral.api.Stdin;
 import org.corral.supervisor.Corral;
@@ -64,6 +65,9 @@ class FallbackAndTimersTest {
             r = service.run(CommandSpec.builder(prog("interleave"), "2").stderr(StderrMode.SEPARATE).build());
             assertEquals("out 1\nout 2\n", r.stdoutText());
             assertEquals("err 1\nerr 2\n", r.stderrText());
+            r = service.run(CommandSpec.builder(prog("interleave"), "2").stdout(StdoutMode.DISCARD).build());
+            assertEquals("", r.stdoutText(), "stdout discarded (issue 12.8)");
+            assertEquals("err 1\nerr 2\n", r.stderrText());
             r = service.run(CommandSpec.builder(prog("cat_stdin_count")).stdin(Stdin.text("12345")).build());
             assertEquals("5\n", r.stdoutText());
             r = service.run(CommandSpec.builder(prog("sleep_ms"), "60000").timeout(Duration.ofMillis(100)).build());
@@ -76,7 +80,7 @@ class FallbackAndTimersTest {
                     () -> service.start(org.corral.api.DaemonSpec.builder("x", CommandSpec.of("true")).build()));
 
             // every one-shot run was counted by its result (counted as the completion's callbacks run)
-            Map<RunResult, Long> expected = Map.of(RunResult.SUCCESS, 3L, RunResult.FAILURE, 1L, RunResult.SIGNAL, 0L,
+            Map<RunResult, Long> expected = Map.of(RunResult.SUCCESS, 4L, RunResult.FAILURE, 1L, RunResult.SIGNAL, 0L,
                     RunResult.TIMEOUT, 1L, RunResult.CANCELLED, 0L, RunResult.ERROR, 1L);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!runs.snapshot().equals(expected) && System.nanoTime() < deadline) {

@@ -26,6 +26,8 @@ import org.corral.api.ProgramNotFoundException;
 import org.corral.api.Readiness;
 import org.corral.api.RestartPolicy;
 import org.corral.api.Signal;
+import org.corral.api.StderrMode;
+import org.corral.api.StdoutMode;
 import org.corral.api.values.Printable;
 import org.corral.api.values.Values;
 
@@ -68,6 +70,8 @@ public final class DaemonConfigParser {
             .key("kill.signal", (b, v) -> b.killSignal(Signal.parse(v)))
             .key("kill.grace", (b, v) -> b.grace(Values.duration(v)))
             .key("stdio.window", (b, v) -> b.window((int) sizeBetween(v, 4096, 64L << 20, "4K and 64M")))
+            .key("stdout", (b, v) -> b.stdout(stdoutMode(v)))
+            .key("stderr", (b, v) -> b.stderr(stderrMode(v)))
             .done();
 
     /** Keys of the daemon ({@link DaemonSpec}) that take one value each. */
@@ -320,6 +324,11 @@ public final class DaemonConfigParser {
             if (program == null) {
                 return null;
             }
+            if ("discard".equalsIgnoreCase(trimmed("stdout")) && "stdout".equalsIgnoreCase(trimmed("stderr"))) {
+                errors.add(new Problem("stderr", scalar("stderr"), "stderr cannot go into stdout while stdout ="
+                        + " discard (use stderr = discard, or capture)"));
+                return null;
+            }
             try {
                 return b.build();
             } catch (InvalidCommandException e) {
@@ -384,7 +393,13 @@ public final class DaemonConfigParser {
             apply(DAEMON_KEYS, b);
             delayWithinItsCap();
             intensity(b, name, command);
-            readiness(b);
+            Readiness readiness = readiness(b);
+            if (readiness.kind() == Readiness.Kind.LOG_LINE && command.stdoutMode() == StdoutMode.DISCARD
+                    && command.stderrMode() == StderrMode.DISCARD) {
+                errors.add(new Problem("ready.log", props.get("ready.log"), "matches output lines, but stdout and"
+                        + " stderr are both discarded"));
+                b.readiness(Readiness.immediate()); // reported once, here
+            }
             dependencies(b, name);
             try {
                 return b.build();
@@ -415,7 +430,7 @@ public final class DaemonConfigParser {
             }
         }
 
-        private void readiness(DaemonSpec.Builder b) {
+        private Readiness readiness(DaemonSpec.Builder b) {
             Map<String, Readiness> given = new LinkedHashMap<>();
             opt("ready.log", v -> given.put("ready.log", Readiness.logLine(v)));
             opt("ready.port", v -> given.put("ready.port", Readiness.tcpPort((int) Values.integer(v, 1, 65535))));
@@ -424,12 +439,13 @@ public final class DaemonConfigParser {
                 String second = new ArrayList<>(given.keySet()).get(1);
                 errors.add(new Problem(second, props.get(second), "only one readiness check can be set, but "
                         + String.join(" and ", given.keySet()) + " are"));
-                return;
+                return Readiness.immediate();
             }
             Readiness readiness = given.isEmpty() ? Readiness.immediate() : given.values().iterator().next();
             Readiness[] withTimeout = {readiness};
             opt("ready.timeout", v -> withTimeout[0] = readiness.withTimeout(positive(Values.duration(v))));
             b.readiness(withTimeout[0]);
+            return withTimeout[0];
         }
 
         private void dependencies(DaemonSpec.Builder b, String name) {
@@ -488,6 +504,12 @@ public final class DaemonConfigParser {
             }
         }
 
+        /** The key's single value, trimmed, or "" when it is not set. */
+        private String trimmed(String key) {
+            String v = scalar(key);
+            return v == null ? "" : v.trim();
+        }
+
         private String scalar(String key) {
             Object raw = props.get(key);
             if (raw == null) {
@@ -527,6 +549,32 @@ public final class DaemonConfigParser {
             throw new IllegalArgumentException("must be an absolute path");
         }
         return p;
+    }
+
+    private static StdoutMode stdoutMode(String v) {
+        switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "capture":
+                return StdoutMode.CAPTURE;
+            case "discard":
+                return StdoutMode.DISCARD;
+            default:
+                throw new IllegalArgumentException("expected capture (read, logged at log.stdout) or discard"
+                        + " (/dev/null)");
+        }
+    }
+
+    private static StderrMode stderrMode(String v) {
+        switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "capture":
+                return StderrMode.SEPARATE;
+            case "stdout":
+                return StderrMode.MERGE;
+            case "discard":
+                return StderrMode.DISCARD;
+            default:
+                throw new IllegalArgumentException("expected capture (read, logged at log.stderr), stdout (merged"
+                        + " into stdout) or discard (/dev/null)");
+        }
     }
 
     private static long sizeBetween(String v, long min, long max, String range) {

@@ -152,4 +152,15 @@ public @interface DaemonConfiguration {
     @AttributeDefinition(name = "stdio window", required = false, description = "Flow-control window per output"
             + " stream (4K..64M): the most output in flight before the program blocks on write.")
     String stdio_window() default "256K";
+
+    @AttributeDefinition(name = "stdout", required = false, description = "capture: read, logged at log.stdout and"
+            + " kept in the recent lines; discard: to /dev/null, never read (a chatty program costs nothing).",
+            options = {@Option(value = "capture", label = "capture"), @Option(value = "discard", label = "discard")})
+    String stdout() default "capture";
+
+    @AttributeDefinition(name = "stderr", required = false, description = "capture: read, logged at log.stderr and"
+            + " kept in the recent lines; stdout: merged into stdout; discard: to /dev/null.",
+            options = {@Option(value = "capture", label = "capture"), @Option(value = "stdout", label = "stdout"),
+                @Option(value = "discard", label = "discard")})
+    String stderr() default "capture";
 }

@@ -14,6 +14,7 @@ import org.corral.api.DaemonSpec;
 import org.corral.api.DaemonState;
 import org.corral.api.ProcessResult;
 import org.corral.api.Signal;
+import org.corral.api.values.Printable;
 import org.corral.supervisor.internal.daemon.RestartPlanner.Decision;
 import org.slf4j.event.Level;
 
@@ -302,8 +303,14 @@ final class DaemonMachine {
     record Publish(String topic, Map<String, Object> extra, int restarts, long pid, long helperPid) implements Action {
     }
 
-    /** Log {@code text} to the daemon's logger. */
-    record Log(Level level, String text) implements Action {
+    /**
+     * Log {@code text} to the daemon's logger; {@code withCommand}: the record also carries the command in its MDC
+     * (the first record of a run).
+     */
+    record Log(Level level, String text, boolean withCommand) implements Action {
+        Log(Level level, String text) {
+            this(level, text, false);
+        }
     }
 
     /**
@@ -650,7 +657,8 @@ final class DaemonMachine {
         if (phase == Phase.LAUNCHING) {
             out.add(new MarkStarted(false));
             to(Phase.RUNNING);
-            log(Level.INFO, "started: pid " + pid + helper);
+            out.add(new Log(Level.INFO, "started: pid " + pid + helper + ": "
+                    + Printable.commandLine(spec.command().argv()), true));
             publish(DaemonEvents.STARTED, Map.of());
             out.add(new StartReadiness(run));
             return;

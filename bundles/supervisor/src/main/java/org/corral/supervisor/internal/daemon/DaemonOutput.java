@@ -1,6 +1,8 @@
 package org.corral.supervisor.internal.daemon;
 
+import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 import org.corral.api.DaemonSpec;
 import org.corral.api.LogLevel;
@@ -9,6 +11,8 @@ import org.corral.api.StreamKind;
 import org.corral.api.values.Printable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+import org.slf4j.event.Level;
 
 /**
  * A daemon's output: the stdout and stderr of each program run are cut into lines ({@link LineSplitter}:
@@ -17,12 +21,26 @@ import org.slf4j.LoggerFactory;
  * of recent lines ({@link RecentLines}, for the console, its followers and JMX), to the readiness check and to
  * the daemon's logger ({@code org.corral.daemon.<name>}) at its stream's level ({@code off}: not logged) after
  * the prefix ({@code [<name>] } by default). The same logger carries the daemon's own messages
- * ({@link #logger()}).
+ * ({@link #message}).
+ *
+ * <p>Every record of that logger carries the daemon in its MDC ({@link #withMdc}): {@value #MDC_NAME},
+ * {@value #MDC_PID} (while a program runs), {@value #MDC_STREAM} ({@code stdout} or {@code stderr}, on output
+ * lines) and, on the first record of each run (the {@code started} line), {@value #MDC_COMMAND}; so a log
+ * appender or filter can select one daemon's records (MuonTrap's {@code logger_metadata}).
  *
  * <p>Thread-safe: lines of one run arrive on the engine's delivery thread; {@link #reconfigure} may come from
  * any thread and applies to the next line.
  */
 final class DaemonOutput {
+
+    /** MDC key: the daemon's name. */
+    static final String MDC_NAME = "daemon.name";
+    /** MDC key: the pid of the program the record is about (absent when none runs). */
+    static final String MDC_PID = "daemon.pid";
+    /** MDC key: the stream of an output line, {@code stdout} or {@code stderr}. */
+    static final String MDC_STREAM = "daemon.stream";
+    /** MDC key: the command line of the program, on the first record of each run. */
+    static final String MDC_COMMAND = "daemon.command";
 
     private final String name;
     private final Logger log;
@@ -30,15 +48,81 @@ final class DaemonOutput {
     private volatile DaemonSpec spec;
 
     DaemonOutput(DaemonSpec spec) {
+        this(spec, LoggerFactory.getLogger(SupervisedDaemon.LOGGER_PREFIX + spec.name()));
+    }
+
+    /** With a logger of one's own (tests). */
+    DaemonOutput(DaemonSpec spec, Logger log) {
         this.name = spec.name();
         this.spec = spec;
-        this.log = LoggerFactory.getLogger(SupervisedDaemon.LOGGER_PREFIX + name);
+        this.log = log;
         this.recent = new RecentLines(spec.recentLines());
     }
 
     /** The daemon's logger: its output lines and its own messages. */
     Logger logger() {
         return log;
+    }
+
+    /**
+     * One of the daemon's own messages (SLF4J format and arguments, a last Throwable argument logged as such), with
+     * the daemon's MDC; {@code pid} is the program it is about (-1: none), {@code command} the command line for
+     * the first record of a run (null: none).
+     */
+    void message(Level level, long pid, List<String> command, String format, Object... args) {
+        if (!log.isEnabledForLevel(level)) {
+            return;
+        }
+        withMdc(pid, null, command, () -> {
+            switch (level) {
+                case ERROR:
+                    log.error(format, args);
+                    break;
+                case WARN:
+                    log.warn(format, args);
+                    break;
+                case INFO:
+                    log.info(format, args);
+                    break;
+                case DEBUG:
+                    log.debug(format, args);
+                    break;
+                default:
+                    log.trace(format, args);
+            }
+        });
+    }
+
+    /**
+     * Runs {@code logCall} with the daemon's MDC ({@link #MDC_NAME}, and {@link #MDC_PID}, {@link #MDC_STREAM},
+     * {@link #MDC_COMMAND} when given), then puts back what the thread had: the delivery thread serves every daemon,
+     * and a caller's thread may carry an MDC of its own.
+     */
+    private void withMdc(long pid, StreamKind stream, List<String> command, Runnable logCall) {
+        String[] keys = {MDC_NAME, MDC_PID, MDC_STREAM, MDC_COMMAND};
+        String[] values = {name, pid >= 0 ? Long.toString(pid) : null,
+            stream == null ? null : stream == StreamKind.STDERR ? "stderr" : "stdout",
+            command == null ? null : Printable.commandLine(command)};
+        String[] before = new String[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            before[i] = MDC.get(keys[i]);
+            set(keys[i], values[i]);
+        }
+        try {
+            logCall.run();
+        } finally {
+            for (int i = 0; i < keys.length; i++) {
+                set(keys[i], before[i]);
+            }
+        }
+    }
+
+    private static void set(String key, String value) {
+        if (value == null) {
+            MDC.remove(key);
+        } else {
+            MDC.put(key, value);
+        }
     }
 
     RecentLines recent() {
@@ -57,8 +141,8 @@ final class DaemonOutput {
      *
      * @param observer sees every line after it was kept and logged (the readiness check)
      */
-    Streams open(byte[] stdoutTail, byte[] stderrTail, Consumer<String> observer) {
-        return new Streams(spec.maxLineLength(), stdoutTail, stderrTail, observer);
+    Streams open(byte[] stdoutTail, byte[] stderrTail, LongSupplier pid, Consumer<String> observer) {
+        return new Streams(spec.maxLineLength(), stdoutTail, stderrTail, pid, observer);
     }
 
     /**
@@ -71,40 +155,38 @@ final class DaemonOutput {
         return Printable.line(bytes, 0, length);
     }
 
-    /** One line of output, already {@link #shown safe}: into the ring and the log. */
-    void line(StreamKind stream, String text) {
+    /** One line of output of program {@code pid} (-1: not known yet), already {@link #shown safe}: into the ring and the log. */
+    void line(StreamKind stream, long pid, String text) {
         recent.add(stream, text);
         DaemonSpec s = spec;
         LogLevel level = stream == StreamKind.STDERR ? s.stderrLevel() : s.stdoutLevel();
         if (level != LogLevel.OFF) {
-            logAt(level, s.logPrefix() != null ? s.logPrefix() : "[" + name + "] ", text);
+            logAt(level, stream, pid, s.logPrefix() != null ? s.logPrefix() : "[" + name + "] ", text);
         }
     }
 
-    private void logAt(LogLevel level, String prefix, String text) {
+    private void logAt(LogLevel level, StreamKind stream, long pid, String prefix, String text) {
+        Level l;
         switch (level) {
-            case TRACE:
-                if (log.isTraceEnabled()) {
-                    log.trace("{}{}", prefix, text);
-                }
-                break;
-            case DEBUG:
-                if (log.isDebugEnabled()) {
-                    log.debug("{}{}", prefix, text);
-                }
-                break;
-            case INFO:
-                log.info("{}{}", prefix, text);
-                break;
-            case WARN:
-                log.warn("{}{}", prefix, text);
-                break;
-            case ERROR:
-                log.error("{}{}", prefix, text);
-                break;
-            default:
-                break;
+            case TRACE: l = Level.TRACE; break;
+            case DEBUG: l = Level.DEBUG; break;
+            case INFO: l = Level.INFO; break;
+            case WARN: l = Level.WARN; break;
+            case ERROR: l = Level.ERROR; break;
+            default: return;
         }
+        if (!log.isEnabledForLevel(l)) {
+            return;
+        }
+        withMdc(pid, stream, null, () -> {
+            switch (l) {
+                case TRACE: log.trace("{}{}", prefix, text); break;
+                case DEBUG: log.debug("{}{}", prefix, text); break;
+                case INFO: log.info("{}{}", prefix, text); break;
+                case WARN: log.warn("{}{}", prefix, text); break;
+                default: log.error("{}{}", prefix, text); break;
+            }
+        });
     }
 
     /** The line splitters of one program run: the consumer handed to the engine. */
@@ -113,10 +195,11 @@ final class DaemonOutput {
         private final LineSplitter err;
         private final OutputConsumer consumer;
 
-        private Streams(int maxLineLength, byte[] stdoutTail, byte[] stderrTail, Consumer<String> observer) {
+        private Streams(int maxLineLength, byte[] stdoutTail, byte[] stderrTail, LongSupplier pid,
+                Consumer<String> observer) {
             LineSplitter.Sink sink = (stream, bytes, length) -> {
                 String text = shown(bytes, length);
-                line(stream, text);
+                line(stream, pid.getAsLong(), text);
                 observer.accept(text);
             };
             out = new LineSplitter(StreamKind.STDOUT, maxLineLength, sink);

@@ -60,6 +60,7 @@ public final class ProgramIdentity {
             new Part("directory", c -> str(c.directory().map(Path::toString))),
             new Part("stdin", c -> stdin(c.stdin())),
             new Part("stderrMode", c -> c.stderrMode().name()),
+            new Part("stdoutMode", c -> c.stdoutMode().name()),
             new Part("user", c -> str(c.user())),
             new Part("group", c -> str(c.group())),
             new Part("supplementaryGroups", c -> c.supplementaryGroups().map(ProgramIdentity::list).orElse(ABSENT)),

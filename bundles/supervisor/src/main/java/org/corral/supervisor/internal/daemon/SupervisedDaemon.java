@@ -43,7 +43,7 @@ import org.corral.supervisor.internal.engine.Engine;
 import org.corral.supervisor.internal.engine.HandOff;
 import org.corral.supervisor.internal.engine.RunningProgram;
 import org.corral.supervisor.internal.engine.Timers;
-import org.slf4j.Logger;
+import org.slf4j.event.Level;
 
 /**
  * One supervised daemon on an {@link Engine}: its identity, counters and program, independent of where it
@@ -80,7 +80,6 @@ public final class SupervisedDaemon implements Daemon {
     private final CgroupAccess cgroups;
     private final DaemonRegistry registry;
     private final DaemonOutput output;
-    private final Logger log;
     private final List<DaemonListener> listeners = new CopyOnWriteArrayList<>();
     private final Object lock = new Object();
 
@@ -116,14 +115,20 @@ public final class SupervisedDaemon implements Daemon {
         final ReadinessCheck check;
         final DaemonOutput.Streams streams;
         final CompletableFuture<Void> done = new CompletableFuture<>();
-        RunningProgram program;
+        /** Set once launched or attached; read by the output's MDC on the delivery thread. */
+        volatile RunningProgram program;
         Timers.Timer readyTimer;
 
         Run(int id, byte[] stdoutTail, byte[] stderrTail) {
             this.id = id;
             this.readiness = spec.readiness();
             this.check = ReadinessCheck.of(readiness, timers, how -> fire(new DaemonMachine.ReadinessPassed(id, how)));
-            this.streams = output.open(stdoutTail, stderrTail, check::line);
+            this.streams = output.open(stdoutTail, stderrTail, this::pid, check::line);
+        }
+
+        long pid() {
+            RunningProgram p = program;
+            return p == null ? -1 : p.pid().orElse(-1);
         }
     }
 
@@ -149,7 +154,6 @@ public final class SupervisedDaemon implements Daemon {
         this.cgroups = cgroups;
         this.registry = registry;
         this.output = new DaemonOutput(spec);
-        this.log = output.logger();
         this.machine = new DaemonMachine(spec);
         if (registry != null) {
             registry.attach(name, this);
@@ -369,7 +373,7 @@ public final class SupervisedDaemon implements Daemon {
             if (p == null || !(state == DaemonState.RUNNING || state == DaemonState.READY)) {
                 throw new IllegalStateException("daemon '" + name + "' is " + state + ": no program to signal");
             }
-            log.info("sending {} to pid {}", signal, p.pid().orElse(-1));
+            say(Level.INFO, "sending {} to pid {}", signal, p.pid().orElse(-1));
             p.signal(signal);
         }
     }
@@ -508,16 +512,16 @@ public final class SupervisedDaemon implements Daemon {
         return engine.detach(p, lease).handle((h, error) -> {
             if (error != null) {
                 Throwable cause = unwrap(error);
-                log.warn("could not be handed over ({}): stopping its program; the next version starts it again",
+                say(Level.WARN, "could not be handed over ({}): stopping its program; the next version starts it again",
                         cause.getMessage());
                 p.stop(base.killSignal() > 0 ? Signal.of(base.killSignal()) : Signal.TERM, Duration.ofMillis(base.graceMs()));
                 return base.withoutProgram(DaemonState.STARTING);
             }
             if (h == null) {
-                log.info("its program ended during the hand-over; the next version starts it again");
+                say(Level.INFO, "its program ended during the hand-over; the next version starts it again");
                 return base.withoutProgram(DaemonState.STARTING);
             }
-            log.info("handed over to the next supervisor version: pid {} (helper {}) keeps running; lease {} ms",
+            say(Level.INFO, "handed over to the next supervisor version: pid {} (helper {}) keeps running; lease {} ms",
                     h.pid(), h.helperPid(), h.leaseMs());
             // on the thread that delivered the program's last output: the partial lines are complete now
             return base.withProgram(h, ph.streams().pendingStdout(), ph.streams().pendingStderr())
@@ -602,7 +606,7 @@ public final class SupervisedDaemon implements Daemon {
             try {
                 carryOut(a);
             } catch (RuntimeException x) {
-                log.error("internal error carrying out {} after {}: {}", a, e, x.toString(), x);
+                say(Level.ERROR, "internal error carrying out {} after {}: {}", a, e, x.toString(), x);
             }
         }
         return s;
@@ -672,7 +676,7 @@ public final class SupervisedDaemon implements Daemon {
         try {
             r.program = engine.launch(launchCommand(spec.command()), r.streams.consumer());
         } catch (RuntimeException e) {
-            log.error("cannot start: {}", e.getMessage());
+            say(Level.ERROR, "cannot start: {}", e.getMessage());
             queue.add(new DaemonMachine.Ended(run, Outcome.notStarted(e.getMessage(), engine.isClosed())));
             return;
         }
@@ -687,7 +691,7 @@ public final class SupervisedDaemon implements Daemon {
         try {
             r.program = engine.attach(off, launchCommand(spec.command()), r.streams.consumer());
         } catch (RuntimeException e) {
-            log.error("cannot re-attach: {}", e.getMessage());
+            say(Level.ERROR, "cannot re-attach: {}", e.getMessage());
             queue.add(new DaemonMachine.Ended(run, Outcome.notStarted(e.getMessage(), engine.isClosed())));
             return;
         }
@@ -802,7 +806,7 @@ public final class SupervisedDaemon implements Daemon {
             // a fixed cgroup.path keeps its counters across restarts: only a rise is news
             long before = stats.path().equals(oomPath) ? oomKills : 0;
             if (stats.oomKills() > before) {
-                log.error("the OOM killer struck in its cgroup {} (memory.events oom_kill {} -> {})", stats.path(),
+                say(Level.ERROR, "the OOM killer struck in its cgroup {} (memory.events oom_kill {} -> {})", stats.path(),
                         before, stats.oomKills());
                 publish(DaemonEvents.OOM, Map.of(DaemonEvents.PID, pid, "oom.kills", stats.oomKills() - before),
                         g.restarts(), pid, helper);
@@ -841,7 +845,7 @@ public final class SupervisedDaemon implements Daemon {
                 watch.close();
             }
         } catch (Exception e) {
-            log.debug("closing {}", watch, e);
+            say(Level.DEBUG, "closing {}", watch, e);
         }
         if (registry != null) {
             registry.release(name, this);
@@ -858,7 +862,7 @@ public final class SupervisedDaemon implements Daemon {
                 try {
                     l.stateChanged(this, s);
                 } catch (RuntimeException e) {
-                    log.warn("daemon listener {} failed", l, e);
+                    say(Level.WARN, "daemon listener {} failed", l, e);
                 }
             }
             if (registry != null) {
@@ -885,7 +889,7 @@ public final class SupervisedDaemon implements Daemon {
                 try {
                     l.event(this, topic, frozen);
                 } catch (RuntimeException e) {
-                    log.warn("daemon listener {} failed on {}", l, topic, e);
+                    say(Level.WARN, "daemon listener {} failed on {}", l, topic, e);
                 }
             }
             if (registry != null) {
@@ -895,22 +899,15 @@ public final class SupervisedDaemon implements Daemon {
     }
 
     private void logAt(DaemonMachine.Log l) {
-        switch (l.level()) {
-            case ERROR:
-                log.error("{}", l.text());
-                break;
-            case WARN:
-                log.warn("{}", l.text());
-                break;
-            case INFO:
-                log.info("{}", l.text());
-                break;
-            case DEBUG:
-                log.debug("{}", l.text());
-                break;
-            default:
-                log.trace("{}", l.text());
-        }
+        RunningProgram p = current == null ? null : current.program;
+        long pid = p == null ? -1 : p.pid().orElse(-1);
+        output.message(l.level(), pid, l.withCommand() ? spec.command().argv() : null, "{}", l.text());
+    }
+
+    /** One of this daemon's own messages, with its MDC (the current program's pid, if any). */
+    private void say(Level level, String format, Object... args) {
+        RunningProgram p = currentProgram();
+        output.message(level, p == null ? -1 : p.pid().orElse(-1), null, format, args);
     }
 
     private void execute(Runnable task) {
@@ -925,7 +922,7 @@ public final class SupervisedDaemon implements Daemon {
         try {
             return timers.schedule(delay, task);
         } catch (RuntimeException e) {
-            log.debug("cannot schedule a timer (engine closed?): {}", e.toString());
+            say(Level.DEBUG, "cannot schedule a timer (engine closed?): {}", e.toString());
             return () -> false;
         }
     }

@@ -31,6 +31,7 @@ import org.corral.api.InvalidCommandException;
 import org.corral.api.OutputConsumer;
 import org.corral.api.ProcessException;
 import org.corral.api.StderrMode;
+import org.corral.api.StdoutMode;
 import org.corral.api.Stdin;
 import org.corral.supervisor.internal.protocol.Protocol;
 import org.corral.supervisor.internal.protocol.SpawnFrame;
@@ -442,6 +443,9 @@ public final class HelperEngine implements Engine {
             f.u8(Protocol.F_STDERR_MODE, Protocol.OUT_MERGE);
         } else if (s.stderrMode() == StderrMode.DISCARD) {
             f.u8(Protocol.F_STDERR_MODE, Protocol.OUT_NULL);
+        }
+        if (s.stdoutMode() == StdoutMode.DISCARD) {
+            f.u8(Protocol.F_STDOUT_MODE, Protocol.OUT_NULL);
         }
         if (!s.killDescendantsOnExit()) {
             f.u32(Protocol.F_FLAGS, Protocol.FLAG_KEEP_DESCENDANTS);

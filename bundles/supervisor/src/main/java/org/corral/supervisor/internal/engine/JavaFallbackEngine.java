@@ -34,6 +34,7 @@ import org.corral.api.ProcessException;
 import org.corral.api.ProcessResult;
 import org.corral.api.Signal;
 import org.corral.api.StderrMode;
+import org.corral.api.StdoutMode;
 import org.corral.api.Stdin;
 import org.corral.api.StreamKind;
 import org.slf4j.Logger;
@@ -161,6 +162,9 @@ public final class JavaFallbackEngine implements Engine {
             pb.redirectErrorStream(true);
         } else if (spec.stderrMode() == StderrMode.DISCARD) {
             pb.redirectError(ProcessBuilder.Redirect.DISCARD);
+        }
+        if (spec.stdoutMode() == StdoutMode.DISCARD) {
+            pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
         }
         FallbackProgram p = new FallbackProgram(rc, consumer);
         Process proc;

@@ -765,7 +765,7 @@ class DaemonMachineTest {
         DaemonMachine.Publish p = publish(s, DaemonEvents.STARTED);
         assertEquals(4242, p.pid());
         assertEquals(4243, p.helperPid());
-        assertEquals(List.of("started: pid 4242 (helper 4243)"), texts(s));
+        assertEquals(List.of("started: pid 4242 (helper 4243): " + String.join(" ", SPEC.command().argv())), texts(s));
         s = step(m, "exit(1)");
         assertEquals(-1, publish(s, DaemonEvents.RESTARTING).pid(), "after the end there is no pid");
     }

@@ -24,6 +24,7 @@ import org.corral.api.CommandSpec;
 import org.corral.api.Rlimit;
 import org.corral.api.Signal;
 import org.corral.api.StderrMode;
+import org.corral.api.StdoutMode;
 import org.corral.api.Stdin;
 import org.junit.jupiter.api.Test;
 
@@ -44,6 +45,7 @@ class ProgramIdentityTest {
         CHANGE.put("directory", b -> b.directory(Path.of("/tmp")));
         CHANGE.put("stdin", b -> b.stdin(Stdin.text("input")));
         CHANGE.put("stderrMode", b -> b.stderr(StderrMode.MERGE));
+        CHANGE.put("stdoutMode", b -> b.stdout(StdoutMode.DISCARD));
         CHANGE.put("user", b -> b.user("nobody"));
         CHANGE.put("group", b -> b.group("nogroup"));
         CHANGE.put("supplementaryGroups", b -> b.supplementaryGroups(List.of()));
