@@ -31,6 +31,13 @@ public final class DaemonEvents {
      * @since 1.1
      */
     public static final String EXIT_REASON = "exit.reason";
+    /**
+     * Event property: whether the program ended cleanly (Boolean, on EXITED): stopped on request, or exit code 0,
+     * or a status of {@link DaemonSpec#successExitStatus()}.
+     *
+     * @since 1.2
+     */
+    public static final String EXIT_CLEAN = "exit.clean";
     /** Event property: restart count (Integer). */
     public static final String RESTARTS = "daemon.restarts";
     /** Event property: a human-readable reason (String), on FAILED. */

@@ -3,6 +3,7 @@ package org.corral.api;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 import org.corral.api.values.Values;
 
@@ -36,6 +37,8 @@ public final class DaemonSpec {
     private final String logPrefix;
     private final int maxLineLength;
     private final int recentLines;
+    private final ExitStatusSet successExitStatus;
+    private final ExitStatusSet restartPreventExitStatus;
 
     private DaemonSpec(Builder b) {
         this.name = b.name;
@@ -53,6 +56,8 @@ public final class DaemonSpec {
         this.logPrefix = b.logPrefix;
         this.maxLineLength = b.maxLineLength;
         this.recentLines = b.recentLines;
+        this.successExitStatus = b.successExitStatus;
+        this.restartPreventExitStatus = b.restartPreventExitStatus;
     }
 
     /** A builder for a daemon named {@code name} running {@code command}. */
@@ -75,6 +80,8 @@ public final class DaemonSpec {
         b.logPrefix = logPrefix;
         b.maxLineLength = maxLineLength;
         b.recentLines = recentLines;
+        b.successExitStatus = successExitStatus;
+        b.restartPreventExitStatus = restartPreventExitStatus;
         return b;
     }
 
@@ -103,6 +110,55 @@ public final class DaemonSpec {
     /** How many recent output lines are kept for the console. */
     public int recentLines() { return recentLines; }
 
+    /**
+     * Exit codes and signals that count as a clean end besides exit code 0 (systemd's {@code SuccessExitStatus=}):
+     * under {@link RestartPolicy#TRANSIENT} such an end is not restarted, and no policy logs it as a failure.
+     * Default: empty (only exit code 0 is clean; unlike systemd, Corral counts no signal as clean by default).
+     *
+     * @since 1.2
+     */
+    public ExitStatusSet successExitStatus() { return successExitStatus; }
+
+    /**
+     * Exit codes and signals after which the program is never restarted, whatever the {@link #restart()} policy
+     * (systemd's {@code RestartPreventExitStatus=}): the daemon is then STOPPED. Only an end the program decided
+     * (its exit code, or a signal Corral did not send) is looked up; a stop on request is never restarted anyway,
+     * and a failed start, a readiness or watchdog timeout or a lost helper are handled by the restart policy.
+     * Default: empty.
+     *
+     * @since 1.2
+     */
+    public ExitStatusSet restartPreventExitStatus() { return restartPreventExitStatus; }
+
+    /**
+     * Whether a program that ended with {@code exitCode} (when {@code signal} is empty) or by {@code signal} ended
+     * cleanly: exit code 0, or a status of {@link #successExitStatus()}.
+     *
+     * @since 1.2
+     */
+    public boolean isCleanExit(int exitCode, Optional<Signal> signal) {
+        return (signal.isEmpty() && exitCode == 0) || successExitStatus.contains(exitCode, signal);
+    }
+
+    /**
+     * Whether {@code exit} (of this daemon's program) was clean: a stop on request, or an end the program decided
+     * ({@link DaemonExit.Reason#EXITED}, {@link DaemonExit.Reason#KILLED}) with a clean status
+     * ({@link #isCleanExit(int, Optional)}). Every other reason is a failure.
+     *
+     * @since 1.2
+     */
+    public boolean isCleanExit(DaemonExit exit) {
+        switch (exit.reason()) {
+            case STOPPED:
+                return true;
+            case EXITED:
+            case KILLED:
+                return isCleanExit(exit.exitCode(), exit.signal());
+            default:
+                return false;
+        }
+    }
+
     @Override
     public String toString() {
         return "DaemonSpec[" + name + ", " + command.argv() + ", " + restart + "]";
@@ -125,6 +181,8 @@ public final class DaemonSpec {
         private String logPrefix;
         private int maxLineLength = 4096;
         private int recentLines = 200;
+        private ExitStatusSet successExitStatus = ExitStatusSet.EMPTY;
+        private ExitStatusSet restartPreventExitStatus = ExitStatusSet.EMPTY;
 
         private Builder(String name, CommandSpec command) {
             if (!Values.isDaemonName(name)) {
@@ -208,6 +266,28 @@ public final class DaemonSpec {
                 throw new InvalidCommandException("recent lines must be 0..100000, got " + lines);
             }
             this.recentLines = lines;
+            return this;
+        }
+
+        /**
+         * Exit codes and signals that count as a clean end besides exit code 0 (see
+         * {@link DaemonSpec#successExitStatus()}).
+         *
+         * @since 1.2
+         */
+        public Builder successExitStatus(ExitStatusSet statuses) {
+            this.successExitStatus = Objects.requireNonNull(statuses, "success exit status");
+            return this;
+        }
+
+        /**
+         * Exit codes and signals after which the program is never restarted (see
+         * {@link DaemonSpec#restartPreventExitStatus()}).
+         *
+         * @since 1.2
+         */
+        public Builder restartPreventExitStatus(ExitStatusSet statuses) {
+            this.restartPreventExitStatus = Objects.requireNonNull(statuses, "restart prevent exit status");
             return this;
         }
 

@@ -68,6 +68,16 @@ public class CreateCommand extends ProgramOptions {
             + " or temporary (never)")
     String restart;
 
+    @Key("success.exit.status")
+    @Option(name = "--success-exit-status", description = "Exit codes and signal names that count as a clean end"
+            + " besides 0, e.g. '143 SIGTERM' (success.exit.status)")
+    String successExitStatus;
+
+    @Key("restart.prevent.exit.status")
+    @Option(name = "--restart-prevent-exit-status", description = "Exit codes and signal names after which the"
+            + " program is never restarted, e.g. 78 (restart.prevent.exit.status)")
+    String restartPreventExitStatus;
+
     @Key("restart.delay")
     @Option(name = "--restart-delay", description = "Delay before the first restart, e.g. 500ms (restart.delay)")
     String restartDelay;

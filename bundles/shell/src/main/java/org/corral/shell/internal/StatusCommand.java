@@ -48,7 +48,14 @@ public class StatusCommand extends DaemonCommand {
                     + ", delay " + Format.setting(spec.restartDelay()) + " x" + spec.backoffFactor() + " up to "
                     + Format.setting(spec.maxRestartDelay()) + ", FAILED after more than " + spec.maxRestarts()
                     + " in " + Format.setting(spec.restartWindow()) + ")");
-            row(out, "last exit", d.lastExit().map(x -> x + " (pid " + x.pid() + ") at " + x.at()).orElse(Format.NONE));
+            if (!spec.successExitStatus().isEmpty()) {
+                row(out, "clean exits", "0 " + spec.successExitStatus() + "  (success.exit.status)");
+            }
+            if (!spec.restartPreventExitStatus().isEmpty()) {
+                row(out, "no restart", spec.restartPreventExitStatus() + "  (restart.prevent.exit.status)");
+            }
+            row(out, "last exit", d.lastExit().map(x -> x + (spec.isCleanExit(x) ? "" : ", a failure") + " (pid "
+                    + x.pid() + ") at " + x.at()).orElse(Format.NONE));
             row(out, "readiness", spec.readiness().toString() + ", timeout " + Format.setting(spec.readiness().timeout()));
             if (!spec.dependsOn().isEmpty()) {
                 row(out, "depends on", String.join(", ", spec.dependsOn()));

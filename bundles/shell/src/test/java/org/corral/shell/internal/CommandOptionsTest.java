@@ -154,6 +154,10 @@ class CommandOptionsTest {
         assertRefused(c -> c.directory = "relative/dir",
                 "corral: --directory: directory = 'relative/dir': must be an absolute path");
         assertRefused(c -> c.dependsOn = "a,b c", "corral: --depends-on: depends.on = 'a,b c': 'b c' is not a daemon name");
+        assertRefused(c -> c.successExitStatus = "0 SIGTREM", "corral: --success-exit-status: success.exit.status ="
+                + " '0 SIGTREM': 'SIGTREM' is neither an exit code (0 to 255) nor a signal name (did you mean SIGTERM?)");
+        assertRefused(c -> c.restartPreventExitStatus = "300", "corral: --restart-prevent-exit-status:"
+                + " restart.prevent.exit.status = '300': exit code 300 is out of range");
         assertRefused(c -> c.cpuMax = "fast", "corral: --cpu-max: cgroup.cpu.max = 'fast': cgroup limit cpu.max: 'fast'");
         assertRefused(c -> c.name = "bad name!", "corral: name = 'bad name!': not a valid daemon name (1-64 letters");
         assertRefused(c -> c.properties = List.of("restart.dealy=1s"),

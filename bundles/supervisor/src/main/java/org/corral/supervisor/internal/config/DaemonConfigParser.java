@@ -20,6 +20,7 @@ import java.util.TreeSet;
 import org.corral.api.CgroupLimits;
 import org.corral.api.CommandSpec;
 import org.corral.api.DaemonSpec;
+import org.corral.api.ExitStatusSet;
 import org.corral.api.InvalidCommandException;
 import org.corral.api.LogLevel;
 import org.corral.api.ProgramNotFoundException;
@@ -92,7 +93,8 @@ public final class DaemonConfigParser {
      * rule across keys (intensity and its period, one readiness check with its timeout, dependencies).
      */
     static final Set<String> OTHER_KEYS = Set.of("name", "command", "args", "env.unset", "groups", "intensity",
-            "intensity.period", "ready.log", "ready.port", "ready.file", "ready.timeout", "depends.on");
+            "intensity.period", "ready.log", "ready.port", "ready.file", "ready.timeout", "depends.on",
+            "success.exit.status", "restart.prevent.exit.status");
 
     /** Families of keys: {@code env.<NAME>} sets a variable, {@code cgroup.<interface file>} a limit. */
     static final List<String> FAMILIES = List.of("env.", "cgroup.");
@@ -401,6 +403,8 @@ public final class DaemonConfigParser {
                 b.readiness(Readiness.immediate()); // reported once, here
             }
             dependencies(b, name);
+            exitStatuses("success.exit.status", b::successExitStatus);
+            exitStatuses("restart.prevent.exit.status", b::restartPreventExitStatus);
             try {
                 return b.build();
             } catch (InvalidCommandException e) {
@@ -460,6 +464,16 @@ public final class DaemonConfigParser {
             } else {
                 b.dependsOn(deps);
             }
+        }
+
+        /** A list of exit codes and signal names (blanks or commas between them, or a list value). */
+        private void exitStatuses(String key, java.util.function.Consumer<ExitStatusSet> apply) {
+            Object raw = props.get(key);
+            if (raw == null) {
+                return;
+            }
+            String text = isMulti(raw) ? String.join(" ", list(key)) : raw.toString();
+            check(key, raw, () -> apply.accept(ExitStatusSet.parse(text)));
         }
 
         private <B> void apply(Map<String, Apply<B>> keys, B builder) {

@@ -76,10 +76,22 @@ public @interface DaemonConfiguration {
     String cgroup_path();
 
     @AttributeDefinition(name = "Restart policy", required = false, description = "permanent: always restarted;"
-            + " transient: restarted after a non-zero exit or a signal; temporary: never restarted.",
+            + " transient: restarted after an unclean end (an exit code other than 0 or a signal, unless"
+            + " success.exit.status lists it); temporary: never restarted.",
             options = {@Option(value = "permanent", label = "permanent"), @Option(value = "transient", label = "transient"),
                 @Option(value = "temporary", label = "temporary")})
     String restart() default "permanent";
+
+    @AttributeDefinition(name = "Success exit status", required = false, description = "Exit codes (0-255) and"
+            + " signal names, separated by blanks or commas, that count as a clean end besides exit code 0, as"
+            + " systemd's SuccessExitStatus= (e.g. '143 SIGTERM'): transient does not restart them and no policy"
+            + " logs them as a failure.")
+    String success_exit_status();
+
+    @AttributeDefinition(name = "Restart prevent exit status", required = false, description = "Exit codes and"
+            + " signal names after which the program is never restarted, whatever the restart policy, as systemd's"
+            + " RestartPreventExitStatus= (e.g. '78 SIGABRT'); the daemon is then STOPPED.")
+    String restart_prevent_exit_status();
 
     @AttributeDefinition(name = "Restart delay", required = false, description = "Wait before the first restart.")
     String restart_delay() default "100ms";

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 import org.corral.api.CgroupStats;
 import org.corral.api.DaemonEvents;
@@ -286,9 +287,10 @@ final class DaemonMachine {
 
     /**
      * The current program is gone: count its bytes, record its exit ({@code reason}, {@code requested}) and post
-     * EXITED (and OOM, with {@code restarts} as it was then) when it ran, and forget it.
+     * EXITED (and OOM, with {@code restarts} as it was then) when it ran, and forget it. {@code clean}: a stop on
+     * request, or an end with exit code 0 or a status of {@code success.exit.status}.
      */
-    record ProgramGone(Outcome outcome, DaemonExit.Reason reason, boolean requested, int restarts)
+    record ProgramGone(Outcome outcome, DaemonExit.Reason reason, boolean requested, int restarts, boolean clean)
             implements Action {
     }
 
@@ -708,7 +710,9 @@ final class DaemonMachine {
         DaemonExit.Reason reason = requested ? DaemonExit.Reason.STOPPED
                 : phase == Phase.ABORTING ? abortReason : o.reason();
         out.add(new CancelReadiness());
-        out.add(new ProgramGone(o, reason, requested, restarts));
+        boolean clean = requested || ((reason == DaemonExit.Reason.EXITED || reason == DaemonExit.Reason.KILLED)
+                && spec.isCleanExit(o.exitCode(), Optional.ofNullable(o.signal())));
+        out.add(new ProgramGone(o, reason, requested, restarts, clean));
         pid = -1;
         helperPid = -1;
         String how = o.describe();
@@ -752,10 +756,7 @@ final class DaemonMachine {
                     d = planner.abnormalEnd(now, how);
                     break;
                 default:
-                    d = planner.ended(now, o.exitCode(), o.signal() != null);
-                    if (o.signal() != null) {
-                        d = new Decision(d.action(), d.delay(), d.reason().replace("killed by a signal", how));
-                    }
+                    d = planner.ended(now, o.exitCode(), o.signal());
             }
         }
         apply(d);
@@ -764,7 +765,7 @@ final class DaemonMachine {
     private void apply(Decision d) {
         switch (d.action()) {
             case RESTART:
-                log(Level.WARN, d.reason());
+                log(d.failure() ? Level.WARN : Level.INFO, d.reason());
                 to(Phase.BACKING_OFF);
                 publish(DaemonEvents.RESTARTING, Map.of(DaemonEvents.REASON, d.reason()));
                 if (d.delay().isZero()) {
@@ -780,7 +781,7 @@ final class DaemonMachine {
                 publish(DaemonEvents.FAILED, Map.of(DaemonEvents.REASON, d.reason()));
                 break;
             default:
-                log(Level.INFO, d.reason());
+                log(d.failure() ? Level.WARN : Level.INFO, d.reason());
                 to(Phase.STOPPED);
                 publish(DaemonEvents.STOPPED, Map.of(DaemonEvents.REASON, d.reason()));
         }

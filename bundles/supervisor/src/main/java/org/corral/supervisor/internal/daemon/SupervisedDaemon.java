@@ -800,6 +800,7 @@ public final class SupervisedDaemon implements Daemon {
                 props.put(DaemonEvents.SIGNAL, o.signal().name());
             }
             props.put(DaemonEvents.EXIT_REASON, g.reason().name());
+            props.put(DaemonEvents.EXIT_CLEAN, g.clean());
             publish(DaemonEvents.EXITED, props, g.restarts(), pid, helper);
         }
         if (stats != null) {

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import org.corral.api.DaemonSpec;
+import org.corral.api.ExitStatusSet;
 import org.corral.api.LogLevel;
 import org.corral.api.Readiness;
 import org.corral.api.RestartPolicy;
@@ -99,6 +100,8 @@ class DaemonConfigParserTest {
         p.put("ready.timeout", "5s");
         p.put("depends.on", "db, cache");
         p.put("stdio.window", "64K");
+        p.put("success.exit.status", "143 SIGTERM");
+        p.put("restart.prevent.exit.status", "78, abrt");
         DaemonSpec s = ok(p);
         assertEquals("broker", s.name());
         assertEquals(List.of("/usr/bin/sleep", "-c", "/etc/my conf", "x y"), s.command().argv());
@@ -138,6 +141,8 @@ class DaemonConfigParserTest {
         assertEquals(Duration.ofSeconds(5), s.readiness().timeout());
         assertEquals(List.of("db", "cache"), s.dependsOn());
         assertEquals(64 * 1024, s.command().window());
+        assertEquals(ExitStatusSet.parse("143 TERM"), s.successExitStatus());
+        assertEquals(ExitStatusSet.parse("78 SIGABRT"), s.restartPreventExitStatus());
     }
 
     @Test
@@ -287,6 +292,10 @@ class DaemonConfigParserTest {
         "stdio.window|1K|between 4K and 64M",
         "stdio.window|1G|between 4K and 64M",
         "stdio.window|big|not a size",
+        "success.exit.status|256|exit code 256 is out of range: exit codes are 0 to 255",
+        "success.exit.status|'1 SIGTREM'|'SIGTREM' is neither an exit code (0 to 255) nor a signal name (did you mean SIGTERM?)",
+        "restart.prevent.exit.status|-1|'-1' is neither an exit code (0 to 255) nor a signal name",
+        "restart.prevent.exit.status|'78 KILLL'|(did you mean SIGKILL?)",
     })
     void badValueOfEveryKey(String key, String value, String expected) {
         Map<String, Object> p = base();
@@ -298,6 +307,21 @@ class DaemonConfigParserTest {
                 "names the value: " + line);
         assertTrue(line.contains(expected), "says why (" + expected + "): " + line);
         assertTrue(line.contains("org.corral.daemon-web.cfg"), "names the file: " + line);
+    }
+
+    @Test
+    void exitStatusListsTakeAListValueAndBlankIsEmpty() {
+        Map<String, Object> p = base();
+        p.put("success.exit.status", new String[] {"1", "SIGHUP, 2"});
+        p.put("restart.prevent.exit.status", " ");
+        DaemonSpec s = ok(p);
+        assertEquals(ExitStatusSet.parse("1 2 HUP"), s.successExitStatus());
+        assertTrue(s.restartPreventExitStatus().isEmpty());
+        Map<String, Object> typo = base();
+        typo.put("restart.prevent.exit.stauts", "78");
+        List<String> lines = DaemonConfigParser.parse(typo).warningLines();
+        assertTrue(lines.get(0).endsWith("restart.prevent.exit.stauts: unknown key, ignored (did you mean"
+                + " restart.prevent.exit.status?)"), lines.toString());
     }
 
     @Test

@@ -23,6 +23,7 @@ import org.corral.api.DaemonEvents;
 import org.corral.api.DaemonExit;
 import org.corral.api.DaemonSpec;
 import org.corral.api.DaemonState;
+import org.corral.api.ExitStatusSet;
 import org.corral.api.ProcessResult;
 import org.corral.api.RestartPolicy;
 import org.corral.api.Signal;
@@ -668,6 +669,54 @@ class DaemonMachineTest {
                 assertEquals(expected.get(policy).get(i), s.to(), policy + " end #" + i + ": " + codes(s.actions()));
             }
         }
+    }
+
+    @Test
+    void exitPolicyDecidesCleanPreventedAndTheLogLevel() {
+        DaemonSpec transientSpec = spec(RestartPolicy.TRANSIENT).successExitStatus(ExitStatusSet.parse("3 SIGHUP"))
+                .restartPreventExitStatus(ExitStatusSet.codes(78)).build();
+        DaemonMachine m = in(Phase.READY, transientSpec);
+        Step s = step(m, new Ended(m.run(), Outcome.of(exit(4242, 3), false)));
+        assertEquals(Phase.STOPPED, s.to(), "3 is clean: transient does not restart it");
+        assertTrue(gone(s).clean());
+        assertEquals(List.of(Level.INFO), levels(s));
+        m = in(Phase.READY, transientSpec);
+        s = step(m, new Ended(m.run(), Outcome.of(ProcessResult.builder().pid(4242).signal(Signal.HUP).build(), false)));
+        assertEquals(Phase.STOPPED, s.to(), "SIGHUP is clean");
+        m = in(Phase.READY, transientSpec);
+        s = step(m, new Ended(m.run(), Outcome.of(exit(4242, 4), false)));
+        assertEquals(Phase.BACKING_OFF, s.to());
+        assertFalse(gone(s).clean());
+        assertEquals(List.of(Level.WARN), levels(s), "a failure is a WARN line");
+
+        DaemonSpec permanent = spec(RestartPolicy.PERMANENT).restartPreventExitStatus(ExitStatusSet.codes(78)).build();
+        m = in(Phase.READY, permanent);
+        s = step(m, new Ended(m.run(), Outcome.of(exit(4242, 0), false)));
+        assertEquals(Phase.BACKING_OFF, s.to(), "permanent restarts a clean end");
+        assertEquals(List.of(Level.INFO), levels(s), "but does not log it as a failure");
+        m = in(Phase.READY, permanent);
+        s = step(m, new Ended(m.run(), Outcome.of(exit(4242, 78), false)));
+        assertEquals(Phase.STOPPED, s.to(), "78 is never restarted");
+        assertEquals("-check gone(EXITED) =STOPPED !STOPPED", codes(s.actions()));
+        assertEquals("exited with code 78; restart.prevent.exit.status lists it: not restarted",
+                publish(s, DaemonEvents.STOPPED).extra().get(DaemonEvents.REASON));
+        assertEquals(List.of(Level.WARN), levels(s), "78 is no clean end");
+        m = in(Phase.READY, permanent);
+        s = step(m, "helper-lost");
+        assertEquals(Phase.BACKING_OFF, s.to(), "a lost helper has no status to look up");
+        m = in(Phase.STOPPING, permanent);
+        s = step(m, new Ended(m.run(), Outcome.of(exit(4242, 78), false)));
+        assertEquals(Phase.STOPPED, s.to());
+        assertTrue(gone(s).clean(), "a stop on request is clean, whatever the status");
+    }
+
+    private static DaemonMachine.ProgramGone gone(Step s) {
+        return s.actions().stream().filter(a -> a instanceof DaemonMachine.ProgramGone)
+                .map(a -> (DaemonMachine.ProgramGone) a).findFirst().orElseThrow();
+    }
+
+    private static List<Level> levels(Step s) {
+        return logs(s).stream().map(DaemonMachine.Log::level).filter(l -> l != Level.DEBUG).collect(Collectors.toList());
     }
 
     @Test

@@ -24,6 +24,7 @@ import org.corral.api.CommandSpec;
 import org.corral.api.Daemon;
 import org.corral.api.DaemonSpec;
 import org.corral.api.DaemonState;
+import org.corral.api.ExitStatusSet;
 import org.corral.api.Readiness;
 import org.corral.api.RestartPolicy;
 import org.corral.api.Signal;
@@ -71,6 +72,26 @@ class DaemonProcessTest {
         assertEquals(3, d.lastExit().orElseThrow().exitCode());
         assertEquals(4, d.recentLines(100).stream().filter("running"::equals).count(), d.recentLines(100).toString());
         d.stop();
+    }
+
+    @Test
+    void exitPolicyOnRealEnds() throws Exception {
+        // transient: exit code 3 is listed as clean, so it is not restarted
+        Daemon clean = corral.start(spec("clean3", prog("crash_after_ms"), "20", "3").restart(RestartPolicy.TRANSIENT)
+                .successExitStatus(ExitStatusSet.parse("3")).restartDelay(Duration.ofMillis(10)).build());
+        assertEquals(DaemonState.STOPPED, await(clean, DaemonState.STOPPED, DaemonState.FAILED));
+        assertEquals(0, clean.restarts());
+        assertEquals(3, clean.lastExit().orElseThrow().exitCode());
+        assertTrue(clean.spec().isCleanExit(clean.lastExit().orElseThrow()));
+        // permanent: a signal listed in restart.prevent.exit.status is never restarted
+        Daemon prevented = corral.start(spec("usr1", prog("kill_self"), "10").restartDelay(Duration.ofMillis(10))
+                .restartPreventExitStatus(ExitStatusSet.parse("SIGUSR1")).build());
+        assertEquals(DaemonState.STOPPED, await(prevented, DaemonState.STOPPED, DaemonState.FAILED));
+        assertEquals(0, prevented.restarts());
+        assertEquals(Signal.USR1, prevented.lastExit().orElseThrow().signal().orElseThrow());
+        assertFalse(prevented.spec().isCleanExit(prevented.lastExit().orElseThrow()));
+        clean.stop();
+        prevented.stop();
     }
 
     @Test

@@ -1,13 +1,16 @@
 package org.corral.supervisor.internal.daemon;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 
 import org.corral.api.CommandSpec;
 import org.corral.api.DaemonSpec;
+import org.corral.api.ExitStatusSet;
 import org.corral.api.RestartPolicy;
+import org.corral.api.Signal;
 import org.corral.supervisor.internal.daemon.RestartPlanner.Action;
 import org.corral.supervisor.internal.daemon.RestartPlanner.Decision;
 import org.junit.jupiter.api.Test;
@@ -25,7 +28,7 @@ class RestartPlannerTest {
     private Decision crashAfter(RestartPlanner planner, long runMs, int code) {
         planner.started(now);
         now += runMs * MS;
-        return planner.ended(now, code, false);
+        return planner.ended(now, code, null);
     }
 
     @Test
@@ -34,7 +37,7 @@ class RestartPlannerTest {
         assertEquals(Action.RESTART, crashAfter(p, 10, 0).action());
         assertEquals(Action.RESTART, crashAfter(p, 10, 3).action());
         p.started(now);
-        assertEquals(Action.RESTART, p.ended(now + MS, -1, true).action());
+        assertEquals(Action.RESTART, p.ended(now + MS, -1, Signal.SEGV).action());
     }
 
     @Test
@@ -45,7 +48,70 @@ class RestartPlannerTest {
         assertTrue(d.reason().contains("exited with code 0, restart policy transient does not restart it"), d.reason());
         assertEquals(Action.RESTART, crashAfter(p, 10, 1).action());
         p.started(now);
-        assertEquals(Action.RESTART, p.ended(now + MS, -1, true).action());
+        assertEquals(Action.RESTART, p.ended(now + MS, -1, Signal.SEGV).action());
+    }
+
+    @Test
+    void successExitStatusMakesAnEndCleanForTransientAndTheLog() {
+        RestartPlanner p = new RestartPlanner(spec(RestartPolicy.TRANSIENT)
+                .successExitStatus(ExitStatusSet.parse("3 SIGTERM")).build());
+        Decision three = crashAfter(p, 10, 3);
+        assertEquals(Action.STOP, three.action());
+        assertFalse(three.failure());
+        assertEquals("exited with code 3 (a clean end: success.exit.status lists it), restart policy transient does"
+                + " not restart it", three.reason());
+        p.started(now);
+        Decision term = p.ended(now + MS, -1, Signal.TERM);
+        assertEquals(Action.STOP, term.action());
+        assertEquals("killed by SIGTERM (a clean end: success.exit.status lists it), restart policy transient does"
+                + " not restart it", term.reason());
+        Decision four = crashAfter(p, 10, 4);
+        assertEquals(Action.RESTART, four.action(), "not listed: a failure");
+        assertTrue(four.failure());
+        p.started(now);
+        Decision kill = p.ended(now + MS, -1, Signal.KILL);
+        assertEquals(Action.RESTART, kill.action(), "a listed code is not the signal: SIGKILL is unclean");
+        assertTrue(kill.reason().startsWith("killed by SIGKILL, restarting in "), kill.reason());
+    }
+
+    @Test
+    void aCleanEndUnderPermanentIsRestartedButNoFailure() {
+        RestartPlanner p = new RestartPlanner(spec(RestartPolicy.PERMANENT).successExitStatus(ExitStatusSet.codes(75))
+                .build());
+        Decision zero = crashAfter(p, 10, 0);
+        assertEquals(Action.RESTART, zero.action());
+        assertFalse(zero.failure());
+        Decision listed = crashAfter(p, 10, 75);
+        assertEquals(Action.RESTART, listed.action());
+        assertFalse(listed.failure());
+        assertTrue(crashAfter(p, 10, 1).failure());
+    }
+
+    @Test
+    void restartPreventExitStatusWinsOverEveryPolicy() {
+        for (RestartPolicy policy : RestartPolicy.values()) {
+            RestartPlanner p = new RestartPlanner(spec(policy).restartPreventExitStatus(ExitStatusSet.parse("78, ABRT"))
+                    .build());
+            Decision d = crashAfter(p, 10, 78);
+            assertEquals(Action.STOP, d.action(), policy.toString());
+            assertTrue(d.failure(), "78 is not clean");
+            assertEquals("exited with code 78; restart.prevent.exit.status lists it: not restarted", d.reason());
+            p.started(now);
+            Decision abrt = p.ended(now + MS, -1, Signal.ABRT);
+            assertEquals(Action.STOP, abrt.action(), policy + " SIGABRT");
+            assertEquals("killed by SIGABRT; restart.prevent.exit.status lists it: not restarted", abrt.reason());
+            if (policy != RestartPolicy.TEMPORARY) {
+                assertEquals(Action.RESTART, crashAfter(p, 10, 77).action(), policy + " 77 is not listed");
+                assertEquals(Action.RESTART, p.failedStart(now, "readiness timeout").action(),
+                        "a failed start is no exit status: the policy decides");
+                assertEquals(Action.RESTART, p.abnormalEnd(now, "watchdog timeout").action());
+            }
+        }
+        RestartPlanner both = new RestartPlanner(spec(RestartPolicy.PERMANENT).successExitStatus(ExitStatusSet.codes(0, 3))
+                .restartPreventExitStatus(ExitStatusSet.codes(3)).build());
+        Decision d = crashAfter(both, 10, 3);
+        assertEquals(Action.STOP, d.action());
+        assertFalse(d.failure(), "listed in both: clean and not restarted");
     }
 
     @Test
@@ -53,7 +119,7 @@ class RestartPlannerTest {
         RestartPlanner p = new RestartPlanner(spec(RestartPolicy.TEMPORARY).build());
         assertEquals(Action.STOP, crashAfter(p, 10, 1).action());
         p.started(now);
-        assertEquals(Action.STOP, p.ended(now + MS, -1, true).action());
+        assertEquals(Action.STOP, p.ended(now + MS, -1, Signal.SEGV).action());
         Decision d = p.failedStart(now, "readiness check did not pass within 5s");
         assertEquals(Action.FAIL, d.action());
         assertEquals("readiness check did not pass within 5s", d.reason());

@@ -25,6 +25,7 @@ import org.corral.api.CommandSpec;
 import org.corral.api.DaemonEvents;
 import org.corral.api.DaemonSpec;
 import org.corral.api.DaemonState;
+import org.corral.api.ExitStatusSet;
 import org.corral.api.InvalidCommandException;
 import org.corral.api.LogLevel;
 import org.corral.api.ProgramNotFoundException;
@@ -129,6 +130,28 @@ class SupervisedDaemonTest {
         assertEquals(3, engine.launched().size());
         engine.flush();
         assertTrue(events.containsAll(List.of("crashy:EXITED", "crashy:RESTARTING")), events.toString());
+    }
+
+    @Test
+    void exitedEventSaysWhetherTheEndWasClean() {
+        SupervisedDaemon d = started(spec("policy").restart(RestartPolicy.TRANSIENT)
+                .successExitStatus(ExitStatusSet.codes(3)).build());
+        engine.last().spawn();
+        engine.last().exit(4);
+        await(d, DaemonState.BACKING_OFF);
+        engine.advance(Duration.ofMillis(100));
+        engine.last().spawn();
+        engine.last().exit(3);
+        await(d, DaemonState.STOPPED);
+        engine.flush();
+        List<Object> clean = new ArrayList<>();
+        for (int i = 0; i < events.size(); i++) {
+            if (events.get(i).equals("policy:EXITED")) {
+                clean.add(eventProps.get(i).get(DaemonEvents.EXIT_CLEAN));
+            }
+        }
+        assertEquals(List.of(false, true), clean);
+        assertEquals(1, d.restarts());
     }
 
     @Test
