@@ -39,6 +39,7 @@ public final class DaemonSpec {
     private final int recentLines;
     private final ExitStatusSet successExitStatus;
     private final ExitStatusSet restartPreventExitStatus;
+    private final PreStart beforeStart;
 
     private DaemonSpec(Builder b) {
         this.name = b.name;
@@ -58,6 +59,7 @@ public final class DaemonSpec {
         this.recentLines = b.recentLines;
         this.successExitStatus = b.successExitStatus;
         this.restartPreventExitStatus = b.restartPreventExitStatus;
+        this.beforeStart = b.beforeStart;
     }
 
     /** A builder for a daemon named {@code name} running {@code command}. */
@@ -82,6 +84,7 @@ public final class DaemonSpec {
         b.recentLines = recentLines;
         b.successExitStatus = successExitStatus;
         b.restartPreventExitStatus = restartPreventExitStatus;
+        b.beforeStart = beforeStart;
         return b;
     }
 
@@ -129,6 +132,14 @@ public final class DaemonSpec {
      * @since 1.2
      */
     public ExitStatusSet restartPreventExitStatus() { return restartPreventExitStatus; }
+
+    /**
+     * What must succeed before each start of the program (after {@link #dependsOn()} are READY): MuonTrap's
+     * {@code wait_for}, systemd's {@code ExecStartPre=}. Its failure is a failed start. Default: none.
+     *
+     * @since 1.2
+     */
+    public Optional<PreStart> beforeStart() { return Optional.ofNullable(beforeStart); }
 
     /**
      * Whether a program that ended with {@code exitCode} (when {@code signal} is empty) or by {@code signal} ended
@@ -183,6 +194,7 @@ public final class DaemonSpec {
         private int recentLines = 200;
         private ExitStatusSet successExitStatus = ExitStatusSet.EMPTY;
         private ExitStatusSet restartPreventExitStatus = ExitStatusSet.EMPTY;
+        private PreStart beforeStart;
 
         private Builder(String name, CommandSpec command) {
             if (!Values.isDaemonName(name)) {
@@ -289,6 +301,25 @@ public final class DaemonSpec {
         public Builder restartPreventExitStatus(ExitStatusSet statuses) {
             this.restartPreventExitStatus = Objects.requireNonNull(statuses, "restart prevent exit status");
             return this;
+        }
+
+        /**
+         * What must succeed before each start of the program (see {@link PreStart}); null: nothing.
+         *
+         * @since 1.2
+         */
+        public Builder beforeStart(PreStart hook) {
+            this.beforeStart = hook;
+            return this;
+        }
+
+        /**
+         * Runs {@code command} to completion before each start of the program: {@code beforeStart(PreStart.command(command))}.
+         *
+         * @since 1.2
+         */
+        public Builder beforeStart(CommandSpec command) {
+            return beforeStart(PreStart.command(command));
         }
 
         public DaemonSpec build() {

@@ -118,6 +118,15 @@ public class CreateCommand extends ProgramOptions {
             + " (ready.timeout)")
     String readyTimeout;
 
+    @Key("start.pre")
+    @Option(name = "--start-pre", description = "A command run to completion before each start; exit 0 starts the"
+            + " program, like systemd's ExecStartPre= (start.pre)")
+    String startPre;
+
+    @Key("start.pre.timeout")
+    @Option(name = "--start-pre-timeout", description = "How long --start-pre may run, e.g. 2m (start.pre.timeout)")
+    String startPreTimeout;
+
     @Key("depends.on")
     @Option(name = "--depends-on", description = "Daemons that must be READY first, comma-separated (depends.on)")
     String dependsOn;

@@ -57,6 +57,8 @@ public class StatusCommand extends DaemonCommand {
             row(out, "last exit", d.lastExit().map(x -> x + (spec.isCleanExit(x) ? "" : ", a failure") + " (pid "
                     + x.pid() + ") at " + x.at()).orElse(Format.NONE));
             row(out, "readiness", spec.readiness().toString() + ", timeout " + Format.setting(spec.readiness().timeout()));
+            spec.beforeStart().ifPresent(h -> row(out, "pre-start", h.command().map(c -> Format.argv(c.argv()))
+                    .orElse("a Java call") + ", timeout " + Format.setting(h.timeout())));
             if (!spec.dependsOn().isEmpty()) {
                 row(out, "depends on", String.join(", ", spec.dependsOn()));
             }

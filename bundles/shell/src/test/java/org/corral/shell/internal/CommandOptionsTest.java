@@ -158,6 +158,9 @@ class CommandOptionsTest {
                 + " '0 SIGTREM': 'SIGTREM' is neither an exit code (0 to 255) nor a signal name (did you mean SIGTERM?)");
         assertRefused(c -> c.restartPreventExitStatus = "300", "corral: --restart-prevent-exit-status:"
                 + " restart.prevent.exit.status = '300': exit code 300 is out of range");
+        assertRefused(c -> c.startPre = "-/bin/true", "corral: --start-pre: start.pre = '-/bin/true': systemd's prefixes");
+        assertRefused(c -> c.startPreTimeout = "5", "corral: --start-pre-timeout: start.pre.timeout = '5': a duration"
+                + " needs a unit");
         assertRefused(c -> c.cpuMax = "fast", "corral: --cpu-max: cgroup.cpu.max = 'fast': cgroup limit cpu.max: 'fast'");
         assertRefused(c -> c.name = "bad name!", "corral: name = 'bad name!': not a valid daemon name (1-64 letters");
         assertRefused(c -> c.properties = List.of("restart.dealy=1s"),

@@ -9,7 +9,9 @@ import org.corral.api.CommandSpec;
 import org.corral.api.DaemonConfigValidator;
 import org.corral.api.DaemonSpec;
 import org.corral.api.InvalidCommandException;
+import org.corral.api.PreStart;
 import org.corral.api.ProgramNotFoundException;
+import org.corral.supervisor.internal.daemon.DaemonSupervisor;
 import org.corral.supervisor.internal.Core;
 import org.corral.supervisor.internal.config.DaemonConfigParser.Result;
 import org.osgi.service.component.annotations.Component;
@@ -49,6 +51,13 @@ public final class ConfigValidator implements DaemonConfigValidator {
             DaemonSpec spec = r.spec().orElseThrow();
             try {
                 system.accept(spec.command());
+                spec.beforeStart().flatMap(PreStart::command).ifPresent(hook -> {
+                    try {
+                        system.accept(hook);
+                    } catch (ProgramNotFoundException e) {
+                        throw new DaemonSupervisor.PreStartNotFoundException(e);
+                    }
+                });
             } catch (ProgramNotFoundException e) {
                 errors.add(convert(DaemonConfigParser.programNotFound(spec, e)));
             } catch (InvalidCommandException e) {

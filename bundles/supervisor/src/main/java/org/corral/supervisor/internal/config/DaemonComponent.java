@@ -223,6 +223,7 @@ public final class DaemonComponent {
             if (ProgramIdentity.changed(daemon.spec().command(), spec.command())) {
                 core.engine().validate(spec.command());
             }
+            DaemonSupervisor.validateHook(core.engine(), spec);
         } catch (ProgramNotFoundException e) {
             LOG.error("Daemon configuration {} is invalid: {}; the running daemon keeps its previous configuration",
                     origin, DaemonConfigParser.programNotFound(spec, e));

@@ -23,6 +23,7 @@ import org.corral.api.DaemonSpec;
 import org.corral.api.ExitStatusSet;
 import org.corral.api.InvalidCommandException;
 import org.corral.api.LogLevel;
+import org.corral.api.PreStart;
 import org.corral.api.ProgramNotFoundException;
 import org.corral.api.Readiness;
 import org.corral.api.RestartPolicy;
@@ -31,6 +32,7 @@ import org.corral.api.StderrMode;
 import org.corral.api.StdoutMode;
 import org.corral.api.values.Printable;
 import org.corral.api.values.Values;
+import org.corral.supervisor.internal.daemon.DaemonSupervisor;
 
 /**
  * Turns the properties of one {@code org.corral.daemon} factory configuration into a {@link DaemonSpec},
@@ -94,7 +96,7 @@ public final class DaemonConfigParser {
      */
     static final Set<String> OTHER_KEYS = Set.of("name", "command", "args", "env.unset", "groups", "intensity",
             "intensity.period", "ready.log", "ready.port", "ready.file", "ready.timeout", "depends.on",
-            "success.exit.status", "restart.prevent.exit.status");
+            "success.exit.status", "restart.prevent.exit.status", "start.pre", "start.pre.timeout");
 
     /** Families of keys: {@code env.<NAME>} sets a variable, {@code cgroup.<interface file>} a limit. */
     static final List<String> FAMILIES = List.of("env.", "cgroup.");
@@ -198,6 +200,9 @@ public final class DaemonConfigParser {
      * created): on {@code command}, with a hint when the arguments were written into it.
      */
     public static Problem programNotFound(DaemonSpec spec, ProgramNotFoundException e) {
+        if (e instanceof DaemonSupervisor.PreStartNotFoundException) {
+            return new Problem("start.pre", e.program(), e.getMessage());
+        }
         String program = spec.command().argv().get(0);
         String message = e.getMessage();
         if (spec.command().argv().size() == 1 && program.trim().contains(" ")) {
@@ -403,6 +408,7 @@ public final class DaemonConfigParser {
                 b.readiness(Readiness.immediate()); // reported once, here
             }
             dependencies(b, name);
+            preStart(b, command);
             exitStatuses("success.exit.status", b::successExitStatus);
             exitStatuses("restart.prevent.exit.status", b::restartPreventExitStatus);
             try {
@@ -464,6 +470,51 @@ public final class DaemonConfigParser {
             } else {
                 b.dependsOn(deps);
             }
+        }
+
+        /**
+         * {@code start.pre}: a command line (split like {@code args}, or a list) run to completion before each
+         * start, in the daemon's environment (user, groups, directory, variables, cgroup, hardening, kill signal
+         * and grace), within {@code start.pre.timeout}.
+         */
+        private void preStart(DaemonSpec.Builder b, CommandSpec command) {
+            Object raw = props.get("start.pre");
+            Duration[] timeout = new Duration[1];
+            opt("start.pre.timeout", v -> timeout[0] = positive(Values.duration(v)));
+            if (raw == null || (!isMulti(raw) && raw.toString().isBlank())) {
+                if (timeout[0] != null) {
+                    warnings.add(new Problem("start.pre.timeout", scalar("start.pre.timeout"),
+                            "has no effect without start.pre"));
+                }
+                return;
+            }
+            check("start.pre", raw, () -> {
+                List<String> argv = new ArrayList<>();
+                if (isMulti(raw)) {
+                    for (Object a : elements(raw)) {
+                        argv.add(String.valueOf(a));
+                    }
+                } else {
+                    argv.addAll(ArgsSplitter.split(raw.toString()));
+                }
+                if (argv.isEmpty() || argv.get(0).isBlank()) {
+                    throw new IllegalArgumentException("no program: set start.pre = <program> [args]");
+                }
+                if (argv.get(0).startsWith("-") || argv.get(0).startsWith("+") || argv.get(0).startsWith("!")
+                        || argv.get(0).startsWith("@")) {
+                    throw new IllegalArgumentException("systemd's prefixes (-, +, !, @) are not supported: give the"
+                            + " program itself (to ignore its failure: start.pre = /bin/sh -c 'prog || true')");
+                }
+                if (command == null) {
+                    return; // the command is wrong: reported there
+                }
+                CommandSpec.Builder hook = command.toBuilder().command(argv).arg0(null).collectOutput(false)
+                        .consumer(null);
+                if (timeout[0] != null) {
+                    hook.timeout(timeout[0]);
+                }
+                b.beforeStart(PreStart.command(hook.build()));
+            });
         }
 
         /** A list of exit codes and signal names (blanks or commas between them, or a list value). */

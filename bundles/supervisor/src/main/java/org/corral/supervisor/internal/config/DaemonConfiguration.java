@@ -156,6 +156,16 @@ public @interface DaemonConfiguration {
             + " time is a failed start, handled by the restart policy.")
     String ready_timeout() default "30s";
 
+    @AttributeDefinition(name = "Pre-start command", required = false, description = "A program with its arguments"
+            + " (split like args) run to completion before each start, after depends.on are READY, in the daemon's"
+            + " environment (user, directory, env, cgroup), like systemd's ExecStartPre=: exit code 0 starts the"
+            + " program; any other end, or start.pre.timeout, is a failed start handled by the restart policy.")
+    String start_pre();
+
+    @AttributeDefinition(name = "Pre-start timeout", required = false, description = "How long start.pre may run;"
+            + " then it is killed (kill.signal, kill.grace, SIGKILL) and the start failed.")
+    String start_pre_timeout() default "30s";
+
     @AttributeDefinition(name = "Depends on", required = false, description = "Comma-separated names of daemons that"
             + " must be READY before this one starts (each start and restart waits for them; a running daemon is"
             + " not stopped when a dependency leaves READY).")

@@ -31,6 +31,8 @@ import org.slf4j.event.Level;
  * ({@link Phase#api}):
  * <pre>
  *  STOPPED/FAILED --Start--&gt; WAITING_FOR_DEPENDENCIES --Dependencies(none missing)--&gt; LAUNCHING
+ *  WAITING_FOR_DEPENDENCIES --Dependencies(none missing), with a hook--&gt; PRE_START --PreStartDone(ok)--&gt; LAUNCHING
+ *  PRE_START --PreStartDone(failed)--&gt; planner: failed start;  PRE_START --Stop/Close--&gt; STOPPED/CLOSED (hook killed)
  *  LAUNCHING --Spawned--&gt; RUNNING --ReadinessPassed--&gt; READY
  *  RUNNING --Abort (readiness timeout)--&gt; ABORTING --Ended--&gt; planner: failed start
  *  RUNNING/READY --Ended--&gt; planner: BACKING_OFF | STOPPED | FAILED
@@ -58,6 +60,8 @@ final class DaemonMachine {
         FAILED(DaemonState.FAILED),
         /** Started; waits until the daemons of {@code depends.on} are READY. */
         WAITING_FOR_DEPENDENCIES(DaemonState.STARTING),
+        /** Its pre-start hook ({@code start.pre}, {@link DaemonSpec#beforeStart()}) runs; then LAUNCHING. */
+        PRE_START(DaemonState.STARTING),
         /** Its program was launched; the spawn has not been reported yet. */
         LAUNCHING(DaemonState.STARTING),
         /** A program handed over by the previous supervisor version is being re-attached. */
@@ -171,6 +175,13 @@ final class DaemonMachine {
     record Ended(int run, Outcome outcome) implements Event {
     }
 
+    /**
+     * The pre-start hook of {@code run} ended: {@code ok}, or failed ({@code why}: exited with code 1, timed out,
+     * could not start ...).
+     */
+    record PreStartDone(int run, boolean ok, String why) implements Event {
+    }
+
     /** The back-off delay after {@code run} ended is over. */
     record BackoffElapsed(int run) implements Event {
     }
@@ -255,6 +266,14 @@ final class DaemonMachine {
 
     /** Launch the program of the current spec as run {@code run}; answer with {@link Spawned} and {@link Ended}. */
     record Launch(int run) implements Action {
+    }
+
+    /** Run the pre-start hook of run {@code run} with its timeout; answer with {@link PreStartDone}. */
+    record RunPreStart(int run) implements Action {
+    }
+
+    /** Kill the running pre-start hook (its kill signal, grace, SIGKILL) or cancel its stage; nothing answers. */
+    record CancelPreStart() implements Action {
     }
 
     /** Re-attach the handed-over program as run {@code run}; answer with {@link Spawned} and {@link Ended}. */
@@ -419,6 +438,8 @@ final class DaemonMachine {
             abort((Abort) e);
         } else if (e instanceof Ended) {
             ended((Ended) e, nowNanos);
+        } else if (e instanceof PreStartDone) {
+            preStartDone((PreStartDone) e, nowNanos);
         } else if (e instanceof BackoffElapsed) {
             if (phase == Phase.BACKING_OFF && ((BackoffElapsed) e).run() == run) {
                 restarts++;
@@ -468,8 +489,9 @@ final class DaemonMachine {
         }
         switch (phase) {
             case WAITING_FOR_DEPENDENCIES:
+            case PRE_START:
             case RESTARTING:
-                break; // it starts when its dependencies are ready / after the stop
+                break; // it starts when its dependencies are ready / its hook is done / after the stop
             case STOPPING:
                 log(Level.INFO, "restarting on request");
                 to(Phase.RESTARTING);
@@ -497,6 +519,11 @@ final class DaemonMachine {
                 break;
             case WAITING_FOR_DEPENDENCIES:
                 log(Level.INFO, "stopped before it started");
+                down(close);
+                break;
+            case PRE_START:
+                out.add(new CancelPreStart());
+                log(Level.INFO, "stopped before it started: its pre-start hook is killed");
                 down(close);
                 break;
             case STOPPING:
@@ -531,6 +558,9 @@ final class DaemonMachine {
         }
         out.add(new CancelBackoff());
         out.add(new CancelReadiness());
+        if (phase == Phase.PRE_START) {
+            out.add(new CancelPreStart());
+        }
         boolean detach = canDetach && (phase == Phase.RUNNING || phase == Phase.READY);
         DaemonState pass;
         if (detach || phase == Phase.STOPPED || phase == Phase.FAILED) {
@@ -600,6 +630,14 @@ final class DaemonMachine {
             case WAITING_FOR_DEPENDENCIES:
                 begin(); // its dependencies may have changed
                 break;
+            case PRE_START:
+                if (!r.changes().isEmpty()) {
+                    log(Level.INFO, "reconfigured: the program changed (" + String.join(", ", r.changes())
+                            + "), starting over: its pre-start hook is killed");
+                    out.add(new CancelPreStart());
+                    begin();
+                }
+                break; // else the running hook goes on; a changed hook applies from the next start
             case LAUNCHING:
             case ATTACHING:
             case RUNNING:
@@ -638,14 +676,32 @@ final class DaemonMachine {
             run++;
             pid = -1;
             helperPid = -1;
-            to(Phase.LAUNCHING);
-            out.add(new Launch(run));
+            if (spec.beforeStart().isPresent()) {
+                to(Phase.PRE_START);
+                out.add(new RunPreStart(run));
+            } else {
+                to(Phase.LAUNCHING);
+                out.add(new Launch(run));
+            }
             return;
         }
         if (waitingFor == null || waitingFor.isEmpty()) {
             log(Level.INFO, "waiting for " + String.join(", ", missing) + " to be READY");
         }
         waitingFor = missing;
+    }
+
+    private void preStartDone(PreStartDone p, long now) {
+        if (p.run() != run || phase != Phase.PRE_START) {
+            return;
+        }
+        if (p.ok()) {
+            log(Level.DEBUG, "pre-start hook done");
+            to(Phase.LAUNCHING);
+            out.add(new Launch(run));
+            return;
+        }
+        apply(planner.failedStart(now, "pre-start hook failed: " + p.why()));
     }
 
     private void spawned(Spawned s, long now) {

@@ -11,9 +11,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 import javax.management.ObjectName;
 
+import org.corral.api.CommandSpec;
 import org.corral.api.Daemon;
 import org.corral.api.DaemonSpec;
 import org.corral.api.InvalidCommandException;
+import org.corral.api.PreStart;
 import org.corral.api.ProgramNotFoundException;
 import org.corral.supervisor.internal.engine.Engine;
 import org.corral.supervisor.internal.engine.StopAll;
@@ -94,6 +96,7 @@ public final class DaemonSupervisor implements AutoCloseable {
     public SupervisedDaemon create(DaemonSpec spec, String ownerDescription, DependencyGate gate) {
         checkOpen();
         engine.validate(spec.command());
+        validateHook(engine, spec);
         return register(spec, ownerDescription, gate);
     }
 
@@ -111,7 +114,33 @@ public final class DaemonSupervisor implements AutoCloseable {
                 throw e;
             }
         }
+        validateHook(engine, spec);
         return register(spec, ownerDescription, gate);
+    }
+
+    /**
+     * Checks the program of {@code spec}'s pre-start hook (a command) against the system, as the daemon's own.
+     *
+     * @throws PreStartNotFoundException it does not exist or is not executable
+     */
+    public static void validateHook(Engine engine, DaemonSpec spec) {
+        Optional<CommandSpec> hook = spec.beforeStart().flatMap(PreStart::command);
+        if (hook.isPresent()) {
+            try {
+                engine.validate(hook.get());
+            } catch (ProgramNotFoundException e) {
+                throw new PreStartNotFoundException(e);
+            }
+        }
+    }
+
+    /** The program of a daemon's pre-start hook does not exist or is not executable. */
+    public static final class PreStartNotFoundException extends ProgramNotFoundException {
+        private static final long serialVersionUID = 1L;
+
+        public PreStartNotFoundException(ProgramNotFoundException e) {
+            super(e.program(), "pre-start hook: " + e.getMessage());
+        }
     }
 
     private void checkOpen() {

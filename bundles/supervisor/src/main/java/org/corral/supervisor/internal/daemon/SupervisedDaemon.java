@@ -14,6 +14,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -33,6 +34,7 @@ import org.corral.api.DaemonSpec;
 import org.corral.api.DaemonState;
 import org.corral.api.HelperLostException;
 import org.corral.api.ProcessException;
+import org.corral.api.PreStart;
 import org.corral.api.ProcessResult;
 import org.corral.api.Readiness;
 import org.corral.api.Signal;
@@ -89,6 +91,8 @@ public final class SupervisedDaemon implements Daemon {
     private final List<Runnable> afterLock = new ArrayList<>();
     private boolean processing;
     private Run current;
+    /** The pre-start hook that runs or is being killed (null: none). */
+    private PreRun pre;
     private Timers.Timer backoffTimer;
     private AutoCloseable gateWatch;
     private DaemonHandOver adopting;
@@ -129,6 +133,26 @@ public final class SupervisedDaemon implements Daemon {
         long pid() {
             RunningProgram p = program;
             return p == null ? -1 : p.pid().orElse(-1);
+        }
+    }
+
+    /**
+     * One run of the pre-start hook: its program (a command) or its stage (a call), its timeout timer (calls
+     * only: the engine bounds a command with its timeout), and its end.
+     */
+    private final class PreRun {
+        final int id;
+        final PreStart hook;
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        volatile RunningProgram program;
+        CompletableFuture<?> stage;
+        Timers.Timer timer;
+        volatile boolean cancelled;
+        final java.util.concurrent.atomic.AtomicBoolean reported = new java.util.concurrent.atomic.AtomicBoolean();
+
+        PreRun(int id, PreStart hook) {
+            this.id = id;
+            this.hook = hook;
         }
     }
 
@@ -475,9 +499,11 @@ public final class SupervisedDaemon implements Daemon {
         }
     }
 
-    /** Completes when the current program is gone (at once when there is none). Under the lock. */
+    /** Completes when the current program and a pre-start hook being killed are gone (at once when there are none). Under the lock. */
     private CompletableFuture<Void> programDone() {
-        return machine.phase().hasProgram() && current != null ? current.done : CompletableFuture.completedFuture(null);
+        CompletableFuture<Void> program = machine.phase().hasProgram() && current != null ? current.done
+                : CompletableFuture.completedFuture(null);
+        return pre == null ? program : CompletableFuture.allOf(program, pre.done);
     }
 
     // ------------------------------------------------------------------ hand-over to the next supervisor version
@@ -653,6 +679,10 @@ public final class SupervisedDaemon implements Daemon {
             handOverProgram((DaemonMachine.HandOverProgram) a);
         } else if (a instanceof DaemonMachine.Release) {
             afterLock.add(this::release);
+        } else if (a instanceof DaemonMachine.RunPreStart) {
+            runPreStart(((DaemonMachine.RunPreStart) a).run());
+        } else if (a instanceof DaemonMachine.CancelPreStart) {
+            cancelPreStart();
         }
     }
 
@@ -696,6 +726,119 @@ public final class SupervisedDaemon implements Daemon {
             return;
         }
         wire(r);
+    }
+
+    /** Starts the pre-start hook of run {@code run}; its end becomes {@link DaemonMachine.PreStartDone}. */
+    private void runPreStart(int run) {
+        PreStart hook = spec.beforeStart().orElse(null);
+        if (hook == null) { // reconfigured away between the decision and now
+            queue.add(new DaemonMachine.PreStartDone(run, true, null));
+            return;
+        }
+        PreRun h = new PreRun(run, hook);
+        pre = h;
+        if (hook.kind() == PreStart.Kind.COMMAND) {
+            if (engine.isClosed()) {
+                preEnded(h, true, null); // the launch reports the closed engine, which stops the daemon
+                return;
+            }
+            DaemonOutput.Streams streams = output.open(null, null, () -> {
+                RunningProgram p = h.program;
+                return p == null ? -1 : p.pid().orElse(-1);
+            }, line -> { });
+            CommandSpec c = hook.command().orElseThrow().toBuilder().collectOutput(false).consumer(null).build();
+            say(Level.INFO, "running its pre-start hook: {} (timeout {})", c.argv(), RestartPlanner.fmt(hook.timeout()));
+            try {
+                h.program = engine.launch(c, streams.consumer());
+            } catch (RuntimeException e) {
+                preEnded(h, false, "could not start: " + e.getMessage());
+                return;
+            }
+            h.program.completion().whenCompleteAsync((result, error) -> {
+                streams.flush();
+                if (error != null) {
+                    Throwable cause = unwrap(error);
+                    preEnded(h, false, cause == null ? "unknown error" : cause.getMessage());
+                } else if (result.timedOut()) {
+                    preEnded(h, false, "did not finish within " + RestartPlanner.fmt(hook.timeout()) + " ("
+                            + result.signal().map(sig -> "killed by " + sig).orElse("exit " + result.exitCode()) + ")");
+                } else if (result.signal().isPresent()) {
+                    preEnded(h, false, "killed by " + result.signal().get());
+                } else {
+                    preEnded(h, result.exitCode() == 0, "exited with code " + result.exitCode());
+                }
+            }, this::execute);
+            return;
+        }
+        // a call: on the delivery thread, never the caller's or the IO thread
+        execute(() -> {
+            if (h.cancelled) {
+                preEnded(h, false, "cancelled");
+                return;
+            }
+            CompletionStage<?> stage;
+            try {
+                stage = Objects.requireNonNull(hook.call().orElseThrow().get(), "the call returned no stage");
+            } catch (RuntimeException | Error e) {
+                preEnded(h, false, "the call threw " + e);
+                return;
+            }
+            CompletableFuture<?> f = stage.toCompletableFuture();
+            synchronized (lock) {
+                h.stage = f;
+                if (!h.cancelled) {
+                    String why = "did not finish within " + RestartPlanner.fmt(hook.timeout());
+                    h.timer = schedule(hook.timeout(), () -> {
+                        preEnded(h, false, why); // first: the cancel completes the stage at once
+                        f.cancel(true);
+                    });
+                }
+            }
+            if (h.cancelled) {
+                f.cancel(true);
+            }
+            f.whenComplete((v, error) -> {
+                Throwable cause = unwrap(error);
+                preEnded(h, error == null, cause == null ? null : cause instanceof java.util.concurrent.CancellationException
+                        ? "cancelled" : "the stage failed: " + cause);
+            });
+        });
+    }
+
+    /** The hook {@code h} ended (the first report counts): the machine learns it, stop() stops waiting for it. */
+    private void preEnded(PreRun h, boolean ok, String why) {
+        if (!h.reported.compareAndSet(false, true)) {
+            return;
+        }
+        synchronized (lock) {
+            if (h.timer != null) {
+                h.timer.cancel();
+            }
+            if (pre == h) {
+                pre = null;
+            }
+        }
+        fire(new DaemonMachine.PreStartDone(h.id, ok, why));
+        if (Thread.holdsLock(lock)) {
+            afterLock.add(() -> h.done.complete(null)); // an action of ours: complete once the lock is given up
+        } else {
+            h.done.complete(null);
+        }
+    }
+
+    /** Kills the running hook's program (kill signal, grace, SIGKILL) or cancels its stage. Under the lock. */
+    private void cancelPreStart() {
+        PreRun h = pre;
+        if (h == null) {
+            return;
+        }
+        h.cancelled = true;
+        if (h.program != null) {
+            CommandSpec c = h.hook.command().orElseThrow();
+            h.program.stop(c.killSignal(), c.grace());
+        } else if (h.stage != null) {
+            h.stage.cancel(true);
+        }
     }
 
     /** Turns the spawn and the end of run {@code r}'s program into events. */

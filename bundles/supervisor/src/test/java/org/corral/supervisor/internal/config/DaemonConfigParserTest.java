@@ -12,9 +12,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import org.corral.api.CommandSpec;
 import org.corral.api.DaemonSpec;
 import org.corral.api.ExitStatusSet;
 import org.corral.api.LogLevel;
+import org.corral.api.PreStart;
 import org.corral.api.Readiness;
 import org.corral.api.RestartPolicy;
 import org.corral.api.Signal;
@@ -102,6 +104,8 @@ class DaemonConfigParserTest {
         p.put("stdio.window", "64K");
         p.put("success.exit.status", "143 SIGTERM");
         p.put("restart.prevent.exit.status", "78, abrt");
+        p.put("start.pre", "/usr/bin/test -e '/dev/tty USB'");
+        p.put("start.pre.timeout", "1m");
         DaemonSpec s = ok(p);
         assertEquals("broker", s.name());
         assertEquals(List.of("/usr/bin/sleep", "-c", "/etc/my conf", "x y"), s.command().argv());
@@ -143,6 +147,16 @@ class DaemonConfigParserTest {
         assertEquals(64 * 1024, s.command().window());
         assertEquals(ExitStatusSet.parse("143 TERM"), s.successExitStatus());
         assertEquals(ExitStatusSet.parse("78 SIGABRT"), s.restartPreventExitStatus());
+        CommandSpec hook = s.beforeStart().orElseThrow().command().orElseThrow();
+        assertEquals(List.of("/usr/bin/test", "-e", "/dev/tty USB"), hook.argv());
+        assertEquals(Optional.empty(), hook.arg0(), "arg0 is the daemon program's");
+        assertEquals(Optional.of(Duration.ofMinutes(1)), hook.timeout());
+        assertEquals(Duration.ofMinutes(1), s.beforeStart().orElseThrow().timeout());
+        assertEquals(Optional.of("nobody"), hook.user(), "the daemon's environment");
+        assertEquals(Map.of("FOO", "bar", "EMPTY", ""), hook.env());
+        assertEquals(Optional.of(Path.of("/tmp")), hook.directory());
+        assertEquals(Optional.of("corral-test"), hook.cgroupBase());
+        assertEquals(Signal.INT, hook.killSignal());
     }
 
     @Test
@@ -296,6 +310,10 @@ class DaemonConfigParserTest {
         "success.exit.status|'1 SIGTREM'|'SIGTREM' is neither an exit code (0 to 255) nor a signal name (did you mean SIGTERM?)",
         "restart.prevent.exit.status|-1|'-1' is neither an exit code (0 to 255) nor a signal name",
         "restart.prevent.exit.status|'78 KILLL'|(did you mean SIGKILL?)",
+        "start.pre|'-/bin/true'|systemd's prefixes (-, +, !, @) are not supported",
+        "start.pre|'/bin/sh -c ''x'|unterminated single quote",
+        "start.pre.timeout|0|longer than 0",
+        "start.pre.timeout|soon|not a duration",
     })
     void badValueOfEveryKey(String key, String value, String expected) {
         Map<String, Object> p = base();
@@ -322,6 +340,22 @@ class DaemonConfigParserTest {
         List<String> lines = DaemonConfigParser.parse(typo).warningLines();
         assertTrue(lines.get(0).endsWith("restart.prevent.exit.stauts: unknown key, ignored (did you mean"
                 + " restart.prevent.exit.status?)"), lines.toString());
+    }
+
+    @Test
+    void preStartDefaultsAndATimeoutWithoutAHook() {
+        Map<String, Object> p = base();
+        p.put("start.pre", new String[] {"/bin/wait", "a b"});
+        DaemonSpec s = ok(p);
+        assertEquals(List.of("/bin/wait", "a b"), s.beforeStart().orElseThrow().command().orElseThrow().argv());
+        assertEquals(PreStart.DEFAULT_TIMEOUT, s.beforeStart().orElseThrow().timeout());
+        Map<String, Object> q = base();
+        q.put("start.pre.timeout", "5s");
+        Result r = DaemonConfigParser.parse(q);
+        assertTrue(r.ok());
+        assertTrue(r.spec().orElseThrow().beforeStart().isEmpty());
+        assertTrue(r.warningLines().get(0).endsWith("start.pre.timeout = '5s': has no effect without start.pre"),
+                r.warningLines().toString());
     }
 
     @Test

@@ -39,6 +39,7 @@ import org.corral.supervisor.internal.daemon.DaemonMachine.Event;
 import org.corral.supervisor.internal.daemon.DaemonMachine.HandOver;
 import org.corral.supervisor.internal.daemon.DaemonMachine.Outcome;
 import org.corral.supervisor.internal.daemon.DaemonMachine.Phase;
+import org.corral.supervisor.internal.daemon.DaemonMachine.PreStartDone;
 import org.corral.supervisor.internal.daemon.DaemonMachine.ReadinessPassed;
 import org.corral.supervisor.internal.daemon.DaemonMachine.Reconfigure;
 import org.corral.supervisor.internal.daemon.DaemonMachine.Restart;
@@ -65,6 +66,10 @@ class DaemonMachineTest {
         return DaemonSpec.builder("d", CommandSpec.builder("/bin/prog").grace(Duration.ofMillis(300)).build())
                 .restart(policy).restartDelay(Duration.ofMillis(100)).maxRestartDelay(Duration.ofSeconds(2))
                 .intensity(3, Duration.ofSeconds(10));
+    }
+
+    private static DaemonSpec withHook(DaemonSpec s) {
+        return s.toBuilder().beforeStart(CommandSpec.of("/bin/wait-for-modem")).build();
     }
 
     private static ProcessResult exit(long pid, int code) {
@@ -100,6 +105,8 @@ class DaemonMachineTest {
             STOPPED                  | exit(1)             | STOPPED                  | -
             STOPPED                  | helper-lost         | STOPPED                  | -
             STOPPED                  | backoff-over        | STOPPED                  | -
+            STOPPED                  | pre-ok              | STOPPED                  | -
+            STOPPED                  | pre-failed          | STOPPED                  | -
 
             FAILED                   | start               | WAITING_FOR_DEPENDENCIES | =STARTING deps?
             FAILED                   | restart             | WAITING_FOR_DEPENDENCIES | =STARTING deps?
@@ -118,6 +125,8 @@ class DaemonMachineTest {
             FAILED                   | exit(1)             | FAILED                   | -
             FAILED                   | helper-lost         | FAILED                   | -
             FAILED                   | backoff-over        | FAILED                   | -
+            FAILED                   | pre-ok              | FAILED                   | -
+            FAILED                   | pre-failed          | FAILED                   | -
 
             WAITING_FOR_DEPENDENCIES | start               | WAITING_FOR_DEPENDENCIES | -
             WAITING_FOR_DEPENDENCIES | restart             | WAITING_FOR_DEPENDENCIES | -
@@ -136,6 +145,28 @@ class DaemonMachineTest {
             WAITING_FOR_DEPENDENCIES | exit(1)             | WAITING_FOR_DEPENDENCIES | -
             WAITING_FOR_DEPENDENCIES | helper-lost         | WAITING_FOR_DEPENDENCIES | -
             WAITING_FOR_DEPENDENCIES | backoff-over        | WAITING_FOR_DEPENDENCIES | -
+            WAITING_FOR_DEPENDENCIES | pre-ok              | WAITING_FOR_DEPENDENCIES | -
+            WAITING_FOR_DEPENDENCIES | pre-failed          | WAITING_FOR_DEPENDENCIES | -
+
+            PRE_START                | start               | PRE_START                | -
+            PRE_START                | restart             | PRE_START                | -
+            PRE_START                | stop                | STOPPED                  | -pre =STOPPED
+            PRE_START                | close               | CLOSED                   | -pre =STOPPED release
+            PRE_START                | hand-over           | CLOSED                   | -backoff -check -pre handover(STARTING) =STOPPED release
+            PRE_START                | adopt               | PRE_START                | error
+            PRE_START                | reconfigure         | PRE_START                | -
+            PRE_START                | reconfigure(argv)   | WAITING_FOR_DEPENDENCIES | -pre deps?
+            PRE_START                | deps(none)          | PRE_START                | -
+            PRE_START                | deps(db)            | PRE_START                | -
+            PRE_START                | deps-changed        | PRE_START                | -
+            PRE_START                | spawned             | PRE_START                | -
+            PRE_START                | ready               | PRE_START                | -
+            PRE_START                | abort               | PRE_START                | -
+            PRE_START                | exit(1)             | PRE_START                | -
+            PRE_START                | helper-lost         | PRE_START                | -
+            PRE_START                | backoff-over        | PRE_START                | -
+            PRE_START                | pre-ok              | LAUNCHING                | launch
+            PRE_START                | pre-failed          | BACKING_OFF              | =BACKING_OFF !RESTARTING backoff(100ms)
 
             LAUNCHING                | start               | LAUNCHING                | -
             LAUNCHING                | restart             | RESTARTING               | -check =STOPPING kill
@@ -154,6 +185,8 @@ class DaemonMachineTest {
             LAUNCHING                | exit(1)             | BACKING_OFF              | -check gone(EXITED) =BACKING_OFF !RESTARTING backoff(100ms)
             LAUNCHING                | helper-lost         | BACKING_OFF              | -check gone(HELPER_LOST) =BACKING_OFF !RESTARTING backoff(100ms)
             LAUNCHING                | backoff-over        | LAUNCHING                | -
+            LAUNCHING                | pre-ok              | LAUNCHING                | -
+            LAUNCHING                | pre-failed          | LAUNCHING                | -
 
             ATTACHING                | start               | ATTACHING                | -
             ATTACHING                | restart             | RESTARTING               | -check =STOPPING kill
@@ -172,6 +205,8 @@ class DaemonMachineTest {
             ATTACHING                | exit(1)             | BACKING_OFF              | -check gone(EXITED) =BACKING_OFF !RESTARTING backoff(100ms)
             ATTACHING                | helper-lost         | BACKING_OFF              | -check gone(HELPER_LOST) =BACKING_OFF !RESTARTING backoff(100ms)
             ATTACHING                | backoff-over        | ATTACHING                | -
+            ATTACHING                | pre-ok              | ATTACHING                | -
+            ATTACHING                | pre-failed          | ATTACHING                | -
 
             RUNNING                  | start               | RUNNING                  | -
             RUNNING                  | restart             | RESTARTING               | -check =STOPPING kill
@@ -190,6 +225,8 @@ class DaemonMachineTest {
             RUNNING                  | exit(1)             | BACKING_OFF              | -check gone(EXITED) =BACKING_OFF !RESTARTING backoff(100ms)
             RUNNING                  | helper-lost         | BACKING_OFF              | -check gone(HELPER_LOST) =BACKING_OFF !RESTARTING backoff(100ms)
             RUNNING                  | backoff-over        | RUNNING                  | -
+            RUNNING                  | pre-ok              | RUNNING                  | -
+            RUNNING                  | pre-failed          | RUNNING                  | -
 
             READY                    | start               | READY                    | -
             READY                    | restart             | RESTARTING               | -check =STOPPING kill
@@ -208,6 +245,8 @@ class DaemonMachineTest {
             READY                    | exit(1)             | BACKING_OFF              | -check gone(EXITED) =BACKING_OFF !RESTARTING backoff(100ms)
             READY                    | helper-lost         | BACKING_OFF              | -check gone(HELPER_LOST) =BACKING_OFF !RESTARTING backoff(100ms)
             READY                    | backoff-over        | READY                    | -
+            READY                    | pre-ok              | READY                    | -
+            READY                    | pre-failed          | READY                    | -
 
             ABORTING                 | start               | ABORTING                 | -
             ABORTING                 | restart             | RESTARTING               | -check kill
@@ -226,6 +265,8 @@ class DaemonMachineTest {
             ABORTING                 | exit(1)             | BACKING_OFF              | -check gone(READINESS_TIMEOUT) =BACKING_OFF !RESTARTING backoff(100ms)
             ABORTING                 | helper-lost         | BACKING_OFF              | -check gone(READINESS_TIMEOUT) =BACKING_OFF !RESTARTING backoff(100ms)
             ABORTING                 | backoff-over        | ABORTING                 | -
+            ABORTING                 | pre-ok              | ABORTING                 | -
+            ABORTING                 | pre-failed          | ABORTING                 | -
 
             STOPPING                 | start               | STOPPING                 | -
             STOPPING                 | restart             | RESTARTING               | -
@@ -244,6 +285,8 @@ class DaemonMachineTest {
             STOPPING                 | exit(1)             | STOPPED                  | -check gone(STOPPED) =STOPPED !STOPPED
             STOPPING                 | helper-lost         | STOPPED                  | -check gone(STOPPED) =STOPPED !STOPPED
             STOPPING                 | backoff-over        | STOPPING                 | -
+            STOPPING                 | pre-ok              | STOPPING                 | -
+            STOPPING                 | pre-failed          | STOPPING                 | -
 
             RESTARTING               | start               | RESTARTING               | -
             RESTARTING               | restart             | RESTARTING               | -
@@ -262,6 +305,8 @@ class DaemonMachineTest {
             RESTARTING               | exit(1)             | WAITING_FOR_DEPENDENCIES | -check gone(STOPPED) =STARTING deps?
             RESTARTING               | helper-lost         | WAITING_FOR_DEPENDENCIES | -check gone(STOPPED) =STARTING deps?
             RESTARTING               | backoff-over        | RESTARTING               | -
+            RESTARTING               | pre-ok              | RESTARTING               | -
+            RESTARTING               | pre-failed          | RESTARTING               | -
 
             BACKING_OFF              | start               | WAITING_FOR_DEPENDENCIES | -backoff =STARTING deps?
             BACKING_OFF              | restart             | WAITING_FOR_DEPENDENCIES | -backoff =STARTING deps?
@@ -280,6 +325,8 @@ class DaemonMachineTest {
             BACKING_OFF              | exit(1)             | BACKING_OFF              | -
             BACKING_OFF              | helper-lost         | BACKING_OFF              | -
             BACKING_OFF              | backoff-over        | WAITING_FOR_DEPENDENCIES | =STARTING deps?
+            BACKING_OFF              | pre-ok              | BACKING_OFF              | -
+            BACKING_OFF              | pre-failed          | BACKING_OFF              | -
 
             CLOSING                  | start               | CLOSING                  | error
             CLOSING                  | restart             | CLOSING                  | error
@@ -298,6 +345,8 @@ class DaemonMachineTest {
             CLOSING                  | exit(1)             | CLOSED                   | -check gone(STOPPED) =STOPPED !STOPPED release
             CLOSING                  | helper-lost         | CLOSED                   | -check gone(STOPPED) =STOPPED !STOPPED release
             CLOSING                  | backoff-over        | CLOSING                  | -
+            CLOSING                  | pre-ok              | CLOSING                  | -
+            CLOSING                  | pre-failed          | CLOSING                  | -
 
             CLOSED                   | start               | CLOSED                   | error
             CLOSED                   | restart             | CLOSED                   | error
@@ -316,6 +365,8 @@ class DaemonMachineTest {
             CLOSED                   | exit(1)             | CLOSED                   | -
             CLOSED                   | helper-lost         | CLOSED                   | -
             CLOSED                   | backoff-over        | CLOSED                   | -
+            CLOSED                   | pre-ok              | CLOSED                   | -
+            CLOSED                   | pre-failed          | CLOSED                   | -
             """;
 
     /** The events of the table, made for the machine's current run. */
@@ -341,6 +392,8 @@ class DaemonMachineTest {
         EVENTS.put("helper-lost", m -> new Ended(m.run(), Outcome.helperLost(4242, "helper pid 4243 died: SIGKILL",
                 null, false)));
         EVENTS.put("backoff-over", m -> new BackoffElapsed(m.run()));
+        EVENTS.put("pre-ok", m -> new PreStartDone(m.run(), true, null));
+        EVENTS.put("pre-failed", m -> new PreStartDone(m.run(), false, "exited with code 1"));
     }
 
     private Step step(DaemonMachine m, Event e) {
@@ -375,6 +428,11 @@ class DaemonMachineTest {
             case WAITING_FOR_DEPENDENCIES:
                 step(m, "start");
                 step(m, "deps(db)");
+                break;
+            case PRE_START:
+                m = new DaemonMachine(withHook(spec));
+                step(m, "start");
+                step(m, "deps(none)");
                 break;
             case LAUNCHING:
                 step(m, "start");
@@ -453,6 +511,10 @@ class DaemonMachineTest {
             return "handover(" + (h.detach() ? "detach," : "") + h.state() + ")";
         } else if (a instanceof DaemonMachine.Release) {
             return "release";
+        } else if (a instanceof DaemonMachine.RunPreStart) {
+            return "pre";
+        } else if (a instanceof DaemonMachine.CancelPreStart) {
+            return "-pre";
         }
         return null;
     }
@@ -523,7 +585,8 @@ class DaemonMachineTest {
         }
         assertEquals(EnumSet.allOf(DaemonState.class), reached);
         for (Phase p : Phase.values()) {
-            assertEquals(p.hasProgram(), p.api.isAlive() && p != Phase.WAITING_FOR_DEPENDENCIES, p.name());
+            assertEquals(p.hasProgram(), p.api.isAlive() && p != Phase.WAITING_FOR_DEPENDENCIES && p != Phase.PRE_START,
+                    p.name());
         }
     }
 
@@ -559,7 +622,9 @@ class DaemonMachineTest {
                 run -> new Abort(run, DaemonExit.Reason.READINESS_TIMEOUT, "x"),
                 run -> new Ended(run, Outcome.of(exit(1, 0), false)),
                 run -> new Ended(run, Outcome.helperLost(1, "x", null, false)),
-                run -> new BackoffElapsed(run));
+                run -> new BackoffElapsed(run),
+                run -> new PreStartDone(run, true, null),
+                run -> new PreStartDone(run, false, "x"));
         for (Phase p : Phase.values()) {
             for (int delta : new int[] {-1, 1}) {
                 for (Function<Integer, Event> f : programEvents) {
@@ -717,6 +782,61 @@ class DaemonMachineTest {
 
     private static List<Level> levels(Step s) {
         return logs(s).stream().map(DaemonMachine.Log::level).filter(l -> l != Level.DEBUG).collect(Collectors.toList());
+    }
+
+    @Test
+    void preStartHookRunsBetweenDependenciesAndLaunchWithTheSameRun() {
+        DaemonMachine m = new DaemonMachine(withHook(SPEC));
+        step(m, "start");
+        Step s = step(m, "deps(none)");
+        assertEquals(Phase.PRE_START, s.to());
+        assertEquals("pre", codes(s.actions()));
+        assertEquals(DaemonState.STARTING, m.state());
+        int run = ((DaemonMachine.RunPreStart) s.actions().get(0)).run();
+        s = step(m, new PreStartDone(run, true, null));
+        assertEquals(List.of(new DaemonMachine.Launch(run)), s.actions().stream()
+                .filter(a -> a instanceof DaemonMachine.Launch).collect(Collectors.toList()));
+        step(m, "spawned");
+        step(m, "ready");
+        s = step(m, "exit(1)");
+        now += 200 * MS;
+        step(m, "backoff-over");
+        s = step(m, "deps(none)");
+        assertEquals("pre", codes(s.actions()), "every restart runs the hook again");
+    }
+
+    @Test
+    void aFailedPreStartHookIsAFailedStart() {
+        DaemonMachine m = in(Phase.PRE_START, spec(RestartPolicy.TEMPORARY).build());
+        Step s = step(m, new PreStartDone(m.run(), false, "exited with code 3"));
+        assertEquals(Phase.FAILED, s.to(), "temporary: a failed start is FAILED");
+        assertEquals("pre-start hook failed: exited with code 3",
+                publish(s, DaemonEvents.FAILED).extra().get(DaemonEvents.REASON));
+        assertTrue(s.actions().stream().noneMatch(a -> a instanceof DaemonMachine.ProgramGone),
+                "no program ran: the last exit stays as it was");
+        DaemonMachine p = in(Phase.PRE_START, spec(RestartPolicy.PERMANENT).build());
+        for (int i = 0; i < 3; i++) {
+            now += MS;
+            assertEquals(Phase.BACKING_OFF, step(p, "pre-failed").to());
+            step(p, "backoff-over");
+            step(p, "deps(none)");
+        }
+        now += MS;
+        s = step(p, "pre-failed");
+        assertEquals(Phase.FAILED, s.to(), "failed hooks count against the intensity");
+    }
+
+    @Test
+    void stopWhileTheHookRunsKillsItAndNothingIsLaunchedLater() {
+        DaemonMachine m = in(Phase.PRE_START);
+        int run = m.run();
+        Step s = step(m, "stop");
+        assertEquals(List.of("stopped before it started: its pre-start hook is killed"), texts(s));
+        assertEquals(Phase.STOPPED, s.to());
+        s = step(m, new PreStartDone(run, true, null));
+        assertEquals(List.of(), s.actions(), "the killed hook's late answer changes nothing");
+        s = step(m, new PreStartDone(run, false, "killed by SIGTERM"));
+        assertEquals(List.of(), s.actions());
     }
 
     @Test

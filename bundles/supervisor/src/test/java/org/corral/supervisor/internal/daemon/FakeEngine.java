@@ -239,6 +239,11 @@ final class FakeEngine implements Engine {
             finish(ProcessResult.builder().pid(pid).signal(s), null);
         }
 
+        /** Ends as the engine ends a program at its timeout: killed by {@code s}, timed out. */
+        void timedOut(Signal s) {
+            finish(ProcessResult.builder().pid(pid).signal(s).killed(true).timedOut(true), null);
+        }
+
         void oomKilled() {
             oomKills(1);
         }
