@@ -15,6 +15,8 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 
+import org.corral.api.values.Printable;
+
 /**
  * An immutable description of one program run: argv (no shell), environment, directory, stdio, limits,
  * user, cgroup and kill behaviour. Build one with {@link #builder(String...)}; validation that needs the
@@ -32,6 +34,7 @@ public final class CommandSpec {
     private final boolean clearEnv;
     private final Map<String, String> env;
     private final Set<String> unsetEnv;
+    private final Path envFile;
     private final Path directory;
     private final Stdin stdin;
     private final StderrMode stderrMode;
@@ -66,6 +69,7 @@ public final class CommandSpec {
         this.clearEnv = b.clearEnv;
         this.env = Collections.unmodifiableMap(new LinkedHashMap<>(b.env));
         this.unsetEnv = Collections.unmodifiableSet(new LinkedHashSet<>(b.unsetEnv));
+        this.envFile = b.envFile;
         this.directory = b.directory;
         this.stdin = b.stdin;
         this.stderrMode = b.stderrMode;
@@ -124,6 +128,13 @@ public final class CommandSpec {
     public Map<String, String> env() { return env; }
     /** Variables removed from the inherited environment. */
     public Set<String> unsetEnv() { return unsetEnv; }
+    /**
+     * A file of {@code NAME=value} lines read at every start (each run, each start of a daemon), whose variables
+     * are set over {@link #env()}; its values are never logged or shown. See {@link Builder#envFile}.
+     *
+     * @since 1.2
+     */
+    public Optional<Path> envFile() { return Optional.ofNullable(envFile); }
     /** Working directory; the JVM's when empty. */
     public Optional<Path> directory() { return Optional.ofNullable(directory); }
     public Stdin stdin() { return stdin; }
@@ -234,6 +245,7 @@ public final class CommandSpec {
         private boolean clearEnv;
         private final Map<String, String> env = new LinkedHashMap<>();
         private final Set<String> unsetEnv = new LinkedHashSet<>();
+        private Path envFile;
         private Path directory;
         private Stdin stdin = Stdin.none();
         private StderrMode stderrMode = StderrMode.SEPARATE;
@@ -270,6 +282,7 @@ public final class CommandSpec {
             clearEnv = s.clearEnv;
             env.putAll(s.env);
             unsetEnv.addAll(s.unsetEnv);
+            envFile = s.envFile;
             directory = s.directory;
             stdin = s.stdin;
             stderrMode = s.stderrMode;
@@ -337,6 +350,28 @@ public final class CommandSpec {
 
         public Builder env(Map<String, String> vars) {
             vars.forEach(this::env);
+            return this;
+        }
+
+        /**
+         * Environment variables from a file, read when the program starts (every run, every start and restart of a
+         * daemon, so an edited file applies from the next start), like systemd's {@code EnvironmentFile=}: lines
+         * {@code NAME=value}; empty lines and lines starting with {@code #} are ignored; blanks around the name and
+         * the value are dropped; a value in matching single or double quotes is taken without them (in double
+         * quotes, {@code \"} and {@code \\} stand for {@code "} and {@code \}). Its variables are set over those of
+         * {@link #env}. The file must be a regular file owned by root or by the JVM's user, neither readable nor
+         * writable by group or others (mode 0600 or 0400): otherwise, or when it cannot be read or a line is not
+         * {@code NAME=value}, the start fails with an {@link InvalidCommandException} naming the file, the line
+         * number and the reason, never a value.
+         *
+         * @param file an absolute path; null: none
+         * @since 1.2
+         */
+        public Builder envFile(Path file) {
+            if (file != null && !file.isAbsolute()) {
+                throw new InvalidCommandException("the environment file must be an absolute path, got " + file);
+            }
+            this.envFile = file;
             return this;
         }
 
@@ -615,8 +650,15 @@ public final class CommandSpec {
         }
 
         private static void checkEnvName(String name) {
-            if (name == null || name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
-                throw new InvalidCommandException("invalid environment variable name '" + name + "'");
+            if (name == null || name.isEmpty() || name.indexOf('=') >= 0) {
+                throw new InvalidCommandException("invalid environment variable name '" + Printable.escape(name) + "'");
+            }
+            for (int i = 0; i < name.length(); i++) {
+                char c = name.charAt(i);
+                if (c < 0x20 || c == 0x7f) {
+                    throw new InvalidCommandException("invalid environment variable name '" + Printable.escape(name)
+                            + "': it contains a control character");
+                }
             }
         }
     }

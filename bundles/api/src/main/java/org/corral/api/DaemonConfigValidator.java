@@ -31,6 +31,23 @@ public interface DaemonConfigValidator {
     Validation validate(Map<String, ?> properties);
 
     /**
+     * Whether the value of a daemon configuration key may be a secret: the {@code env.<NAME>} keys (not
+     * {@code env.clear}, {@code env.unset} or {@code env.file}, whose values are no secrets). Corral never logs
+     * such a value, never shows it over JMX, and shows it only to users with the {@code admin} role
+     * ({@code corral:status}, the web console page); others see {@link #MASK}. The values of keys the supervisor
+     * does not know (a mistyped {@code evn.TOKEN}) are treated alike: {@link Validation#warnings()} names them.
+     *
+     * @since 1.2
+     */
+    static boolean isSecretKey(String key) {
+        return key != null && key.startsWith("env.") && !key.equals("env.clear") && !key.equals("env.unset")
+                && !key.equals("env.file");
+    }
+
+    /** What is shown instead of a secret value. @since 1.2 */
+    String MASK = "****";
+
+    /**
      * One problem with a configuration.
      *
      * @param key the key it concerns, or {@code ""} when it concerns the configuration as a whole

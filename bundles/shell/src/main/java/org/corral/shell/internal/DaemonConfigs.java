@@ -9,13 +9,19 @@ import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+
+import org.corral.api.DaemonConfigValidator;
 
 import org.osgi.framework.Constants;
 import org.osgi.framework.InvalidSyntaxException;
@@ -92,6 +98,26 @@ final class DaemonConfigs {
                 }
             });
         }
+        return out;
+    }
+
+    /**
+     * The keys of a configuration as {@code corral:status} prints them, {@code key = value}, sorted, safe for the
+     * terminal. Unless {@code admin}, the values of secret keys ({@link DaemonConfigValidator#isSecretKey}:
+     * {@code env.<NAME>}) and of keys the supervisor does not know (they may be a mistyped secret key; {@code
+     * validator} names them) are {@link DaemonConfigValidator#MASK}.
+     */
+    static List<String> shownKeys(Map<String, ?> props, DaemonConfigValidator validator, boolean admin) {
+        Set<String> unknown = new HashSet<>();
+        if (!admin && validator != null) {
+            for (DaemonConfigValidator.Problem w : validator.validate(props).warnings()) {
+                unknown.add(w.key());
+            }
+        }
+        List<String> out = new ArrayList<>();
+        userProperties(props).forEach((k, v) -> out.add(Format.text(k) + " = " + (!admin
+                && (DaemonConfigValidator.isSecretKey(k) || unknown.contains(k)) ? DaemonConfigValidator.MASK
+                : Format.text(v))));
         return out;
     }
 

@@ -21,6 +21,11 @@ abstract class ProgramOptions implements Action {
             multiValued = true)
     List<String> env;
 
+    @CreateCommand.Key("env.file")
+    @Option(name = "--env-file", description = "Absolute path of a file of NAME=value lines read at every start;"
+            + " it must be mode 0600 (or 0400) and owned by root or Karaf's user (env.file)")
+    String envFile;
+
     @CreateCommand.Key("env.clear")
     @Option(name = "--clear-env", description = "Start from an empty environment instead of Karaf's (env.clear)")
     Boolean clearEnv;

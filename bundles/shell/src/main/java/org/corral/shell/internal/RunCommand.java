@@ -150,6 +150,9 @@ public class RunCommand extends ProgramOptions {
                     b.env(kv[0], kv[1]);
                 }
             }
+            if (envFile != null) {
+                b.envFile(option("--env-file", () -> Paths.get(envFile)));
+            }
             b.user(user).group(group);
             if (stdin != null) {
                 b.stdin(Stdin.text(stdin));

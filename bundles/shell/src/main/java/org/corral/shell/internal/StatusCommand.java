@@ -9,9 +9,11 @@ import java.util.Optional;
 
 import org.apache.karaf.shell.api.action.Command;
 import org.apache.karaf.shell.api.action.Option;
+import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.corral.api.CommandSpec;
 import org.corral.api.Daemon;
+import org.corral.api.DaemonConfigValidator;
 import org.corral.api.DaemonSpec;
 import org.osgi.service.cm.Configuration;
 
@@ -20,6 +22,9 @@ import org.osgi.service.cm.Configuration;
         + " restart policy, readiness, cgroup and limits, its configuration and its recent output lines.")
 @Service
 public class StatusCommand extends DaemonCommand {
+
+    @Reference(optional = true)
+    DaemonConfigValidator validator;
 
     @Option(name = "-n", aliases = "--lines", description = "How many recent output lines to show (default 10)")
     int lines = 10;
@@ -94,8 +99,9 @@ public class StatusCommand extends DaemonCommand {
         }
         Map<String, Object> props = DaemonConfigs.toMap(c.get().getProperties());
         row(out, "config", c.get().getPid() + DaemonConfigs.fileOf(props).map(f -> "  (" + f + ")").orElse(""));
-        DaemonConfigs.userProperties(props).forEach((k, v) -> out.println("                " + Format.text(k) + " = "
-                + Format.text(v)));
+        for (String line : DaemonConfigs.shownKeys(props, validator, Roles.currentUserHas(Roles.ADMIN))) {
+            out.println("                " + line);
+        }
     }
 
     private static void row(PrintStream out, String label, String value) {

@@ -165,7 +165,7 @@ class CommandOptionsTest {
         assertRefused(c -> c.name = "bad name!", "corral: name = 'bad name!': not a valid daemon name (1-64 letters");
         assertRefused(c -> c.properties = List.of("restart.dealy=1s"),
                 "corral: --property: restart.dealy: unknown key, ignored (did you mean restart.delay?) (refused here)");
-        assertRefused(c -> c.env = List.of("A\0B=secret-value"), "corral: --env: env.A\\x00B: invalid environment variable name 'A\\x00B'");
+        assertRefused(c -> c.env = List.of("A\0B=secret-value"), "corral: --env: env.A\\x00B: invalid environment variable name 'A\\x00B': it contains a control character");
     }
 
     @Test

@@ -111,4 +111,24 @@ class DaemonConfigsTest {
         // no temporary file left behind
         assertEquals(1, java.nio.file.Files.list(etc).count());
     }
+
+    /** Issue 12.1: a viewer sees the env keys, not their values (nor a mistyped key's); an admin sees all. */
+    @Test
+    void secretValuesAreMaskedForUsersWithoutTheAdminRole() {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("service.pid", "org.corral.daemon~web");
+        p.put("command", "/usr/bin/web");
+        p.put("env.API_TOKEN", "tok-123");
+        p.put("evn.PASSWORD", "pw-456");
+        p.put("env.file", "/etc/corral/web.env");
+        p.put("env.clear", "true");
+        p.put("args", "--title \u001b]0;x\u0007");
+        java.util.List<String> viewer = DaemonConfigs.shownKeys(p, CommandOptionsTest.CONFIG_ONLY, false);
+        assertEquals(java.util.List.of("args = --title \\x1b]0;x\\x07", "command = /usr/bin/web", "env.API_TOKEN = ****",
+                "env.clear = true", "env.file = /etc/corral/web.env", "evn.PASSWORD = ****"), viewer);
+        java.util.List<String> admin = DaemonConfigs.shownKeys(p, CommandOptionsTest.CONFIG_ONLY, true);
+        assertTrue(admin.contains("env.API_TOKEN = tok-123") && admin.contains("evn.PASSWORD = pw-456"), admin.toString());
+        // without the supervisor's validator, unknown keys are not known: env values are masked still
+        assertTrue(DaemonConfigs.shownKeys(p, null, false).contains("env.API_TOKEN = ****"));
+    }
 }

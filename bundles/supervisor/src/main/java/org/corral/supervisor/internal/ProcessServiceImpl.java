@@ -84,7 +84,7 @@ public final class ProcessServiceImpl implements ProcessService, AutoCloseable {
         ensureOpen();
         RunningProgram p;
         try {
-            p = engine.launch(spec);
+            p = engine.launch(EnvFile.apply(spec)); // env.file: read at every start
         } catch (RuntimeException e) {
             runs.refused();
             throw e;

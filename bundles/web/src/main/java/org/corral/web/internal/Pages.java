@@ -13,6 +13,7 @@ import java.util.Optional;
 import org.corral.api.CgroupStats;
 import org.corral.api.CommandSpec;
 import org.corral.api.Containment;
+import org.corral.api.DaemonConfigValidator;
 import org.corral.api.DaemonSpec;
 import org.corral.api.SupervisorStatus;
 
@@ -208,8 +209,8 @@ final class Pages {
         for (Map.Entry<String, Object> e : cv.properties().entrySet()) {
             Object val = e.getValue();
             String shown = val instanceof Object[] ? List.of((Object[]) val).toString() : String.valueOf(val);
-            if (e.getKey().startsWith("env.") && !c.admin()) {
-                shown = "****";
+            if (!c.admin() && DaemonConfigValidator.isSecretKey(e.getKey())) {
+                shown = DaemonConfigValidator.MASK;
             }
             row(sb, "", text(e.getKey()) + " = " + text(shown));
         }

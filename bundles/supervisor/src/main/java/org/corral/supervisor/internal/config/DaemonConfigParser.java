@@ -19,6 +19,7 @@ import java.util.TreeSet;
 
 import org.corral.api.CgroupLimits;
 import org.corral.api.CommandSpec;
+import org.corral.api.DaemonConfigValidator;
 import org.corral.api.DaemonSpec;
 import org.corral.api.ExitStatusSet;
 import org.corral.api.InvalidCommandException;
@@ -64,6 +65,7 @@ public final class DaemonConfigParser {
     static final Map<String, Apply<CommandSpec.Builder>> PROGRAM_KEYS = new Table<CommandSpec.Builder>()
             .key("arg0", CommandSpec.Builder::arg0)
             .key("env.clear", (b, v) -> b.clearEnv(Values.bool(v)))
+            .key("env.file", (b, v) -> b.envFile(absolutePath(v)))
             .key("directory", (b, v) -> b.directory(absolutePath(v)))
             .key("user", CommandSpec.Builder::user)
             .key("group", CommandSpec.Builder::group)
@@ -133,9 +135,12 @@ public final class DaemonConfigParser {
         }
     }
 
-    /** Whether the value of {@code key} may be a secret and is never shown: {@code env.<NAME>}. */
+    /**
+     * Whether the value of {@code key} may be a secret and is never shown: {@code env.<NAME>}
+     * ({@link DaemonConfigValidator#isSecretKey}).
+     */
     public static boolean secret(String key) {
-        return key.startsWith("env.") && !key.equals("env.clear") && !key.equals("env.unset");
+        return DaemonConfigValidator.isSecretKey(key);
     }
 
     /**
@@ -353,6 +358,13 @@ public final class DaemonConfigParser {
                 }
                 b.env(key.substring("env.".length()), String.valueOf(v));
             });
+            // env.fiel sets a variable 'fiel': most likely a typo of one of the env.* keys
+            String near = closest(key);
+            String var = key.substring("env.".length());
+            if (near != null && near.startsWith("env.") && var.equals(var.toLowerCase(Locale.ROOT))) {
+                warnings.add(new Problem(key, null, "sets the environment variable '" + var + "' (did you mean "
+                        + near + "?)"));
+            }
         }
 
         private CgroupLimits limits() {

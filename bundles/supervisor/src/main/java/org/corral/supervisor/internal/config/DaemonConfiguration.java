@@ -44,6 +44,12 @@ public @interface DaemonConfiguration {
             + " instead of the JVM's (env.<NAME> keys still apply).")
     boolean env_clear() default false;
 
+    @AttributeDefinition(name = "Environment file", required = false, description = "Absolute path of a file of"
+            + " NAME=value lines read at every start (like systemd's EnvironmentFile=); its variables are set over the"
+            + " env.<NAME> keys. It must be owned by root or Karaf's user and not readable or writable by group or"
+            + " others (chmod 600); otherwise the start fails. Its values are never logged or shown.")
+    String env_file();
+
     @AttributeDefinition(name = "Unset variables", required = false, description = "Comma-separated environment"
             + " variables removed from the inherited environment.")
     String env_unset();

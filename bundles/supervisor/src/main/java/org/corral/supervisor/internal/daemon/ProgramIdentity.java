@@ -57,6 +57,8 @@ public final class ProgramIdentity {
             new Part("clearEnv", c -> Boolean.toString(c.clearEnv())),
             new Part("env", c -> map(c.env())),
             new Part("unsetEnv", c -> list(new TreeSet<>(c.unsetEnv()))),
+            // the file's path: its content is read at every start, an edit applies from the next one
+            new Part("envFile", c -> str(c.envFile().map(Path::toString))),
             new Part("directory", c -> str(c.directory().map(Path::toString))),
             new Part("stdin", c -> stdin(c.stdin())),
             new Part("stderrMode", c -> c.stderrMode().name()),

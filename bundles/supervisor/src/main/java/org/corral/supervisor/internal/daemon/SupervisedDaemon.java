@@ -38,6 +38,7 @@ import org.corral.api.PreStart;
 import org.corral.api.ProcessResult;
 import org.corral.api.Readiness;
 import org.corral.api.Signal;
+import org.corral.supervisor.internal.EnvFile;
 import org.corral.supervisor.internal.daemon.DaemonMachine.Action;
 import org.corral.supervisor.internal.daemon.DaemonMachine.Outcome;
 import org.corral.supervisor.internal.daemon.DaemonMachine.Phase;
@@ -704,7 +705,8 @@ public final class SupervisedDaemon implements Daemon {
         Run r = new Run(run, null, null);
         current = r;
         try {
-            r.program = engine.launch(launchCommand(spec.command()), r.streams.consumer());
+            // env.file is read here, at every start: a bad file is a failed start under the restart policy
+            r.program = engine.launch(launchCommand(EnvFile.apply(spec.command())), r.streams.consumer());
         } catch (RuntimeException e) {
             say(Level.ERROR, "cannot start: {}", e.getMessage());
             queue.add(new DaemonMachine.Ended(run, Outcome.notStarted(e.getMessage(), engine.isClosed())));

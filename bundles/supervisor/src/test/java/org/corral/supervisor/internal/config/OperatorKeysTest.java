@@ -79,12 +79,43 @@ class OperatorKeysTest {
                 ready);
     }
 
+    // ---------------------------------------------------------------- env.file, env names (12.1, 12.9)
+
+    @Test
+    void envFileIsAnAbsolutePathAndNoSecret() {
+        assertEquals(Path.of("/etc/corral/web.env"), ok(with("env.file", "/etc/corral/web.env")).command().envFile()
+                .orElseThrow());
+        assertTrue(errors(with("env.file", "web.env")).contains("env.file = 'web.env': must be an absolute path"),
+                errors(with("env.file", "web.env")));
+        assertFalse(DaemonConfigParser.secret("env.file"));
+        assertTrue(DaemonConfigParser.secret("env.TOKEN"));
+    }
+
+    @Test
+    void aControlCharacterInAVariableNameIsRefused() {
+        String e = errors(with("env.A\nB", "x"));
+        assertTrue(e.contains("env.A\\x0aB: invalid environment variable name 'A\\x0aB': it contains a control"
+                + " character"), e);
+        assertFalse(e.contains("\n"), "the log line stays one line: " + e);
+    }
+
+    @Test
+    void aTypoOfAnEnvKeyIsAVariableWithAWarning() {
+        Result r = DaemonConfigParser.parse(with("env.fiel", "/etc/x.env"));
+        assertTrue(r.ok());
+        assertEquals("/etc/x.env", r.spec().orElseThrow().command().env().get("fiel"));
+        assertEquals("[env.fiel: sets the environment variable 'fiel' (did you mean env.file?)]", r.warnings()
+                .toString());
+        assertTrue(DaemonConfigParser.parse(with("env.API_TOKEN", "x")).warnings().isEmpty());
+    }
+
     // ---------------------------------------------------------------- every key: a did-you-mean, a README row
 
     @Test
     void typosOfTheNewKeysGetADidYouMean() {
         assertEquals("stdout", DaemonConfigParser.closest("stdot"));
         assertEquals("stderr", DaemonConfigParser.closest("sdterr"));
+        assertEquals("env.file", DaemonConfigParser.closest("env_file"));
     }
 
     /** The README's key table ("### Keys") names every key the parser knows (a new key gets a row). */

@@ -42,6 +42,7 @@ class ProgramIdentityTest {
         CHANGE.put("clearEnv", b -> b.clearEnv(true));
         CHANGE.put("env", b -> b.env("A", "changed"));
         CHANGE.put("unsetEnv", b -> b.unsetEnv("Z"));
+        CHANGE.put("envFile", b -> b.envFile(java.nio.file.Path.of("/etc/corral/app.env")));
         CHANGE.put("directory", b -> b.directory(Path.of("/tmp")));
         CHANGE.put("stdin", b -> b.stdin(Stdin.text("input")));
         CHANGE.put("stderrMode", b -> b.stderr(StderrMode.MERGE));
