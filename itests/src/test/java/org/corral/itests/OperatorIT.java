@@ -1,0 +1,164 @@
+package org.corral.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+
+import javax.security.auth.Subject;
+
+import org.corral.api.Daemon;
+import org.corral.itests.support.Await;
+import org.corral.itests.support.DaemonTestBase;
+import org.corral.itests.support.KarafOptions;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+
+/**
+ * Issue 12 in the distribution, from the console as an operator meets it: secrets a viewer does not see,
+ * output that cannot reach the terminal or forge the log, one log file per daemon through its MDC.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class OperatorIT extends DaemonTestBase {
+
+    private static final String SECRET = "itest-secret-5f1e";
+    private static final String MISTYPED_SECRET = "itest-mistyped-9a2c";
+
+    @Configuration
+    public Option[] config() {
+        return KarafOptions.corralDistribution(users());
+    }
+
+    private static String karafLogText() {
+        try {
+            return new String(Files.readAllBytes(karafLog()), StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- 12.1 secrets
+
+    @Test
+    public void aViewerSeesTheEnvKeysButNotTheirValues() {
+        Path progs = progs("OperatorIT-secrets");
+        cfg("op-secret", progs.resolve("sleep_ms").toString(), "3600000", "env.API_TOKEN", SECRET,
+                "evn.PASSWORD", MISTYPED_SECRET);
+        awaitDaemon("op-secret", "running", RUNNING, Await.SECONDS);
+
+        Subject viewer = login(VIEWER, VIEWER_PASSWORD);
+        CommandResult status = run(viewer, "corral:status op-secret");
+        assertFalse("a viewer may see the status:\n" + status, status.failed());
+        assertTrue("the key is shown, masked:\n" + status, status.output.contains("env.API_TOKEN = ****"));
+        assertTrue("a mistyped key's value too:\n" + status, status.output.contains("evn.PASSWORD = ****"));
+        assertFalse("never the value:\n" + status, status.output.contains(SECRET));
+        assertFalse("never the value:\n" + status, status.output.contains(MISTYPED_SECRET));
+
+        CommandResult admin = run(admin(), "corral:status op-secret");
+        assertTrue("an admin sees the values:\n" + admin, admin.output.contains("env.API_TOKEN = " + SECRET)
+                && admin.output.contains("evn.PASSWORD = " + MISTYPED_SECRET));
+
+        String log = karafLogText();
+        assertTrue("the unknown key is warned about in karaf.log", log.contains("evn.PASSWORD: unknown key"));
+        assertFalse("no log line holds a value", log.contains(SECRET) || log.contains(MISTYPED_SECRET));
+    }
+
+    // ---------------------------------------------------------------- 12.2 escaped output
+
+    @Test
+    public void aDaemonCannotReachTheTerminalOrForgeTheLog() {
+        Path progs = progs("OperatorIT-escapes");
+        cfg("op-escapes", "/bin/sh", "-c \"printf '\\\\033]0;owned\\\\007 and \\\\033[2J cleared\\\\n'; "
+                + "printf 'forged\\\\r\\\\n2026-01-01 | INFO  | fake | line\\\\n'; head -c 2000 /dev/urandom | tr '\\\\n' x;"
+                + " echo; echo ready; exec " + progs.resolve("sleep_ms") + " 3600000\"", "ready.log", "^ready$");
+        Daemon d = awaitDaemon("op-escapes", "ready", runningIn(org.corral.api.DaemonState.READY), Await.SECONDS);
+        List<String> lines = d.recentLines(10);
+        assertEquals(lines.toString(), "\\x1b]0;owned\\x07 and \\x1b[2J cleared", lines.get(0));
+
+        String logs = execute("corral:logs op-escapes");
+        assertTrue(logs, logs.contains("\\x1b]0;owned\\x07 and \\x1b[2J cleared"));
+        assertTrue(logs, logs.contains("[2000 bytes of binary output]"));
+        assertFalse("no ESC reaches the console:\n" + logs, logs.indexOf('\u001b') >= 0);
+
+        Await.until("the lines in karaf.log", Await.SECONDS, () -> karafLogText().contains("[op-escapes] ready"));
+        String log = karafLogText();
+        assertTrue(log.contains("[op-escapes] \\x1b]0;owned\\x07 and \\x1b[2J cleared"));
+        assertTrue(log.contains("[op-escapes] [2000 bytes of binary output]"));
+        assertFalse("karaf.log holds no ESC, BEL or CR byte", log.indexOf('\u001b') >= 0 || log.indexOf('\u0007') >= 0
+                || log.indexOf('\r') >= 0);
+        assertTrue("the forged line stays inside its own record", log.contains("[op-escapes] 2026-01-01 | INFO  | fake"));
+    }
+
+    // ---------------------------------------------------------------- 12.8 MDC
+
+    /** The README's recipe: a routing appender on daemon.name gives each daemon a log file of its own. */
+    @Test
+    public void eachDaemonCanHaveALogFileOfItsOwn() throws IOException {
+        Path cfg = karafEtc().resolve("org.ops4j.pax.logging.cfg");
+        String recipe = String.join("\n",
+                "",
+                "log4j2.appender.daemons.type = Routing",
+                "log4j2.appender.daemons.name = Daemons",
+                "log4j2.appender.daemons.routes.type = Routes",
+                "log4j2.appender.daemons.routes.pattern = $\\\\{ctx:daemon.name}",
+                "log4j2.appender.daemons.routes.route.type = Route",
+                "log4j2.appender.daemons.routes.route.file.type = File",
+                "log4j2.appender.daemons.routes.route.file.name = daemon-$\\\\{ctx:daemon.name}",
+                "log4j2.appender.daemons.routes.route.file.fileName = ${karaf.data}/log/daemon-$\\\\{ctx:daemon.name}.log",
+                "log4j2.appender.daemons.routes.route.file.layout.type = PatternLayout",
+                "log4j2.appender.daemons.routes.route.file.layout.pattern = %-5p [%X{daemon.pid} %X{daemon.stream}]"
+                        + " %m | %X{daemon.command}%n",
+                "log4j2.logger.daemons.name = org.corral.daemon",
+                "log4j2.logger.daemons.appenderRef.Daemons.ref = Daemons",
+                "");
+        String before = Files.readString(cfg, StandardCharsets.ISO_8859_1);
+        Files.writeString(cfg, recipe, StandardCharsets.ISO_8859_1, StandardOpenOption.APPEND);
+        try {
+            Path progs = progs("OperatorIT-mdc");
+            Path own = karafData().resolve("log/daemon-op-mdc.log");
+            // the logging configuration is applied asynchronously: restart the daemon until its file appears
+            cfg("op-mdc", "/bin/sh", "-c \"echo hello from op-mdc; echo oops >&2; exec " + progs.resolve("sleep_ms")
+                    + " 3600000\"", "log.stderr", "warn");
+            Daemon d = awaitDaemon("op-mdc", "running", RUNNING, Await.SECONDS);
+            Await.until("data/log/daemon-op-mdc.log", Await.SECONDS, () -> {
+                if (!Files.exists(own)) {
+                    d.restart();
+                    return false;
+                }
+                return true;
+            });
+            long pid = awaitDaemon("op-mdc", "running", RUNNING, Await.SECONDS).pid().getAsLong();
+            Await.until("the lines of pid " + pid + " in " + own, Await.SECONDS, () -> {
+                String text = read(own);
+                return text.contains("[" + pid + " stdout] [op-mdc] hello from op-mdc")
+                        && text.contains("[" + pid + " stderr] [op-mdc] oops");
+            }, () -> read(own));
+            String text = read(own);
+            assertTrue("the first record of the run names the command:\n" + text, text.contains("[" + pid
+                    + " ] started: pid " + pid) && text.contains("| /bin/sh -c 'echo hello from op-mdc;"));
+            assertFalse("only this daemon's records:\n" + text, text.contains("op-secret") || text.contains("op-escapes"));
+        } finally {
+            Files.writeString(cfg, before, StandardCharsets.ISO_8859_1);
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
