@@ -53,6 +53,7 @@ public final class CommandSpec {
     private final String cgroupPath;
     private final boolean allowPopulatedCgroup;
     private final CgroupLimits limits;
+    private final boolean defaultCgroup;
     private final int window;
     private final boolean killDescendantsOnExit;
     // hardening, applied by the helper just before exec
@@ -88,6 +89,7 @@ public final class CommandSpec {
         this.cgroupPath = b.cgroupPath;
         this.allowPopulatedCgroup = b.allowPopulatedCgroup;
         this.limits = b.limits;
+        this.defaultCgroup = b.defaultCgroup;
         this.window = b.window;
         this.killDescendantsOnExit = b.killDescendantsOnExit;
         this.noNewPrivileges = b.noNewPrivileges;
@@ -164,7 +166,15 @@ public final class CommandSpec {
     public Optional<String> cgroupPath() { return Optional.ofNullable(cgroupPath); }
     /** Whether a fixed {@link #cgroupPath()} may already hold processes. */
     public boolean allowPopulatedCgroup() { return allowPopulatedCgroup; }
+    /** The cgroup limits; empty when none is set (an empty {@link CgroupLimits} counts as none). */
     public Optional<CgroupLimits> limits() { return Optional.ofNullable(limits); }
+    /**
+     * Whether the program, when it sets no cgroup option, runs in a cgroup of its own under the engine's default
+     * base (default true; see {@code ProcessService.containment()}). False: it runs in its helper's cgroup.
+     *
+     * @since 1.2
+     */
+    public boolean defaultCgroup() { return defaultCgroup; }
     /** Flow-control window per stream in bytes: the most output that can be in flight or buffered. */
     public int window() { return window; }
     /** Whether descendants still running when the program exits are killed (default true). */
@@ -228,9 +238,13 @@ public final class CommandSpec {
                 || umask != null;
     }
 
-    /** Whether any cgroup option is set. */
+    /**
+     * Whether any cgroup option is set: a base, a path or at least one limit. An empty {@link CgroupLimits}
+     * counts as no limits. (A program that sets none still runs in a cgroup of its own under the default base,
+     * unless {@link #defaultCgroup()} is false.)
+     */
     public boolean usesCgroup() {
-        return cgroupBase != null || cgroupPath != null || limits != null;
+        return cgroupBase != null || cgroupPath != null || (limits != null && !limits.isEmpty());
     }
 
     @Override
@@ -264,6 +278,7 @@ public final class CommandSpec {
         private String cgroupPath;
         private boolean allowPopulatedCgroup;
         private CgroupLimits limits;
+        private boolean defaultCgroup = true;
         private int window = DEFAULT_WINDOW;
         private boolean killDescendantsOnExit = true;
         private boolean noNewPrivileges;
@@ -301,6 +316,7 @@ public final class CommandSpec {
             cgroupPath = s.cgroupPath;
             allowPopulatedCgroup = s.allowPopulatedCgroup;
             limits = s.limits;
+            defaultCgroup = s.defaultCgroup;
             window = s.window;
             killDescendantsOnExit = s.killDescendantsOnExit;
             noNewPrivileges = s.noNewPrivileges;
@@ -493,8 +509,21 @@ public final class CommandSpec {
             return this;
         }
 
+        /** The cgroup limits; null or an empty {@link CgroupLimits} means none. */
         public Builder limits(CgroupLimits limits) {
-            this.limits = limits;
+            this.limits = limits == null || limits.isEmpty() ? null : limits;
+            return this;
+        }
+
+        /**
+         * Whether the program runs in a cgroup of its own under the engine's default base when it sets no cgroup
+         * option (default true). {@code false} opts out: the program runs in its helper's cgroup (the JVM's);
+         * refused together with a cgroup base, path or limit.
+         *
+         * @since 1.2
+         */
+        public Builder defaultCgroup(boolean use) {
+            this.defaultCgroup = use;
             return this;
         }
 
@@ -634,6 +663,11 @@ public final class CommandSpec {
             if (stdoutMode == StdoutMode.DISCARD && stderrMode == StderrMode.MERGE) {
                 throw new InvalidCommandException("stderr cannot be merged into a discarded stdout: discard stderr too"
                         + " (StderrMode.DISCARD) or keep it separate");
+            }
+            if (!defaultCgroup && (cgroupBase != null || cgroupPath != null || limits != null)) {
+                throw new InvalidCommandException("defaultCgroup(false) opts out of cgroups, but "
+                        + (cgroupBase != null ? "cgroupBase '" + cgroupBase + "'" : cgroupPath != null ? "cgroupPath '"
+                                + cgroupPath + "'" : "limits " + limits.files()) + " is set: give one or the other");
             }
             return new CommandSpec(this);
         }

@@ -1,6 +1,7 @@
 package org.corral.cgroup;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
@@ -13,9 +14,19 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -55,9 +66,17 @@ import org.slf4j.LoggerFactory;
  * <li>the JVM reads the final {@link #stats(Path)} just before removal (or lets {@link #close} do the
  * whole teardown: kill, statistics, removal).</li>
  * </ol>
- * On start-up, {@link #sweep(String, Duration)} removes the cgroups that a JVM which is gone left under a
- * base: their names ({@code corral-<pid>-<starttime>-<n>[-label]}) record the creating JVM, so the cgroups
- * of a live JVM, this one included, are never swept.
+ * On start-up, {@link #sweep(Collection, Duration)} removes the cgroups that a JVM which is gone left under its
+ * bases: their names ({@code corral-<pid>-<starttime>-<n>[-label]}) record the creating JVM, so the cgroups
+ * of a live JVM, this one included, are never swept; entries not owned by this uid, or writable by others, are
+ * left alone. {@link #removeBasesIfEmpty} removes the bases Corral created (and the automatic default base) at
+ * close, when they are empty.
+ *
+ * <h2>Default base and delegation</h2>
+ * {@link #chooseDefaultBase} picks where programs that ask for no cgroup go ({@link DefaultBase}); {@link #delegate}
+ * declares the cgroup delegated to this JVM. Corral then enables controllers from that cgroup down, and the first
+ * time a limit needs a controller enabled in it while it holds processes, moves them into its leaf
+ * {@value DefaultBase#SUPERVISOR_LEAF} (cgroup v2's "no internal processes" rule; the root cgroup is exempt).
  *
  * <h2>Paths</h2>
  * Every path given as a string is relative to the cgroup2 mount ({@code corral},
@@ -94,6 +113,11 @@ public final class CgroupManager implements AutoCloseable {
     private final long ownStart;
     private final AtomicLong sequence = new AtomicLong();
     private final PopulatedWatcher watcher = new PopulatedWatcher(dir -> !isPopulated(dir));
+    /** Base directories that {@link #prepare} created, top-down (for {@link #removeBasesIfEmpty}). */
+    private final Set<Path> createdBases = new LinkedHashSet<>();
+    /** The cgroup delegated to this JVM ({@link #delegate}), or null. */
+    private volatile Path delegated;
+    private final Object evacuationLock = new Object();
     private volatile boolean forceFreezeKill;
     private volatile boolean loggedFallback;
 
@@ -201,21 +225,228 @@ public final class CgroupManager implements AutoCloseable {
         if (!p.startsWith(top)) {
             throw new CgroupException("cgroup path " + p + " is outside " + what + " " + top);
         }
-        Path existing = p;
-        while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
-            existing = existing.getParent();
-        }
-        if (existing == null) {
-            return;
-        }
-        try {
-            Path real = existing.toRealPath();
-            if (!real.startsWith(realTop)) {
-                throw new CgroupException("cgroup path " + p + " leaves " + what + " " + top + " (" + existing
-                        + " is really " + real + "): symbolic links are not followed out of it");
+        // a directory may go between the existence check and toRealPath (another JVM removing an empty base):
+        // then look again from the top
+        for (int attempt = 0; attempt < 10; attempt++) {
+            Path existing = p;
+            while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+                existing = existing.getParent();
             }
-        } catch (IOException e) {
-            throw new CgroupException("cannot resolve cgroup path " + existing + ": " + e.getMessage(), e);
+            if (existing == null) {
+                return;
+            }
+            try {
+                Path real = existing.toRealPath();
+                if (!real.startsWith(realTop)) {
+                    throw new CgroupException("cgroup path " + p + " leaves " + what + " " + top + " (" + existing
+                            + " is really " + real + "): symbolic links are not followed out of it");
+                }
+                return;
+            } catch (NoSuchFileException e) {
+                continue;
+            } catch (IOException e) {
+                throw new CgroupException("cannot resolve cgroup path " + existing + ": " + e.getMessage(), e);
+            }
+        }
+        throw new CgroupException("cannot resolve cgroup path " + p + ": its directories keep disappearing");
+    }
+
+    // ------------------------------------------------------------------ default base and delegation
+
+    /**
+     * Chooses the default base ({@link DefaultBase#choose}) from {@code setting} (the value of
+     * {@value DefaultBase#PROPERTY}), this JVM's cgroup and uid. Does not change this manager: pass the result to
+     * {@link #delegate}.
+     */
+    public DefaultBase chooseDefaultBase(String setting) {
+        return DefaultBase.choose(setting, ownCgroup(), euid(), new RealProbe(), mount.toString());
+    }
+
+    /**
+     * Declares the cgroup delegated to this JVM ({@link DefaultBase#delegated()}; {@code ""} is the root, empty:
+     * none). Corral may then write its {@code cgroup.subtree_control} for a base below it, and, when it holds
+     * processes and a limit needs a controller enabled in it, move every process in it into its leaf
+     * {@value DefaultBase#SUPERVISOR_LEAF} first (cgroup v2 passes controllers down only from a cgroup with no
+     * processes of its own; the root is exempt).
+     */
+    public void delegate(Optional<String> relative) {
+        this.delegated = relative.map(this::resolve).orElse(null);
+    }
+
+    /** The cgroup delegated to this JVM ({@link #delegate}). */
+    public Optional<Path> delegated() {
+        return Optional.ofNullable(delegated);
+    }
+
+    /** The effective uid of this process (from {@code /proc/self}), or -1 when it cannot be read. */
+    public static int euid() {
+        try {
+            return (Integer) Files.getAttribute(Paths.get("/proc/self"), "unix:uid");
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Whether {@code dir} carries systemd's delegation mark, the extended attribute {@code user.delegate = 1}
+     * (systemd 251 and later on kernels 5.7 and later; {@code trusted.delegate} cannot be read from Java).
+     */
+    static boolean delegateMark(Path dir) {
+        try {
+            UserDefinedFileAttributeView v = Files.getFileAttributeView(dir, UserDefinedFileAttributeView.class,
+                    LinkOption.NOFOLLOW_LINKS);
+            if (v == null) {
+                return false;
+            }
+            ByteBuffer b = ByteBuffer.allocate(8);
+            int n = v.read(DefaultBase.DELEGATE_XATTR, b);
+            return n >= 1 && b.get(0) == '1';
+        } catch (IOException | RuntimeException e) {
+            return false; // ENODATA (no mark), ENOTSUP (old kernel): not marked
+        }
+    }
+
+    /** The facts {@link DefaultBase#choose} needs, read from this hierarchy. */
+    private final class RealProbe implements DefaultBase.Probe {
+        @Override
+        public boolean exists(String relative) {
+            try {
+                return Files.isDirectory(resolve(relative), LinkOption.NOFOLLOW_LINKS);
+            } catch (CgroupException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public boolean delegateMark(String relative) {
+            return CgroupManager.delegateMark(resolve(relative));
+        }
+
+        @Override
+        public int ownerUid(String relative) {
+            try {
+                return (Integer) Files.getAttribute(resolve(relative), "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            } catch (IOException | RuntimeException e) {
+                return -1;
+            }
+        }
+
+        @Override
+        public boolean writable(String relative) {
+            Path dir = resolve(relative);
+            return Files.isWritable(dir) && Files.isWritable(dir.resolve("cgroup.procs"))
+                    && Files.isWritable(dir.resolve("cgroup.subtree_control"));
+        }
+    }
+
+    /**
+     * Where Corral may write {@code cgroup.subtree_control} for a base: from the deepest existing ancestor of the
+     * base (the system's delegation), or from the delegated cgroup when the base lies below it.
+     */
+    private Path writeBoundary(Path base, Path deepestExisting) {
+        Path d = delegated;
+        if (d != null && base.startsWith(d) && deepestExisting.startsWith(d)) {
+            return d;
+        }
+        return deepestExisting;
+    }
+
+    /** Whether {@link #evacuate} may empty {@code p}: the delegated cgroup, or this JVM's own cgroup below it. */
+    private boolean mayEvacuate(Path p) {
+        Path d = delegated;
+        if (d == null || p.equals(mount) || !p.startsWith(d)) {
+            return false;
+        }
+        return p.equals(d) || ownCgroup().map(o -> resolve(o).equals(p)).orElse(false);
+    }
+
+    /**
+     * Moves every process of {@code p} into its leaf {@value DefaultBase#SUPERVISOR_LEAF} (created when missing),
+     * so that {@code p} can pass controllers down. Processes forked meanwhile are moved in further rounds.
+     *
+     * @throws CgroupException when processes are still in {@code p} after the rounds
+     */
+    private void evacuate(Path p) {
+        synchronized (evacuationLock) {
+            List<String> procs = readList(p.resolve("cgroup.procs"));
+            if (procs.isEmpty()) {
+                return;
+            }
+            Path leaf = p.resolve(DefaultBase.SUPERVISOR_LEAF);
+            makeDir(leaf);
+            Set<String> moved = new LinkedHashSet<>();
+            for (int round = 0; round < 20 && !procs.isEmpty(); round++) {
+                for (String pid : procs) {
+                    try {
+                        Files.writeString(leaf.resolve("cgroup.procs"), pid, StandardOpenOption.WRITE);
+                        moved.add(pid);
+                    } catch (IOException e) {
+                        if (ProcessHandle.of(Long.parseLong(pid)).isPresent()) {
+                            throw new CgroupException("cannot move process " + pid + " from " + p + " into " + leaf
+                                    + " (so that " + p + " can pass controllers down to the programs' cgroups): "
+                                    + reason(e), e);
+                        }
+                    }
+                }
+                procs = readList(p.resolve("cgroup.procs"));
+            }
+            if (!procs.isEmpty()) {
+                throw new CgroupException("processes " + procs + " keep appearing in " + p + " while Corral moves them"
+                        + " into " + leaf + " (so that " + p + " can pass controllers down)");
+            }
+            LOG.info("corral: moved {} process(es) {} (this JVM is pid {}) from {} into {}: cgroup v2 passes"
+                    + " controllers down to the programs' cgroups only from a cgroup with no processes of its own",
+                    moved.size(), moved, ownPid, p, leaf);
+        }
+    }
+
+    /**
+     * Removes, deepest first, the base directories that {@link #prepare} created and the cgroups in
+     * {@code alsoTry} (e.g. the automatic default base), each only when it holds no cgroup and no process. A
+     * base another JVM still uses stays; one that is gone is skipped. Never throws.
+     *
+     * @return the directories removed
+     */
+    public List<Path> removeBasesIfEmpty(Collection<String> alsoTry) {
+        List<Path> dirs = new ArrayList<>();
+        synchronized (createdBases) {
+            dirs.addAll(createdBases);
+            createdBases.clear();
+        }
+        for (String rel : alsoTry) {
+            try {
+                Path p = resolve(rel);
+                if (!p.equals(mount) && !dirs.contains(p)) {
+                    dirs.add(p);
+                }
+            } catch (CgroupException e) {
+                LOG.debug("not removing base {}: {}", rel, e.getMessage());
+            }
+        }
+        // deepest first
+        dirs.sort(Comparator.comparingInt(Path::getNameCount).reversed());
+        List<Path> removed = new ArrayList<>();
+        for (Path d : dirs) {
+            try {
+                if (Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS) && childCgroups(d).isEmpty()) {
+                    Files.delete(d);
+                    removed.add(d);
+                    LOG.debug("removed the empty base {}", d);
+                }
+            } catch (IOException | CgroupException e) {
+                // holds cgroups or processes of another JVM now, or is gone: fine
+                LOG.debug("kept base {}: {}", d, e.toString());
+            }
+        }
+        return removed;
+    }
+
+    /** A parent directory vanished while a cgroup was created in it (a concurrent {@link #removeBasesIfEmpty}). */
+    private static final class BaseVanished extends CgroupException {
+        private static final long serialVersionUID = 1L;
+
+        BaseVanished(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
@@ -319,11 +550,25 @@ public final class CgroupManager implements AutoCloseable {
             }
         } else {
             Path base = resolve(request.base().get());
-            boundary = deepestExisting(base);
-            createdBase = makeDirs(base);
-            passDownAll(boundary, createdBase, needed);
-            dir = makeUnique(base, request.label().orElse(null));
+            for (int attempt = 0; ; attempt++) {
+                boundary = writeBoundary(base, deepestExisting(base));
+                try {
+                    createdBase = makeDirs(base);
+                    passDownAll(boundary, createdBase, needed);
+                    dir = makeUnique(base, request.label().orElse(null));
+                    break;
+                } catch (BaseVanished e) {
+                    // another JVM removed the (empty) base at its close between our mkdir -p and our mkdir
+                    if (attempt >= 4) {
+                        throw new CgroupException("cannot create a cgroup under " + base + ": the base was removed "
+                                + (attempt + 1) + " times meanwhile", e);
+                    }
+                }
+            }
             created.add(dir);
+            synchronized (createdBases) {
+                createdBases.addAll(createdBase);
+            }
         }
         try {
             enableControllers(boundary, dir, needed, limits);
@@ -437,6 +682,8 @@ public final class CgroupManager implements AutoCloseable {
             Files.createDirectory(dir);
             requireWithin(dir, mount, realMount, "the cgroup2 mount");
             return true;
+        } catch (NoSuchFileException e) {
+            throw new BaseVanished("cannot create cgroup " + dir + ": its parent was removed meanwhile", e);
         } catch (FileAlreadyExistsException e) {
             if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
                 throw new CgroupException("cannot create cgroup " + dir + ": a file of that name exists");
@@ -487,6 +734,9 @@ public final class CgroupManager implements AutoCloseable {
                 continue;
             }
             String plus = missing.stream().map(c -> "+" + c).collect(Collectors.joining(" "));
+            if (!p.equals(mount) && !readList(p.resolve("cgroup.procs")).isEmpty() && mayEvacuate(p)) {
+                evacuate(p);
+            }
             if (!p.equals(mount) && !readList(p.resolve("cgroup.procs")).isEmpty()) {
                 throw new CgroupException("cannot enable " + plus + " in " + p.resolve("cgroup.subtree_control")
                         + ": processes " + readList(p.resolve("cgroup.procs")) + " live directly in " + p + ", and cgroup v2"
@@ -889,43 +1139,225 @@ public final class CgroupManager implements AutoCloseable {
     // ------------------------------------------------------------------ sweep
 
     /**
-     * Removes the cgroups under {@code base} that a Corral JVM which is gone left behind (a crash that took
-     * the helper with it): their processes get SIGTERM, {@code grace}, then SIGKILL, and the directories are
-     * removed. Cgroups of live JVMs (this one included) and cgroups Corral did not name are left alone.
-     * Each one found is logged at WARN.
+     * The start-up sweep of one base: {@link #sweep(Collection, Duration)}, with its summary logged at INFO.
      *
      * @return what was found and removed
      */
     public List<SweptCgroup> sweep(String base, Duration grace) {
-        Path baseDir = resolve(base);
-        List<SweptCgroup> swept = new ArrayList<>();
-        if (!Files.isDirectory(baseDir)) {
-            return swept;
+        SweepReport r = sweep(List.of(base), grace);
+        LOG.info("corral: {}", r.summary());
+        return r.swept();
+    }
+
+    /**
+     * Removes the cgroups under {@code bases} that a Corral JVM which is gone left behind (a crash that took the
+     * helper with it). A child of a base is swept when all of these hold:
+     * <ul>
+     * <li>its name is {@code corral-<pid>-<start>-<n>[-<label>]} and no process {@code <pid>} with that start time
+     * exists (a reused pid does not count as alive; this JVM's cgroups are never swept);</li>
+     * <li>{@code lstat} says it is a directory (no symbolic link is followed), owned by this process's effective
+     * uid and not writable by its group or others. Otherwise it is left alone with a WARN line.</li>
+     * </ul>
+     * Its processes get SIGTERM, then after {@code grace} (one grace for all of them) {@code cgroup.kill}; once
+     * empty it is removed with everything below it, deepest first, through a descriptor of its parent
+     * ({@link SecureDirectoryStream}). Does not log the summary: the caller logs {@link SweepReport#summary()}.
+     */
+    public SweepReport sweep(Collection<String> bases, Duration grace) {
+        List<String> checked = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        Map<Path, List<Stale>> byBase = new LinkedHashMap<>();
+        UserPrincipal me = null;
+        int uid = euid();
+        try {
+            if (uid >= 0) {
+                me = realMount.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(Integer.toString(uid));
+            }
+        } catch (IOException e) {
+            LOG.debug("cannot look up uid {}", uid, e);
         }
-        for (Path child : childCgroups(baseDir)) {
-            Matcher m = OWNED_NAME.matcher(child.getFileName().toString());
-            if (!m.matches()) {
-                continue;
-            }
-            long pid = Long.parseLong(m.group(1));
-            long start = Long.parseLong(m.group(2));
-            if (ownerAlive(pid, start)) {
-                continue;
-            }
-            List<Long> left = pids(child);
-            boolean removed = false;
+        for (String base : new LinkedHashSet<>(bases)) {
+            Path baseDir;
             try {
-                kill(child, grace);
-                removeTree(child);
-                removed = true;
+                baseDir = resolve(base);
             } catch (CgroupException e) {
-                LOG.warn("stale cgroup {} could not be swept: {}", child, e.getMessage());
+                skipped.add(base + ": " + e.getMessage());
+                continue;
             }
-            LOG.warn("swept stale cgroup {} left by JVM pid {} (gone): {} process(es) killed {}{}", child, pid,
-                    left.size(), left, removed ? ", removed" : ", NOT removed");
-            swept.add(new SweptCgroup(relativize(child), pid, left, removed));
+            checked.add(baseDir.toString());
+            try {
+                BasicFileAttributes ba = Files.readAttributes(baseDir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (!ba.isDirectory()) {
+                    skipped.add(baseDir + ": not a directory");
+                    continue;
+                }
+            } catch (NoSuchFileException e) {
+                continue;
+            } catch (IOException e) {
+                skipped.add(baseDir + ": " + reason(e));
+                continue;
+            }
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(baseDir)) {
+                for (Path entry : ds) {
+                    Path name = entry.getFileName();
+                    Matcher m = OWNED_NAME.matcher(name.toString());
+                    if (!m.matches()) {
+                        continue;
+                    }
+                    long pid;
+                    long start;
+                    try {
+                        pid = Long.parseLong(m.group(1));
+                        start = Long.parseLong(m.group(2));
+                    } catch (NumberFormatException e) {
+                        continue; // digits beyond a long: not a name Corral wrote
+                    }
+                    if ((pid == ownPid && start == ownStart) || ownerAlive(pid, start)) {
+                        continue;
+                    }
+                    PosixFileAttributes a = ds instanceof SecureDirectoryStream
+                            ? ((SecureDirectoryStream<Path>) ds).getFileAttributeView(name, PosixFileAttributeView.class,
+                                    LinkOption.NOFOLLOW_LINKS).readAttributes()
+                            : Files.readAttributes(entry, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    String refused = refusal(a, me, uid);
+                    if (refused != null) {
+                        LOG.warn("corral: not sweeping {}: {}", entry, refused);
+                        skipped.add(entry + ": " + refused);
+                        continue;
+                    }
+                    byBase.computeIfAbsent(baseDir, k -> new ArrayList<>()).add(new Stale(entry, pid));
+                }
+            } catch (NoSuchFileException e) {
+                // the base went meanwhile
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("corral: cannot sweep {}: {}", baseDir, e.toString());
+                skipped.add(baseDir + ": " + e);
+            }
         }
-        return swept;
+        List<Stale> all = new ArrayList<>();
+        byBase.values().forEach(all::addAll);
+        // SIGTERM to every process, one grace for all, then cgroup.kill for what is left
+        for (Stale st : all) {
+            try {
+                st.pids = pids(st.dir);
+            } catch (CgroupException e) {
+                st.pids = List.of();
+            }
+            for (long pid : st.pids) {
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+            }
+        }
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + grace.toNanos();
+        for (Stale st : all) {
+            try {
+                awaitEmpty(st.dir, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (CgroupException e) {
+                LOG.debug("waiting for {}: {}", st.dir, e.getMessage());
+            }
+        }
+        List<SweptCgroup> swept = new ArrayList<>();
+        for (Map.Entry<Path, List<Stale>> e : byBase.entrySet()) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(e.getKey())) {
+                for (Stale st : e.getValue()) {
+                    boolean removed = false;
+                    try {
+                        if (isPopulated(st.dir)) {
+                            kill(st.dir, Duration.ZERO);
+                        }
+                        if (ds instanceof SecureDirectoryStream) {
+                            removeBelow((SecureDirectoryStream<Path>) ds, st.dir.getFileName(), st.dir, 0);
+                        } else {
+                            removeTree(st.dir);
+                        }
+                        removed = true;
+                    } catch (CgroupException | IOException x) {
+                        LOG.warn("corral: stale cgroup {} (left by JVM pid {}, gone) could not be removed: {}", st.dir,
+                                st.owner, x.getMessage());
+                    }
+                    LOG.debug("swept stale cgroup {} left by JVM pid {}: processes {} killed, {}", st.dir, st.owner,
+                            st.pids, removed ? "removed" : "NOT removed");
+                    swept.add(new SweptCgroup(relativize(st.dir), st.owner, st.pids, removed));
+                }
+            } catch (IOException x) {
+                LOG.warn("corral: cannot open {} to remove stale cgroups: {}", e.getKey(), x.toString());
+                for (Stale st : e.getValue()) {
+                    swept.add(new SweptCgroup(relativize(st.dir), st.owner, st.pids, false));
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return new SweepReport(checked, swept, skipped);
+    }
+
+    /** A cgroup the sweep found stale. */
+    private static final class Stale {
+        final Path dir;
+        final long owner;
+        List<Long> pids = List.of();
+
+        Stale(Path dir, long owner) {
+            this.dir = dir;
+            this.owner = owner;
+        }
+    }
+
+    /** Why the sweep must leave an entry alone (null: it may sweep it). */
+    private static String refusal(PosixFileAttributes a, UserPrincipal me, int uid) {
+        if (a.isSymbolicLink() || !a.isDirectory()) {
+            return "not a directory";
+        }
+        if (me == null || !a.owner().equals(me)) {
+            return "owned by " + a.owner().getName() + ", not by this JVM's uid " + uid;
+        }
+        Set<PosixFilePermission> p = a.permissions();
+        if (p.contains(PosixFilePermission.GROUP_WRITE) || p.contains(PosixFilePermission.OTHERS_WRITE)) {
+            return "writable by its group or others (mode " + PosixFilePermissions.toString(p) + ")";
+        }
+        return null;
+    }
+
+    /**
+     * Removes the cgroup {@code name} of the directory {@code parent} and every cgroup below it, deepest first,
+     * relative to directory descriptors (no path is resolved again, no symbolic link followed). A cgroup that still
+     * holds processes (EBUSY) is waited for, up to 10 s, once.
+     */
+    private void removeBelow(SecureDirectoryStream<Path> parent, Path name, Path dir, int depth) throws IOException {
+        if (depth > 64) {
+            throw new CgroupException("cgroup " + dir + " is nested deeper than 64 levels");
+        }
+        try (SecureDirectoryStream<Path> child = parent.newDirectoryStream(name, LinkOption.NOFOLLOW_LINKS)) {
+            List<Path> subs = new ArrayList<>();
+            for (Path e : child) {
+                BasicFileAttributes a = child.getFileAttributeView(e.getFileName(), BasicFileAttributeView.class,
+                        LinkOption.NOFOLLOW_LINKS).readAttributes();
+                if (a.isDirectory() && !a.isSymbolicLink()) {
+                    subs.add(e.getFileName());
+                }
+            }
+            for (Path sub : subs) {
+                removeBelow(child, sub, dir.resolve(sub), depth + 1);
+            }
+        } catch (NoSuchFileException e) {
+            return;
+        }
+        for (int attempt = 0; ; attempt++) {
+            try {
+                parent.deleteDirectory(name);
+                return;
+            } catch (NoSuchFileException e) {
+                return;
+            } catch (FileSystemException e) {
+                if (attempt > 0 || !isPopulated(dir)) {
+                    throw new CgroupException("cannot remove cgroup " + dir + ": " + reason(e)
+                            + (isPopulated(dir) ? " (processes " + pids(dir) + " are still in it)" : ""), e);
+                }
+                awaitEmptyUninterruptibly(dir, KILL_TIMEOUT);
+            }
+        }
     }
 
     /** Whether the process {@code pid} exists and started at {@code start} clock ticks after boot. */

@@ -12,6 +12,7 @@ import org.corral.api.DaemonSpec;
 import org.corral.api.ProcessResult;
 import org.corral.api.ProcessService;
 import org.corral.cgroup.CgroupManager;
+import org.corral.cgroup.DefaultBase;
 import org.corral.supervisor.internal.ProcessServiceImpl;
 import org.corral.supervisor.internal.daemon.DaemonSupervisor;
 import org.corral.supervisor.internal.engine.CommandResolver;
@@ -21,6 +22,7 @@ import org.corral.supervisor.internal.engine.EngineConfig;
 import org.corral.supervisor.internal.engine.Engines;
 import org.corral.supervisor.internal.engine.HelperLocator;
 import org.corral.supervisor.internal.engine.ManagedCgroupPlacement;
+import org.corral.supervisor.internal.engine.StartupSweep;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -39,6 +41,11 @@ import org.slf4j.LoggerFactory;
  * and verified. Without a helper for the platform Corral runs programs through {@link ProcessBuilder}
  * with weaker guarantees, logs one warning, and says so in {@link #containment()}.
  *
+ * <p>cgroups: wherever a writable cgroup v2 hierarchy is available, every program runs in a cgroup of its own
+ * under the default base ({@link Builder#cgroupBase(String)}, the system property {@value DefaultBase#PROPERTY},
+ * else chosen from the JVM's own cgroup; {@link #containment()} says which, or why there is none).
+ * {@link #open()} first sweeps the cgroups that JVMs which are gone left under that base.
+ *
  * <p>Threads: two ({@code corral-io}, {@code corral-deliver}) plus the JDK's reaper thread of the broker
  * process, whatever the number of programs.
  */
@@ -48,10 +55,12 @@ public final class Corral implements ProcessService, AutoCloseable {
     private final DaemonSupervisor daemons;
     private final ProcessServiceImpl service;
     private final CgroupManager cgroupManager;
+    private final ManagedCgroupPlacement placement;
 
-    private Corral(Engine engine, CgroupManager cgroupManager) {
+    private Corral(Engine engine, CgroupManager cgroupManager, ManagedCgroupPlacement placement) {
         this.engine = engine;
         this.cgroupManager = cgroupManager;
+        this.placement = placement;
         String owner = "Corral@" + Integer.toHexString(System.identityHashCode(this));
         this.daemons = new DaemonSupervisor(engine, owner);
         this.service = new ProcessServiceImpl(engine, daemons::start, owner);
@@ -100,9 +109,15 @@ public final class Corral implements ProcessService, AutoCloseable {
             service.close();
             daemons.close();
         } finally {
-            engine.close();
-            if (cgroupManager != null) {
-                cgroupManager.close();
+            try {
+                engine.close();
+            } finally {
+                if (placement != null) {
+                    placement.close();
+                }
+                if (cgroupManager != null) {
+                    cgroupManager.close();
+                }
             }
         }
     }
@@ -114,6 +129,7 @@ public final class Corral implements ProcessService, AutoCloseable {
         private List<String> prefix;
         private boolean requireHelper;
         private boolean cgroups = true;
+        private String cgroupBase;
         private java.util.Map<String, String> baseEnv;
 
         private Builder() {
@@ -163,7 +179,23 @@ public final class Corral implements ProcessService, AutoCloseable {
             return this;
         }
 
-        /** Starts the engine (and the helper broker). */
+        /**
+         * Where programs that set no cgroup option go: {@code auto} (the default: chosen from the JVM's own cgroup,
+         * see docs/cgroups.md), {@code none} (no cgroup of their own), or a cgroup path relative to the cgroup2
+         * mount. Without this setting the system property {@value DefaultBase#PROPERTY} decides, else {@code auto}.
+         *
+         * @throws org.corral.api.CgroupException the value is neither auto, none nor a relative path
+         */
+        public Builder cgroupBase(String base) {
+            DefaultBase.checkSetting(base);
+            this.cgroupBase = base;
+            return this;
+        }
+
+        /**
+         * Starts the engine (and the helper broker). Before that, chooses the default cgroup base and sweeps
+         * it: cgroups that JVMs which are gone left there are killed and removed (one INFO line gives the count).
+         */
         public Corral open() {
             EngineConfig.Builder b = EngineConfig.builder();
             if (runtimeParent != null) {
@@ -173,13 +205,18 @@ public final class Corral implements ProcessService, AutoCloseable {
                 b.resolver(new CommandResolver(baseEnv, UserDb.system(), CommandResolver.selfUid()));
             }
             CgroupManager manager = null;
+            ManagedCgroupPlacement placement = null;
             if (cgroups) {
                 try {
                     manager = CgroupManager.open();
-                    b.cgroups(new ManagedCgroupPlacement(manager));
                 } catch (RuntimeException e) {
                     LoggerFactory.getLogger(Corral.class).debug("no cgroup v2 support: {}", e.getMessage());
                 }
+            }
+            if (manager != null) {
+                String setting = cgroupBase != null ? cgroupBase : System.getProperty(DefaultBase.PROPERTY);
+                placement = StartupSweep.placement(manager, setting, List.of(), base -> { });
+                b.cgroups(placement);
             }
             Path explicit = helper != null ? HelperLocator.checkExecutable(helper, "Corral.builder().helper")
                     : HelperLocator.explicitPath().orElse(null);
@@ -190,12 +227,15 @@ public final class Corral implements ProcessService, AutoCloseable {
             try {
                 engine = Engines.start(b, explicit, null, packaged, pre, requireHelper);
             } catch (RuntimeException e) {
+                if (placement != null) {
+                    placement.close();
+                }
                 if (manager != null) {
                     manager.close();
                 }
                 throw e;
             }
-            return new Corral(engine, manager);
+            return new Corral(engine, manager, placement);
         }
     }
 }

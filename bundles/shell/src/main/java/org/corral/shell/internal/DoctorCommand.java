@@ -16,7 +16,8 @@ import org.corral.api.SupervisorStatus.Severity;
  * supervisor's ({@link SupervisorStatus#doctor()}); this command prints them.
  */
 @Command(scope = "corral", name = "doctor", description = "Checks what Corral needs here: the supervisor and its"
-        + " containment mode, the native helper for this architecture and its fragment, the cgroup2 mount, which"
+        + " containment mode, the native helper for this architecture and its fragment, where programs go by default"
+        + " (the default cgroup base, or why there is none), the cgroup2 mount, which"
         + " controllers the kernel offers and whether they reach Karaf's cgroup. Prints the fix for each problem.")
 @Service
 public class DoctorCommand implements Action {

@@ -129,7 +129,7 @@ class CgroupStatsHostTest {
     }
 
     @Test
-    void runWithoutCgroupHasNoStatistics() throws Exception {
-        assertFalse(corral.run("true").cgroupStats().isPresent());
+    void runThatOptsOutOfTheDefaultCgroupHasNoStatistics() throws Exception {
+        assertFalse(corral.run(CommandSpec.builder("true").defaultCgroup(false).build()).cgroupStats().isPresent());
     }
 }

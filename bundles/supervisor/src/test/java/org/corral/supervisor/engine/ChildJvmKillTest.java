@@ -53,12 +53,16 @@ class ChildJvmKillTest {
         List<Long> pids = new ArrayList<>();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII))) {
             String line;
-            while ((line = r.readLine()) != null && !(line.equals("ready") && pids.size() >= 21)) {
-                if (!line.isBlank() && line.trim().chars().allMatch(Character::isDigit)) {
+            boolean ready = false;
+            // the tree's "ready" and the daemonized grandchild's pid line may come in either order
+            while (!(ready && pids.size() >= 21) && (line = r.readLine()) != null) {
+                if (line.equals("ready")) {
+                    ready = true;
+                } else if (!line.isBlank() && line.trim().chars().allMatch(Character::isDigit)) {
                     pids.add(Long.parseLong(line.trim()));
                 }
             }
-            assertTrue(line != null, "the child JVM ended early; pids so far " + pids);
+            assertTrue(ready && pids.size() >= 21, "the child JVM ended early; pids so far " + pids);
         }
         // 20 tree nodes + the daemonized grandchild
         assertEquals(21, pids.size(), pids.toString());

@@ -72,6 +72,7 @@ public final class DaemonConfigParser {
             .key("allow.root", (b, v) -> b.allowRoot(Values.bool(v)))
             .key("cgroup.base", CommandSpec.Builder::cgroupBase)
             .key("cgroup.path", CommandSpec.Builder::cgroupPath)
+            .key("cgroup.default", (b, v) -> b.defaultCgroup(Values.bool(v)))
             .key("kill.signal", (b, v) -> b.killSignal(Signal.parse(v)))
             .key("kill.grace", (b, v) -> b.grace(Values.duration(v)))
             .key("stdio.window", (b, v) -> b.window((int) sizeBetween(v, 4096, 64L << 20, "4K and 64M")))
@@ -344,8 +345,11 @@ public final class DaemonConfigParser {
             try {
                 return b.build();
             } catch (InvalidCommandException e) {
-                // only cgroup.base together with cgroup.path can fail here
-                errors.add(new Problem("cgroup.path", scalar("cgroup.path"), e.getMessage()));
+                // only cgroup.base together with cgroup.path, or cgroup.default = false with a cgroup key, fail here
+                String key = e.getMessage().startsWith("defaultCgroup(false)") ? "cgroup.default" : "cgroup.path";
+                String msg = key.equals("cgroup.default") ? "false opts out of cgroups, but the configuration also"
+                        + " sets cgroup.base, cgroup.path or a cgroup limit: give one or the other" : e.getMessage();
+                errors.add(new Problem(key, scalar(key), msg));
                 return null;
             }
         }
@@ -389,7 +393,7 @@ public final class DaemonConfigParser {
         private static void limit(CgroupLimits.Builder lb, String file, String v) {
             if (!file.contains(".") || file.startsWith(".") || file.endsWith(".") || file.contains("/")) {
                 throw new IllegalArgumentException("unknown cgroup key: cgroup.<interface file> expected"
-                        + " (e.g. cgroup.memory.max), or cgroup.base / cgroup.path");
+                        + " (e.g. cgroup.memory.max), or cgroup.base / cgroup.path / cgroup.default");
             }
             if (v.isEmpty()) {
                 throw new IllegalArgumentException("empty value");

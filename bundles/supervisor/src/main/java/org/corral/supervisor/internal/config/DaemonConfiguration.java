@@ -81,6 +81,11 @@ public @interface DaemonConfiguration {
             + " the cgroup2 mount) to run the program in; exclusive with cgroup.base.")
     String cgroup_path();
 
+    @AttributeDefinition(name = "Default cgroup", required = false, description = "Whether the program runs in a"
+            + " cgroup of its own under the default base when no other cgroup key is set (see corral:doctor); false:"
+            + " it runs in its helper's cgroup (Karaf's). false with cgroup.base, cgroup.path or a limit is refused.")
+    boolean cgroup_default() default true;
+
     @AttributeDefinition(name = "Restart policy", required = false, description = "permanent: always restarted;"
             + " transient: restarted after an unclean end (an exit code other than 0 or a signal, unless"
             + " success.exit.status lists it); temporary: never restarted.",

@@ -71,6 +71,7 @@ public final class ProgramIdentity {
             new Part("cgroupPath", c -> str(c.cgroupPath())),
             new Part("allowPopulatedCgroup", c -> Boolean.toString(c.allowPopulatedCgroup())),
             new Part("limits", c -> c.limits().map(l -> map(l.files())).orElse(ABSENT)),
+            new Part("defaultCgroup", c -> Boolean.toString(c.defaultCgroup())),
             new Part("window", c -> Integer.toString(c.window())),
             new Part("killDescendantsOnExit", c -> Boolean.toString(c.killDescendantsOnExit())),
             // hardening: applied by the helper before exec, so a change needs a new process

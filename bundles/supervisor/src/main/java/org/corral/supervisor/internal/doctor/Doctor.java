@@ -10,10 +10,15 @@ import org.corral.api.Containment;
 /**
  * The checks of {@code corral:doctor} ({@code SupervisorStatus.doctor()}), as a pure function of the facts
  * {@link DoctorFacts} gathers: what containment the supervisor reports, which helper fragment is attached,
- * the cgroup2 mount, which controllers the kernel offers to cgroup v2 and which reach Karaf's own cgroup.
- * Each problem comes with the fix.
+ * where programs go by default (the default cgroup base, or why there is none), the cgroup2 mount, which
+ * controllers the kernel offers to cgroup v2 and which reach Karaf's own cgroup. Each problem comes with the fix.
  */
 public final class Doctor {
+
+    /** The framework property that sets the default cgroup base. */
+    static final String BASE_PROPERTY = org.corral.cgroup.DefaultBase.PROPERTY;
+    /** How the supervisor's limitation about programs without a cgroup begins (shown in the "programs" line). */
+    static final String NO_CGROUP_LIMITATION = "Programs run in no cgroup of their own by default";
 
     /** Controllers whose absence disables a limit Corral offers. */
     public static final List<String> CONTROLLERS = List.of("cpu", "memory", "pids", "io");
@@ -45,10 +50,21 @@ public final class Doctor {
      * @param chain the cgroups from the mount root ({@code ""}) down to Karaf's own cgroup
      * @param ownWritable whether Karaf's cgroup is writable by this JVM (delegated to it)
      * @param ownProcesses whether processes sit directly in Karaf's cgroup
+     * @param euid the JVM's effective uid (-1: unknown)
+     * @param baseSetting the value of {@value #BASE_PROPERTY}, or null
+     * @param defaultExplanation where programs would go, or why nowhere, as the cgroup bundle sees it now (null:
+     *     unknown)
      */
     public record Facts(Containment containment, String osArch, String osgiProcessor, List<Fragment> fragments,
             String mount, String mountError, Map<String, String> v1Mounts, List<CgroupLevel> chain,
-            boolean ownWritable, boolean ownProcesses) {
+            boolean ownWritable, boolean ownProcesses, int euid, String baseSetting, String defaultExplanation) {
+
+        Facts(Containment containment, String osArch, String osgiProcessor, List<Fragment> fragments, String mount,
+                String mountError, Map<String, String> v1Mounts, List<CgroupLevel> chain, boolean ownWritable,
+                boolean ownProcesses) {
+            this(containment, osArch, osgiProcessor, fragments, mount, mountError, v1Mounts, chain, ownWritable,
+                    ownProcesses, 0, null, null);
+        }
     }
 
     private Doctor() {
@@ -58,13 +74,60 @@ public final class Doctor {
         List<Finding> out = new ArrayList<>();
         supervisor(f, out);
         fragments(f, out);
+        programs(f, out);
         cgroups(f, out);
         if (f.containment() != null) {
             for (String l : f.containment().limitations()) {
-                out.add(new Finding(Level.WARN, "limitation", l, null));
+                if (!l.startsWith(NO_CGROUP_LIMITATION)) {
+                    out.add(new Finding(Level.WARN, "limitation", l, null));
+                }
             }
         }
         return out;
+    }
+
+    /** Where programs go by default: the default cgroup base, or why they get no cgroup of their own. */
+    private static void programs(Facts f, List<Finding> out) {
+        Containment c = f.containment();
+        if (c == null || c.mode() == Containment.Mode.JAVA_FALLBACK) {
+            return; // the containment line says it all
+        }
+        String mount = c.cgroupMount().orElse(f.mount());
+        if (c.defaultCgroupBase().isPresent()) {
+            String base = c.defaultCgroupBase().get();
+            out.add(new Finding(Level.OK, "programs", "each runs in a cgroup of its own under "
+                    + (mount == null ? base : join(mount, base)) + " (" + (f.baseSetting() == null
+                            || f.baseSetting().isBlank() ? "chosen from Karaf's cgroup" : BASE_PROPERTY + " = "
+                                    + f.baseSetting().trim()) + ")", null));
+            return;
+        }
+        if (c.mode() == Containment.Mode.HELPER) {
+            out.add(new Finding(Level.WARN, "programs", "run in no cgroup of their own: no cgroup v2 hierarchy is in use",
+                    "make cgroup v2 usable, see the cgroup lines below"));
+            return;
+        }
+        String why = c.limitations().stream().filter(l -> l.startsWith(NO_CGROUP_LIMITATION)).findFirst()
+                .map(l -> l.substring(NO_CGROUP_LIMITATION.length()).replaceFirst("^:\\s*", "")
+                        .replaceFirst("; a descendant that left.*$", ""))
+                .orElse(f.defaultExplanation() != null ? f.defaultExplanation() : "no default cgroup base");
+        String setting = f.baseSetting() == null ? "" : f.baseSetting().trim();
+        String fix;
+        if (setting.equalsIgnoreCase("none")) {
+            fix = "remove " + BASE_PROPERTY + " = none (etc/config.properties or etc/system.properties) unless"
+                    + " this is on purpose, then restart Karaf";
+        } else if (!setting.isEmpty() && !setting.equalsIgnoreCase("auto")) {
+            fix = "set " + BASE_PROPERTY + " to auto, none, or a cgroup path relative to " + mount
+                    + " (etc/config.properties), then restart Karaf";
+        } else if (f.euid() != 0) {
+            fix = "run Karaf as a systemd service with Delegate=yes (Karaf's cgroup is then its own), or create a"
+                    + " cgroup for it (mkdir " + (mount == null ? "/sys/fs/cgroup" : mount) + "/karaf && chown "
+                    + (f.euid() < 0 ? "<karaf user>" : Integer.toString(f.euid())) + " it) and set " + BASE_PROPERTY
+                    + " = karaf";
+        } else {
+            fix = "check that " + (mount == null ? "the cgroup2 mount" : mount) + " is mounted read-write";
+        }
+        out.add(new Finding(Level.WARN, "programs", "run in no cgroup of their own by default: " + why
+                + "; a descendant that left a program's process group survives a kill -9 of its helper", fix));
     }
 
     private static void supervisor(Facts f, List<Finding> out) {
@@ -173,11 +236,12 @@ public final class Doctor {
             if (!f.ownWritable()) {
                 out.add(new Finding(Level.WARN, "delegation", "Karaf's cgroup /" + own.path() + " is not writable by"
                         + " this JVM: Corral cannot create cgroups below it", "run Karaf as a systemd service with"
-                        + " Delegate=yes, or set cgroup.base in each daemon to a cgroup this user owns"));
+                        + " Delegate=yes, or set " + BASE_PROPERTY + " to a cgroup this user owns"));
             } else {
                 out.add(new Finding(Level.OK, "delegation", "Karaf's cgroup /" + own.path() + " is writable"
-                        + (f.ownProcesses() ? " (it holds processes itself: cgroup v2 lets Corral enable controllers"
-                                + " only in child cgroups, so give daemons a cgroup.base below it)" : ""), null));
+                        + (f.ownProcesses() ? " (it holds processes itself: the first time a limit needs a controller"
+                                + " enabled in it, Corral moves them into its leaf 'supervisor', since cgroup v2 passes"
+                                + " controllers down only from cgroups without processes of their own)" : ""), null));
             }
         }
     }

@@ -10,6 +10,7 @@ import org.corral.api.Containment;
 import org.corral.cgroup.CgroupInfo;
 import org.corral.cgroup.CgroupManager;
 import org.corral.cgroup.CgroupMount;
+import org.corral.cgroup.DefaultBase;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.namespace.HostNamespace;
@@ -24,7 +25,8 @@ public final class DoctorFacts {
     /**
      * What the doctor checks: {@code containment} as the engine reports it, the {@code org.corral.native.*}
      * bundles installed in {@code context}'s framework and whether each is attached, the cgroup2 mount, the
-     * cgroup v1 mounts that hold a controller, and the cgroups from the mount down to this JVM's own.
+     * cgroup v1 mounts that hold a controller, the cgroups from the mount down to this JVM's own, the JVM's uid, the
+     * default-base setting ({@value DefaultBase#PROPERTY}) and what the cgroup bundle would choose now.
      */
     public static Doctor.Facts gather(BundleContext context, Containment containment) {
         List<Doctor.Fragment> fragments = new ArrayList<>();
@@ -43,6 +45,8 @@ public final class DoctorFacts {
         List<Doctor.CgroupLevel> chain = new ArrayList<>();
         boolean ownWritable = false;
         boolean ownProcesses = false;
+        String setting = context.getProperty(DefaultBase.PROPERTY);
+        String explanation = null;
         try {
             CgroupMount m = CgroupMount.findCgroup2();
             mount = m.mountPoint().toString();
@@ -54,6 +58,7 @@ public final class DoctorFacts {
                 }
             }
             try (CgroupManager cgroups = CgroupManager.at(m.mountPoint())) {
+                explanation = cgroups.chooseDefaultBase(setting).explanation();
                 String own = cgroups.ownCgroup().orElse("");
                 String path = "";
                 List<String> levels = new ArrayList<>();
@@ -78,7 +83,7 @@ public final class DoctorFacts {
         }
         return new Doctor.Facts(containment, System.getProperty("os.arch"),
                 context.getProperty("org.osgi.framework.processor"), fragments, mount, mountError, v1, chain,
-                ownWritable, ownProcesses);
+                ownWritable, ownProcesses, CgroupManager.euid(), setting, explanation);
     }
 
     private static String state(int state) {

@@ -16,7 +16,7 @@ import org.corral.api.InvalidCommandException;
  * its final statistics. The engine passes {@link Placement#directory()} to the helper as CGROUP and
  * {@link Placement#removeOnTeardown()} as CGROUP_REMOVE; it writes no cgroup file itself.
  *
- * <p>{@link #NONE} refuses every spec that uses cgroup options.
+ * <p>{@link #NONE} refuses every spec that uses cgroup options, and puts no program in a cgroup.
  */
 public interface CgroupPlacement {
 
@@ -73,6 +73,22 @@ public interface CgroupPlacement {
     /** The cgroup2 mount, when known (for {@code containment()}). */
     default Optional<String> mount() {
         return Optional.empty();
+    }
+
+    /**
+     * Where programs that set no cgroup option go (relative to the mount): each gets a cgroup of its own below
+     * it, unless it opts out ({@link CommandSpec#defaultCgroup()}). Empty: they get none.
+     */
+    default Optional<String> defaultBase() {
+        return Optional.empty();
+    }
+
+    /**
+     * Sentences for {@code containment()}'s limitations about the default placement: why programs get no cgroup
+     * of their own, or what is weaker about where they go. Empty when there is nothing to say.
+     */
+    default List<String> defaultBaseNotes() {
+        return List.of();
     }
 
     /**

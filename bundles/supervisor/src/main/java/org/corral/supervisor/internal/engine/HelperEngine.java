@@ -485,10 +485,12 @@ public final class HelperEngine implements Engine {
             lim.add("No resource limits or cgroup statistics.");
         }
         String arch = HelperLocator.elfArchitecture(helper).orElse(cfg.architecture());
+        lim.addAll(cfg.cgroups().defaultBaseNotes());
         if (!cfg.helperPrefix().isEmpty()) {
             lim.add("The helper runs through " + String.join(" ", cfg.helperPrefix()) + " (emulation).");
         }
-        return new Containment(mode, Optional.of(helper.toString()), arch, cfg.cgroups().mount(), lim);
+        return new Containment(mode, Optional.of(helper.toString()), arch, cfg.cgroups().mount(), lim,
+                cfg.cgroups().defaultBase());
     }
 
     @Override

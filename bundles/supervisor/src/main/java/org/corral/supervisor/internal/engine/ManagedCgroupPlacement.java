@@ -1,7 +1,12 @@
 package org.corral.supervisor.internal.engine;
 
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,7 +16,9 @@ import org.corral.api.CgroupStats;
 import org.corral.api.CommandSpec;
 import org.corral.cgroup.CgroupManager;
 import org.corral.cgroup.CgroupRequest;
+import org.corral.cgroup.DefaultBase;
 import org.corral.cgroup.PreparedCgroup;
+import org.corral.cgroup.SweepReport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,25 +33,55 @@ import org.slf4j.LoggerFactory;
  * pids.peak, cpu.stat, ...) and removes it ({@link CgroupManager#finish}). A fixed {@code cgroupPath} gets no
  * final statistics: the helper removes it when Corral created it, and a cgroup that existed before holds
  * figures of more than this run.
+ *
+ * <p>Default placement: a spec with no cgroup option runs under the {@link DefaultBase default base} chosen when
+ * Corral started (unless it opts out with {@link CommandSpec#defaultCgroup()}), exactly as if it had named that
+ * base. The first time this placement uses a base that the start-up sweep did not cover, it sweeps it
+ * ({@link CgroupManager#sweep(java.util.Collection, Duration)}), and it reports each base it uses to
+ * {@code baseUsed} (the supervisor remembers them for the next start-up sweep). {@link #close} removes the empty
+ * cgroups it still holds and the bases it created (and the automatic default base) when they are empty.
  */
 public final class ManagedCgroupPlacement implements CgroupPlacement {
 
     private static final Logger LOG = LoggerFactory.getLogger(ManagedCgroupPlacement.class);
 
-    /** Base used when a spec gives limits but neither a base nor a path. */
-    public static final String DEFAULT_BASE = "corral";
+    /** Base used when a spec gives limits but neither a base nor a path, and there is no default base. */
+    public static final String DEFAULT_BASE = DefaultBase.BASE_NAME;
+    /** The grace the sweep of a newly used base gives stale programs before cgroup.kill. */
+    static final Duration SWEEP_GRACE = CommandSpec.DEFAULT_GRACE;
 
     private final CgroupManager manager;
+    private final DefaultBase defaults;
+    private final Consumer<String> baseUsed;
     /** Prepared with statsAfterExit, by the program's (leaf) directory, until finalStats or discard. */
     private final Map<Path, PreparedCgroup> withStats = new ConcurrentHashMap<>();
+    /** Cgroups of programs whose helper ended without an exit report, still populated when abandoned. */
+    private final Set<PreparedCgroup> abandoned = ConcurrentHashMap.newKeySet();
+    /** Bases in use (or swept) since this placement was made. */
+    private final Set<String> known = ConcurrentHashMap.newKeySet();
 
+    /** A placement with no default base: only specs with cgroup options get a cgroup. */
     public ManagedCgroupPlacement(CgroupManager manager) {
+        this(manager, DefaultBase.none("no default base is configured"), List.of(), b -> { });
+    }
+
+    /**
+     * @param defaults where specs with no cgroup option go ({@link CgroupManager#chooseDefaultBase})
+     * @param swept the bases the start-up sweep already covered
+     * @param baseUsed told once about each base this placement uses (to remember it for the next start-up sweep)
+     */
+    public ManagedCgroupPlacement(CgroupManager manager, DefaultBase defaults, Collection<String> swept,
+            Consumer<String> baseUsed) {
         this.manager = manager;
+        this.defaults = defaults;
+        this.baseUsed = baseUsed;
+        this.known.addAll(swept);
+        manager.delegate(defaults.delegated());
     }
 
     @Override
     public Optional<Placement> prepare(CommandSpec spec) {
-        if (!spec.usesCgroup()) {
+        if (!spec.usesCgroup() && !(spec.defaultCgroup() && defaults.base().isPresent())) {
             return Optional.empty();
         }
         CgroupRequest.Builder r = CgroupRequest.builder();
@@ -52,7 +89,9 @@ public final class ManagedCgroupPlacement implements CgroupPlacement {
         if (!stats) {
             r.path(spec.cgroupPath().get()).allowPopulated(spec.allowPopulatedCgroup());
         } else {
-            r.base(spec.cgroupBase().orElse(DEFAULT_BASE)).statsAfterExit(true);
+            String base = spec.cgroupBase().orElse(defaults.base().orElse(DEFAULT_BASE));
+            firstUse(base);
+            r.base(base).statsAfterExit(true);
         }
         spec.limits().ifPresent(r::limits);
         PreparedCgroup p = manager.prepare(r.build()); // CgroupException names what failed
@@ -60,6 +99,72 @@ public final class ManagedCgroupPlacement implements CgroupPlacement {
             withStats.put(p.dir(), p);
         }
         return Optional.of(new Placement(p.relativePath(), p.dir(), p.createdDirs()));
+    }
+
+    /** The first use of {@code base} here: sweep it unless the start-up sweep did, and report it. */
+    private void firstUse(String base) {
+        if (!known.add(base)) {
+            return;
+        }
+        try {
+            SweepReport r = manager.sweep(List.of(base), SWEEP_GRACE);
+            if (!r.swept().isEmpty()) {
+                LOG.info("corral: first use of cgroup base {}: {}", base, r.summary());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("corral: sweeping the cgroup base {} failed: {}", base, e.toString());
+        }
+        try {
+            baseUsed.accept(base);
+        } catch (RuntimeException e) {
+            LOG.debug("cannot remember cgroup base {}", base, e);
+        }
+    }
+
+    @Override
+    public Optional<String> defaultBase() {
+        return defaults.base();
+    }
+
+    @Override
+    public List<String> defaultBaseNotes() {
+        List<String> notes = new ArrayList<>();
+        if (defaults.base().isEmpty()) {
+            String e = defaults.explanation();
+            notes.add(Character.toUpperCase(e.charAt(0)) + e.substring(1) + "; a descendant that left a program's"
+                    + " process group survives a kill -9 of the program's helper.");
+        }
+        notes.addAll(defaults.notes());
+        return notes;
+    }
+
+    /** How the default base was chosen. */
+    public DefaultBase defaults() {
+        return defaults;
+    }
+
+    /**
+     * After the engine closed: removes the cgroups this placement still holds that are empty (a program's
+     * statistics never read, an abandoned program's cgroup that emptied since), then the bases it created and the
+     * automatic default base, each when empty. Cgroups that still hold processes (a daemon handed over to the
+     * next version) and bases other JVMs use stay. Never throws.
+     */
+    public void close() {
+        List<PreparedCgroup> held = new ArrayList<>(withStats.values());
+        held.addAll(abandoned);
+        for (PreparedCgroup p : held) {
+            try {
+                if (!manager.isPopulated(p.statsDir())) {
+                    manager.remove(p);
+                    withStats.remove(p.dir());
+                    abandoned.remove(p);
+                }
+            } catch (RuntimeException e) {
+                LOG.debug("cgroup {} stays: {}", p.statsDir(), e.toString());
+            }
+        }
+        List<String> alsoTry = defaults.automatic() ? List.of(defaults.base().get()) : List.of();
+        manager.removeBasesIfEmpty(alsoTry);
     }
 
     /**
@@ -104,6 +209,7 @@ public final class ManagedCgroupPlacement implements CgroupPlacement {
         } catch (RuntimeException e) {
             LOG.debug("could not remove cgroup {}: {}", p.statsDir(), e.toString());
         }
+        abandoned.add(p);
         LOG.warn("cgroup {} of a program whose helper ended without reporting its exit is left for the start-up sweep",
                 p.statsDir());
     }

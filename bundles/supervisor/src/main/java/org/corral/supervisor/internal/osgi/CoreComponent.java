@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Enumeration;
 
 import org.corral.cgroup.CgroupManager;
+import org.corral.cgroup.DefaultBase;
 import org.corral.supervisor.internal.Core;
 import org.corral.supervisor.internal.RunCounts;
 import org.corral.supervisor.internal.daemon.HandOverFile;
@@ -15,6 +16,7 @@ import org.corral.supervisor.internal.engine.EngineConfig;
 import org.corral.supervisor.internal.engine.Engines;
 import org.corral.supervisor.internal.engine.HelperLocator;
 import org.corral.supervisor.internal.engine.ManagedCgroupPlacement;
+import org.corral.supervisor.internal.engine.StartupSweep;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -27,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * The supervisor's singleton: holds the {@link Engine} (helper from the attached native fragment, copied to
  * the bundle's data area, mode 0700, verified) and offers it to the bundle's other components as
  * {@link Core}. Deactivation closes the engine, which stops every program still running.
+ *
+ * <p>Activation first chooses the default cgroup base (framework property {@value DefaultBase#PROPERTY}) and
+ * runs the start-up sweep ({@link StartupSweep}) over it and over the bases used before (remembered in the
+ * bundle data area, {@value UsedCgroupBases#NAME}).
  */
 @Component(immediate = true, service = Core.class)
 public final class CoreComponent implements Core {
@@ -35,6 +41,7 @@ public final class CoreComponent implements Core {
 
     private Engine engine;
     private CgroupManager cgroups;
+    private ManagedCgroupPlacement placement;
     private HandOverStore handOver;
     private BundleContext context;
     private final RunCounts runs = new RunCounts();
@@ -55,9 +62,27 @@ public final class CoreComponent implements Core {
         }
         try {
             cgroups = CgroupManager.open();
-            b.cgroups(new ManagedCgroupPlacement(cgroups));
         } catch (RuntimeException e) {
             LOG.info("Corral: no usable cgroup v2 hierarchy ({}); cgroup options will be refused", e.getMessage());
+        }
+        if (cgroups != null) {
+            java.io.File data = ctx.getDataFile(UsedCgroupBases.NAME);
+            UsedCgroupBases used = data == null ? null : new UsedCgroupBases(data.toPath());
+            placement = StartupSweep.placement(cgroups, ctx.getProperty(DefaultBase.PROPERTY),
+                    used == null ? java.util.List.of() : used.load(), used == null ? base -> { } : used::add);
+            if (used != null) {
+                CgroupManager m = cgroups;
+                // bases that are gone hold nothing to sweep (Corral removes the empty ones it made at close)
+                used.retain(base -> {
+                    try {
+                        return java.nio.file.Files.isDirectory(m.resolve(base));
+                    } catch (RuntimeException e) {
+                        return false;
+                    }
+                });
+                placement.defaultBase().ifPresent(used::add); // swept next time even if the setting changes
+            }
+            b.cgroups(placement);
         }
         Path explicit = HelperLocator.explicitPath().orElse(null);
         Path installed = null;
@@ -72,6 +97,9 @@ public final class CoreComponent implements Core {
         try {
             engine = Engines.start(b, explicit, installed, null, HelperLocator.explicitPrefix(), false);
         } catch (RuntimeException e) {
+            if (placement != null) {
+                placement.close();
+            }
             if (cgroups != null) {
                 cgroups.close();
             }
@@ -118,6 +146,9 @@ public final class CoreComponent implements Core {
                 engine.close();
             }
         } finally {
+            if (placement != null) {
+                placement.close();
+            }
             if (cgroups != null) {
                 cgroups.close();
             }

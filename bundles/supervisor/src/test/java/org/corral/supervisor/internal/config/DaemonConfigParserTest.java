@@ -232,6 +232,24 @@ class DaemonConfigParserTest {
     }
 
     @Test
+    void cgroupDefaultOptsOutAndIsRefusedWithAnotherCgroupKey() {
+        assertTrue(ok(base()).command().defaultCgroup(), "a daemon gets a cgroup of its own by default");
+        Map<String, Object> p = base();
+        p.put("cgroup.default", "false");
+        DaemonSpec s = ok(p);
+        assertFalse(s.command().defaultCgroup());
+        assertFalse(s.command().usesCgroup());
+        p.put("cgroup.memory.max", "64M");
+        Result r = bad(p);
+        assertEquals(1, r.errors().size(), r.errorLine());
+        assertTrue(r.errorLine().contains("cgroup.default = 'false': false opts out of cgroups, but the configuration"
+                + " also sets cgroup.base, cgroup.path or a cgroup limit"), r.errorLine());
+        p.remove("cgroup.memory.max");
+        p.put("cgroup.default", "sometimes");
+        assertTrue(bad(p).errorLine().contains("cgroup.default = 'sometimes'"));
+    }
+
+    @Test
     void allErrorsAreReportedInOneLine() {
         Map<String, Object> p = base();
         p.remove("command");

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 class DoctorTest {
 
     private static final Containment FULL = new Containment(Containment.Mode.HELPER_CGROUP,
-            Optional.of("/k/data/cache/corral-helper"), "x86_64", Optional.of("/sys/fs/cgroup"), List.of());
+            Optional.of("/k/data/cache/corral-helper"), "x86_64", Optional.of("/sys/fs/cgroup"), List.of(),
+            Optional.of("system.slice/karaf.service/corral"));
     private static final List<Doctor.Fragment> X86 = List.of(new Doctor.Fragment("org.corral.native.x86_64", "Resolved",
             true));
     private static final List<String> ALL = List.of("cpuset", "cpu", "io", "memory", "pids");
@@ -111,5 +112,52 @@ class DoctorTest {
                 List.of(new Doctor.Fragment("a", "Resolved", true), new Doctor.Fragment("b", "Resolved", true)), "/m",
                 null, Map.of(), List.of(), false, false));
         assertEquals(Doctor.Level.WARN, find(two, "fragments").level());
+    }
+
+    @Test
+    void theDefaultBaseIsReportedAsWhereProgramsGo() {
+        List<Doctor.Finding> fs = Doctor.check(new Doctor.Facts(FULL, "amd64", "x86-64", X86, "/sys/fs/cgroup", null,
+                Map.of(), List.of(new Doctor.CgroupLevel("", ALL, ALL)), true, false));
+        Doctor.Finding programs = find(fs, "programs");
+        assertEquals(Doctor.Level.OK, programs.level());
+        assertEquals("each runs in a cgroup of its own under /sys/fs/cgroup/system.slice/karaf.service/corral (chosen"
+                + " from Karaf's cgroup)", programs.detail());
+        List<Doctor.Finding> set = Doctor.check(new Doctor.Facts(FULL, "amd64", "x86-64", X86, "/sys/fs/cgroup", null,
+                Map.of(), List.of(), true, false, 0, "programs", null));
+        assertTrue(find(set, "programs").detail().endsWith("(org.corral.cgroup.base = programs)"), find(set, "programs").detail());
+    }
+
+    @Test
+    void noDefaultCgroupSaysWhyAndHowToFixIt() {
+        String why = "the JVM (uid 995) may not create cgroups in its cgroup /system.slice/karaf.service (owned by uid 0,"
+                + " not delegated to it): run it as a systemd service with Delegate=yes, or set org.corral.cgroup.base"
+                + " to a cgroup it may write";
+        Containment none = new Containment(Containment.Mode.HELPER_CGROUP, Optional.of("/h"), "x86_64",
+                Optional.of("/sys/fs/cgroup"), List.of("Programs run in no cgroup of their own by default: " + why
+                        + "; a descendant that left a program's process group survives a kill -9 of the program's helper.",
+                        "another limitation"));
+        List<Doctor.Finding> fs = Doctor.check(new Doctor.Facts(none, "amd64", "x86-64", X86, "/sys/fs/cgroup", null,
+                Map.of(), List.of(new Doctor.CgroupLevel("", ALL, ALL)), false, true, 995, null, null));
+        Doctor.Finding programs = find(fs, "programs");
+        assertEquals(Doctor.Level.WARN, programs.level());
+        assertTrue(programs.detail().startsWith("run in no cgroup of their own by default: " + why + "; a descendant"),
+                programs.detail());
+        assertTrue(programs.fix().contains("Delegate=yes") && programs.fix().contains("chown 995"), programs.fix());
+        assertEquals(List.of("another limitation"), fs.stream().filter(f -> f.subject().equals("limitation"))
+                .map(Doctor.Finding::detail).collect(Collectors.toList()), "the reason is shown once, in the programs line");
+
+        Containment off = new Containment(Containment.Mode.HELPER_CGROUP, Optional.of("/h"), "x86_64",
+                Optional.of("/sys/fs/cgroup"), List.of("Programs run in no cgroup of their own by default:"
+                        + " org.corral.cgroup.base = none; a descendant that left ..."));
+        Doctor.Finding disabled = find(Doctor.check(new Doctor.Facts(off, "amd64", "x86-64", X86, "/sys/fs/cgroup", null,
+                Map.of(), List.of(), true, false, 0, "none", null)), "programs");
+        assertEquals("run in no cgroup of their own by default: org.corral.cgroup.base = none; a descendant that left"
+                + " a program's process group survives a kill -9 of its helper", disabled.detail());
+        assertTrue(disabled.fix().startsWith("remove org.corral.cgroup.base = none"), disabled.fix());
+
+        Containment helperOnly = new Containment(Containment.Mode.HELPER, Optional.of("/h"), "x86_64", Optional.empty(),
+                List.of());
+        assertEquals(Doctor.Level.WARN, find(Doctor.check(new Doctor.Facts(helperOnly, "amd64", "x86-64", X86, null,
+                "no cgroup2", Map.of(), List.of(), false, false)), "programs").level());
     }
 }
