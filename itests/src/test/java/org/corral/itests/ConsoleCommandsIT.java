@@ -272,7 +272,9 @@ public class ConsoleCommandsIT extends DaemonTestBase {
     @Test
     public void statsOfADaemonWithoutACgroupIsAClearError() {
         Path progs = progs("ConsoleCommandsIT-nostats");
-        sleeper("cmd-nostats", progs);
+        // every daemon runs in a cgroup of its own by default: this one opts out
+        cfg("cmd-nostats", progs.resolve("sleep_ms").toString(), "3600000", "cgroup.default", "false");
+        awaitDaemon("cmd-nostats", "running", RUNNING, Await.SECONDS);
         assertFailsNaming(run("corral:stats cmd-nostats"), "cmd-nostats");
     }
 
@@ -285,6 +287,9 @@ public class ConsoleCommandsIT extends DaemonTestBase {
         assertTrue("the cgroup2 mount " + mount + ":\n" + out, out.contains(mount));
         assertTrue("a summary line:\n" + out, out.lines().filter(l -> !l.isBlank()).reduce((x, y) -> y).orElse("")
                 .startsWith("corral:"));
+        // where programs go: this Karaf runs in the root cgroup of the host, so under corral at the top
+        assertTrue("where programs go:\n" + out, out.lines().anyMatch(l -> l.contains("programs")
+                && l.contains("each runs in a cgroup of its own under " + mount + "/corral")));
     }
 
     @Test

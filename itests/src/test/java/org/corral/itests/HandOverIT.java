@@ -30,6 +30,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
+import org.corral.itests.support.Cgroups;
 import org.corral.itests.support.Await;
 import org.corral.itests.support.DaemonLines;
 import org.corral.itests.support.HandOverTestBase;
@@ -534,5 +535,20 @@ public class HandOverIT extends HandOverTestBase {
                 + Procs.describe(killed) + karafLogExcerpt(), List.of(), killed);
         assertEquals("nothing runs the test programs", List.of(), Procs.runningFrom(progs));
         assertEquals("no helper is left", List.of(), Procs.alive(helpers));
+        // each helper removed its program's leaf when the lease ended; the program's cgroup above it (where the
+        // supervisor would have read the final statistics) stays, empty, for the start-up sweep of the next JVM:
+        // this Karaf lives on without a supervisor, so the test removes them
+        for (Path cgroup : Cgroups.ofJvm(ProcessHandle.current().pid())) {
+            assertEquals("the helper removed the leaf of " + cgroup, List.of(), Cgroups.children(cgroup));
+            try {
+                Files.delete(cgroup);
+                Path base = cgroup.getParent();
+                if (Cgroups.children(base).isEmpty()) {
+                    Files.deleteIfExists(base); // the default base, unless another JVM uses it meanwhile
+                }
+            } catch (IOException e) {
+                // the base holds another JVM's cgroups: it is theirs to remove
+            }
+        }
     }
 }

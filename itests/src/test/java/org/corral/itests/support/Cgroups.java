@@ -66,6 +66,30 @@ public final class Cgroups {
         }
     }
 
+    /**
+     * The cgroups that the JVM {@code pid} created (named {@code corral-<pid>-<start>-<n>...}) anywhere in the
+     * cgroup2 hierarchy, up to four levels down: under its default base, wherever that is.
+     */
+    public static List<Path> ofJvm(long pid) {
+        Optional<Path> mount = cgroup2Mount();
+        if (mount.isEmpty()) {
+            return List.of();
+        }
+        String prefix = "corral-" + pid + "-";
+        for (int attempt = 1; ; attempt++) {
+            try (var s = Files.walk(mount.get(), 4)) {
+                return s.filter(p -> p.getFileName() != null && p.getFileName().toString().startsWith(prefix))
+                        .filter(Files::isDirectory).sorted().toList();
+            } catch (UncheckedIOException e) {
+                if (!(e.getCause() instanceof java.nio.file.NoSuchFileException) || attempt == 10) {
+                    throw e;
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
     /** Removes a test base (and, if the product left any, the cgroups under it, deepest first). */
     public static void removeBase(Path base) {
         if (!Files.isDirectory(base)) {

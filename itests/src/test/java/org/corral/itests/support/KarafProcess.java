@@ -140,6 +140,53 @@ public final class KarafProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * After a {@code kill -9}: removes the daemon configurations, starts this Karaf again, waits until Corral's
+     * start-up sweep ran (its line in karaf.log), checks that it removed every cgroup the killed JVM {@code killed}
+     * had left, and stops Karaf the normal way; then nothing of either JVM may be left in the cgroup hierarchy.
+     *
+     * @param afterStart run once Karaf is started again (e.g. start the supervisor bundle the test had stopped)
+     */
+    public void restartAndCheckTheSweep(long killed, Duration boot, Duration stop,
+            java.util.function.Consumer<KarafProcess> afterStart) {
+        try (var s = Files.list(home.resolve("etc"))) {
+            for (Path cfg : s.filter(p -> p.getFileName().toString().startsWith("org.corral.daemon-")
+                    && !p.getFileName().toString().equals("org.corral.daemon-example.cfg")).toList()) {
+                Files.delete(cfg);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<Path> left = Cgroups.ofJvm(killed);
+        if (left.isEmpty()) {
+            throw new AssertionError("the killed JVM " + killed + " left no cgroup: its daemons ran in none");
+        }
+        int sweeps = sweepLines();
+        start();
+        afterStart.accept(this);
+        Await.until("the restarted Karaf's start-up sweep", boot, () -> sweepLines() > sweeps,
+                () -> (process.isAlive() ? "" : "Karaf exited with " + process.exitValue() + "\n") + logExcerpt());
+        List<Path> after = Cgroups.ofJvm(killed);
+        if (!after.isEmpty()) {
+            throw new AssertionError("the start-up sweep left cgroups of the killed JVM: " + after + logExcerpt());
+        }
+        long pid = process.pid();
+        stop(stop);
+        List<Path> own = Cgroups.ofJvm(pid);
+        if (!own.isEmpty()) {
+            throw new AssertionError("Karaf stopped normally but left cgroups: " + own + logExcerpt());
+        }
+    }
+
+    private int sweepLines() {
+        try {
+            return Files.exists(log()) ? (int) Files.readAllLines(log(), StandardCharsets.UTF_8).stream()
+                    .filter(l -> l.contains("start-up sweep")).count() : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     /** {@code kill -9} of the Karaf JVM; returns once the kernel has reaped it. */
     public void kill9(Duration bound) {
         process.destroyForcibly();

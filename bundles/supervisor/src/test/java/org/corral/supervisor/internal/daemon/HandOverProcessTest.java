@@ -144,6 +144,14 @@ class HandOverProcessTest {
         System.out.println("HandOverProcessTest: lease 700 ms, program and helper gone " + ms + " ms after the old engine closed");
         assertTrue(left.isEmpty(), "still alive after the lease: " + left);
         HelperEngine.deleteHandOverDir(off.socket().getParent());
+        String stats = off.cgroup().get("stats.dir");
+        if (stats != null) { // the program ran in its default cgroup
+            Path cgroup = Path.of(stats);
+            assertFalse(Files.exists(cgroup.resolve("program")), "the helper removed the program's leaf");
+            // no JVM is left to read the statistics: the cgroup itself stays, empty, for the start-up sweep of the
+            // next JVM (docs/cgroups.md); this JVM lives on, so the test removes it
+            Files.deleteIfExists(cgroup);
+        }
     }
 
     @Test

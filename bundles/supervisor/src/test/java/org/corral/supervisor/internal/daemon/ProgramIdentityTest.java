@@ -55,6 +55,7 @@ class ProgramIdentityTest {
         CHANGE.put("cgroupPath", b -> b.cgroupPath("corral/fixed"));
         CHANGE.put("allowPopulatedCgroup", b -> b.allowPopulatedCgroup(true));
         CHANGE.put("limits", b -> b.limits(CgroupLimits.builder().pidsMax(10).build()));
+        CHANGE.put("defaultCgroup", b -> b.defaultCgroup(false));
         CHANGE.put("window", b -> b.window(8192));
         CHANGE.put("killDescendantsOnExit", b -> b.killDescendantsOnExit(false));
         CHANGE.put("noNewPrivileges", b -> b.noNewPrivileges(true));
