@@ -36,7 +36,8 @@ final class ChunkQueue extends ConsoleQueue<ChunkQueue.Chunk> implements OutputC
         end("the program ended");
     }
 
-    private static Chunk notice(long dropped) {
+    private static Chunk notice(Dropped d) {
+        long dropped = d.weight();
         String text = "\n[corral: " + dropped + " bytes of output dropped here: the console fell behind]\n";
         return new Chunk(null, text.getBytes(StandardCharsets.UTF_8));
     }

@@ -9,6 +9,7 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.api.console.Session;
 import org.corral.api.Daemon;
+import org.corral.api.values.Values;
 import org.osgi.framework.ServiceEvent;
 import org.osgi.framework.ServiceListener;
 
@@ -18,8 +19,16 @@ import org.osgi.framework.ServiceListener;
 @Service
 public class LogsCommand extends DaemonCommand {
 
-    /** Lines waiting to be printed while following, beyond which new lines are dropped (and counted). */
-    static final int FOLLOW_QUEUE = 10_000;
+    /** The property of the bytes one {@code corral:logs -f} may hold while the console falls behind. */
+    static final String FOLLOWER_PROPERTY = "org.corral.output.memory.follower";
+    /** The property of the bytes all {@code corral:logs -f} of this console may hold together. */
+    static final String FOLLOWERS_PROPERTY = "org.corral.output.memory.followers";
+    /** 1 MiB per follower (a few thousand typical lines; a 1 MiB line fits), 4 MiB for all. */
+    static final long FOLLOWER_DEFAULT = 1024 * 1024;
+    static final long FOLLOWERS_DEFAULT = 4 * 1024 * 1024;
+
+    /** What all followers of this console hold together. */
+    static final ConsoleQueue.Pool FOLLOWERS = new ConsoleQueue.Pool(FOLLOWERS_DEFAULT);
 
     @Option(name = "-f", aliases = "--follow", description = "Keep printing new lines until Ctrl-C")
     boolean follow;
@@ -47,7 +56,8 @@ public class LogsCommand extends DaemonCommand {
     }
 
     private void follow(Daemons.Entry e, PrintStream out) throws Exception {
-        LineQueue queue = new LineQueue(FOLLOW_QUEUE);
+        FOLLOWERS.total(size(FOLLOWERS_PROPERTY, FOLLOWERS_DEFAULT));
+        LineQueue queue = new LineQueue(size(FOLLOWER_PROPERTY, FOLLOWER_DEFAULT), FOLLOWERS);
         ServiceListener gone = event -> {
             if (event.getType() == ServiceEvent.UNREGISTERING) {
                 queue.end("corral: daemon '" + e.name + "' went away (its configuration was deleted or the supervisor"
@@ -77,7 +87,26 @@ public class LogsCommand extends DaemonCommand {
             // Ctrl-C: the normal way to stop following
         } finally {
             sub.close();
+            queue.close();
             context.removeServiceListener(gone);
         }
+    }
+
+    /** A size property of the framework, or its default (a bad value is named on the console). */
+    private long size(String property, long dflt) {
+        String v = context.getProperty(property);
+        if (v == null || v.isBlank()) {
+            return dflt;
+        }
+        try {
+            long n = Values.size(v);
+            if (n > 0) {
+                return n;
+            }
+        } catch (IllegalArgumentException e) {
+            // below
+        }
+        System.err.println("corral: " + property + " = '" + v + "' is not a size such as 1M; using " + dflt + " bytes");
+        return dflt;
     }
 }

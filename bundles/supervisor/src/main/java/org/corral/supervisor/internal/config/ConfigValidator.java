@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 import org.corral.api.CommandSpec;
 import org.corral.api.DaemonConfigValidator;
@@ -14,6 +15,8 @@ import org.corral.api.ProgramNotFoundException;
 import org.corral.supervisor.internal.daemon.DaemonSupervisor;
 import org.corral.supervisor.internal.Core;
 import org.corral.supervisor.internal.config.DaemonConfigParser.Result;
+import org.corral.supervisor.internal.daemon.DaemonRegistry;
+import org.corral.supervisor.internal.daemon.OutputBudget;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
@@ -29,10 +32,12 @@ public final class ConfigValidator implements DaemonConfigValidator {
     private Core core;
 
     private final Consumer<CommandSpec> system;
+    private final Supplier<OutputBudget> budget;
 
-    /** The service: checks programs against the system with the supervisor's engine. */
+    /** The service: checks programs against the system with the supervisor's engine, and its output budgets. */
     public ConfigValidator() {
         this.system = spec -> core.engine().validate(spec);
+        this.budget = () -> DaemonRegistry.of(core.engine()).memory().budget();
     }
 
     /**
@@ -41,11 +46,12 @@ public final class ConfigValidator implements DaemonConfigValidator {
      */
     public ConfigValidator(Consumer<CommandSpec> system) {
         this.system = system;
+        this.budget = () -> OutputBudget.DEFAULT;
     }
 
     @Override
     public Validation validate(Map<String, ?> properties) {
-        Result r = DaemonConfigParser.parse(properties);
+        Result r = DaemonConfigParser.parse(properties, budget.get());
         List<Problem> errors = convert(r.errors());
         if (r.ok()) {
             DaemonSpec spec = r.spec().orElseThrow();

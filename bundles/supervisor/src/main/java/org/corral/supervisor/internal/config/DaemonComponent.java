@@ -20,6 +20,7 @@ import org.corral.supervisor.internal.daemon.DaemonListener;
 import org.corral.supervisor.internal.daemon.DaemonRegistry;
 import org.corral.supervisor.internal.daemon.DaemonSupervisor;
 import org.corral.supervisor.internal.daemon.HandOverStore;
+import org.corral.supervisor.internal.daemon.OutputBudget;
 import org.corral.supervisor.internal.daemon.ProgramIdentity;
 import org.corral.supervisor.internal.daemon.SupervisedDaemon;
 import org.osgi.framework.Bundle;
@@ -197,7 +198,7 @@ public final class DaemonComponent {
 
     private void apply(Map<String, Object> props) {
         lastProps = props;
-        Result r = DaemonConfigParser.parse(props);
+        Result r = DaemonConfigParser.parse(props, budget());
         for (String w : r.warningLines()) {
             LOG.warn(w);
         }
@@ -314,7 +315,7 @@ public final class DaemonComponent {
             if (deactivated || daemon != null || nameWatch == null) {
                 return;
             }
-            Result r = DaemonConfigParser.parse(lastProps);
+            Result r = DaemonConfigParser.parse(lastProps, budget());
             if (!r.ok() || supervisor.registry().owner(r.spec().get().name()).isPresent()) {
                 return;
             }
@@ -348,6 +349,11 @@ public final class DaemonComponent {
     }
 
     /** Unregisters the service and stops the daemon and everything its program spawned. */
+    /** The output budgets of the engine's daemons ({@code log.maxline} and {@code log.lines} are checked against them). */
+    private OutputBudget budget() {
+        return DaemonRegistry.of(core.engine()).memory().budget();
+    }
+
     private void removeDaemon() {
         unregister();
         if (daemon != null) {

@@ -34,6 +34,8 @@ import org.corral.api.StdoutMode;
 import org.corral.api.values.Printable;
 import org.corral.api.values.Values;
 import org.corral.supervisor.internal.daemon.DaemonSupervisor;
+import org.corral.supervisor.internal.daemon.LinePattern;
+import org.corral.supervisor.internal.daemon.OutputBudget;
 
 /**
  * Turns the properties of one {@code org.corral.daemon} factory configuration into a {@link DaemonSpec},
@@ -196,9 +198,18 @@ public final class DaemonConfigParser {
         return pid != null ? "'" + pid + "'" : "(no PID)";
     }
 
-    /** Parses a configuration's properties. Never throws. */
+    /** Parses a configuration's properties against the default output budgets. Never throws. */
     public static Result parse(Map<String, ?> props) {
-        return new Run(props).run();
+        return parse(props, OutputBudget.DEFAULT);
+    }
+
+    /**
+     * Parses a configuration's properties; {@code log.maxline} and {@code log.lines} are checked against
+     * {@code budget} (the supervisor's: {@link org.corral.supervisor.internal.daemon.OutputMemory#budget()}).
+     * Never throws.
+     */
+    public static Result parse(Map<String, ?> props, OutputBudget budget) {
+        return new Run(props, budget).run();
     }
 
     /**
@@ -219,11 +230,13 @@ public final class DaemonConfigParser {
 
     private static final class Run {
         private final Map<String, ?> props;
+        private final OutputBudget budget;
         private final List<Problem> errors = new ArrayList<>();
         private final List<Problem> warnings = new ArrayList<>();
 
-        Run(Map<String, ?> props) {
+        Run(Map<String, ?> props, OutputBudget budget) {
             this.props = props;
+            this.budget = budget;
         }
 
         Result run() {
@@ -414,6 +427,7 @@ public final class DaemonConfigParser {
                 return null;
             }
             apply(DAEMON_KEYS, b);
+            withinTheOutputBudget();
             delayWithinItsCap();
             intensity(b, name, command);
             Readiness readiness = readiness(b);
@@ -432,6 +446,20 @@ public final class DaemonConfigParser {
             } catch (InvalidCommandException e) {
                 errors.add(new Problem("name", name, e.getMessage()));
                 return null;
+            }
+        }
+
+        /** {@code log.maxline} and {@code log.lines} (when set and valid) against the per-daemon output budget. */
+        private void withinTheOutputBudget() {
+            Long maxLine = parsedSize("log.maxline");
+            String m = maxLine == null ? null : budget.maxLineProblem((int) Math.min(Integer.MAX_VALUE, maxLine));
+            if (m != null) {
+                errors.add(new Problem("log.maxline", scalar("log.maxline"), m));
+            }
+            Long lines = parsedInteger("log.lines");
+            String l = lines == null ? null : budget.linesProblem((int) Math.min(Integer.MAX_VALUE, lines));
+            if (l != null) {
+                errors.add(new Problem("log.lines", scalar("log.lines"), l));
             }
         }
 
@@ -458,7 +486,14 @@ public final class DaemonConfigParser {
 
         private Readiness readiness(DaemonSpec.Builder b) {
             Map<String, Readiness> given = new LinkedHashMap<>();
-            opt("ready.log", v -> given.put("ready.log", Readiness.logLine(v)));
+            opt("ready.log", v -> {
+                Readiness r = Readiness.logLine(v);
+                String linear = LinePattern.problem(v);
+                if (linear != null) {
+                    throw new IllegalArgumentException(linear);
+                }
+                given.put("ready.log", r);
+            });
             opt("ready.port", v -> given.put("ready.port", Readiness.tcpPort((int) Values.integer(v, 1, 65535))));
             opt("ready.file", v -> given.put("ready.file", Readiness.file(absolutePath(v))));
             if (given.size() > 1) {
@@ -589,6 +624,26 @@ public final class DaemonConfigParser {
         private String trimmed(String key) {
             String v = scalar(key);
             return v == null ? "" : v.trim();
+        }
+
+        /** A size key's value when it is set and valid (its refusal is reported where it is applied). */
+        private Long parsedSize(String key) {
+            String v = scalar(key);
+            try {
+                return v == null || v.isBlank() ? null : Values.size(v);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
+        }
+
+        /** A whole-number key's value when it is set and valid. */
+        private Long parsedInteger(String key) {
+            String v = scalar(key);
+            try {
+                return v == null || v.isBlank() ? null : Values.integer(v, 0, Long.MAX_VALUE);
+            } catch (IllegalArgumentException e) {
+                return null;
+            }
         }
 
         private String scalar(String key) {

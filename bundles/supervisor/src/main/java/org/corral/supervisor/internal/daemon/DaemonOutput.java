@@ -28,8 +28,15 @@ import org.slf4j.event.Level;
  * lines) and, on the first record of each run (the {@code started} line), {@value #MDC_COMMAND}; so a log
  * appender or filter can select one daemon's records (MuonTrap's {@code logger_metadata}).
  *
- * <p>Thread-safe: lines of one run arrive on the engine's delivery thread; {@link #reconfigure} may come from
- * any thread and applies to the next line.
+ * <p>Memory: the ring and the two partial lines of a run stay within the daemon's {@link OutputBudget} (the
+ * ring gets {@link OutputBudget#ringBytes}) and count against the total of all daemons ({@link OutputMemory}).
+ *
+ * <p>Failures: whatever goes wrong while a chunk of output is handled (a logging back-end that throws, an
+ * {@link OutOfMemoryError}) costs that chunk and the partial line, reported (at most every
+ * {@link #REPORT_EVERY_NS 10 s}), and never the delivery: the next chunk is handled as usual.
+ *
+ * <p>Thread-safe: lines of one run arrive on its delivery lane; {@link #reconfigure} may come from any thread
+ * and applies to the next line.
  */
 final class DaemonOutput {
 
@@ -42,21 +49,34 @@ final class DaemonOutput {
     /** MDC key: the command line of the program, on the first record of each run. */
     static final String MDC_COMMAND = "daemon.command";
 
+    /** Failures are reported at most this often (a broken log back-end would otherwise report every chunk). */
+    static final long REPORT_EVERY_NS = 10_000_000_000L;
+
     private final String name;
     private final Logger log;
     private final RecentLines recent;
+    private final OutputMemory memory;
+    private final java.util.concurrent.atomic.AtomicLong lostBytes = new java.util.concurrent.atomic.AtomicLong();
+    private volatile long lastReport = System.nanoTime() - REPORT_EVERY_NS;
     private volatile DaemonSpec spec;
 
-    DaemonOutput(DaemonSpec spec) {
-        this(spec, LoggerFactory.getLogger(SupervisedDaemon.LOGGER_PREFIX + spec.name()));
+    /** @param memory the output memory of all daemons of the engine (budgets and total) */
+    DaemonOutput(DaemonSpec spec, OutputMemory memory) {
+        this(spec, memory, LoggerFactory.getLogger(SupervisedDaemon.LOGGER_PREFIX + spec.name()));
     }
 
     /** With a logger of one's own (tests). */
-    DaemonOutput(DaemonSpec spec, Logger log) {
+    DaemonOutput(DaemonSpec spec, OutputMemory memory, Logger log) {
         this.name = spec.name();
         this.spec = spec;
+        this.memory = memory;
         this.log = log;
-        this.recent = new RecentLines(spec.recentLines());
+        this.recent = new RecentLines(spec.recentLines(), memory.budget().ringBytes(spec.maxLineLength()), memory);
+    }
+
+    /** The daemon is gone (closed or handed over): its lines no longer count against the total. */
+    void close() {
+        recent.leaveBudget();
     }
 
     /** The daemon's logger: its output lines and its own messages. */
@@ -132,7 +152,7 @@ final class DaemonOutput {
     /** Levels, prefix and the size of the ring of {@code s} from the next line on. */
     void reconfigure(DaemonSpec s) {
         spec = s;
-        recent.resize(s.recentLines());
+        recent.resize(s.recentLines(), memory.budget().ringBytes(s.maxLineLength()));
     }
 
     /**
@@ -162,6 +182,23 @@ final class DaemonOutput {
         LogLevel level = stream == StreamKind.STDERR ? s.stderrLevel() : s.stdoutLevel();
         if (level != LogLevel.OFF) {
             logAt(level, stream, pid, s.logPrefix() != null ? s.logPrefix() : "[" + name + "] ", text);
+        }
+    }
+
+    /** A chunk of {@code bytes} could not be handled: counted, and reported now and then. */
+    private void failed(StreamKind stream, int bytes, Throwable t) {
+        long lost = lostBytes.addAndGet(bytes);
+        long now = System.nanoTime();
+        if (now - lastReport < REPORT_EVERY_NS) {
+            return;
+        }
+        lastReport = now;
+        try {
+            message(Level.ERROR, -1, null, "{} bytes of {} (the chunk and its partial line) lost while they were"
+                    + " handled: {}; {} bytes lost so far; the output goes on", bytes,
+                    stream == StreamKind.STDERR ? "stderr" : "stdout", t.toString(), lost, t);
+        } catch (Throwable again) {
+            // no memory even for the message: the next report says how much was lost
         }
     }
 
@@ -202,26 +239,57 @@ final class DaemonOutput {
                 line(stream, pid.getAsLong(), text);
                 observer.accept(text);
             };
-            out = new LineSplitter(StreamKind.STDOUT, maxLineLength, sink);
-            err = new LineSplitter(StreamKind.STDERR, maxLineLength, sink);
+            LineSplitter.Memory counted = new LineSplitter.Memory() {
+                @Override
+                public boolean grow(int bytes) {
+                    return memory.reserve(bytes);
+                }
+
+                @Override
+                public void shrink(int bytes) {
+                    memory.add(-bytes);
+                }
+            };
+            out = new LineSplitter(StreamKind.STDOUT, maxLineLength, sink, counted);
+            err = new LineSplitter(StreamKind.STDERR, maxLineLength, sink, counted);
             if (stdoutTail != null) {
                 out.prime(stdoutTail);
             }
             if (stderrTail != null) {
                 err.prime(stderrTail);
             }
-            consumer = (stream, data) -> (stream == StreamKind.STDERR ? err : out).feed(data);
+            consumer = (stream, data) -> {
+                LineSplitter splitter = stream == StreamKind.STDERR ? err : out;
+                int size = data.remaining();
+                try {
+                    splitter.feed(data);
+                } catch (Throwable t) {
+                    data.position(data.limit());
+                    splitter.reset();
+                    failed(stream, size, t);
+                }
+            };
         }
 
-        /** Receives the program's output (delivery thread). */
+        /** Receives the program's output (its delivery lane). */
         OutputConsumer consumer() {
             return consumer;
         }
 
         /** Emits the partial last lines (the program ended). */
         void flush() {
-            out.flush();
-            err.flush();
+            flush(out, StreamKind.STDOUT);
+            flush(err, StreamKind.STDERR);
+        }
+
+        private void flush(LineSplitter s, StreamKind stream) {
+            int pending = s.pending();
+            try {
+                s.flush();
+            } catch (Throwable t) {
+                s.reset();
+                failed(stream, pending, t);
+            }
         }
 
         /** The partial last stdout line (handed to the next supervisor version). */

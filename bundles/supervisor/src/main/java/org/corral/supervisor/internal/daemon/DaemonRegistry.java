@@ -24,6 +24,10 @@ public final class DaemonRegistry implements DependencyGate {
     private final Map<String, Entry> byName = new LinkedHashMap<>();
     private final List<Runnable> watchers = new CopyOnWriteArrayList<>();
     private final List<DaemonListener> listeners = new CopyOnWriteArrayList<>();
+    /** The daemons' output memory: budgets from the system properties until {@link OutputMemory#budget} sets others. */
+    private final OutputMemory memory = new OutputMemory(OutputBudget.fromProperties(System::getProperty,
+            (property, problem) -> org.slf4j.LoggerFactory.getLogger(DaemonRegistry.class)
+                    .error("corral: {}: {}", property, problem)));
 
     private record Entry(String owner, SupervisedDaemon daemon) {
     }
@@ -33,6 +37,11 @@ public final class DaemonRegistry implements DependencyGate {
         synchronized (REGISTRIES) {
             return REGISTRIES.computeIfAbsent(engine, e -> new DaemonRegistry());
         }
+    }
+
+    /** The output memory of this engine's daemons: their budgets and what they hold together. */
+    public OutputMemory memory() {
+        return memory;
     }
 
     /**

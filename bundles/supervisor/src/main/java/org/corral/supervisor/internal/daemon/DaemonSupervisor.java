@@ -95,6 +95,7 @@ public final class DaemonSupervisor implements AutoCloseable {
      */
     public SupervisedDaemon create(DaemonSpec spec, String ownerDescription, DependencyGate gate) {
         checkOpen();
+        checkOutput(spec, registry.memory().budget());
         engine.validate(spec.command());
         validateHook(engine, spec);
         return register(spec, ownerDescription, gate);
@@ -107,6 +108,7 @@ public final class DaemonSupervisor implements AutoCloseable {
      */
     public SupervisedDaemon adopt(DaemonSpec spec, String ownerDescription, DependencyGate gate, DaemonHandOver h) {
         checkOpen();
+        checkOutput(spec, registry.memory().budget());
         try {
             engine.validate(spec.command());
         } catch (ProgramNotFoundException e) {
@@ -140,6 +142,33 @@ public final class DaemonSupervisor implements AutoCloseable {
 
         public PreStartNotFoundException(ProgramNotFoundException e) {
             super(e.program(), "pre-start hook: " + e.getMessage());
+        }
+    }
+
+    /**
+     * What the {@code .cfg} parser checks for a configured daemon, for a {@link DaemonSpec} from Java: the line
+     * length and the number of recent lines against the output budget, and a readiness pattern the
+     * linear-time matcher can match.
+     *
+     * @throws InvalidCommandException naming every problem
+     */
+    static void checkOutput(DaemonSpec spec, OutputBudget budget) {
+        List<String> problems = new ArrayList<>();
+        String m = budget.maxLineProblem(spec.maxLineLength());
+        if (m != null) {
+            problems.add("max line length " + spec.maxLineLength() + " bytes: " + m);
+        }
+        String l = budget.linesProblem(spec.recentLines());
+        if (l != null) {
+            problems.add("recent lines " + spec.recentLines() + ": " + l);
+        }
+        Optional<java.util.regex.Pattern> p = spec.readiness().pattern();
+        String r = p.isEmpty() ? null : LinePattern.problem(p.get().pattern());
+        if (r != null) {
+            problems.add("readiness log pattern '" + p.get().pattern() + "': " + r);
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidCommandException("daemon '" + spec.name() + "': " + String.join("; ", problems));
         }
     }
 

@@ -24,20 +24,55 @@ public final class LineSplitter {
         void line(StreamKind stream, byte[] bytes, int length);
     }
 
+    /**
+     * Where the buffer's growth beyond its first {@value #FIRST} bytes is counted (the total of all daemons'
+     * output): a growth that is refused cuts the pending line where it is, as if it had reached the maximum.
+     */
+    public interface Memory {
+        /** Whether {@code bytes} more may be held (then they are counted). */
+        boolean grow(int bytes);
+
+        /** {@code bytes} fewer are held. */
+        void shrink(int bytes);
+
+        /** No limit, nothing counted. */
+        Memory UNLIMITED = new Memory() {
+            @Override
+            public boolean grow(int bytes) {
+                return true;
+            }
+
+            @Override
+            public void shrink(int bytes) {
+            }
+        };
+    }
+
+    /** The buffer's first size, and the size it returns to after a long line. */
+    static final int FIRST = 256;
+    /** A buffer larger than this goes back to {@link #FIRST} once its line was emitted. */
+    private static final int KEEP = 4096;
+
     private final StreamKind stream;
     private final Sink sink;
     private final int max;
+    private final Memory memory;
     private byte[] buf;
     private int len;
 
     public LineSplitter(StreamKind stream, int maxLineBytes, Sink sink) {
+        this(stream, maxLineBytes, sink, Memory.UNLIMITED);
+    }
+
+    public LineSplitter(StreamKind stream, int maxLineBytes, Sink sink, Memory memory) {
         if (maxLineBytes < 4) {
             throw new IllegalArgumentException("max line length must be >= 4 bytes, got " + maxLineBytes);
         }
         this.stream = stream;
         this.sink = sink;
-        this.buf = new byte[Math.min(maxLineBytes, 256)];
+        this.buf = new byte[Math.min(maxLineBytes, FIRST)];
         this.max = maxLineBytes;
+        this.memory = memory;
     }
 
     /** Feeds a chunk; complete lines are emitted before this returns. The buffer's position is advanced. */
@@ -45,31 +80,71 @@ public final class LineSplitter {
         while (data.hasRemaining()) {
             byte b = data.get();
             if (b == '\n') {
-                emit(len > 0 && buf[len - 1] == '\r' ? len - 1 : len);
+                int n = len > 0 && buf[len - 1] == '\r' ? len - 1 : len;
                 len = 0;
+                emit(n);
+                shrinkIfLarge();
                 continue;
             }
-            if (len == max) {
-                int cut = boundary();
-                emit(cut);
-                System.arraycopy(buf, cut, buf, 0, len - cut);
-                len -= cut;
-            }
-            if (len == buf.length) {
-                byte[] bigger = new byte[Math.min(max, buf.length * 2)];
-                System.arraycopy(buf, 0, bigger, 0, len);
-                buf = bigger;
+            if (len == max || (len == buf.length && !grow())) {
+                cut();
             }
             buf[len++] = b;
         }
     }
 
-    /** Emits the pending partial line, if any (at the program's exit). */
+    /** Emits what is pending as a line of its own, keeping an incomplete UTF-8 character for the next one. */
+    private void cut() {
+        int cut = boundary();
+        int rest = len - cut;
+        len = 0;
+        emit(cut);
+        System.arraycopy(buf, cut, buf, 0, rest);
+        len = rest;
+    }
+
+    /** Doubles the buffer (up to the maximum) when the memory allows it. */
+    private boolean grow() {
+        int size = Math.min(max, buf.length * 2);
+        if (!memory.grow(size - buf.length)) {
+            return false;
+        }
+        byte[] bigger;
+        try {
+            bigger = new byte[size];
+        } catch (OutOfMemoryError e) {
+            memory.shrink(size - buf.length);
+            return false; // the heap is full anyway: cut the line here rather than fail
+        }
+        System.arraycopy(buf, 0, bigger, 0, len);
+        buf = bigger;
+        return true;
+    }
+
+    private void shrinkIfLarge() {
+        if (buf.length > KEEP && len == 0) {
+            memory.shrink(buf.length - FIRST);
+            buf = new byte[FIRST];
+        }
+    }
+
+    /** Emits the pending partial line, if any (at the program's exit), and gives back a large buffer. */
     public void flush() {
         if (len > 0) {
-            emit(len);
+            int n = len;
             len = 0;
+            emit(n);
         }
+        shrinkIfLarge();
+    }
+
+    /**
+     * Forgets the pending partial line (its bytes are lost) and gives back a large buffer: after a failure
+     * while a line was handled, the next line starts clean.
+     */
+    public void reset() {
+        len = 0;
+        shrinkIfLarge();
     }
 
     /** Bytes of the pending partial line. */

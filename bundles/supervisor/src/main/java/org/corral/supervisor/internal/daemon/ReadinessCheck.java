@@ -25,7 +25,7 @@ abstract class ReadinessCheck {
     static ReadinessCheck of(Readiness r, Timers timers, Consumer<String> passed) {
         switch (r.kind()) {
             case LOG_LINE:
-                return new LogLineCheck(r.pattern().orElseThrow(), passed);
+                return new LogLineCheck(LinePattern.compile(r.pattern().orElseThrow().pattern()), passed);
             case TCP_PORT:
                 return new TcpPortCheck(r.port().getAsInt(), timers, passed);
             case FILE:

@@ -60,10 +60,13 @@ import org.slf4j.event.Level;
  * ({@link ReadinessCheck}), the output ({@link DaemonOutput}), the counters and the listeners.
  *
  * <h2>Threads</h2>
- * No thread of its own. Events are handled under a lock on whatever thread reports them (the caller, the
- * engine's IO thread for spawns, timers and probes, its delivery thread for output and ends); an event that
- * an action causes is queued and handled right after, in order, under the same lock. Listener calls and
- * output logging run on the delivery thread; relaunches after a back-off or a change of the dependencies too.
+ * No thread of its own. Events are handled under a lock on whatever thread reports them: the caller, the
+ * engine's IO thread (spawns, timers such as the readiness timeout, probes), the program's delivery lane
+ * (output lines, the readiness log check), or the engine's control thread (program ends, back-off elapsed,
+ * dependency changes: relaunches run there, where no delivery work can delay them). An event that an action
+ * causes is queued and handled right after, in order, under the same lock. Listener calls run in order on
+ * this daemon's own lane of the delivery threads, as do the flush of a program's last partial lines and a
+ * pre-start hook that is a Java call.
  */
 public final class SupervisedDaemon implements Daemon {
 
@@ -77,7 +80,10 @@ public final class SupervisedDaemon implements Daemon {
     private final String name;
     private final Engine engine;
     private final Timers timers;
-    private final Executor deliver;
+    /** This daemon's lane on the delivery threads: listener calls, in order. */
+    private final Executor events;
+    /** The engine's control thread: events from timers, ends and dependency changes. */
+    private final Executor control;
     private final NanoClock clock;
     private final DependencyGate gate;
     private final CgroupAccess cgroups;
@@ -120,7 +126,7 @@ public final class SupervisedDaemon implements Daemon {
         final ReadinessCheck check;
         final DaemonOutput.Streams streams;
         final CompletableFuture<Void> done = new CompletableFuture<>();
-        /** Set once launched or attached; read by the output's MDC on the delivery thread. */
+        /** Set once launched or attached; read by the output's MDC on its delivery lane. */
         volatile RunningProgram program;
         Timers.Timer readyTimer;
 
@@ -173,12 +179,13 @@ public final class SupervisedDaemon implements Daemon {
         this.name = spec.name();
         this.engine = engine;
         this.timers = engine.timers();
-        this.deliver = engine.deliverExecutor();
+        this.events = engine.newLane("daemon " + name);
+        this.control = engine.controlExecutor();
         this.clock = clock;
         this.gate = gate;
         this.cgroups = cgroups;
         this.registry = registry;
-        this.output = new DaemonOutput(spec);
+        this.output = new DaemonOutput(spec, registry != null ? registry.memory() : new OutputMemory(OutputBudget.DEFAULT));
         this.machine = new DaemonMachine(spec);
         if (registry != null) {
             registry.attach(name, this);
@@ -657,7 +664,7 @@ public final class SupervisedDaemon implements Daemon {
             }
         } else if (a instanceof DaemonMachine.ScheduleBackoff) {
             DaemonMachine.ScheduleBackoff b = (DaemonMachine.ScheduleBackoff) a;
-            backoffTimer = schedule(b.delay(), () -> execute(() -> fire(new DaemonMachine.BackoffElapsed(b.run()))));
+            backoffTimer = schedule(b.delay(), () -> onControl(() -> fire(new DaemonMachine.BackoffElapsed(b.run()))));
         } else if (a instanceof DaemonMachine.CancelBackoff) {
             if (backoffTimer != null) {
                 backoffTimer.cancel();
@@ -691,7 +698,7 @@ public final class SupervisedDaemon implements Daemon {
         List<String> deps = spec.dependsOn();
         List<String> missing = deps.isEmpty() ? List.of() : gate.missing(deps);
         if (!missing.isEmpty() && gateWatch == null) {
-            gateWatch = gate.watch(() -> execute(() -> fire(new DaemonMachine.DependenciesChanged())));
+            gateWatch = gate.watch(() -> onControl(() -> fire(new DaemonMachine.DependenciesChanged())));
             missing = gate.missing(deps); // what changed before the watch started counts too
         }
         queue.add(new DaemonMachine.Dependencies(missing));
@@ -756,24 +763,33 @@ public final class SupervisedDaemon implements Daemon {
                 preEnded(h, false, "could not start: " + e.getMessage());
                 return;
             }
+            // its last partial lines on this daemon's lane, then its end on the control thread
             h.program.completion().whenCompleteAsync((result, error) -> {
                 streams.flush();
+                boolean ok;
+                String why;
                 if (error != null) {
                     Throwable cause = unwrap(error);
-                    preEnded(h, false, cause == null ? "unknown error" : cause.getMessage());
+                    ok = false;
+                    why = cause == null ? "unknown error" : cause.getMessage();
                 } else if (result.timedOut()) {
-                    preEnded(h, false, "did not finish within " + RestartPlanner.fmt(hook.timeout()) + " ("
-                            + result.signal().map(sig -> "killed by " + sig).orElse("exit " + result.exitCode()) + ")");
+                    ok = false;
+                    why = "did not finish within " + RestartPlanner.fmt(hook.timeout()) + " ("
+                            + result.signal().map(sig -> "killed by " + sig).orElse("exit " + result.exitCode()) + ")";
                 } else if (result.signal().isPresent()) {
-                    preEnded(h, false, "killed by " + result.signal().get());
+                    ok = false;
+                    why = "killed by " + result.signal().get();
                 } else {
-                    preEnded(h, result.exitCode() == 0, "exited with code " + result.exitCode());
+                    ok = result.exitCode() == 0;
+                    why = "exited with code " + result.exitCode();
                 }
-            }, this::execute);
+                onControl(() -> preEnded(h, ok, why));
+            }, events);
             return;
         }
-        // a call: on the delivery thread, never the caller's or the IO thread
-        execute(() -> {
+        // a call (user code): on this daemon's lane of the delivery threads, never the caller's, the IO or the
+        // control thread
+        onLane(() -> {
             if (h.cancelled) {
                 preEnded(h, false, "cancelled");
                 return;
@@ -851,15 +867,18 @@ public final class SupervisedDaemon implements Daemon {
                 fire(new DaemonMachine.Spawned(r.id, pid, p.helperPid().orElse(-1)));
             }
         });
+        // after the program's last output: its partial lines on this daemon's lane (they reach the log and the
+        // followers), then the end on the control thread
         p.completion().whenCompleteAsync((result, error) -> {
             try {
                 if (isCurrent(r)) { // not after a hand-over: the partial lines went to the next version
                     r.streams.flush();
                 }
             } finally {
-                fire(new DaemonMachine.Ended(r.id, outcome(p, result, error)));
+                Outcome o = outcome(p, result, error);
+                onControl(() -> fire(new DaemonMachine.Ended(r.id, o)));
             }
-        }, this::execute);
+        }, events);
     }
 
     private boolean isCurrent(Run r) {
@@ -993,6 +1012,7 @@ public final class SupervisedDaemon implements Daemon {
         } catch (Exception e) {
             say(Level.DEBUG, "closing {}", watch, e);
         }
+        output.close();
         if (registry != null) {
             registry.release(name, this);
         }
@@ -1003,7 +1023,7 @@ public final class SupervisedDaemon implements Daemon {
     private void setState(DaemonState s) {
         state = s;
         lock.notifyAll();
-        execute(() -> {
+        onLane(() -> {
             for (DaemonListener l : listeners) {
                 try {
                     l.stateChanged(this, s);
@@ -1017,7 +1037,7 @@ public final class SupervisedDaemon implements Daemon {
         });
     }
 
-    /** Queues an event for the listeners (in order, on the delivery thread). Under the lock. */
+    /** Queues an event for the listeners (in order, on this daemon's lane). Under the lock. */
     private void publish(String topic, Map<String, Object> extra, int restarts, long pid, long helperPid) {
         Map<String, Object> props = new LinkedHashMap<>();
         props.put(DaemonEvents.NAME, name);
@@ -1030,7 +1050,7 @@ public final class SupervisedDaemon implements Daemon {
         props.put(DaemonEvents.RESTARTS, restarts);
         props.putAll(extra);
         Map<String, Object> frozen = Map.copyOf(props);
-        execute(() -> {
+        onLane(() -> {
             for (DaemonListener l : listeners) {
                 try {
                     l.event(this, topic, frozen);
@@ -1056,9 +1076,19 @@ public final class SupervisedDaemon implements Daemon {
         output.message(level, p == null ? -1 : p.pid().orElse(-1), null, format, args);
     }
 
-    private void execute(Runnable task) {
+    /** Runs {@code task} on this daemon's lane of the delivery threads (listener calls, user calls). */
+    private void onLane(Runnable task) {
         try {
-            deliver.execute(task);
+            events.execute(task);
+        } catch (RejectedExecutionException e) {
+            task.run(); // the engine is shutting down: run it here rather than lose a state change
+        }
+    }
+
+    /** Runs {@code task} on the engine's control thread. */
+    private void onControl(Runnable task) {
+        try {
+            control.execute(task);
         } catch (RejectedExecutionException e) {
             task.run(); // the engine is shutting down: run it here rather than lose a state change
         }

@@ -9,6 +9,7 @@ import java.nio.channels.SocketChannel;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 
+import org.corral.api.ProcessException;
 import org.corral.supervisor.internal.protocol.FrameDecoder;
 import org.corral.supervisor.internal.protocol.FrameEncoder;
 import org.corral.supervisor.internal.protocol.FrameHandler;
@@ -19,9 +20,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One accepted connection from a broker or a helper. Reads frames into a pooled direct buffer and decodes
- * them in place; when the program has an output consumer the buffer is lent to the delivery thread (reading
- * pauses until the consumer returned, so credit flows back only after consumption). Writes are queued when
- * the socket is full. Reads and frame handling happen on the IO thread (or, lent, on the delivery thread);
+ * them in place; when the program has an output consumer the buffer is lent to the program's delivery lane
+ * (reading pauses until the consumer returned, so credit flows back only after consumption). Writes are queued when
+ * the socket is full. Reads and frame handling happen on the IO thread (or, lent, on the program's lane);
  * {@link #send} is thread-safe.
  */
 final class Conn implements IoLoop.Handler, FrameHandler {
@@ -179,32 +180,48 @@ final class Conn implements IoLoop.Handler, FrameHandler {
      */
     private static final int CREDIT_DIVISOR = 8;
 
-    /** Most socket reads the delivery thread does itself before it hands the connection back. */
-    private static final int DELIVER_ROUNDS = 64;
+    /**
+     * Most output a program delivers in one turn of its lane before the other lanes get theirs: one pipe's
+     * worth (the default pipe buffer of Linux). It bounds how long one flooding program can keep a delivery
+     * thread from another program's output to the time its consumer needs for 64 KiB (plus one frame).
+     */
+    static final int TURN_BYTES = 64 * 1024;
+
+    /** Output bytes delivered in the current turn (the buffer's owner). */
+    private int turnBytes;
 
     /**
-     * Hands the buffer to the delivery thread; the IO thread stops reading this connection until it comes
-     * back. While the program keeps writing, the delivery thread reads on by itself (non-blocking, up to
-     * {@link #DELIVER_ROUNDS} times) and returns credit after each round, so a flood costs no thread
-     * hand-over per chunk.
+     * Hands the buffer to the program's delivery lane; the IO thread stops reading this connection until it
+     * comes back. While the program keeps writing, the lane reads on by itself (non-blocking) and returns
+     * credit as it goes, so a flood costs no thread hand-over per chunk; after {@link #TURN_BYTES} of output
+     * it queues the rest as its next turn, behind the other lanes, still holding the buffer.
      */
     private void lend() {
         state.compareAndSet(State.READING, State.LENT);
         setInterest(false);
-        engine.deliver().execute(this::deliverLoop);
+        program.lane().execute(this::deliverLoop);
     }
 
-    /** Delivery thread: owns {@link #rb} (read mode on entry and on exit). */
+    /** A turn of the program's lane: owns {@link #rb} (read mode on entry and on exit). */
     private void deliverLoop() {
         ProtocolException err = null;
+        Throwable failure = null;
+        boolean again = false;
+        turnBytes = 0;
         try {
-            for (int round = 0; ; round++) {
+            while (state.get() != State.CLOSED) {
                 ByteBuffer buf = rb.buf;
-                while (FrameDecoder.decode(buf, this, false)) {
-                    // every complete frame is handled (DATA goes to the consumer)
+                while (turnBytes < TURN_BYTES && FrameDecoder.decode(buf, this, false)) {
+                    // complete frames are handled (DATA goes to the consumer) until the turn is used up
                 }
-                if (state.get() != State.LENT || round == DELIVER_ROUNDS) {
+                State s = state.get();
+                if (turnBytes >= TURN_BYTES) {
+                    // the rest waits for the next turn; complete frames left (the exit, say) are handled then
+                    again = s == State.LENT || (s.lent() && hasCompleteFrame(buf));
                     break;
+                }
+                if (s != State.LENT) {
+                    break; // end of stream or the last frame: every complete frame was handled, hand back
                 }
                 sendCredits();
                 int want = Math.max(FrameDecoder.frameSize(buf), readSize());
@@ -226,27 +243,35 @@ final class Conn implements IoLoop.Handler, FrameHandler {
                 program.noteBuffered(rb.buffered);
                 rb.buf.flip();
                 if (n < 0) {
-                    state.compareAndSet(State.LENT, State.LENT_AT_EOF);
-                } else if (n > 0) {
-                    continue;
+                    state.compareAndSet(State.LENT, State.LENT_AT_EOF); // decode the rest, then hand back
+                } else if (n == 0) {
+                    break; // nothing more for now (everything complete was handled before the read)
                 }
-                // nothing more for now (or end of stream): decode what is complete, then hand back
-                while (FrameDecoder.decode(rb.buf, this, false)) {
-                    // complete frames
-                }
-                break;
             }
         } catch (ProtocolException e) {
             err = e;
-        } catch (RuntimeException e) {
-            LOG.error("corral: delivering output failed", e);
+        } catch (Throwable t) {
+            // not the consumer's (ProgramBase catches those): a frame could not be handled; the connection is
+            // hung up rather than left lent for ever (the helper tears its program down)
+            Delivery.failed("delivering the output of " + program.describe(), t);
+            failure = t;
+        }
+        if (again) {
+            sendCredits();
+            program.lane().execute(this::deliverLoop);
+            return;
         }
         final ProtocolException error = err;
-        engine.loop().execute(() -> returned(error));
+        final Throwable failed = failure;
+        engine.loop().execute(() -> returned(error, failed));
     }
 
-    /** The delivery thread is done with the buffer (IO thread). */
-    private void returned(ProtocolException err) {
+    private static boolean hasCompleteFrame(ByteBuffer buf) throws ProtocolException {
+        return buf.remaining() >= Protocol.HDR_LEN && FrameDecoder.frameSize(buf) <= buf.remaining();
+    }
+
+    /** The delivery lane is done with the buffer (IO thread). */
+    private void returned(ProtocolException err, Throwable failure) {
         State was;
         while (true) {
             was = state.get();
@@ -261,6 +286,10 @@ final class Conn implements IoLoop.Handler, FrameHandler {
         }
         if (err != null) {
             protocolError(err);
+            return;
+        }
+        if (failure != null) {
+            hangUp(new ProcessException("delivering its output failed: " + failure));
             return;
         }
         afterProcessing();
@@ -331,6 +360,11 @@ final class Conn implements IoLoop.Handler, FrameHandler {
         String who = role == Role.BROKER ? "broker" : program != null ? "helper of " + program.describe() : "peer";
         LOG.error("corral: protocol error from {} (pid {}): {}; closing the connection", who, peerPid, e.getMessage());
         hangUp(e);
+    }
+
+    /** Hangs up on the peer as if it had gone (IO thread): its program ends with {@code cause}. */
+    void hangUpNow(Exception cause) {
+        hangUp(cause);
     }
 
     /** The peer is gone or broke the protocol (IO thread). */
@@ -562,6 +596,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
         view.limit(offset + length);
         p.data(stream, buffer, offset, length, view);
         consumed(stream, length);
+        turnBytes += length;
     }
 
     @Override

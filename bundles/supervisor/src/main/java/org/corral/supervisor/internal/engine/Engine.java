@@ -18,8 +18,9 @@ import org.corral.api.ProgramNotFoundException;
  *
  * <h2>Threads</h2>
  * An engine owns a constant number of threads whatever the number of programs: one IO thread
- * ({@code corral-io}: sockets and {@link #timers() timers}) and one delivery thread ({@code corral-deliver}:
- * {@link OutputConsumer} callbacks, see {@link #deliverExecutor()}).
+ * ({@code corral-io}: sockets and {@link #timers() timers}), a small delivery pool ({@code corral-deliver-N}:
+ * {@link OutputConsumer} callbacks, each program's in its own serial lane, see {@link #newLane}) and one
+ * control thread ({@code corral-control}, see {@link #controlExecutor()}). See {@link Delivery}.
  *
  * <h2>Ownership</h2>
  * The engine owns every program it launched: {@link #close()} stops them all (kill signal, grace, SIGKILL)
@@ -59,10 +60,12 @@ public interface Engine extends AutoCloseable {
 
     /**
      * Starts a program with {@code consumer} receiving its output <em>instead of</em> {@code spec.consumer()}
-     * ({@code null}: no consumer). Consumer calls for one program never overlap and run on the delivery
-     * thread, in order per stream; flow-control credit is returned to the program only after a call returned,
-     * so a slow consumer blocks the program's writes, never the JVM heap. Everything else as
-     * {@link #launch(CommandSpec)}.
+     * ({@code null}: no consumer). Consumer calls for one program never overlap and run on a delivery thread,
+     * in order per stream, in the program's own lane: a program delivers a bounded amount of output per turn
+     * and then lets the other programs' output through. Flow-control credit is returned to the program only
+     * after a call returned, so a slow consumer blocks the program's writes, never the JVM heap nor another
+     * program's output. A consumer that throws (an {@link Error} included) gets no more output; the program
+     * keeps running and its output is still drained. Everything else as {@link #launch(CommandSpec)}.
      */
     RunningProgram launch(CommandSpec spec, OutputConsumer consumer);
 
@@ -70,13 +73,28 @@ public interface Engine extends AutoCloseable {
     Timers timers();
 
     /**
-     * The single-threaded executor ({@code corral-deliver}) that runs output consumers. Tasks submitted here
-     * are serialized with every consumer callback; use it for user-facing callbacks that must not run on the
-     * IO thread (for example, completing user futures, logging lines).
+     * Runs tasks on the delivery threads ({@code corral-deliver-N}) in no particular order: user-facing work
+     * that must not run on the IO thread (completing user futures, say). Use {@link #newLane} when order
+     * matters.
      */
     Executor deliverExecutor();
 
-    /** Whether the calling thread is this engine's delivery thread (a consumer must not wait for output there). */
+    /**
+     * A new serial executor on the delivery threads: its tasks run one at a time, in order, taking turns with
+     * every other lane and program (a daemon's listener calls, say). Never refuses a task.
+     *
+     * @param name what it serves, for messages
+     */
+    Executor newLane(String name);
+
+    /**
+     * The control thread ({@code corral-control}): state changes that timers, program ends and dependency
+     * changes cause (a relaunch after a back-off, the end of a program). It never runs output or user callbacks,
+     * so no delivery work delays them. Tasks must not block.
+     */
+    Executor controlExecutor();
+
+    /** Whether the calling thread is one of this engine's delivery threads (a consumer must not wait for output there). */
     default boolean onDeliverThread() {
         return false;
     }

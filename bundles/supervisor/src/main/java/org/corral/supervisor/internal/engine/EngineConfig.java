@@ -18,9 +18,10 @@ import java.util.Objects;
  * @param resolver validation and resolution of specs
  * @param cgroups cgroup placement (the seam for the cgroup bundle)
  * @param architecture the helper's architecture (x86_64, aarch64, armhf) or the JVM's os.arch
+ * @param deliveryThreads threads of the delivery pool ({@link Delivery}), 1 to 16
  */
 public record EngineConfig(Path runtimeParent, Path helper, java.net.URL helperResource, List<String> helperPrefix, Duration brokerStartTimeout,
-        CommandResolver resolver, CgroupPlacement cgroups, String architecture) {
+        CommandResolver resolver, CgroupPlacement cgroups, String architecture, int deliveryThreads) {
 
     public EngineConfig {
         Objects.requireNonNull(runtimeParent, "runtimeParent");
@@ -28,6 +29,9 @@ public record EngineConfig(Path runtimeParent, Path helper, java.net.URL helperR
         Objects.requireNonNull(brokerStartTimeout, "brokerStartTimeout");
         Objects.requireNonNull(resolver, "resolver");
         Objects.requireNonNull(cgroups, "cgroups");
+        if (deliveryThreads < 1 || deliveryThreads > 16) {
+            throw new IllegalArgumentException("delivery threads must be 1 to 16, got " + deliveryThreads);
+        }
     }
 
     public static Builder builder() {
@@ -44,6 +48,7 @@ public record EngineConfig(Path runtimeParent, Path helper, java.net.URL helperR
         private CommandResolver resolver;
         private CgroupPlacement cgroups = CgroupPlacement.NONE;
         private String architecture = HelperLocator.architecture();
+        private int deliveryThreads = Delivery.threads(System.getProperty(Delivery.THREADS_PROPERTY));
 
         public Builder runtimeParent(Path p) {
             this.runtimeParent = Objects.requireNonNull(p);
@@ -85,9 +90,15 @@ public record EngineConfig(Path runtimeParent, Path helper, java.net.URL helperR
             return this;
         }
 
+        /** Threads of the delivery pool (default {@link Delivery#DEFAULT_THREADS}, or the system property). */
+        public Builder deliveryThreads(int n) {
+            this.deliveryThreads = n;
+            return this;
+        }
+
         public EngineConfig build() {
             return new EngineConfig(runtimeParent, helper, helperResource, helperPrefix, brokerStartTimeout,
-                    resolver != null ? resolver : CommandResolver.system(), cgroups, architecture);
+                    resolver != null ? resolver : CommandResolver.system(), cgroups, architecture, deliveryThreads);
         }
     }
 }

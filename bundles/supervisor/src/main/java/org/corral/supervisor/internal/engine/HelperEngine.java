@@ -19,9 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -40,7 +37,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The engine that runs programs through the native helper: a 0700 runtime directory with the control socket
- * {@code ctl.sock}, one broker process that forks a helper per program, one IO thread and one delivery thread.
+ * {@code ctl.sock}, one broker process that forks a helper per program, one IO thread, and the delivery pool
+ * and control thread of {@link Delivery}.
  */
 public final class HelperEngine implements Engine {
 
@@ -54,7 +52,7 @@ public final class HelperEngine implements Engine {
     private final Path runtimeDir;
     private final Path socket;
     private final IoLoop loop;
-    private final ExecutorService deliver;
+    private final Delivery delivery;
     private final ServerSocketChannel server;
     private final Conn.Pool pool = new Conn.Pool();
     private final Map<TokenKey, HelperProgram> pending = new ConcurrentHashMap<>();
@@ -67,7 +65,6 @@ public final class HelperEngine implements Engine {
     private volatile Broker broker;
     private volatile CompletableFuture<Broker> brokerReady;
     private volatile boolean closed;
-    private volatile Thread deliverThread;
     /** Whether start() returned (later broker failures are logged here, not thrown). */
     private volatile boolean up;
 
@@ -96,12 +93,7 @@ public final class HelperEngine implements Engine {
         server.configureBlocking(false);
         this.loop = new IoLoop("corral-io");
         server.register(loop.selector(), SelectionKey.OP_ACCEPT, (IoLoop.Handler) k -> accept());
-        this.deliver = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread t = new Thread(r, "corral-deliver");
-            t.setDaemon(true);
-            deliverThread = t;
-            return t;
-        });
+        this.delivery = new Delivery(cfg.deliveryThreads());
         this.shutdownHook = new Thread(this::jvmExit, "corral-shutdown");
         this.handOver = new HelperHandOver(this);
     }
@@ -153,8 +145,8 @@ public final class HelperEngine implements Engine {
         return loop;
     }
 
-    Executor deliver() {
-        return deliver;
+    Delivery delivery() {
+        return delivery;
     }
 
     Conn.Pool pool() {
@@ -467,12 +459,22 @@ public final class HelperEngine implements Engine {
 
     @Override
     public Executor deliverExecutor() {
-        return deliver;
+        return delivery.unordered();
+    }
+
+    @Override
+    public Executor newLane(String name) {
+        return delivery.lane(name);
+    }
+
+    @Override
+    public Executor controlExecutor() {
+        return delivery.control();
     }
 
     @Override
     public boolean onDeliverThread() {
-        return Thread.currentThread() == deliverThread;
+        return delivery.onDeliveryThread();
     }
 
     @Override
@@ -721,12 +723,7 @@ public final class HelperEngine implements Engine {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        deliver.shutdown();
-        try {
-            deliver.awaitTermination(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        delivery.shutdown(5000);
         RuntimeDir.delete(runtimeDir);
         try {
             Runtime.getRuntime().removeShutdownHook(shutdownHook);

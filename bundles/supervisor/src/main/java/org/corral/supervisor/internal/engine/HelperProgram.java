@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A program run by a helper. Frame callbacks come from one thread at a time (the IO thread, or the delivery
- * thread while its connection's buffer is lent); control calls come from any thread and are moved to the IO
+ * A program run by a helper. Frame callbacks come from one thread at a time (the IO thread, or its delivery
+ * lane while its connection's buffer is lent); control calls come from any thread and are moved to the IO
  * thread.
  */
 final class HelperProgram extends ProgramBase {
@@ -30,6 +30,8 @@ final class HelperProgram extends ProgramBase {
     private final CgroupPlacement.Placement placement;
     private final int window;
     private final boolean stdinInline;
+    /** Where its output is delivered (serial, taking turns with other programs). */
+    private final Delivery.Lane lane;
 
     /** The broker the SPAWN went to (for failing it when that broker dies before the helper connected), or null. */
     private final Broker broker;
@@ -43,6 +45,14 @@ final class HelperProgram extends ProgramBase {
     private int stopSignal;
     private int stopGraceMs = -1;
     private volatile Timers.Timer timeoutTimer;
+    private volatile Timers.Timer stopDeadline;
+
+    /**
+     * How long after a stop's grace the helper may take to report the end (it drains the program's last
+     * output first) before the JVM hangs up on it, which makes it kill everything at once and exit. Only a
+     * helper whose output is not consumed (its consumer blocks) or that hangs gets there.
+     */
+    static final Duration STOP_DRAIN = Duration.ofSeconds(10);
 
     /** A DETACH in flight: completed by DETACHED (hand-off), EXIT (null) or a refusal/hang-up (exceptionally). */
     private volatile CompletableFuture<HandOff> detaching;
@@ -59,6 +69,12 @@ final class HelperProgram extends ProgramBase {
         this.placement = placement;
         this.window = window;
         this.stdinInline = stdinInline;
+        this.lane = engine.delivery().lane(cmd.executable().toString());
+    }
+
+    /** The serial lane its output (and its end) is delivered on. */
+    Delivery.Lane lane() {
+        return lane;
     }
 
     /** Whether the SPAWN of this program went to {@code b}. */
@@ -150,6 +166,30 @@ final class HelperProgram extends ProgramBase {
         Conn c = conn;
         if (c != null) {
             c.send(FrameEncoder.stop(ByteBuffer.allocate(FrameEncoder.STOP_SIZE), signo, graceMs).flip());
+        }
+        Timers.Timer previous = stopDeadline;
+        if (previous != null) {
+            previous.cancel();
+        }
+        stopDeadline = engine.loop().schedule(Duration.ofMillis(graceMs).plus(STOP_DRAIN), this::stopOverdue);
+    }
+
+    /**
+     * The stop's deadline passed without the end (IO thread; no delivery work can delay it): hang up, so that
+     * the helper kills the program's whole tree at once and exits, and end the program here.
+     */
+    private void stopOverdue() {
+        if (isDone()) {
+            return;
+        }
+        String why = "no end reported within the grace plus " + STOP_DRAIN.toSeconds() + " s after the stop"
+                + " (its output was not consumed, or the helper hangs); hung up on the helper, which kills"
+                + " everything at once";
+        LOG.warn("corral: {}: {}", describe(), why);
+        fail(new ProcessException(describe() + ": " + why));
+        Conn c = conn;
+        if (c != null) {
+            c.hangUpNow(new ProcessException(why));
         }
     }
 
@@ -311,15 +351,11 @@ final class HelperProgram extends ProgramBase {
         }
         if (placement == null) {
             completion().complete(b.build());
-        } else if (engine.onDeliverThread()) {
-            completeWithStats(b);
+        } else if (!engine.loop().inLoop()) {
+            completeWithStats(b); // on its lane, after its last output
         } else {
-            // reading the cgroup's files and removing it is file IO: not on the IO thread
-            try {
-                engine.deliver().execute(() -> completeWithStats(b));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                completeWithStats(b); // the engine is closing
-            }
+            // reading the cgroup's files and removing it is file IO: not on the IO thread (a lane never refuses)
+            lane.execute(() -> completeWithStats(b));
         }
     }
 
@@ -377,6 +413,10 @@ final class HelperProgram extends ProgramBase {
         Timers.Timer t = timeoutTimer;
         if (t != null) {
             t.cancel();
+        }
+        Timers.Timer d = stopDeadline;
+        if (d != null) {
+            d.cancel();
         }
     }
 }

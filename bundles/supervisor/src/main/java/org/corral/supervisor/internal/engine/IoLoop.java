@@ -163,8 +163,9 @@ final class IoLoop implements Timers, Executor {
             if (a instanceof Handler) {
                 ((Handler) a).ready(key);
             }
-        } catch (RuntimeException e) {
-            LOG.error("corral IO handler failed", e);
+        } catch (Throwable e) {
+            // an Error too (a direct buffer that cannot be allocated, say): the IO thread serves everyone
+            Delivery.failed("a corral IO handler", e);
         }
     }
 
@@ -193,8 +194,8 @@ final class IoLoop implements Timers, Executor {
     private static void runSafely(Runnable r) {
         try {
             r.run();
-        } catch (RuntimeException | Error e) {
-            LOG.error("corral IO task failed", e);
+        } catch (Throwable e) {
+            Delivery.failed("a corral IO task", e);
         }
     }
 

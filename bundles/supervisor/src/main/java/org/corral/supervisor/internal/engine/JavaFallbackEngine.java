@@ -17,11 +17,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -71,23 +69,18 @@ public final class JavaFallbackEngine implements Engine {
 
     private final EngineConfig cfg;
     private final ScheduledExecutorService timerExec;
-    private final ExecutorService deliver;
+    private final Delivery delivery;
     private final ExecutorService pumps;
     private final Set<FallbackProgram> live = ConcurrentHashMap.newKeySet();
     private final Timers timers;
     private volatile boolean closed;
-    private volatile Thread deliverThread;
 
     public JavaFallbackEngine(EngineConfig cfg, String why) {
         this.cfg = cfg;
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> daemon(r, "corral-io"));
         t.setRemoveOnCancelPolicy(true);
         this.timerExec = t;
-        this.deliver = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), r -> {
-            Thread d = daemon(r, "corral-deliver");
-            deliverThread = d;
-            return d;
-        });
+        this.delivery = new Delivery(cfg.deliveryThreads());
         AtomicInteger n = new AtomicInteger();
         this.pumps = Executors.newCachedThreadPool(r -> daemon(r, "corral-pump-" + n.incrementAndGet()));
         this.timers = (delay, task) -> {
@@ -184,12 +177,22 @@ public final class JavaFallbackEngine implements Engine {
 
     @Override
     public Executor deliverExecutor() {
-        return deliver;
+        return delivery.unordered();
+    }
+
+    @Override
+    public Executor newLane(String name) {
+        return delivery.lane(name);
+    }
+
+    @Override
+    public Executor controlExecutor() {
+        return delivery.control();
     }
 
     @Override
     public boolean onDeliverThread() {
-        return Thread.currentThread() == deliverThread;
+        return delivery.onDeliveryThread();
     }
 
     @Override
@@ -212,7 +215,7 @@ public final class JavaFallbackEngine implements Engine {
         StopAll.stopAndAwait(live, RunningProgram::stop, p -> p.spec().grace(), CLOSE_MARGIN);
         timerExec.shutdownNow();
         pumps.shutdownNow();
-        deliver.shutdown();
+        delivery.shutdown(5000);
     }
 
     /** A program run by ProcessBuilder. */

@@ -34,6 +34,8 @@ abstract class ProgramBase implements RunningProgram {
     private volatile boolean timedOut;
     /** Written by the thread that delivers output (one at a time). */
     private boolean consumerBroken;
+    /** Collecting ran out of memory: nothing more is collected (same thread). */
+    private boolean collectionFailed;
 
     ProgramBase(ResolvedCommand cmd, OutputConsumer consumer) {
         this.cmd = cmd;
@@ -83,16 +85,21 @@ abstract class ProgramBase implements RunningProgram {
             stderrBytes += length;
         }
         Collector c = isOut ? out : err;
-        if (c != null) {
-            c.add(data, offset, length);
+        if (c != null && !collectionFailed) {
+            try {
+                c.add(data, offset, length);
+            } catch (OutOfMemoryError e) {
+                collectionFailed = true; // the result says truncated; the output is still counted and drained
+                Delivery.failed("collecting the output of " + describe() + " (the result keeps what it had)", e);
+            }
         }
         if (consumer != null && !consumerBroken) {
             try {
                 consumer.accept(stream, view);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 consumerBroken = true;
-                LOG.error("output consumer of {} threw; it gets no more output (the program keeps running and its "
-                        + "output is still drained)", describe(), e);
+                Delivery.failed("the output consumer of " + describe() + " (it gets no more output; the program "
+                        + "keeps running and its output is still drained)", e);
             }
         }
     }
@@ -121,12 +128,17 @@ abstract class ProgramBase implements RunningProgram {
             b.exitCode(value);
         }
         b.stdoutBytes(stdoutBytes).stderrBytes(stderrBytes)
-                .truncated((out != null && out.truncated()) || (err != null && err.truncated()))
+                .truncated(collectionFailed || (out != null && out.truncated()) || (err != null && err.truncated()))
                 .duration(Duration.ofNanos(System.nanoTime() - startNanos))
                 .timedOut(timedOut)
                 .killed(killed);
         if (out != null) {
-            b.stdout(out.toArray()).stderr(err.toArray());
+            try {
+                b.stdout(out.toArray()).stderr(err.toArray());
+            } catch (OutOfMemoryError e) {
+                b.truncated(true); // no room for the copy: the result goes without its output rather than never
+                Delivery.failed("assembling the collected output of " + describe(), e);
+            }
         }
         return b;
     }

@@ -14,7 +14,8 @@ import org.corral.api.Signal;
  *
  * <p>Futures returned here are completed on the engine's threads: dependent stages attached with the
  * non-async methods may run on the IO thread, so keep them short and non-blocking, or attach them with
- * an {@code ...Async} method and {@link Engine#deliverExecutor()} (or your own executor).
+ * an {@code ...Async} method and an executor of the engine ({@link Engine#deliverExecutor()},
+ * {@link Engine#controlExecutor()}) or your own.
  */
 public interface RunningProgram {
 

@@ -5,7 +5,7 @@ import java.time.Duration;
 /**
  * One-shot timers run on the engine's IO thread, from a timer heap checked on every selector wake-up: no
  * thread per timer, no polling. Tasks must be short and must not block (hand longer work to
- * {@link Engine#deliverExecutor()}). A task that throws is logged and does not disturb the engine.
+ * {@link Engine#controlExecutor()} or {@link Engine#deliverExecutor()}). A task that throws is logged and does not disturb the engine.
  */
 public interface Timers {
 

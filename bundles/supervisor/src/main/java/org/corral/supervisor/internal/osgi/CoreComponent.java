@@ -9,8 +9,11 @@ import org.corral.cgroup.CgroupManager;
 import org.corral.cgroup.DefaultBase;
 import org.corral.supervisor.internal.Core;
 import org.corral.supervisor.internal.RunCounts;
+import org.corral.supervisor.internal.daemon.DaemonRegistry;
 import org.corral.supervisor.internal.daemon.HandOverFile;
 import org.corral.supervisor.internal.daemon.HandOverStore;
+import org.corral.supervisor.internal.daemon.OutputBudget;
+import org.corral.supervisor.internal.engine.Delivery;
 import org.corral.supervisor.internal.engine.Engine;
 import org.corral.supervisor.internal.engine.EngineConfig;
 import org.corral.supervisor.internal.engine.Engines;
@@ -55,7 +58,8 @@ public final class CoreComponent implements Core {
 
     @Activate
     void activate(BundleContext ctx) {
-        EngineConfig.Builder b = EngineConfig.builder();
+        EngineConfig.Builder b = EngineConfig.builder()
+                .deliveryThreads(Delivery.threads(ctx.getProperty(Delivery.THREADS_PROPERTY)));
         String runtimeDir = ctx.getProperty(RUNTIME_DIR_PROPERTY);
         if (runtimeDir != null && !runtimeDir.isBlank()) {
             b.runtimeParent(Path.of(runtimeDir.trim()));
@@ -106,6 +110,10 @@ public final class CoreComponent implements Core {
             throw e;
         }
         LOG.info("Corral engine started: {}", engine.containment());
+        // before any daemon exists: the daemon components need the core, which is this
+        OutputBudget budget = OutputBudget.fromProperties(ctx::getProperty,
+                (property, problem) -> LOG.error("Corral: {}: {}", property, problem));
+        DaemonRegistry.of(engine).memory().budget(budget);
         context = ctx;
         Duration lease = HandOverStore.lease(ctx.getProperty(HandOverStore.LEASE_PROPERTY));
         handOver = new HandOverStore(engine, ctx.getDataFile(HandOverFile.NAME).toPath(), lease);

@@ -21,6 +21,7 @@ import org.corral.api.Readiness;
 import org.corral.api.RestartPolicy;
 import org.corral.api.Signal;
 import org.corral.supervisor.internal.config.DaemonConfigParser.Result;
+import org.corral.supervisor.internal.daemon.OutputBudget;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -313,6 +314,13 @@ class DaemonConfigParserTest {
         "log.lines|1000000|between 0 and 100000",
         "log.lines|-1|between 0 and 100000",
         "ready.log|'(unclosed'|not a valid regular expression",
+        "log.maxline|512K|above the output budget of a daemon",
+        "log.lines|20000|above the output budget of a daemon",
+        "ready.log|'(a)\\1'|backreferences",
+        "ready.log|'foo(?=bar)'|lookahead and lookbehind",
+        "ready.log|'(?<!x)y'|lookahead and lookbehind",
+        "ready.log|'(?>ab)c'|atomic groups",
+        "ready.log|'a*+b'|possessive quantifiers",
         "ready.port|0|between 1 and 65535",
         "ready.port|70000|between 1 and 65535",
         "ready.port|http|not a whole number",
@@ -501,5 +509,37 @@ class DaemonConfigParserTest {
         Map<String, Object> p = base();
         p.put("log.prefix", "");
         assertEquals("", ok(p).logPrefix());
+    }
+
+    /** Issue 11.3: the configuration that filled a 6 GB heap is refused, both keys named with their limits. */
+    @Test
+    void recentLinesAndLineLengthAreCheckedAgainstTheOutputBudget() {
+        Map<String, Object> p = base();
+        p.put("log.lines", "100000");
+        p.put("log.maxline", "1M");
+        Result r = bad(p);
+        String line = r.errorLine();
+        assertTrue(line.contains("log.maxline = '1M': a daemon's two partial lines and its recent lines need at least 4"
+                + " times log.maxline (4M), above the output budget of a daemon, 1M (org.corral.output.memory.daemon):"
+                + " at most 256K here"), line);
+        assertTrue(line.contains("log.lines = '100000': 100000 lines take at least 9.2M (96 bytes each besides their"
+                + " text), above the output budget of a daemon, 1M (org.corral.output.memory.daemon): at most 10922"
+                + " here"), line);
+        // a larger budget (set by the operator) allows them
+        Result ok = DaemonConfigParser.parse(p, new OutputBudget(16L << 20, 64L << 20));
+        assertTrue(ok.ok(), () -> ok.errorLine());
+        assertEquals(1 << 20, ok.spec().orElseThrow().maxLineLength());
+        // the limits themselves pass
+        p.put("log.lines", "10922");
+        p.put("log.maxline", "256K");
+        assertTrue(DaemonConfigParser.parse(p).ok());
+    }
+
+    /** Issue 11.4: a pattern that backtracks catastrophically in java.util.regex is fine for the linear matcher. */
+    @Test
+    void backtrackingPatternsAreAcceptedSinceTheyAreMatchedInLinearTime() {
+        Map<String, Object> p = base();
+        p.put("ready.log", "(.*,){8}X");
+        assertTrue(DaemonConfigParser.parse(p).ok());
     }
 }

@@ -89,7 +89,7 @@ class DaemonOutputMdcTest {
     @Test
     void outputLinesCarryNamePidAndStream() {
         Capture log = new Capture();
-        DaemonOutput out = new DaemonOutput(SPEC, log);
+        DaemonOutput out = new DaemonOutput(SPEC, new OutputMemory(OutputBudget.DEFAULT), log);
         DaemonOutput.Streams streams = out.open(null, null, () -> 4242, line -> { });
         streams.consumer().accept(StreamKind.STDOUT, ByteBuffer.wrap("one\n".getBytes(StandardCharsets.UTF_8)));
         streams.consumer().accept(StreamKind.STDERR, ByteBuffer.wrap("two\n".getBytes(StandardCharsets.UTF_8)));
@@ -103,7 +103,7 @@ class DaemonOutputMdcTest {
     @Test
     void theFirstRecordOfARunCarriesTheCommand() {
         Capture log = new Capture();
-        DaemonOutput out = new DaemonOutput(SPEC, log);
+        DaemonOutput out = new DaemonOutput(SPEC, new OutputMemory(OutputBudget.DEFAULT), log);
         out.message(Level.INFO, 77, SPEC.command().argv(), "{}", "started: pid 77");
         out.message(Level.WARN, -1, null, "stopped ({})", "exit 1");
         assertEquals(Map.of("daemon.name", "mdc", "daemon.pid", "77", "daemon.command", "/bin/sh -c 'echo hi'"),
@@ -115,7 +115,7 @@ class DaemonOutputMdcTest {
     @Test
     void theThreadsOwnMdcIsPutBack() {
         Capture log = new Capture();
-        DaemonOutput out = new DaemonOutput(SPEC, log);
+        DaemonOutput out = new DaemonOutput(SPEC, new OutputMemory(OutputBudget.DEFAULT), log);
         MDC.put("daemon.name", "caller's");
         MDC.put("bundle.id", "42");
         try {

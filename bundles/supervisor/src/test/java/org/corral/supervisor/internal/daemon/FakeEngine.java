@@ -159,6 +159,17 @@ final class FakeEngine implements Engine {
         return deliver;
     }
 
+    /** One delivery thread: every lane and the control work share it, in order. */
+    @Override
+    public Executor newLane(String name) {
+        return deliver;
+    }
+
+    @Override
+    public Executor controlExecutor() {
+        return deliver;
+    }
+
     @Override
     public Containment containment() {
         return new Containment(Containment.Mode.HELPER, Optional.empty(), "fake", Optional.empty(), List.of());

@@ -108,7 +108,7 @@ class HelperProgramEndTest {
             } catch (java.util.concurrent.ExecutionException expected) {
                 // the failure won
             }
-            engine.deliver().execute(() -> { }); // flush
+            p.lane().execute(() -> { }); // flush
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (COUNTING.cleanups.get() - before < 1 && System.nanoTime() < deadline) {
                 Thread.sleep(1);
