@@ -35,6 +35,7 @@ import org.corral.supervisor.Corral;
  *
  * <pre>
  * java -cp ... org.corral.bench.Bench --testprogs DIR [--results DIR] [--daemon-bench CLASSES_DIR] [--quick]
+ *     [--only latency,throughput,lost,owner,daemons,isolation]
  * </pre>
  *
  * Figures (see ../shared/spec/TESTING.md "Benchmarks"):
@@ -48,7 +49,11 @@ import org.corral.supervisor.Corral;
  *     daemon and orphaned grandchildren through Corral and are {@code kill -9}ed: survivors, and the time
  *     from the kill to the last descendant gone (median, p95);</li>
  * <li>daemon scale (100 daemons): the rows of the supervisor's {@code DaemonScaleBenchmark} (its test
- *     classes directory given by {@code --daemon-bench}), run in a child JVM.</li>
+ *     classes directory given by {@code --daemon-bench}), run in a child JVM;</li>
+ * <li>isolation: the delay of a quiet daemon's lines ({@code print_clock}, one line per 10 ms carrying its
+ *     CLOCK_MONOTONIC time, compared with {@code System.nanoTime()} in its {@code followLines} listener) alone,
+ *     then while another daemon floods ({@code print_a_lot}) with logging off, then while the flood's delivery
+ *     is slow (a follower spending 10 us per line, like a log appender taking 100k lines/s): p50, p99, max.</li>
  * </ul>
  */
 public final class Bench {
@@ -67,10 +72,16 @@ public final class Bench {
             String muontrap) {
     }
 
-    private Bench(Path testprogs, Path daemonBenchClasses, boolean quick) {
+    /** The sections, in the order they run ({@code --only} picks some). */
+    static final List<String> SECTIONS = List.of("latency", "throughput", "lost", "owner", "daemons", "isolation");
+
+    private final List<String> only;
+
+    private Bench(Path testprogs, Path daemonBenchClasses, boolean quick, List<String> only) {
         this.testprogs = testprogs;
         this.daemonBenchClasses = daemonBenchClasses;
         this.quick = quick;
+        this.only = only;
     }
 
     public static void main(String[] args) throws Exception {
@@ -84,6 +95,7 @@ public final class Bench {
                 case "--testprogs":
                 case "--results":
                 case "--daemon-bench":
+                case "--only":
                     if (i + 1 >= args.length) {
                         throw new IllegalArgumentException("option '" + args[i] + "' needs a value");
                     }
@@ -91,20 +103,28 @@ public final class Bench {
                     break;
                 default:
                     throw new IllegalArgumentException("unknown option '" + args[i]
-                            + "' (expected --testprogs DIR, --results DIR, --daemon-bench CLASSES_DIR, --quick)");
+                            + "' (expected --testprogs DIR, --results DIR, --daemon-bench CLASSES_DIR, --quick,"
+                            + " --only " + String.join(",", SECTIONS) + ")");
             }
         }
         if (!opts.containsKey("--testprogs")) {
             throw new IllegalArgumentException("--testprogs DIR is required (make -C native testprogs OUT=...)");
         }
         Path progs = Path.of(opts.get("--testprogs")).toAbsolutePath();
-        for (String p : List.of("print_a_lot", "fork_tree", "double_fork_setsid", "spawn_grandchildren")) {
+        for (String p : List.of("print_a_lot", "fork_tree", "double_fork_setsid", "spawn_grandchildren", "print_clock")) {
             if (!Files.isExecutable(progs.resolve(p))) {
                 throw new IllegalArgumentException("test program " + progs.resolve(p) + " is missing or not executable");
             }
         }
         Path daemonBench = opts.containsKey("--daemon-bench") ? Path.of(opts.get("--daemon-bench")) : null;
-        Bench bench = new Bench(progs, daemonBench, quick);
+        List<String> only = opts.containsKey("--only") ? List.of(opts.get("--only").split(",")) : SECTIONS;
+        for (String o : only) {
+            if (!SECTIONS.contains(o)) {
+                throw new IllegalArgumentException("--only: unknown section '" + o + "' (sections: "
+                        + String.join(",", SECTIONS) + ")");
+            }
+        }
+        Bench bench = new Bench(progs, daemonBench, quick, only);
         String table = bench.runAll();
         System.out.println(table);
         if (opts.containsKey("--results")) {
@@ -126,16 +146,30 @@ public final class Bench {
         try (Corral corral = Corral.builder().requireHelper(true).open()) {
             containment = corral.containment().mode() + ", helper " + corral.containment().helperPath().orElse("-")
                     + " (" + corral.containment().architecture() + ")";
-            latency(corral);
-            throughput(corral);
-            bytesLost(corral);
+            if (only.contains("latency")) {
+                latency(corral);
+            }
+            if (only.contains("throughput")) {
+                throughput(corral);
+            }
+            if (only.contains("lost")) {
+                bytesLost(corral);
+            }
         }
-        ownerDeath();
-        daemonScale();
+        if (only.contains("owner")) {
+            ownerDeath();
+        }
+        if (only.contains("daemons")) {
+            daemonScale();
+        }
+        if (only.contains("isolation")) {
+            isolation();
+        }
         double minutes = (System.nanoTime() - t0) / 60e9;
 
         StringBuilder out = new StringBuilder();
         out.append("Corral benchmarks").append(quick ? " (QUICK: fewer iterations, not for the record)" : "")
+                .append(only.equals(SECTIONS) ? "" : " (only " + String.join(", ", only) + ")")
                 .append('\n');
         out.append(String.format("started %s, took %.1f min; %s; %d CPUs; load average before %s, after %s%n",
                 started, minutes, System.getProperty("os.name") + " " + System.getProperty("os.version")
@@ -581,6 +615,129 @@ public final class Bench {
             target = before.substring(15).trim();
         }
         return new Row(section, figure, measured, "-", "-", target, muontrap);
+    }
+
+    // ---- isolation: a quiet daemon's line delay while another floods -----------------------------------
+
+    private void isolation() throws Exception {
+        int seconds = quick ? 4 : 15;
+        long[] alone;
+        long[] flood;
+        long[] slow;
+        long floodLines;
+        long slowLines;
+        try (Corral corral = Corral.builder().requireHelper(true).open()) {
+            Quiet quiet = new Quiet(corral);
+            try {
+                alone = quiet.measure(seconds);
+                long[] lines = new long[1];
+                flood = withFlood(corral, quiet, seconds, 0, lines);
+                floodLines = lines[0];
+                slow = withFlood(corral, quiet, seconds, 10_000, lines);
+                slowLines = lines[0];
+            } finally {
+                quiet.close();
+            }
+        }
+        String target = "bounded: ~1 turn of 64 KiB";
+        rows.add(new Row("isolation", "quiet daemon's line delay, alone (" + alone.length + " lines)",
+                delays(alone), "-", "-", "", "-"));
+        rows.add(new Row("isolation", "... while another floods, logging off (" + flood.length + " lines)",
+                delays(flood), "alone: " + String.format("%.1f ms", percentile(alone, 99) / 1e6) + " p99",
+                ratio(flood, alone), target, "-"));
+        rows.add(new Row("isolation", "... while another floods through a slow consumer (" + slow.length + " lines)",
+                delays(slow), "alone: " + String.format("%.1f ms", percentile(alone, 99) / 1e6) + " p99",
+                ratio(slow, alone), target, "-"));
+        notes.add(String.format("isolation: %d s each; the flood delivered %,d lines/s with logging off and %,d lines/s"
+                + " through the slow consumer (10 us a line); 'ratio' = p99 with the flood / p99 alone; delivery threads:"
+                + " %s", seconds, floodLines / seconds, slowLines / seconds,
+                System.getProperty("org.corral.deliver.threads", "2 (default)")));
+    }
+
+    private static String delays(long[] ns) {
+        if (ns.length == 0) {
+            return "no line arrived";
+        }
+        return String.format("p99 %.1f ms (p50 %.2f, max %.1f)", percentile(ns, 99) / 1e6, median(ns) / 1e6,
+                Arrays.stream(ns).max().getAsLong() / 1e6);
+    }
+
+    private static String ratio(long[] with, long[] alone) {
+        if (with.length == 0 || alone.length == 0) {
+            return "-";
+        }
+        return String.format("%.1f", percentile(with, 99) / Math.max(1.0, percentile(alone, 99)));
+    }
+
+    /** The quiet daemon's delays while a flooding daemon runs (its follower spending {@code spinNs} a line). */
+    private long[] withFlood(Corral corral, Quiet quiet, int seconds, long spinNs, long[] floodLines) throws Exception {
+        org.corral.api.Daemon flood = corral.start(org.corral.api.DaemonSpec.builder("bench-flood-" + spinNs,
+                CommandSpec.of(testprogs.resolve("print_a_lot").toString(), Long.toString(1L << 50)))
+                .restart(org.corral.api.RestartPolicy.TEMPORARY).stdoutLevel(org.corral.api.LogLevel.OFF).build());
+        AtomicLong lines = new AtomicLong();
+        org.corral.api.Daemon.Subscription sub = flood.followLines(0, l -> {
+            lines.incrementAndGet();
+            if (spinNs > 0) {
+                long until = System.nanoTime() + spinNs;
+                while (System.nanoTime() < until) {
+                    Thread.onSpinWait();
+                }
+            }
+        });
+        try {
+            flood.await(java.util.Set.of(org.corral.api.DaemonState.READY), java.time.Duration.ofSeconds(20));
+            Thread.sleep(500); // in full swing
+            lines.set(0);
+            long[] d = quiet.measure(seconds);
+            floodLines[0] = lines.get();
+            return d;
+        } finally {
+            sub.close();
+            flood.stop();
+        }
+    }
+
+    /** A daemon printing its clock every 10 ms; collects each line's delay. */
+    private final class Quiet implements AutoCloseable {
+        private final org.corral.api.Daemon daemon;
+        private final org.corral.api.Daemon.Subscription sub;
+        private final List<Long> delays = new ArrayList<>();
+        private volatile boolean recording;
+
+        Quiet(Corral corral) throws Exception {
+            daemon = corral.start(org.corral.api.DaemonSpec.builder("bench-quiet",
+                    CommandSpec.of(testprogs.resolve("print_clock").toString(), "10"))
+                    .restart(org.corral.api.RestartPolicy.TEMPORARY).stdoutLevel(org.corral.api.LogLevel.OFF).build());
+            sub = daemon.followLines(0, line -> {
+                long now = System.nanoTime();
+                int sp = line.indexOf(' ');
+                if (recording && sp > 0) {
+                    synchronized (delays) {
+                        delays.add(now - Long.parseLong(line.substring(sp + 1).trim()));
+                    }
+                }
+            });
+            daemon.await(java.util.Set.of(org.corral.api.DaemonState.READY), java.time.Duration.ofSeconds(20));
+            Thread.sleep(300);
+        }
+
+        long[] measure(int seconds) throws InterruptedException {
+            synchronized (delays) {
+                delays.clear();
+            }
+            recording = true;
+            Thread.sleep(seconds * 1000L);
+            recording = false;
+            synchronized (delays) {
+                return delays.stream().mapToLong(Long::longValue).toArray();
+            }
+        }
+
+        @Override
+        public void close() {
+            sub.close();
+            daemon.stop();
+        }
     }
 
     // ---- table and statistics -----------------------------------------------------------------------

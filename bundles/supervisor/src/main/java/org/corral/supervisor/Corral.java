@@ -46,8 +46,11 @@ import org.slf4j.LoggerFactory;
  * else chosen from the JVM's own cgroup; {@link #containment()} says which, or why there is none).
  * {@link #open()} first sweeps the cgroups that JVMs which are gone left under that base.
  *
- * <p>Threads: two ({@code corral-io}, {@code corral-deliver}) plus the JDK's reaper thread of the broker
- * process, whatever the number of programs.
+ * <p>Threads: a constant number whatever the number of programs: {@code corral-io}, the delivery pool
+ * {@code corral-deliver-1..N} (system property {@code org.corral.deliver.threads}, default 2),
+ * {@code corral-control}, {@code corral-cgroup-watch} with cgroups, and the JDK's reaper thread of the broker
+ * process. The daemons' output memory is bounded by the system properties {@code org.corral.output.memory.daemon}
+ * and {@code org.corral.output.memory.total} (see the README).
  */
 public final class Corral implements ProcessService, AutoCloseable {
 

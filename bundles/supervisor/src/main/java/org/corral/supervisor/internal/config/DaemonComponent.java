@@ -82,7 +82,7 @@ public final class DaemonComponent {
 
     /**
      * Serializes activate/modified/deactivate with the retry of a refused name. Never waited for on the
-     * engine's delivery thread (the retry only tries it), because stopping a daemon under it needs that thread.
+     * engine's delivery threads (the retry only tries it), because stopping a daemon under it needs them.
      */
     private final ReentrantLock lock = new ReentrantLock();
 
@@ -369,7 +369,7 @@ public final class DaemonComponent {
 
     // ------------------------------------------------------------------ service properties
 
-    /** On the delivery thread: no lock (deactivation may hold the component lock while waiting for it). */
+    /** On the daemon's delivery lane: no lock (deactivation may hold the component lock while waiting for it). */
     private void updateProperties(SupervisedDaemon d) {
         ServiceRegistration<Daemon> reg = d == daemon ? registration : null;
         if (reg != null) {

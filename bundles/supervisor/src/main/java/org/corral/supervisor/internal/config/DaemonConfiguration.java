@@ -144,15 +144,18 @@ public @interface DaemonConfiguration {
     String log_prefix();
 
     @AttributeDefinition(name = "Maximum line length", required = false, description = "Longer output lines are"
-            + " split (bytes, e.g. 4096 or 4K).")
+            + " split (bytes, e.g. 4096 or 4K); at most a quarter of the output budget of a daemon"
+            + " (org.corral.output.memory.daemon, 1M by default: 256K).")
     String log_maxline() default "4K";
 
     @AttributeDefinition(name = "Recent lines", required = false, description = "How many recent output lines are"
-            + " kept for the console (corral:logs).", type = AttributeType.INTEGER)
+            + " kept for the console (corral:logs), within the output budget of a daemon (fewer when they are long;"
+            + " at most 10922 with the default budget of 1M).", type = AttributeType.INTEGER)
     int log_lines() default 200;
 
     @AttributeDefinition(name = "Ready when a line matches", required = false, description = "Regular expression: the"
-            + " daemon is READY when a stdout or stderr line matches it.")
+            + " daemon is READY when a stdout or stderr line matches it. Matched in linear time (RE2 syntax: no"
+            + " backreferences, lookaround, atomic groups or possessive quantifiers).")
     String ready_log();
 
     @AttributeDefinition(name = "Ready when a TCP port accepts", required = false, description = "Port on 127.0.0.1:"

@@ -5,8 +5,8 @@ import java.util.Map;
 import org.corral.api.DaemonState;
 
 /**
- * Observes a {@link SupervisedDaemon}. Calls are made on the engine's delivery thread, one at a time and in
- * the order the changes happened; they must return quickly and must not wait for the daemon (no
+ * Observes a {@link SupervisedDaemon}. Calls are made on the daemon's lane of the engine's delivery threads,
+ * one at a time and in the order the changes happened (calls for different daemons may run at the same time); they must return quickly and must not wait for the daemon (no
  * {@code stop()}, no {@code await()}).
  */
 public interface DaemonListener {

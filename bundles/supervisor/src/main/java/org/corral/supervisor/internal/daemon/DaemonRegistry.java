@@ -131,7 +131,7 @@ public final class DaemonRegistry implements DependencyGate {
         listeners.remove(l);
     }
 
-    /** A daemon's event (delivery thread). */
+    /** A daemon's event (its delivery lane; different daemons' at the same time). */
     void event(SupervisedDaemon d, String topic, java.util.Map<String, Object> props) {
         for (DaemonListener l : listeners) {
             try {

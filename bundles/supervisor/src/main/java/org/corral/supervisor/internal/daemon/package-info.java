@@ -76,8 +76,9 @@
  * </ul>
  *
  * <h2>Threads</h2>
- * None of its own: state changes run under the daemon's lock on the thread that reports them; listener
- * calls, output logging and relaunches run on the engine's delivery thread; timers (back-off, readiness) on
- * its IO thread.
+ * None of its own: state changes run under the daemon's lock on the thread that reports them; output
+ * (splitting, recent lines, logging, the readiness log check) runs in the program's lane of the engine's
+ * delivery threads, listener calls in the daemon's lane; program ends and relaunches on the engine's control
+ * thread; timers (back-off, readiness) on its IO thread. See {@code docs/architecture.md}, "Threads".
  */
 package org.corral.supervisor.internal.daemon;

@@ -50,7 +50,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
     enum State {
         /** The IO thread owns the buffer and reads whenever the socket is readable. */
         READING,
-        /** The delivery thread owns the buffer (an output consumer runs); the IO thread does not read. */
+        /** The program's delivery lane owns the buffer (an output consumer runs); the IO thread does not read. */
         LENT,
         /** Lent, and the peer's end of stream was seen: hang up once the buffer is back. */
         LENT_AT_EOF,
@@ -58,7 +58,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
         LENT_LAST_FRAME,
         /** The IO thread owns the buffer and handled the last frame: close after this round of processing. */
         LAST_FRAME,
-        /** Closed. The buffer went back to the pool, or goes when the delivery thread returns it. */
+        /** Closed. The buffer went back to the pool, or goes when the delivery lane returns it. */
         CLOSED;
 
         boolean lent() {
@@ -663,7 +663,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
         }
     }
 
-    /** Read buffers by capacity (IO thread, and the delivery thread while a buffer is lent). */
+    /** Read buffers by capacity (IO thread, and delivery lanes while their buffer is lent). */
     static final class Pool {
         private static final int KEEP = 4;
         private final java.util.HashMap<Integer, ArrayDeque<ReadBuf>> free = new java.util.HashMap<>();
