@@ -81,7 +81,8 @@ class OutputBudgetTest {
                 m.add(-bytes);
             }
         };
-        LineSplitter s = new LineSplitter(StreamKind.STDOUT, 16 * 1024, (k, t) -> lines.add(t), counted);
+        LineSplitter s = new LineSplitter(StreamKind.STDOUT, 16 * 1024,
+                (k, b, n) -> lines.add(new String(b, 0, n, StandardCharsets.US_ASCII)), counted);
         s.feed(ByteBuffer.wrap(line(10_000).getBytes(StandardCharsets.US_ASCII)));
         // the ring is empty: the line's buffer may take the room (the buffer is counted)
         assertEquals(16 * 1024 - 256, m.used());

@@ -58,30 +58,30 @@ class DeliveryTest {
             Delivery.Lane busy = d.lane("busy");
             Delivery.Lane quiet = d.lane("quiet");
             AtomicInteger turns = new AtomicInteger();
-            CountDownLatch stop = new CountDownLatch(1);
+            CountDownLatch ran = new CountDownLatch(1);
+            int[] queuedAt = new int[1];
+            int[] ranAt = new int[1];
             Runnable[] flood = new Runnable[1];
             flood[0] = () -> {
-                turns.incrementAndGet();
-                long until = System.nanoTime() + 1_000_000; // 1 ms of work per turn
+                int t = turns.incrementAndGet();
+                long until = System.nanoTime() + 200_000; // some work per turn
                 while (System.nanoTime() < until) {
                     Thread.onSpinWait();
                 }
-                if (stop.getCount() > 0) {
-                    busy.execute(flood[0]);
+                if (t == 10) { // the quiet lane's task comes while the busy lane is in the middle of its work
+                    queuedAt[0] = t;
+                    quiet.execute(() -> {
+                        ranAt[0] = turns.get();
+                        ran.countDown();
+                    });
+                }
+                if (ran.getCount() > 0 || t < 20) {
+                    busy.execute(flood[0]); // the continuation: the rest of its work
                 }
             };
             busy.execute(flood[0]);
-            Thread.sleep(50);
-            int before = turns.get();
-            CountDownLatch ran = new CountDownLatch(1);
-            int[] turnsWhenRan = new int[1];
-            quiet.execute(() -> {
-                turnsWhenRan[0] = turns.get();
-                ran.countDown();
-            });
             assertTrue(ran.await(10, TimeUnit.SECONDS), "the quiet lane ran while the busy one kept going");
-            stop.countDown();
-            assertTrue(turnsWhenRan[0] - before <= 2, "waited " + (turnsWhenRan[0] - before) + " turns");
+            assertEquals(queuedAt[0], ranAt[0], "the quiet task ran right after the busy lane's turn");
         } finally {
             d.shutdown(1000);
         }
