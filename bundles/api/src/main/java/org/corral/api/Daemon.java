@@ -25,9 +25,22 @@ public interface Daemon {
     String PROP_STATE = "daemon.state";
     /** Service property: the program's pid (absent when not running). */
     String PROP_PID = "daemon.pid";
+    /**
+     * Service property: the PID of the configuration the daemon comes from ({@code org.corral.daemon~mqtt}); absent
+     * for a daemon started through {@link ProcessService#start}. Two configurations may claim one daemon name: the
+     * second one's service is {@link DaemonState#INVALID}, and this property tells them apart.
+     *
+     * @since 1.2
+     */
+    String PROP_CONFIGURATION = "daemon.configuration";
 
     String name();
 
+    /**
+     * What it runs. For an {@link DaemonState#INVALID} daemon made from a configuration that could not be read, what
+     * could be read of it: the keys that are right, defaults for the others, and the command as written (nothing
+     * runs from it).
+     */
     DaemonSpec spec();
 
     DaemonState state();
@@ -45,6 +58,27 @@ public interface Daemon {
     int restarts();
 
     Optional<DaemonExit> lastExit();
+
+    /**
+     * What is wrong with its configuration: why it is {@link DaemonState#INVALID}, or, in another state, why the
+     * last edit of its configuration was refused (it keeps running with the previous one). Each problem names
+     * its key, as the log's ERROR line does; never the value of an {@code env.<NAME>} key. Empty when nothing is.
+     *
+     * @since 1.2
+     */
+    default List<DaemonConfigValidator.Problem> problems() {
+        return List.of();
+    }
+
+    /**
+     * While it is {@link DaemonState#STARTING}: the daemons of its {@code depends.on} that are not READY yet (it
+     * waits for them). Empty otherwise.
+     *
+     * @since 1.2
+     */
+    default List<String> waitingFor() {
+        return List.of();
+    }
 
     /** Output bytes received since the daemon was started. */
     long stdoutBytes();

@@ -14,6 +14,14 @@ public final class DaemonEvents {
     public static final String FAILED = TOPIC_PREFIX + "FAILED";
     public static final String OOM = TOPIC_PREFIX + "OOM";
     public static final String STOPPED = TOPIC_PREFIX + "STOPPED";
+    /**
+     * A daemon configuration was refused, or a daemon became {@link DaemonState#INVALID} ({@link #PROBLEMS} says
+     * why; {@link #CONFIGURATION} and {@link #FILE} name the configuration, when it is one). Also posted when an
+     * edit of a running daemon's configuration is refused (the daemon keeps running with the previous one).
+     *
+     * @since 1.2
+     */
+    public static final String INVALID = TOPIC_PREFIX + "INVALID";
 
     /** Event property: daemon name (String). */
     public static final String NAME = "daemon.name";
@@ -42,6 +50,12 @@ public final class DaemonEvents {
     public static final String RESTARTS = "daemon.restarts";
     /** Event property: a human-readable reason (String), on FAILED. */
     public static final String REASON = "reason";
+    /** Event property: what is wrong (String[], one problem each), on INVALID. @since 1.2 */
+    public static final String PROBLEMS = "problems";
+    /** Event property: the PID of the daemon's configuration (String), when it has one. @since 1.2 */
+    public static final String CONFIGURATION = "daemon.configuration";
+    /** Event property: the file of the daemon's configuration (String), when it came from one. @since 1.2 */
+    public static final String FILE = "daemon.configuration.file";
 
     private DaemonEvents() {
     }

@@ -15,7 +15,15 @@ public enum DaemonState {
     /** Restarted too often (intensity exceeded) or cannot start: stays down until started again or reconfigured. */
     FAILED,
     /** Stopped on request, or ended under a policy that does not restart it. */
-    STOPPED;
+    STOPPED,
+    /**
+     * Its configuration cannot run as it is ({@link Daemon#problems()} says why): a key with a bad value, a program
+     * that does not exist, a daemon name another daemon holds, or a {@code depends.on} cycle. No program runs; it
+     * starts by itself once the configuration is fixed, the name is free or the cycle is broken.
+     *
+     * @since 1.2
+     */
+    INVALID;
 
     /** Whether a program of this daemon may be running in this state. */
     public boolean isAlive() {

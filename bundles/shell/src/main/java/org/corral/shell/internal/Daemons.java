@@ -39,17 +39,38 @@ final class Daemons implements AutoCloseable {
         this.context = context;
     }
 
-    /** The names of every registered daemon, sorted. */
+    /** The names of every registered daemon, sorted, each once. */
     static List<String> names(BundleContext context) {
-        List<String> names = new ArrayList<>();
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
         for (ServiceReference<Daemon> ref : refs(context)) {
             Object n = ref.getProperty(Daemon.PROP_NAME);
             if (n != null) {
                 names.add(n.toString());
             }
         }
-        names.sort(Comparator.naturalOrder());
-        return names;
+        return new ArrayList<>(names);
+    }
+
+    /**
+     * The state of the daemon named {@code name} as its service shows it (the running one when an INVALID
+     * configuration claims the name too), or empty when no daemon has the name.
+     */
+    static java.util.Optional<String> stateOf(BundleContext context, String name) {
+        String found = null;
+        for (ServiceReference<Daemon> ref : refs(context)) {
+            if (name.equals(String.valueOf(ref.getProperty(Daemon.PROP_NAME)))) {
+                String state = String.valueOf(ref.getProperty(Daemon.PROP_STATE));
+                if (found == null || "INVALID".equals(found)) {
+                    found = state;
+                }
+            }
+        }
+        return java.util.Optional.ofNullable(found);
+    }
+
+    /** {@code name (STARTING)}, or {@code name (no daemon has this name)}: what a waiting daemon waits for. */
+    static String dependency(BundleContext context, String name) {
+        return name + " (" + stateOf(context, name).orElse("no daemon has this name") + ")";
     }
 
     /** Every daemon, sorted by name (daemons that went away meanwhile are left out). */
@@ -66,7 +87,31 @@ final class Daemons implements AutoCloseable {
                 out.add(new Entry(n.toString(), ref, d));
             }
         }
-        out.sort(Comparator.comparing(e -> e.name));
+        // by name; a daemon before an INVALID configuration of the same name
+        out.sort(Comparator.comparing((Entry e) -> e.name).thenComparing(e -> isInvalid(e.ref)));
+        return out;
+    }
+
+    /** Whether the service is an INVALID daemon (a configuration that cannot run). */
+    static boolean isInvalid(ServiceReference<?> ref) {
+        return "INVALID".equals(String.valueOf(ref.getProperty(Daemon.PROP_STATE)));
+    }
+
+    /**
+     * The other services of {@code name} besides {@code e}: INVALID configurations that claim the name of a
+     * running daemon (or of another INVALID one).
+     */
+    List<Entry> others(Entry e) {
+        List<Entry> out = new ArrayList<>();
+        for (ServiceReference<Daemon> ref : refs(context)) {
+            if (!ref.equals(e.ref) && e.name.equals(String.valueOf(ref.getProperty(Daemon.PROP_NAME)))) {
+                Daemon d = context.getService(ref);
+                if (d != null) {
+                    taken.add(ref);
+                    out.add(new Entry(e.name, ref, d));
+                }
+            }
+        }
         return out;
     }
 
@@ -76,13 +121,19 @@ final class Daemons implements AutoCloseable {
      * @throws CommandException "corral: no daemon named 'x' (known: a, b)"
      */
     Entry find(String name) throws CommandException {
+        // the daemon that runs under the name first; an INVALID configuration claiming it after
+        List<ServiceReference<Daemon>> matching = new ArrayList<>();
         for (ServiceReference<Daemon> ref : refs(context)) {
             if (name.equals(String.valueOf(ref.getProperty(Daemon.PROP_NAME)))) {
-                Daemon d = context.getService(ref);
-                if (d != null) {
-                    taken.add(ref);
-                    return new Entry(name, ref, d);
-                }
+                matching.add(ref);
+            }
+        }
+        matching.sort(Comparator.comparing(Daemons::isInvalid));
+        for (ServiceReference<Daemon> ref : matching) {
+            Daemon d = context.getService(ref);
+            if (d != null) {
+                taken.add(ref);
+                return new Entry(name, ref, d);
             }
         }
         throw Commands.error(unknown(name, names(context)));

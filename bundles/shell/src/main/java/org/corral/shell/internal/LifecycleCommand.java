@@ -31,7 +31,14 @@ abstract class LifecycleCommand implements Action {
                 entries.add(daemons.find(n));
             }
             for (Daemons.Entry e : entries) {
-                System.out.println("corral: " + e.name + ": " + apply(e.daemon));
+                String done;
+                try {
+                    done = apply(e.daemon);
+                } catch (IllegalStateException ex) {
+                    // an INVALID daemon cannot start; a removed one cannot be controlled: one line, no trace
+                    throw Commands.error("corral: " + ex.getMessage());
+                }
+                System.out.println("corral: " + e.name + ": " + done);
             }
         }
         return null;

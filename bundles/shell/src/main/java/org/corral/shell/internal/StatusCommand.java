@@ -15,6 +15,7 @@ import org.corral.api.CommandSpec;
 import org.corral.api.Daemon;
 import org.corral.api.DaemonConfigValidator;
 import org.corral.api.DaemonSpec;
+import org.corral.api.DaemonState;
 import org.osgi.service.cm.Configuration;
 
 /** {@code corral:status <name>}: everything about one daemon. */
@@ -35,9 +36,18 @@ public class StatusCommand extends DaemonCommand {
         PrintStream out = System.out;
         onDaemon(e -> {
             Daemon d = e.daemon;
+            if (d.state() == DaemonState.INVALID && d.problems().stream().noneMatch(p -> p.key().equals("depends.on"))) {
+                invalid(out, e);
+                return;
+            }
             DaemonSpec spec = d.spec();
             CommandSpec cmd = spec.command();
             out.println(e.name + "  " + d.state());
+            problems(out, d);
+            if (!d.waitingFor().isEmpty()) {
+                row(out, "waiting for", d.waitingFor().stream().map(n -> Daemons.dependency(context, n))
+                        .collect(java.util.stream.Collectors.joining(", ")));
+            }
             row(out, "command", Format.shownArgv(cmd.argv()));
             cmd.directory().ifPresent(dir -> row(out, "directory", dir.toString()));
             cmd.user().ifPresent(u -> row(out, "user", u + cmd.group().map(g -> ":" + g).orElse("")));
@@ -75,6 +85,7 @@ public class StatusCommand extends DaemonCommand {
                     + "), stderr " + Format.bytes(d.stderrBytes()) + " (logged at " + spec.stderrLevel()
                     + "), logger org.corral.daemon." + e.name);
             configuration(out, e);
+            others(out, e);
             if (lines > 0) {
                 List<String> recent = d.recentLines(lines);
                 out.println("recent output (" + recent.size() + (recent.size() == 1 ? " line" : " lines") + "):");
@@ -86,12 +97,55 @@ public class StatusCommand extends DaemonCommand {
         return null;
     }
 
+    /**
+     * A configuration that cannot run: every problem (each names its key, as the log's ERROR line does), its file
+     * and its keys; nothing runs, so there is no pid, restart or output to show.
+     */
+    private void invalid(PrintStream out, Daemons.Entry e) throws Exception {
+        out.println(e.name + "  INVALID  (its configuration cannot run; nothing runs from it)");
+        problems(out, e.daemon);
+        configuration(out, e);
+        others(out, e);
+    }
+
+    /** One row per problem: why it is INVALID, or why the last edit of its configuration was refused. */
+    private static void problems(PrintStream out, Daemon d) {
+        List<DaemonConfigValidator.Problem> problems = d.problems();
+        if (problems.isEmpty()) {
+            return;
+        }
+        String label = d.state() == DaemonState.INVALID ? "problems" : "refused edit";
+        if (d.state() != DaemonState.INVALID) {
+            row(out, label, "the last edit of its configuration was refused; it runs with the previous one:");
+            label = "";
+        }
+        for (DaemonConfigValidator.Problem p : problems) {
+            row(out, label, Format.text(p.text()));
+            label = "";
+        }
+    }
+
+    /** The other configurations that claim this daemon's name (each INVALID), with their first problem. */
+    private void others(PrintStream out, Daemons.Entry e) {
+        try (Daemons daemons = new Daemons(context)) {
+            for (Daemons.Entry o : daemons.others(e)) {
+                Object pid = o.ref.getProperty(Daemon.PROP_CONFIGURATION);
+                row(out, "also named", (pid == null ? "a daemon" : "configuration " + pid) + ", " + o.daemon.state()
+                        + o.daemon.problems().stream().findFirst().map(p -> ": " + Format.text(p.text())).orElse(""));
+            }
+        }
+    }
+
     private void configuration(PrintStream out, Daemons.Entry e) throws Exception {
         if (configAdmin == null) {
             row(out, "config", "(Config Admin is not running)");
             return;
         }
-        Optional<Configuration> c = DaemonConfigs.find(configAdmin, e.name);
+        Object pidOfService = e.ref.getProperty(Daemon.PROP_CONFIGURATION);
+        Optional<Configuration> c = pidOfService != null
+                ? Optional.ofNullable(configAdmin.listConfigurations("(service.pid=" + pidOfService + ")"))
+                        .filter(a -> a.length > 0).map(a -> a[0])
+                : DaemonConfigs.find(configAdmin, e.name);
         if (c.isEmpty()) {
             Object bundle = e.ref.getBundle() == null ? "?" : e.ref.getBundle().getSymbolicName();
             row(out, "config", "none: started programmatically by bundle " + bundle);

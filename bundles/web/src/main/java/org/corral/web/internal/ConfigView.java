@@ -1,6 +1,8 @@
 package org.corral.web.internal;
 
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -12,8 +14,21 @@ import java.util.Optional;
  * @param name the daemon name it defines (its {@code name} key, or the part of the PID after {@code ~})
  * @param file the file it was read from ({@code felix.fileinstall.filename}), if any
  * @param properties the keys a user wrote (without the ones Config Admin and fileinstall add)
+ * @param problems what the supervisor's validator finds wrong with it (empty: nothing, or no validator)
+ * @param unknownKeys keys the validator does not know (their values are masked like secrets)
  */
-record ConfigView(String pid, String name, Optional<String> file, Map<String, Object> properties) {
+record ConfigView(String pid, String name, Optional<String> file, Map<String, Object> properties,
+        List<String> problems, Set<String> unknownKeys) {
+
+    ConfigView {
+        problems = List.copyOf(problems);
+        unknownKeys = Set.copyOf(unknownKeys);
+    }
+
+    /** A configuration checked by nobody (no validator service). */
+    ConfigView(String pid, String name, Optional<String> file, Map<String, Object> properties) {
+        this(pid, name, file, properties, List.of(), Set.of());
+    }
 
     static final String FACTORY_PID = "org.corral.daemon";
 

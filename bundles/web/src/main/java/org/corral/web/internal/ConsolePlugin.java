@@ -147,8 +147,12 @@ public final class ConsolePlugin extends HttpServlet {
             Bundle owner = ref.getBundle();
             Map<String, String> limits = new TreeMap<>();
             d.limits().ifPresent(l -> limits.putAll(l.files()));
-            return Pages.daemonBody(c, new Pages.Detail(DaemonView.of(name, d, true), d.spec(), d.cgroupPath(),
-                    limits, config, d.recentLines(lines), owner == null ? "?" : owner.getSymbolicName()));
+            // the configuration the service names (two configurations may claim one name), else the one of the name
+            Object pid = ref.getProperty(Daemon.PROP_CONFIGURATION);
+            Optional<ConfigView> own = pid == null ? config
+                    : configs.stream().filter(cv -> cv.pid().equals(pid.toString())).findFirst().or(() -> config);
+            return Pages.daemonBody(c, new Pages.Detail(DaemonView.of(name, d, true).withConfiguration(pid), d.spec(),
+                    d.cgroupPath(), limits, own, d.recentLines(lines), owner == null ? "?" : owner.getSymbolicName()));
         });
         if (body.isPresent()) {
             return body;

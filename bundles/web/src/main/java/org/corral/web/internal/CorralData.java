@@ -16,6 +16,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 import org.corral.api.Daemon;
+import org.corral.api.DaemonConfigValidator;
+import org.corral.api.DaemonState;
 import org.corral.api.SupervisorStatus;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -53,18 +55,25 @@ final class CorralData {
         List<DaemonView> out = new ArrayList<>();
         for (ServiceReference<Daemon> ref : refs(null)) {
             String name = String.valueOf(ref.getProperty(Daemon.PROP_NAME));
-            DaemonView v = with(ref, (d, r) -> DaemonView.of(name, d, withStats));
+            DaemonView v = with(ref, (d, r) -> DaemonView.of(name, d, withStats)
+                    .withConfiguration(r.getProperty(Daemon.PROP_CONFIGURATION)));
             if (v != null) {
                 out.add(v);
             }
         }
-        out.sort(Comparator.comparing(DaemonView::name));
+        // by name; a running daemon before an INVALID configuration claiming its name
+        out.sort(Comparator.comparing(DaemonView::name).thenComparing(v -> v.state() == DaemonState.INVALID));
         return out;
     }
 
-    /** Runs {@code f} with the daemon named {@code name}; empty when there is none. */
+    /**
+     * Runs {@code f} with the daemon named {@code name} (the one that runs, when an INVALID configuration claims the
+     * name too); empty when there is none.
+     */
     <T> Optional<T> withDaemon(String name, WithDaemon<T> f) {
-        for (ServiceReference<Daemon> ref : refs(name)) {
+        List<ServiceReference<Daemon>> refs = new ArrayList<>(refs(name));
+        refs.sort(Comparator.comparing(r -> DaemonState.INVALID.name().equals(r.getProperty(Daemon.PROP_STATE))));
+        for (ServiceReference<Daemon> ref : refs) {
             T t = with(ref, f);
             if (t != null) {
                 return Optional.of(t);
@@ -139,8 +148,20 @@ final class CorralData {
                             user.put(k, props.get(k));
                         }
                     }
+                    List<String> problems = new ArrayList<>();
+                    Set<String> unknown = new HashSet<>();
+                    Map<String, Object> every = new TreeMap<>();
+                    for (String k : Collections.list(props.keys())) {
+                        every.put(k, props.get(k));
+                    }
+                    withValidator(v -> {
+                        DaemonConfigValidator.Validation check = v.validate(every);
+                        check.errors().forEach(e -> problems.add(e.text()));
+                        check.warnings().forEach(w -> unknown.add(w.key()));
+                        return null;
+                    });
                     out.add(new ConfigView(c.getPid(), ConfigView.nameOf(c.getPid(), props.get("name")),
-                            fileOf(props.get("felix.fileinstall.filename")), user));
+                            fileOf(props.get("felix.fileinstall.filename")), user, problems, unknown));
                 }
             }
             out.sort(Comparator.comparing(ConfigView::name));
@@ -158,21 +179,52 @@ final class CorralData {
     }
 
     /**
-     * The configurations whose daemon name has no daemon service. (A configuration whose name clashes with a
-     * running daemon's is not found here: which of the two runs is the supervisor's to say.)
+     * The configurations that have no daemon service: none names them ({@code daemon.configuration}). The supervisor
+     * registers a service for every configuration it read, an INVALID one for a configuration that cannot run, so
+     * these are configurations it has not read (it is not running, or has not got to them yet).
      */
     static List<ConfigView> withoutDaemon(List<ConfigView> configs, List<DaemonView> daemons) {
+        Set<String> pids = new HashSet<>();
         Set<String> names = new HashSet<>();
         for (DaemonView d : daemons) {
-            names.add(d.name());
+            d.configuration().ifPresent(pids::add);
+            if (d.configuration().isEmpty()) {
+                names.add(d.name()); // a daemon of an older supervisor, whose service names no configuration
+            }
         }
         List<ConfigView> out = new ArrayList<>();
         for (ConfigView c : configs) {
-            if (!names.contains(c.name())) {
+            if (!pids.contains(c.pid()) && !names.contains(c.name())) {
                 out.add(c);
             }
         }
         return out;
+    }
+
+    /** Runs {@code f} with the supervisor's DaemonConfigValidator, when it runs. */
+    <T> Optional<T> withValidator(java.util.function.Function<DaemonConfigValidator, T> f) {
+        ServiceReference<DaemonConfigValidator> ref;
+        try {
+            ref = context.getServiceReference(DaemonConfigValidator.class);
+        } catch (IllegalStateException e) {
+            return Optional.empty();
+        }
+        if (ref == null) {
+            return Optional.empty();
+        }
+        DaemonConfigValidator v = context.getService(ref);
+        if (v == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.ofNullable(f.apply(v));
+        } finally {
+            try {
+                context.ungetService(ref);
+            } catch (IllegalStateException e) {
+                // stopping
+            }
+        }
     }
 
     /** The supervisor's figures, when it runs. */

@@ -35,7 +35,8 @@ final class Metrics {
      * @param inactive daemon configurations that have no daemon service
      * @param engine the supervisor's figures, empty when it does not run
      */
-    static String render(List<DaemonView> daemons, List<ConfigView> inactive, Optional<Engine> engine) {
+    static String render(List<DaemonView> allDaemons, List<ConfigView> inactive, Optional<Engine> engine) {
+        List<DaemonView> daemons = onePerName(allDaemons);
         PromText p = new PromText();
         p.family("corral_daemon_up", "gauge", "1 when the daemon's program runs, 0 otherwise.");
         p.family("corral_daemon_state", "gauge", "The daemon's state: 1 for the state it is in, 0 for the others.");
@@ -132,6 +133,21 @@ final class Metrics {
             }
         });
         return p.render();
+    }
+
+    /**
+     * One daemon per name: two configurations may claim one name (the second is INVALID), and Prometheus refuses a
+     * scrape with two series of the same labels. The daemon that is not INVALID is kept.
+     */
+    static List<DaemonView> onePerName(List<DaemonView> daemons) {
+        java.util.Map<String, DaemonView> byName = new java.util.LinkedHashMap<>();
+        for (DaemonView d : daemons) {
+            DaemonView had = byName.get(d.name());
+            if (had == null || (had.state() == DaemonState.INVALID && d.state() != DaemonState.INVALID)) {
+                byName.put(d.name(), d);
+            }
+        }
+        return List.copyOf(byName.values());
     }
 
     private static void gauge(PromText p, String family, String name, OptionalLong v) {

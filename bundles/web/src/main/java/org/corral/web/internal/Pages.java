@@ -15,6 +15,7 @@ import org.corral.api.CommandSpec;
 import org.corral.api.Containment;
 import org.corral.api.DaemonConfigValidator;
 import org.corral.api.DaemonSpec;
+import org.corral.api.DaemonState;
 import org.corral.api.SupervisorStatus;
 
 /**
@@ -87,7 +88,7 @@ final class Pages {
             CgroupStats s = d.stats().orElse(null);
             sb.append("<tr data-name='").append(text(d.name())).append("' data-state='").append(d.state()).append("'>");
             cell(sb, "Name", "<a href='" + text(daemonHref(c, d.name())) + "'>" + text(d.name()) + "</a>");
-            cell(sb, "State", state(d.state().name()));
+            cell(sb, "State", state(d.state().name()) + hint(d));
             cell(sb, "PID", d.up() ? Long.toString(d.pid().getAsLong()) : Fmt.NONE);
             cell(sb, "Uptime", d.up() ? d.startedAt().map(t -> Fmt.duration(Duration.between(t, c.now())))
                     .orElse(Fmt.NONE) : Fmt.NONE);
@@ -99,7 +100,7 @@ final class Pages {
             cell(sb, "Last exit", d.lastExit().map(x -> text(x.toString()) + " <span class='corral-ago'>"
                     + Fmt.duration(Duration.between(x.at(), c.now())) + " ago</span>").orElse(Fmt.NONE));
             if (c.admin()) {
-                cell(sb, "Actions", actions(c, d.name(), "table"));
+                cell(sb, "Actions", d.state() == DaemonState.INVALID ? "" : actions(c, d.name(), "table"));
             }
             sb.append("</tr>");
         }
@@ -120,6 +121,22 @@ final class Pages {
         return sb.toString();
     }
 
+    /**
+     * What the row of a daemon says besides its state: why it is INVALID (its first problem), that an edit of its
+     * configuration was refused while it runs on, or what it waits for while STARTING.
+     */
+    static String hint(DaemonView d) {
+        String text = null;
+        if (d.state() == DaemonState.INVALID && !d.problems().isEmpty()) {
+            text = d.problems().get(0) + (d.problems().size() > 1 ? " (and " + (d.problems().size() - 1) + " more)" : "");
+        } else if (!d.problems().isEmpty()) {
+            text = "configuration refused, runs the previous one: " + d.problems().get(0);
+        } else if (d.state() == DaemonState.STARTING && !d.waitingFor().isEmpty()) {
+            text = "waits for " + String.join(", ", d.waitingFor());
+        }
+        return text == null ? "" : " <span class='corral-hint'>" + text(text) + "</span>";
+    }
+
     // ---------------------------------------------------------------- one daemon
 
     /** The page around one daemon (its body refreshes through {@link #daemonBody}). */
@@ -133,6 +150,10 @@ final class Pages {
     /** What {@code corral:status} shows, and the last output lines. */
     static String daemonBody(Ctx c, Detail d) {
         DaemonView v = d.view();
+        if (v.state() == DaemonState.INVALID && d.config().isPresent()
+                && v.problems().stream().noneMatch(p -> p.startsWith("depends.on cycle"))) {
+            return invalidBody(c, v, d.config().get());
+        }
         DaemonSpec spec = d.spec();
         CommandSpec cmd = spec.command();
         StringBuilder sb = new StringBuilder(8192);
@@ -142,6 +163,10 @@ final class Pages {
             sb.append("<div class='corral-actions'>").append(actions(c, v.name(), "daemon")).append("</div>");
         }
         sb.append("<table class='nicetable corral-status'><tbody>");
+        problems(sb, v.state() == DaemonState.INVALID ? "problems" : "refused edit", v.problems());
+        if (!v.waitingFor().isEmpty()) {
+            row(sb, "waiting for", text(String.join(", ", v.waitingFor())));
+        }
         row(sb, "command", argv(cmd.argv()));
         cmd.directory().ifPresent(dir -> row(sb, "directory", text(dir.toString())));
         cmd.user().ifPresent(u -> row(sb, "user", text(u + cmd.group().map(g -> ":" + g).orElse(""))));
@@ -191,6 +216,31 @@ final class Pages {
         return sb.toString();
     }
 
+    /** The page of an INVALID daemon: a configuration that cannot run; every problem, its file and its keys. */
+    static String invalidBody(Ctx c, DaemonView v, ConfigView cv) {
+        StringBuilder sb = new StringBuilder(2048);
+        sb.append("<h2 class='corral-title'>").append(text(v.name())).append(' ').append(state("INVALID"))
+                .append("</h2><p class='corral-problem'>The configuration ").append(text(cv.pid()))
+                .append(" cannot run; nothing runs from it. It starts by itself once it is fixed.</p>")
+                .append("<table class='nicetable corral-status'><tbody>");
+        problems(sb, "problems", v.problems());
+        config(sb, c, cv);
+        sb.append("</tbody></table>");
+        return sb.toString();
+    }
+
+    private static void problems(StringBuilder sb, String label, List<String> problems) {
+        String l = label;
+        if (!problems.isEmpty() && label.equals("refused edit")) {
+            row(sb, l, "the last edit of its configuration was refused; it runs with the previous one:");
+            l = "";
+        }
+        for (String p : problems) {
+            row(sb, l, "<span class='corral-problem'>" + text(p) + "</span>");
+            l = "";
+        }
+    }
+
     /** The page of a configuration that has no daemon. */
     static String configOnlyBody(Ctx c, ConfigView cv) {
         StringBuilder sb = new StringBuilder(2048);
@@ -199,6 +249,7 @@ final class Pages {
                 .append(" has no daemon: it is invalid, its name is taken by another daemon, or its daemon has not")
                 .append(" started yet. The ERROR line in the log (log:display) names each key that is wrong.</p>")
                 .append("<table class='nicetable corral-status'><tbody>");
+        problems(sb, "problems", cv.problems());
         config(sb, c, cv);
         sb.append("</tbody></table>");
         return sb.toString();
@@ -209,7 +260,7 @@ final class Pages {
         for (Map.Entry<String, Object> e : cv.properties().entrySet()) {
             Object val = e.getValue();
             String shown = val instanceof Object[] ? List.of((Object[]) val).toString() : String.valueOf(val);
-            if (!c.admin() && DaemonConfigValidator.isSecretKey(e.getKey())) {
+            if (!c.admin() && (DaemonConfigValidator.isSecretKey(e.getKey()) || cv.unknownKeys().contains(e.getKey()))) {
                 shown = DaemonConfigValidator.MASK;
             }
             row(sb, "", text(e.getKey()) + " = " + text(shown));

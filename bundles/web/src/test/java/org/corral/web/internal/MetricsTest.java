@@ -133,4 +133,21 @@ class MetricsTest {
         assertEquals(0, p.exitValue(), "promtool check metrics:\n" + out + "\non:\n" + render());
         assertEquals("", out.trim(), "promtool has no complaint (not even a lint warning)");
     }
+
+    /** Issue 12.3: INVALID is a state like the others; two services of one name give one series. */
+    @Test
+    void anInvalidDaemonIsAStateAndNamesAreUnique() {
+        DaemonView running = daemons().get(0);
+        DaemonView clash = new DaemonView("mqtt", DaemonState.INVALID, OptionalLong.empty(), OptionalLong.empty(),
+                Optional.empty(), 0, Optional.empty(), 0, 0, Optional.empty(), List.of("name: taken"), List.of(),
+                Optional.of("org.corral.daemon~mqtt2"));
+        DaemonView invalid = new DaemonView("broken", DaemonState.INVALID, OptionalLong.empty(), OptionalLong.empty(),
+                Optional.empty(), 0, Optional.empty(), 0, 0, Optional.empty(), List.of("restart: bad"), List.of(),
+                Optional.empty());
+        String text = Metrics.render(List.of(clash, running, invalid), List.of(), Optional.empty());
+        assertEquals("1", value(text, "corral_daemon_state{name=\"broken\",state=\"INVALID\"}"));
+        assertEquals("1", value(text, "corral_daemon_state{name=\"mqtt\",state=\"READY\"}"));
+        assertEquals("0", value(text, "corral_daemon_state{name=\"mqtt\",state=\"INVALID\"}"));
+        assertEquals(1, text.lines().filter(l -> l.startsWith("corral_daemon_up{name=\"mqtt\"}")).count());
+    }
 }

@@ -99,4 +99,51 @@ class PagesTest {
         assertTrue(Pages.doctorPage(ctx(false), Optional.empty()).contains("supervisor is not running"));
         Instant.now();
     }
+
+    // ---------------------------------------------------------------- issue 12.3: INVALID configurations
+
+    static final DaemonView INVALID = new DaemonView("broken", DaemonState.INVALID, OptionalLong.empty(),
+            OptionalLong.empty(), Optional.empty(), 0, Optional.empty(), 0, 0, Optional.empty(),
+            List.of("restart = 'sometimes': unknown restart policy", "kill.grace = '5': a duration needs a unit"),
+            List.of(), Optional.of("org.corral.daemon~broken"));
+
+    @Test
+    void anInvalidDaemonHasARowWithItsFirstProblemAndNoButtons() {
+        String html = Pages.tableBody(ctx(true), List.of(EVIL, INVALID), List.of(), Optional.empty());
+        String row = html.substring(html.indexOf("<tr data-name='broken'"));
+        row = row.substring(0, row.indexOf("</tr>"));
+        assertTrue(row.contains("data-state='INVALID'") && row.contains("corral-state-INVALID"), row);
+        assertTrue(row.contains("restart = &#39;sometimes&#39;: unknown restart policy (and 1 more)"), row);
+        assertFalse(row.contains("<button"), "an INVALID daemon cannot be started: " + row);
+    }
+
+    @Test
+    void anInvalidDaemonsPageListsEveryProblemAndItsKeys() {
+        Map<String, Object> props = new TreeMap<>(Map.of("command", "/bin/web", "restart", "sometimes",
+                "env.API_TOKEN", "hunter2", "evn.TOKEN", "hunter3"));
+        ConfigView cv = new ConfigView("org.corral.daemon~broken", "broken", Optional.of("/etc/x.cfg"), props,
+                List.of(), java.util.Set.of("evn.TOKEN"));
+        String html = Pages.daemonBody(ctx(false), new Pages.Detail(INVALID, DaemonSpec.builder("broken",
+                CommandSpec.of("/bin/web")).build(), Optional.empty(), Map.of(), Optional.of(cv), List.of(), "x"));
+        assertTrue(html.contains("corral-state-INVALID"), html);
+        assertTrue(html.contains("restart = &#39;sometimes&#39;: unknown restart policy"), html);
+        assertTrue(html.contains("kill.grace = &#39;5&#39;: a duration needs a unit"), html);
+        assertTrue(html.contains("env.API_TOKEN = ****") && html.contains("evn.TOKEN = ****"), html);
+        assertFalse(html.contains("hunter2") || html.contains("hunter3"), html);
+    }
+
+    @Test
+    void aConfigurationWithoutADaemonShowsWhatTheValidatorFinds() {
+        ConfigView cv = new ConfigView("org.corral.daemon~x", "x", Optional.empty(), Map.of("command", "/nope"),
+                List.of("command = '/nope': program /nope does not exist"), java.util.Set.of());
+        assertTrue(Pages.configOnlyBody(ctx(false), cv).contains("program /nope does not exist"));
+    }
+
+    @Test
+    void aWaitingDaemonSaysWhatFor() {
+        DaemonView waiting = new DaemonView("client", DaemonState.STARTING, OptionalLong.empty(), OptionalLong.empty(),
+                Optional.empty(), 0, Optional.empty(), 0, 0, Optional.empty(), List.of(), List.of("broker"),
+                Optional.empty());
+        assertTrue(Pages.hint(waiting).contains("waits for broker"));
+    }
 }

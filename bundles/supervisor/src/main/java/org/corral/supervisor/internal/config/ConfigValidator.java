@@ -73,7 +73,7 @@ public final class ConfigValidator implements DaemonConfigValidator {
         return new Validation(r.name(), errors, convert(r.warnings()));
     }
 
-    private static List<Problem> convert(List<DaemonConfigParser.Problem> problems) {
+    static List<Problem> convert(List<DaemonConfigParser.Problem> problems) {
         List<Problem> out = new ArrayList<>();
         for (DaemonConfigParser.Problem p : problems) {
             out.add(convert(p));

@@ -3,11 +3,15 @@ package org.corral.supervisor.internal.config;
 import java.time.Duration;
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 import org.corral.api.Daemon;
+import org.corral.api.DaemonConfigValidator;
+import org.corral.api.DaemonEvents;
 import org.corral.api.DaemonSpec;
 import org.corral.api.DaemonState;
 import org.corral.api.InvalidCommandException;
@@ -15,7 +19,9 @@ import org.corral.api.ProcessException;
 import org.corral.api.ProgramNotFoundException;
 import org.corral.supervisor.internal.Core;
 import org.corral.supervisor.internal.config.DaemonConfigParser.Result;
+import org.corral.supervisor.internal.daemon.Configured;
 import org.corral.supervisor.internal.daemon.DaemonHandOver;
+import org.corral.supervisor.internal.daemon.DaemonMBeans;
 import org.corral.supervisor.internal.daemon.DaemonListener;
 import org.corral.supervisor.internal.daemon.DaemonRegistry;
 import org.corral.supervisor.internal.daemon.DaemonSupervisor;
@@ -23,6 +29,8 @@ import org.corral.supervisor.internal.daemon.HandOverStore;
 import org.corral.supervisor.internal.daemon.OutputBudget;
 import org.corral.supervisor.internal.daemon.ProgramIdentity;
 import org.corral.supervisor.internal.daemon.SupervisedDaemon;
+import javax.management.ObjectName;
+
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
@@ -94,6 +102,10 @@ public final class DaemonComponent {
 
     private volatile SupervisedDaemon daemon;
     private volatile ServiceRegistration<Daemon> registration;
+    /** While no daemon runs from this configuration because it cannot: its INVALID service and MBean. */
+    private InvalidDaemon invalid;
+    private ServiceRegistration<Daemon> invalidRegistration;
+    private Optional<ObjectName> invalidMBean = Optional.empty();
     private AutoCloseable nameWatch;
     private boolean deactivated;
 
@@ -151,6 +163,7 @@ public final class DaemonComponent {
                 LOG.info("Daemon '{}' ({}): {}: stopping it", d.name(), origin, describe(reason));
             }
             removeDaemon();
+            clearInvalid();
             gate.close();
             supervisor.close();
         } finally {
@@ -205,6 +218,7 @@ public final class DaemonComponent {
         SecretExposure.warning(props, SecretExposure.SYSTEM).ifPresent(LOG::warn);
         if (!r.ok()) {
             LOG.error(r.errorLine() + (daemon != null ? "; the running daemon keeps its previous configuration" : ""));
+            refused(r.name().orElse(null), r.draft().orElse(null), r.errors());
             return;
         }
         DaemonSpec spec = r.spec().get();
@@ -226,20 +240,26 @@ public final class DaemonComponent {
             }
             DaemonSupervisor.validateHook(core.engine(), spec);
         } catch (ProgramNotFoundException e) {
+            DaemonConfigParser.Problem p = DaemonConfigParser.programNotFound(spec, e);
             LOG.error("Daemon configuration {} is invalid: {}; the running daemon keeps its previous configuration",
-                    origin, DaemonConfigParser.programNotFound(spec, e));
+                    origin, p);
+            refused(spec.name(), spec, List.of(p));
             return;
         } catch (InvalidCommandException e) {
             LOG.error("Daemon configuration {} is invalid: {}; the running daemon keeps its previous configuration",
                     origin, e.getMessage());
+            refused(spec.name(), spec, List.of(new DaemonConfigParser.Problem("", null, e.getMessage())));
             return;
         }
+        daemon.configurationProblems(List.of());
+        daemon.configuration(configurationPid(), origin, ConfigKeys.masked(lastProps));
         boolean restarted = daemon.reconfigure(spec);
         LOG.info("Daemon '{}' ({}) reconfigured{}", spec.name(), origin, restarted ? ": program (re)started" : "");
     }
 
     private void create(DaemonSpec spec) {
         closeNameWatch();
+        clearInvalid(); // its MBean name is the daemon's; a failure below shows it again
         SupervisedDaemon d;
         HandOverStore store = core.handOver();
         Optional<DaemonHandOver> taken = store == null ? Optional.empty() : store.claim(spec.name());
@@ -253,6 +273,7 @@ public final class DaemonComponent {
         }
         daemon = d;
         d.ownerPublishes();
+        d.configuration(configurationPid(), origin, ConfigKeys.masked(lastProps));
         d.addListener(new DaemonListener() {
             @Override
             public void stateChanged(SupervisedDaemon source, DaemonState state) {
@@ -273,23 +294,97 @@ public final class DaemonComponent {
         try {
             throw failure;
         } catch (ProgramNotFoundException e) {
-            LOG.error("Daemon configuration {} is invalid: {} - daemon '{}' not started", origin,
-                    DaemonConfigParser.programNotFound(spec, e), spec.name());
+            DaemonConfigParser.Problem p = DaemonConfigParser.programNotFound(spec, e);
+            LOG.error("Daemon configuration {} is invalid: {} - daemon '{}' not started", origin, p, spec.name());
+            refused(spec.name(), spec, List.of(p));
             return;
         } catch (InvalidCommandException e) {
             Optional<String> owner = supervisor.registry().owner(spec.name());
             if (owner.isPresent() && !owner.get().equals("configuration " + origin)) {
                 LOG.error("Daemon configuration {} is refused: {} - daemon '{}' not started (it starts when the"
                         + " name becomes free)", origin, e.getMessage(), spec.name());
+                refused(spec.name(), spec, List.of(new DaemonConfigParser.Problem("name", null, e.getMessage()
+                        + "; it starts when the name becomes free")));
                 waitForName(spec.name());
             } else {
                 LOG.error("Daemon configuration {} is invalid: {} - daemon '{}' not started", origin, e.getMessage(),
                         spec.name());
+                refused(spec.name(), spec, List.of(new DaemonConfigParser.Problem("", null, e.getMessage())));
             }
             return;
         } catch (ProcessException | IllegalStateException e) {
             LOG.error("Daemon '{}' ({}) cannot be created: {}", spec.name(), origin, e.getMessage());
+            refused(spec.name(), spec, List.of(new DaemonConfigParser.Problem("", null, "cannot be created: "
+                    + e.getMessage())));
         }
+    }
+
+    // ------------------------------------------------------------------ a configuration that cannot run
+
+    /**
+     * Shows that this configuration was refused: as problems of the daemon that runs on with the previous one, or
+     * as an INVALID daemon service (and MBean) of its own; posts an INVALID event either way.
+     *
+     * @param name the daemon name it defines, or null when it defines no valid one
+     * @param draft what could be read of it, or null
+     */
+    private void refused(String name, DaemonSpec draft, List<DaemonConfigParser.Problem> problems) {
+        List<DaemonConfigValidator.Problem> shown = ConfigValidator.convert(problems);
+        String listed;
+        if (daemon != null) {
+            daemon.configurationProblems(shown);
+            listed = daemon.name();
+        } else {
+            listed = name != null ? name : nameFromPid();
+            showInvalid(new InvalidDaemon(listed, draft != null ? draft : InvalidDaemon.emptyDraft(listed), shown,
+                    configurationPid(), origin, ConfigKeys.masked(lastProps)));
+        }
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put(DaemonEvents.NAME, listed);
+        event.put(DaemonEvents.PROBLEMS, shown.stream().map(DaemonConfigValidator.Problem::text).toArray(String[]::new));
+        if (configurationPid() != null) {
+            event.put(DaemonEvents.CONFIGURATION, configurationPid());
+        }
+        event.put(DaemonEvents.FILE, origin);
+        supervisor.registry().post(DaemonEvents.INVALID, event);
+    }
+
+    /** Registers {@code d} as this configuration's service in place of the previous INVALID one. */
+    private void showInvalid(InvalidDaemon d) {
+        clearInvalid();
+        invalid = d;
+        invalidMBean = DaemonMBeans.registerInvalid(d, configurationPid() != null ? configurationPid() : origin);
+        invalidRegistration = context.registerService(Daemon.class, d, properties(d));
+    }
+
+    private void clearInvalid() {
+        if (invalidRegistration != null) {
+            try {
+                invalidRegistration.unregister();
+            } catch (IllegalStateException e) {
+                // already unregistered (bundle stopping)
+            }
+            invalidRegistration = null;
+        }
+        invalidMBean.ifPresent(DaemonMBeans::unregister);
+        invalidMBean = Optional.empty();
+        invalid = null;
+    }
+
+    /** This configuration's PID, or null. */
+    private String configurationPid() {
+        Object pid = lastProps == null ? null : lastProps.get(Constants.SERVICE_PID);
+        return pid == null ? null : pid.toString();
+    }
+
+    /** The name a configuration without a valid name is listed under: the part of its PID after '~', else the PID. */
+    private String nameFromPid() {
+        String pid = configurationPid();
+        if (pid == null) {
+            return origin;
+        }
+        int tilde = pid.indexOf('~');
+        return tilde >= 0 && tilde + 1 < pid.length() ? pid.substring(tilde + 1) : pid;
     }
 
     private void waitForName(String name) {
@@ -381,12 +476,15 @@ public final class DaemonComponent {
         }
     }
 
-    static Dictionary<String, Object> properties(SupervisedDaemon d) {
+    static Dictionary<String, Object> properties(Daemon d) {
         Hashtable<String, Object> p = new Hashtable<>();
         p.put(Daemon.PROP_NAME, d.name());
         p.put(Daemon.PROP_STATE, d.state().name());
         d.pid().ifPresent(pid -> p.put(Daemon.PROP_PID, pid));
         d.helperPid().ifPresent(pid -> p.put("daemon.helper.pid", pid));
+        if (d instanceof Configured && ((Configured) d).configurationPid() != null) {
+            p.put(Daemon.PROP_CONFIGURATION, ((Configured) d).configurationPid());
+        }
         p.put(Constants.SERVICE_DESCRIPTION, "Corral daemon " + d.name());
         return p;
     }

@@ -147,14 +147,21 @@ public final class DaemonConfigParser {
     }
 
     /**
-     * The outcome of parsing: a spec when there were no errors; warnings (unknown keys) either way.
+     * The outcome of parsing: a spec when there were no errors; warnings (unknown keys) either way; and the draft,
+     * what could be read even with errors (placeholders and defaults where keys are wrong), for the
+     * {@code INVALID} daemon that shows the configuration.
      *
      * @param origin where the configuration came from, for messages: the file when Felix fileinstall made
      *     it, else the configuration's PID
      * @param name the daemon name, when one could be determined (also when other keys are wrong)
      */
     public record Result(String origin, Optional<String> name, Optional<DaemonSpec> spec, List<Problem> errors,
-            List<Problem> warnings) {
+            List<Problem> warnings, Optional<DaemonSpec> draft) {
+
+        public Result(String origin, Optional<String> name, Optional<DaemonSpec> spec, List<Problem> errors,
+                List<Problem> warnings) {
+            this(origin, name, spec, errors, warnings, spec);
+        }
 
         public boolean ok() {
             return errors.isEmpty();
@@ -253,11 +260,12 @@ public final class DaemonConfigParser {
                             + (near != null ? " (did you mean " + near + "?)" : "")));
                 }
             }
+            DaemonSpec draft = spec;
             if (!errors.isEmpty()) {
                 spec = null;
             }
             return new Result(origin, Optional.ofNullable(name), Optional.ofNullable(spec), List.copyOf(errors),
-                    List.copyOf(warnings));
+                    List.copyOf(warnings), Optional.ofNullable(draft));
         }
 
         private static boolean known(String key) {

@@ -11,6 +11,8 @@ import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
 import javax.management.StandardMBean;
 
+import org.corral.api.Daemon;
+import org.corral.api.values.Printable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,14 +39,36 @@ public final class DaemonMBeans {
      * @return the registered name, or empty when it could not be registered (logged)
      */
     public static Optional<ObjectName> register(SupervisedDaemon d) {
+        return register(d, objectName(d.name()), true);
+    }
+
+    /**
+     * Registers the MBean of a daemon that is not supervised ({@code INVALID}: a configuration that cannot run)
+     * under {@code org.corral:type=Daemon,name=<name>}, or, when a daemon of that name has it already (two
+     * configurations with one name), under {@code org.corral:type=Daemon,name=<name>,configuration=<pid>}.
+     */
+    public static Optional<ObjectName> registerInvalid(Daemon d, String configurationPid) {
         ObjectName on = objectName(d.name());
+        if (ManagementFactory.getPlatformMBeanServer().isRegistered(on)) {
+            try {
+                on = new ObjectName(on + ",configuration=" + ObjectName.quote(configurationPid));
+            } catch (MalformedObjectNameException e) {
+                return Optional.empty();
+            }
+        }
+        return register(d, on, false);
+    }
+
+    private static Optional<ObjectName> register(Daemon d, ObjectName on, boolean warnIfTaken) {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         try {
             server.registerMBean(new StandardMBean(new View(d), DaemonMXBean.class, true), on);
             return Optional.of(on);
         } catch (InstanceAlreadyExistsException e) {
-            LOG.warn("JMX: {} is already registered (another Corral instance in this JVM?); daemon '{}' has no MBean",
-                    on, d.name());
+            if (warnIfTaken) {
+                LOG.warn("JMX: {} is already registered (another Corral instance in this JVM?); daemon '{}' has no"
+                        + " MBean", on, d.name());
+            }
         } catch (JMException | RuntimeException e) {
             LOG.warn("JMX: cannot register {}: {}", on, e.toString());
         }
@@ -61,12 +85,42 @@ public final class DaemonMBeans {
         }
     }
 
-    /** The MXBean implementation: reads through to the daemon. */
+    /**
+     * The MXBean implementation: reads through to the daemon. Nothing it shows holds a secret: the configuration's
+     * keys come with {@code env.<NAME>} values masked, for every JMX user.
+     */
     static final class View implements DaemonMXBean {
-        private final SupervisedDaemon d;
+        private final Daemon d;
 
-        View(SupervisedDaemon d) {
+        View(Daemon d) {
             this.d = d;
+        }
+
+        @Override
+        public String[] getProblems() {
+            return d.problems().stream().map(p -> Printable.escape(p.text())).toArray(String[]::new);
+        }
+
+        @Override
+        public String[] getWaitingFor() {
+            return d.waitingFor().toArray(new String[0]);
+        }
+
+        @Override
+        public String getConfiguration() {
+            return d instanceof Configured && ((Configured) d).configurationPid() != null
+                    ? ((Configured) d).configurationPid() : "";
+        }
+
+        @Override
+        public String getConfigurationFile() {
+            return d instanceof Configured && ((Configured) d).configurationFile() != null
+                    ? ((Configured) d).configurationFile() : "";
+        }
+
+        @Override
+        public String[] getConfigurationKeys() {
+            return d instanceof Configured ? ((Configured) d).configurationKeys().toArray(new String[0]) : new String[0];
         }
 
         @Override
@@ -96,7 +150,7 @@ public final class DaemonMBeans {
 
         @Override
         public long getMemoryCurrent() {
-            return d.memoryCurrent();
+            return d instanceof SupervisedDaemon ? ((SupervisedDaemon) d).memoryCurrent() : -1;
         }
 
         @Override
@@ -126,7 +180,7 @@ public final class DaemonMBeans {
 
         @Override
         public String[] getCommand() {
-            return d.spec().command().argv().toArray(new String[0]);
+            return d.spec().command().argv().stream().map(Printable::escape).toArray(String[]::new);
         }
 
         @Override

@@ -34,6 +34,21 @@ public interface DaemonMXBean {
 
     String[] getRecentLines();
 
+    /** What is wrong with its configuration: why it is INVALID, or why its last edit was refused. */
+    String[] getProblems();
+
+    /** While STARTING: the daemons of depends.on it waits for. */
+    String[] getWaitingFor();
+
+    /** The PID of the configuration it comes from, "" for a daemon started through ProcessService.start. */
+    String getConfiguration();
+
+    /** The file of that configuration, or "". */
+    String getConfigurationFile();
+
+    /** The configuration's keys as "key = value", sorted; env.NAME values (and unknown keys' values) are ****. */
+    String[] getConfigurationKeys();
+
     /** Starts a STOPPED or FAILED daemon. */
     void start();
 

@@ -31,6 +31,7 @@ import org.slf4j.event.Level;
  * ({@link Phase#api}):
  * <pre>
  *  STOPPED/FAILED --Start--&gt; WAITING_FOR_DEPENDENCIES --Dependencies(none missing)--&gt; LAUNCHING
+ *  WAITING_FOR_DEPENDENCIES --Dependencies(cycle)--&gt; DEPENDENCY_CYCLE --Dependencies(no cycle)--&gt; WAITING_FOR_DEPENDENCIES
  *  WAITING_FOR_DEPENDENCIES --Dependencies(none missing), with a hook--&gt; PRE_START --PreStartDone(ok)--&gt; LAUNCHING
  *  PRE_START --PreStartDone(failed)--&gt; planner: failed start;  PRE_START --Stop/Close--&gt; STOPPED/CLOSED (hook killed)
  *  LAUNCHING --Spawned--&gt; RUNNING --ReadinessPassed--&gt; READY
@@ -60,6 +61,11 @@ final class DaemonMachine {
         FAILED(DaemonState.FAILED),
         /** Started; waits until the daemons of {@code depends.on} are READY. */
         WAITING_FOR_DEPENDENCIES(DaemonState.STARTING),
+        /**
+         * Started, but its {@code depends.on} closes a cycle (it waits, through others, for itself): it could wait
+         * forever. Checks again whenever another daemon changes; leaves when the cycle is broken.
+         */
+        DEPENDENCY_CYCLE(DaemonState.INVALID),
         /** Its pre-start hook ({@code start.pre}, {@link DaemonSpec#beforeStart()}) runs; then LAUNCHING. */
         PRE_START(DaemonState.STARTING),
         /** Its program was launched; the spawn has not been reported yet. */
@@ -148,10 +154,19 @@ final class DaemonMachine {
         }
     }
 
-    /** The answer to {@link CheckDependencies}: the dependencies that are not READY. */
-    record Dependencies(List<String> missing) implements Event {
+    /**
+     * The answer to {@link CheckDependencies}: the dependencies that are not READY, those of them that no daemon
+     * has the name of, and the {@code depends.on} cycle through this daemon ({@code [a, b, a]}; empty: none).
+     */
+    record Dependencies(List<String> missing, List<String> unknown, List<String> cycle) implements Event {
         public Dependencies {
             missing = List.copyOf(missing);
+            unknown = List.copyOf(unknown);
+            cycle = List.copyOf(cycle);
+        }
+
+        Dependencies(List<String> missing) {
+            this(missing, List.of(), List.of());
         }
     }
 
@@ -361,6 +376,10 @@ final class DaemonMachine {
     private int restarts;
     /** In WAITING_FOR_DEPENDENCIES: what it waits for (null: not checked yet). */
     private List<String> waitingFor;
+    /** The unknown dependencies last reported (to log a change once). */
+    private List<String> unknownDependencies = List.of();
+    /** In DEPENDENCY_CYCLE: the cycle, {@code [a, b, a]}. */
+    private List<String> cycle = List.of();
     /** In ABORTING: why. */
     private DaemonExit.Reason abortReason;
     private String abortWhy;
@@ -401,6 +420,16 @@ final class DaemonMachine {
         return phase == Phase.WAITING_FOR_DEPENDENCIES && waitingFor != null ? waitingFor : List.of();
     }
 
+    /** In DEPENDENCY_CYCLE: the cycle through this daemon, {@code [a, b, a]}; else empty. */
+    List<String> cycle() {
+        return phase == Phase.DEPENDENCY_CYCLE ? cycle : List.of();
+    }
+
+    /** How a cycle is written in messages: {@code a -> b -> a}. */
+    static String cycleText(List<String> cycle) {
+        return String.join(" -> ", cycle);
+    }
+
     /**
      * Handles {@code e} at {@code nowNanos}.
      *
@@ -425,9 +454,9 @@ final class DaemonMachine {
         } else if (e instanceof Reconfigure) {
             reconfigure((Reconfigure) e);
         } else if (e instanceof Dependencies) {
-            dependencies(((Dependencies) e).missing());
+            dependencies((Dependencies) e);
         } else if (e instanceof DependenciesChanged) {
-            if (phase == Phase.WAITING_FOR_DEPENDENCIES) {
+            if (phase == Phase.WAITING_FOR_DEPENDENCIES || phase == Phase.DEPENDENCY_CYCLE) {
                 out.add(new CheckDependencies());
             }
         } else if (e instanceof Spawned) {
@@ -480,7 +509,9 @@ final class DaemonMachine {
     }
 
     private void start() {
-        startFromRest(); // else it is on its way already
+        if (!startFromRest() && phase == Phase.DEPENDENCY_CYCLE) {
+            out.add(new CheckDependencies()); // it starts by itself once the cycle is broken: look again
+        }
     }
 
     private void restart() {
@@ -492,6 +523,9 @@ final class DaemonMachine {
             case PRE_START:
             case RESTARTING:
                 break; // it starts when its dependencies are ready / its hook is done / after the stop
+            case DEPENDENCY_CYCLE:
+                out.add(new CheckDependencies()); // it starts once the cycle is broken
+                break;
             case STOPPING:
                 log(Level.INFO, "restarting on request");
                 to(Phase.RESTARTING);
@@ -518,6 +552,7 @@ final class DaemonMachine {
                 down(close);
                 break;
             case WAITING_FOR_DEPENDENCIES:
+            case DEPENDENCY_CYCLE:
                 log(Level.INFO, "stopped before it started");
                 down(close);
                 break;
@@ -630,6 +665,9 @@ final class DaemonMachine {
             case WAITING_FOR_DEPENDENCIES:
                 begin(); // its dependencies may have changed
                 break;
+            case DEPENDENCY_CYCLE:
+                out.add(new CheckDependencies()); // the cycle may be broken now
+                break;
             case PRE_START:
                 if (!r.changes().isEmpty()) {
                     log(Level.INFO, "reconfigured: the program changed (" + String.join(", ", r.changes())
@@ -667,12 +705,30 @@ final class DaemonMachine {
         out.add(new CheckDependencies());
     }
 
-    private void dependencies(List<String> missing) {
-        if (phase != Phase.WAITING_FOR_DEPENDENCIES) {
+    private void dependencies(Dependencies d) {
+        if (phase != Phase.WAITING_FOR_DEPENDENCIES && phase != Phase.DEPENDENCY_CYCLE) {
             return;
         }
+        if (!d.cycle().isEmpty()) {
+            if (phase != Phase.DEPENDENCY_CYCLE || !d.cycle().equals(cycle)) {
+                cycle = d.cycle();
+                String why = "depends.on cycle: " + cycleText(cycle);
+                log(Level.ERROR, why + ": it cannot start until the cycle is broken (change depends.on of one of them)");
+                to(Phase.DEPENDENCY_CYCLE);
+                publish(DaemonEvents.INVALID, Map.of(DaemonEvents.PROBLEMS, new String[] {why}));
+            }
+            return;
+        }
+        if (phase == Phase.DEPENDENCY_CYCLE) {
+            log(Level.INFO, "the depends.on cycle " + cycleText(cycle) + " is broken: starting");
+            cycle = List.of();
+            waitingFor = null;
+            to(Phase.WAITING_FOR_DEPENDENCIES);
+        }
+        List<String> missing = d.missing();
         if (missing.isEmpty()) {
             waitingFor = List.of();
+            unknownDependencies = List.of();
             run++;
             pid = -1;
             helperPid = -1;
@@ -685,9 +741,13 @@ final class DaemonMachine {
             }
             return;
         }
-        if (waitingFor == null || waitingFor.isEmpty()) {
+        if (!d.unknown().isEmpty() && !d.unknown().equals(unknownDependencies)) {
+            log(Level.WARN, "waiting for " + String.join(", ", missing) + " to be READY; no daemon is named "
+                    + String.join(", ", d.unknown()) + ": configure it, or take it out of depends.on");
+        } else if (waitingFor == null || waitingFor.isEmpty()) {
             log(Level.INFO, "waiting for " + String.join(", ", missing) + " to be READY");
         }
+        unknownDependencies = d.unknown();
         waitingFor = missing;
     }
 

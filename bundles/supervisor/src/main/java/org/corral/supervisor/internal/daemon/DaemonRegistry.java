@@ -101,6 +101,57 @@ public final class DaemonRegistry implements DependencyGate {
         return Optional.ofNullable(e == null ? null : e.owner());
     }
 
+    /** Whether a daemon of this engine has the name (claimed, whether or not it runs). */
+    public synchronized boolean known(String name) {
+        return byName.containsKey(name);
+    }
+
+    /**
+     * The shortest {@code depends.on} cycle through {@code name} among the daemons of this engine, written as the
+     * path {@code [name, b, ..., name]}; empty when there is none. {@code dependsOn} is {@code name}'s own list (its
+     * newest); the others' come from their specs. Takes no daemon's lock.
+     */
+    public List<String> cycleThrough(String name, List<String> dependsOn) {
+        Map<String, List<String>> graph = new java.util.HashMap<>();
+        synchronized (this) {
+            for (Map.Entry<String, Entry> e : byName.entrySet()) {
+                if (e.getValue().daemon() != null) {
+                    graph.put(e.getKey(), e.getValue().daemon().spec().dependsOn());
+                }
+            }
+        }
+        graph.put(name, dependsOn);
+        // breadth first from name's dependencies: the first way back to name is a shortest cycle
+        Map<String, String> cameFrom = new java.util.HashMap<>();
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>();
+        for (String d : dependsOn) {
+            if (!cameFrom.containsKey(d)) {
+                cameFrom.put(d, name);
+                todo.add(d);
+            }
+        }
+        while (!todo.isEmpty()) {
+            String at = todo.poll();
+            if (at.equals(name)) {
+                List<String> path = new ArrayList<>();
+                String n = name;
+                do {
+                    path.add(0, n);
+                    n = cameFrom.get(n);
+                } while (!n.equals(name));
+                path.add(0, name);
+                return path;
+            }
+            for (String next : graph.getOrDefault(at, List.of())) {
+                if (!cameFrom.containsKey(next)) {
+                    cameFrom.put(next, at);
+                    todo.add(next);
+                }
+            }
+        }
+        return List.of();
+    }
+
     @Override
     public List<String> missing(List<String> names) {
         List<String> out = new ArrayList<>();
@@ -136,6 +187,22 @@ public final class DaemonRegistry implements DependencyGate {
         for (DaemonListener l : listeners) {
             try {
                 l.event(d, topic, props);
+            } catch (RuntimeException e) {
+                org.slf4j.LoggerFactory.getLogger(DaemonRegistry.class).warn("daemon event listener {} failed on {}",
+                        l, topic, e);
+            }
+        }
+    }
+
+    /**
+     * An event that concerns no supervised daemon (a configuration refused: {@code DaemonEvents.INVALID}), for the
+     * same listeners; {@link DaemonListener#event} gets a null daemon.
+     */
+    public void post(String topic, java.util.Map<String, Object> props) {
+        Map<String, Object> frozen = Map.copyOf(props);
+        for (DaemonListener l : listeners) {
+            try {
+                l.event(null, topic, frozen);
             } catch (RuntimeException e) {
                 org.slf4j.LoggerFactory.getLogger(DaemonRegistry.class).warn("daemon event listener {} failed on {}",
                         l, topic, e);

@@ -28,6 +28,7 @@ import org.corral.api.CgroupLimits;
 import org.corral.api.CgroupStats;
 import org.corral.api.CommandSpec;
 import org.corral.api.Daemon;
+import org.corral.api.DaemonConfigValidator;
 import org.corral.api.DaemonEvents;
 import org.corral.api.DaemonExit;
 import org.corral.api.DaemonSpec;
@@ -68,7 +69,7 @@ import org.slf4j.event.Level;
  * this daemon's own lane of the delivery threads, as do the flush of a program's last partial lines and a
  * pre-start hook that is a Java call.
  */
-public final class SupervisedDaemon implements Daemon {
+public final class SupervisedDaemon implements Daemon, Configured {
 
     /** Logger of daemon {@code name}: {@code org.corral.daemon.<name>}. */
     public static final String LOGGER_PREFIX = "org.corral.daemon.";
@@ -113,6 +114,10 @@ public final class SupervisedDaemon implements Daemon {
     private long oomKills;
 
     private volatile boolean ownerPublishes;
+    private volatile List<DaemonConfigValidator.Problem> configurationProblems = List.of();
+    private volatile String configurationPid;
+    private volatile String configurationFile;
+    private volatile List<String> configurationKeys = List.of();
     private volatile DaemonSpec spec;
     private volatile DaemonState state = DaemonState.STOPPED;
 
@@ -289,10 +294,61 @@ public final class SupervisedDaemon implements Daemon {
     }
 
     /** The daemons of {@code depends.on} it waits for (empty unless it is STARTING and waits). */
+    @Override
     public List<String> waitingFor() {
         synchronized (lock) {
             return machine.waitingFor();
         }
+    }
+
+    /**
+     * Its {@code depends.on} cycle, when it is INVALID for one, and the problems of a configuration edit its owner
+     * refused ({@link #configurationProblems}).
+     */
+    @Override
+    public List<DaemonConfigValidator.Problem> problems() {
+        List<DaemonConfigValidator.Problem> out = new ArrayList<>(configurationProblems);
+        synchronized (lock) {
+            List<String> cycle = machine.cycle();
+            if (!cycle.isEmpty()) {
+                out.add(new DaemonConfigValidator.Problem("depends.on", "depends.on cycle: "
+                        + DaemonMachine.cycleText(cycle) + " (each waits for the next to be READY)"));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * What is wrong with the last configuration its owner was given and refused (empty: nothing); shown by
+     * {@link #problems()} while it runs on with the previous one.
+     */
+    public void configurationProblems(List<DaemonConfigValidator.Problem> problems) {
+        configurationProblems = List.copyOf(problems);
+    }
+
+    /**
+     * The configuration it comes from (PID, file, its keys with secrets masked), for its service, its events and
+     * its MBean; null: none.
+     */
+    public void configuration(String pid, String file, List<String> keys) {
+        configurationPid = pid;
+        configurationFile = file;
+        configurationKeys = List.copyOf(keys);
+    }
+
+    @Override
+    public String configurationPid() {
+        return configurationPid;
+    }
+
+    @Override
+    public String configurationFile() {
+        return configurationFile;
+    }
+
+    @Override
+    public List<String> configurationKeys() {
+        return configurationKeys;
     }
 
     @Override
@@ -698,10 +754,27 @@ public final class SupervisedDaemon implements Daemon {
         List<String> deps = spec.dependsOn();
         List<String> missing = deps.isEmpty() ? List.of() : gate.missing(deps);
         if (!missing.isEmpty() && gateWatch == null) {
-            gateWatch = gate.watch(() -> onControl(() -> fire(new DaemonMachine.DependenciesChanged())));
+            Runnable changed = () -> onControl(() -> fire(new DaemonMachine.DependenciesChanged()));
+            AutoCloseable g = gate.watch(changed);
+            // a cycle or an unknown name is about the other daemons' configurations: watch them too
+            AutoCloseable r = registry == null ? () -> { } : registry.watch(changed);
+            gateWatch = () -> {
+                g.close();
+                r.close();
+            };
             missing = gate.missing(deps); // what changed before the watch started counts too
         }
-        queue.add(new DaemonMachine.Dependencies(missing));
+        List<String> unknown = new ArrayList<>();
+        List<String> cycle = List.of();
+        if (!missing.isEmpty() && registry != null) {
+            for (String m : missing) {
+                if (!registry.known(m)) {
+                    unknown.add(m);
+                }
+            }
+            cycle = registry.cycleThrough(name, deps);
+        }
+        queue.add(new DaemonMachine.Dependencies(missing, unknown, cycle));
     }
 
     private void launch(int run) {
@@ -1048,6 +1121,12 @@ public final class SupervisedDaemon implements Daemon {
             props.put(DaemonEvents.HELPER_PID, helperPid);
         }
         props.put(DaemonEvents.RESTARTS, restarts);
+        if (configurationPid != null) {
+            props.put(DaemonEvents.CONFIGURATION, configurationPid);
+        }
+        if (configurationFile != null) {
+            props.put(DaemonEvents.FILE, configurationFile);
+        }
         props.putAll(extra);
         Map<String, Object> frozen = Map.copyOf(props);
         onLane(() -> {

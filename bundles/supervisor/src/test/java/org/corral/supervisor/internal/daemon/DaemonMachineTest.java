@@ -98,6 +98,7 @@ class DaemonMachineTest {
             STOPPED                  | reconfigure(argv)   | WAITING_FOR_DEPENDENCIES | =STARTING deps?
             STOPPED                  | deps(none)          | STOPPED                  | -
             STOPPED                  | deps(db)            | STOPPED                  | -
+            STOPPED                  | deps(cycle)         | STOPPED                  | -
             STOPPED                  | deps-changed        | STOPPED                  | -
             STOPPED                  | spawned             | STOPPED                  | -
             STOPPED                  | ready               | STOPPED                  | -
@@ -118,6 +119,7 @@ class DaemonMachineTest {
             FAILED                   | reconfigure(argv)   | WAITING_FOR_DEPENDENCIES | =STARTING deps?
             FAILED                   | deps(none)          | FAILED                   | -
             FAILED                   | deps(db)            | FAILED                   | -
+            FAILED                   | deps(cycle)         | FAILED                   | -
             FAILED                   | deps-changed        | FAILED                   | -
             FAILED                   | spawned             | FAILED                   | -
             FAILED                   | ready               | FAILED                   | -
@@ -138,6 +140,7 @@ class DaemonMachineTest {
             WAITING_FOR_DEPENDENCIES | reconfigure(argv)   | WAITING_FOR_DEPENDENCIES | deps?
             WAITING_FOR_DEPENDENCIES | deps(none)          | LAUNCHING                | launch
             WAITING_FOR_DEPENDENCIES | deps(db)            | WAITING_FOR_DEPENDENCIES | -
+            WAITING_FOR_DEPENDENCIES | deps(cycle)         | DEPENDENCY_CYCLE         | =INVALID !INVALID
             WAITING_FOR_DEPENDENCIES | deps-changed        | WAITING_FOR_DEPENDENCIES | deps?
             WAITING_FOR_DEPENDENCIES | spawned             | WAITING_FOR_DEPENDENCIES | -
             WAITING_FOR_DEPENDENCIES | ready               | WAITING_FOR_DEPENDENCIES | -
@@ -147,6 +150,27 @@ class DaemonMachineTest {
             WAITING_FOR_DEPENDENCIES | backoff-over        | WAITING_FOR_DEPENDENCIES | -
             WAITING_FOR_DEPENDENCIES | pre-ok              | WAITING_FOR_DEPENDENCIES | -
             WAITING_FOR_DEPENDENCIES | pre-failed          | WAITING_FOR_DEPENDENCIES | -
+
+            DEPENDENCY_CYCLE         | start               | DEPENDENCY_CYCLE         | deps?
+            DEPENDENCY_CYCLE         | restart             | DEPENDENCY_CYCLE         | deps?
+            DEPENDENCY_CYCLE         | stop                | STOPPED                  | =STOPPED
+            DEPENDENCY_CYCLE         | close               | CLOSED                   | =STOPPED release
+            DEPENDENCY_CYCLE         | hand-over           | CLOSED                   | -backoff -check handover(STARTING) =STOPPED release
+            DEPENDENCY_CYCLE         | adopt               | DEPENDENCY_CYCLE         | error
+            DEPENDENCY_CYCLE         | reconfigure         | DEPENDENCY_CYCLE         | deps?
+            DEPENDENCY_CYCLE         | reconfigure(argv)   | DEPENDENCY_CYCLE         | deps?
+            DEPENDENCY_CYCLE         | deps(none)          | LAUNCHING                | =STARTING launch
+            DEPENDENCY_CYCLE         | deps(db)            | WAITING_FOR_DEPENDENCIES | =STARTING
+            DEPENDENCY_CYCLE         | deps(cycle)         | DEPENDENCY_CYCLE         | -
+            DEPENDENCY_CYCLE         | deps-changed        | DEPENDENCY_CYCLE         | deps?
+            DEPENDENCY_CYCLE         | spawned             | DEPENDENCY_CYCLE         | -
+            DEPENDENCY_CYCLE         | ready               | DEPENDENCY_CYCLE         | -
+            DEPENDENCY_CYCLE         | abort               | DEPENDENCY_CYCLE         | -
+            DEPENDENCY_CYCLE         | exit(1)             | DEPENDENCY_CYCLE         | -
+            DEPENDENCY_CYCLE         | helper-lost         | DEPENDENCY_CYCLE         | -
+            DEPENDENCY_CYCLE         | backoff-over        | DEPENDENCY_CYCLE         | -
+            DEPENDENCY_CYCLE         | pre-ok              | DEPENDENCY_CYCLE         | -
+            DEPENDENCY_CYCLE         | pre-failed          | DEPENDENCY_CYCLE         | -
 
             PRE_START                | start               | PRE_START                | -
             PRE_START                | restart             | PRE_START                | -
@@ -158,6 +182,7 @@ class DaemonMachineTest {
             PRE_START                | reconfigure(argv)   | WAITING_FOR_DEPENDENCIES | -pre deps?
             PRE_START                | deps(none)          | PRE_START                | -
             PRE_START                | deps(db)            | PRE_START                | -
+            PRE_START                | deps(cycle)         | PRE_START                | -
             PRE_START                | deps-changed        | PRE_START                | -
             PRE_START                | spawned             | PRE_START                | -
             PRE_START                | ready               | PRE_START                | -
@@ -178,6 +203,7 @@ class DaemonMachineTest {
             LAUNCHING                | reconfigure(argv)   | RESTARTING               | -check =STOPPING kill
             LAUNCHING                | deps(none)          | LAUNCHING                | -
             LAUNCHING                | deps(db)            | LAUNCHING                | -
+            LAUNCHING                | deps(cycle)         | LAUNCHING                | -
             LAUNCHING                | deps-changed        | LAUNCHING                | -
             LAUNCHING                | spawned             | RUNNING                  | started =RUNNING !STARTED check
             LAUNCHING                | ready               | LAUNCHING                | -
@@ -198,6 +224,7 @@ class DaemonMachineTest {
             ATTACHING                | reconfigure(argv)   | RESTARTING               | -check =STOPPING kill
             ATTACHING                | deps(none)          | ATTACHING                | -
             ATTACHING                | deps(db)            | ATTACHING                | -
+            ATTACHING                | deps(cycle)         | ATTACHING                | -
             ATTACHING                | deps-changed        | ATTACHING                | -
             ATTACHING                | spawned             | READY                    | started(kept) =RUNNING =READY
             ATTACHING                | ready               | ATTACHING                | -
@@ -218,6 +245,7 @@ class DaemonMachineTest {
             RUNNING                  | reconfigure(argv)   | RESTARTING               | -check =STOPPING kill
             RUNNING                  | deps(none)          | RUNNING                  | -
             RUNNING                  | deps(db)            | RUNNING                  | -
+            RUNNING                  | deps(cycle)         | RUNNING                  | -
             RUNNING                  | deps-changed        | RUNNING                  | -
             RUNNING                  | spawned             | RUNNING                  | -
             RUNNING                  | ready               | READY                    | -check =READY !READY
@@ -238,6 +266,7 @@ class DaemonMachineTest {
             READY                    | reconfigure(argv)   | RESTARTING               | -check =STOPPING kill
             READY                    | deps(none)          | READY                    | -
             READY                    | deps(db)            | READY                    | -
+            READY                    | deps(cycle)         | READY                    | -
             READY                    | deps-changed        | READY                    | -
             READY                    | spawned             | READY                    | -
             READY                    | ready               | READY                    | -
@@ -258,6 +287,7 @@ class DaemonMachineTest {
             ABORTING                 | reconfigure(argv)   | RESTARTING               | -check kill
             ABORTING                 | deps(none)          | ABORTING                 | -
             ABORTING                 | deps(db)            | ABORTING                 | -
+            ABORTING                 | deps(cycle)         | ABORTING                 | -
             ABORTING                 | deps-changed        | ABORTING                 | -
             ABORTING                 | spawned             | ABORTING                 | -
             ABORTING                 | ready               | ABORTING                 | -
@@ -278,6 +308,7 @@ class DaemonMachineTest {
             STOPPING                 | reconfigure(argv)   | STOPPING                 | -
             STOPPING                 | deps(none)          | STOPPING                 | -
             STOPPING                 | deps(db)            | STOPPING                 | -
+            STOPPING                 | deps(cycle)         | STOPPING                 | -
             STOPPING                 | deps-changed        | STOPPING                 | -
             STOPPING                 | spawned             | STOPPING                 | -
             STOPPING                 | ready               | STOPPING                 | -
@@ -298,6 +329,7 @@ class DaemonMachineTest {
             RESTARTING               | reconfigure(argv)   | RESTARTING               | -
             RESTARTING               | deps(none)          | RESTARTING               | -
             RESTARTING               | deps(db)            | RESTARTING               | -
+            RESTARTING               | deps(cycle)         | RESTARTING               | -
             RESTARTING               | deps-changed        | RESTARTING               | -
             RESTARTING               | spawned             | RESTARTING               | -
             RESTARTING               | ready               | RESTARTING               | -
@@ -318,6 +350,7 @@ class DaemonMachineTest {
             BACKING_OFF              | reconfigure(argv)   | BACKING_OFF              | -
             BACKING_OFF              | deps(none)          | BACKING_OFF              | -
             BACKING_OFF              | deps(db)            | BACKING_OFF              | -
+            BACKING_OFF              | deps(cycle)         | BACKING_OFF              | -
             BACKING_OFF              | deps-changed        | BACKING_OFF              | -
             BACKING_OFF              | spawned             | BACKING_OFF              | -
             BACKING_OFF              | ready               | BACKING_OFF              | -
@@ -338,6 +371,7 @@ class DaemonMachineTest {
             CLOSING                  | reconfigure(argv)   | CLOSING                  | error
             CLOSING                  | deps(none)          | CLOSING                  | -
             CLOSING                  | deps(db)            | CLOSING                  | -
+            CLOSING                  | deps(cycle)         | CLOSING                  | -
             CLOSING                  | deps-changed        | CLOSING                  | -
             CLOSING                  | spawned             | CLOSING                  | -
             CLOSING                  | ready               | CLOSING                  | -
@@ -358,6 +392,7 @@ class DaemonMachineTest {
             CLOSED                   | reconfigure(argv)   | CLOSED                   | error
             CLOSED                   | deps(none)          | CLOSED                   | -
             CLOSED                   | deps(db)            | CLOSED                   | -
+            CLOSED                   | deps(cycle)         | CLOSED                   | -
             CLOSED                   | deps-changed        | CLOSED                   | -
             CLOSED                   | spawned             | CLOSED                   | -
             CLOSED                   | ready               | CLOSED                   | -
@@ -384,6 +419,7 @@ class DaemonMachineTest {
                 .build(), List.of("argv")));
         EVENTS.put("deps(none)", m -> new Dependencies(List.of()));
         EVENTS.put("deps(db)", m -> new Dependencies(List.of("db")));
+        EVENTS.put("deps(cycle)", m -> new Dependencies(List.of("db"), List.of(), List.of("d", "db", "d")));
         EVENTS.put("deps-changed", m -> new DependenciesChanged());
         EVENTS.put("spawned", m -> new Spawned(m.run(), 4242, 4243));
         EVENTS.put("ready", m -> new ReadinessPassed(m.run(), "test"));
@@ -428,6 +464,10 @@ class DaemonMachineTest {
             case WAITING_FOR_DEPENDENCIES:
                 step(m, "start");
                 step(m, "deps(db)");
+                break;
+            case DEPENDENCY_CYCLE:
+                step(m, "start");
+                step(m, "deps(cycle)");
                 break;
             case PRE_START:
                 m = new DaemonMachine(withHook(spec));
@@ -884,6 +924,38 @@ class DaemonMachineTest {
         assertEquals(List.of("mq"), m.waitingFor());
         step(m, "deps(none)");
         assertEquals(List.of(), m.waitingFor());
+    }
+
+    /** Issue 12.9: a dependency no daemon is named after is a WARN line, once, naming it. */
+    @Test
+    void anUnknownDependencyIsAWarning() {
+        DaemonMachine m = new DaemonMachine(SPEC);
+        step(m, "start");
+        Step s = step(m, new Dependencies(List.of("db", "mq"), List.of("mq"), List.of()));
+        assertEquals(List.of("waiting for db, mq to be READY; no daemon is named mq: configure it, or take it out of"
+                + " depends.on"), texts(s));
+        assertEquals(Level.WARN, logs(s).get(0).level());
+        assertEquals(List.of(), texts(step(m, new Dependencies(List.of("db", "mq"), List.of("mq"), List.of()))));
+    }
+
+    /** Issue 12.9: a depends.on cycle makes the daemon INVALID, naming the cycle, until it is broken. */
+    @Test
+    void aDependencyCycleIsInvalidUntilBroken() {
+        DaemonMachine m = new DaemonMachine(SPEC);
+        step(m, "start");
+        Step s = step(m, new Dependencies(List.of("b"), List.of(), List.of("d", "b", "c", "d")));
+        assertEquals(Phase.DEPENDENCY_CYCLE, s.to());
+        assertEquals(DaemonState.INVALID, m.state());
+        assertEquals(List.of("depends.on cycle: d -> b -> c -> d: it cannot start until the cycle is broken (change"
+                + " depends.on of one of them)"), texts(s));
+        assertEquals(Level.ERROR, logs(s).get(0).level());
+        assertEquals("depends.on cycle: d -> b -> c -> d",
+                ((String[]) publish(s, DaemonEvents.INVALID).extra().get(DaemonEvents.PROBLEMS))[0]);
+        assertEquals(List.of("d", "b", "c", "d"), m.cycle());
+        s = step(m, new Dependencies(List.of("b"), List.of(), List.of()));
+        assertEquals(Phase.WAITING_FOR_DEPENDENCIES, s.to());
+        assertEquals(List.of(), m.cycle());
+        assertEquals(List.of("b"), m.waitingFor());
     }
 
     @Test

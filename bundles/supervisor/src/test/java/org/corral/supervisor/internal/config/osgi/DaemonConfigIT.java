@@ -160,6 +160,28 @@ class DaemonConfigIT {
         return out;
     }
 
+    /** An attribute of the MBean of daemon {@code name}. */
+    private static Object jmx(String name, String attribute) throws Exception {
+        return java.lang.management.ManagementFactory.getPlatformMBeanServer().getAttribute(
+                new javax.management.ObjectName("org.corral:type=Daemon,name=" + name), attribute);
+    }
+
+    /** Waits (bounded) for an event of daemon {@code name} on {@code org/corral/daemon/<topic>}. */
+    private static Event awaitEvent(String name, String topic) throws InterruptedException {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            synchronized (EVENTS) {
+                for (Event e : EVENTS) {
+                    if (name.equals(e.getProperty("daemon.name")) && e.getTopic().equals("org/corral/daemon/" + topic)) {
+                        return e;
+                    }
+                }
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no " + topic + " event of " + name + " (events: " + events(name) + ")");
+    }
+
     /** Calls a public method through a public type that declares it (implementation classes may be hidden). */
     private static Object call(Object target, String method, Object... args) throws Exception {
         List<Class<?>> types = new ArrayList<>();
@@ -356,9 +378,56 @@ class DaemonConfigIT {
         LogCapture.await("WARN", "org.corral.daemon-bad.cfg: colour: unknown key, ignored"); // the value is not shown
         config("missing", Map.of("command", "/no/such/program"));
         LogCapture.await("ERROR", "org.corral.daemon-missing.cfg is invalid: command = '/no/such/program'");
-        assertFalse(felix.present("(|(daemon.name=bad)(daemon.name=missing))"));
         assertEquals(steady, pid(felix.await(ready("steady"))));
         assertTrue(TestSupport.alive(steady));
+
+        // issue 12.3: each refused configuration is a Daemon service in state INVALID, with its MBean and an event
+        ServiceReference<?> bad = felix.await("(&(daemon.name=bad)(daemon.state=INVALID))");
+        assertEquals("org.corral.daemon~bad", bad.getProperty("daemon.configuration"));
+        assertFalse(bad.getProperty("daemon.pid") != null);
+        String[] problems = (String[]) jmx("bad", "Problems");
+        assertEquals(2, problems.length, Arrays.toString(problems));
+        assertTrue(problems[0].startsWith("cgroup.memory.max = '-5M': a size cannot be negative")
+                && problems[1].startsWith("restart = 'sometimes': unknown restart policy"), Arrays.toString(problems));
+        assertEquals("INVALID", jmx("bad", "State"));
+        assertEquals("/opt/corral/etc/org.corral.daemon-bad.cfg", jmx("bad", "ConfigurationFile"));
+        assertTrue(Arrays.asList((String[]) jmx("bad", "ConfigurationKeys")).contains("colour = ****"));
+        assertTrue(Arrays.asList((String[]) jmx("bad", "ConfigurationKeys")).contains("restart = sometimes"));
+        felix.await("(&(daemon.name=missing)(daemon.state=INVALID))");
+        assertTrue(((String[]) jmx("missing", "Problems"))[0].startsWith("command = '/no/such/program': program"
+                + " /no/such/program does not exist"), Arrays.toString((String[]) jmx("missing", "Problems")));
+        Event invalid = awaitEvent("bad", "INVALID");
+        assertEquals("org.corral.daemon~bad", invalid.getProperty("daemon.configuration"));
+        assertEquals("/opt/corral/etc/org.corral.daemon-bad.cfg", invalid.getProperty("daemon.configuration.file"));
+        assertEquals(2, ((String[]) invalid.getProperty("problems")).length);
+
+        // fixed, the INVALID service gives way to the daemon
+        config("bad", Map.of("command", "sleep", "args", "600"));
+        felix.await(ready("bad"));
+        assertFalse(felix.present("(&(daemon.name=bad)(daemon.state=INVALID))"));
+        assertEquals("READY", jmx("bad", "State"));
+        assertEquals(0, ((String[]) jmx("bad", "Problems")).length);
+    }
+
+    /** Issue 12.3: an edit refused while the daemon runs: it runs on, and says what was refused. */
+    @Test
+    void aRefusedEditOfARunningDaemonIsShownOnIt() throws Exception {
+        config("edited", Map.of("command", "sleep", "args", "600"));
+        long pid = pid(felix.await(ready("edited")));
+        config("edited", Map.of("command", "sleep", "args", "600", "kill.grace", "5"));
+        Event e = awaitEvent("edited", "INVALID");
+        assertEquals("kill.grace = '5': a duration needs a unit: 5ms or 5s? (units: ms, s, m, h, d)",
+                ((String[]) e.getProperty("problems"))[0]);
+        assertEquals(pid, pid(felix.await(ready("edited"))), "it runs on with its previous configuration");
+        assertFalse(felix.present("(&(daemon.name=edited)(daemon.state=INVALID))"), "and is not listed twice");
+        assertEquals("kill.grace = '5': a duration needs a unit: 5ms or 5s? (units: ms, s, m, h, d)",
+                ((String[]) jmx("edited", "Problems"))[0]);
+        config("edited", Map.of("command", "sleep", "args", "600", "kill.grace", "5s"));
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (((String[]) jmx("edited", "Problems")).length > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, ((String[]) jmx("edited", "Problems")).length, "a valid edit clears them");
     }
 
     @Test
@@ -370,10 +439,20 @@ class DaemonConfigIT {
         assertTrue(error.contains("daemon name 'dup' of configuration /opt/corral/etc/org.corral.daemon-dup-b.cfg is"
                 + " already used by configuration /opt/corral/etc/org.corral.daemon-dup-a.cfg"), error);
         assertEquals(first, pid(felix.await(ready("dup"))));
+        // the refused one is listed too: an INVALID service of the same name, told apart by its configuration
+        ServiceReference<?> refused = felix.await("(&(daemon.name=dup)(daemon.state=INVALID)"
+                + "(daemon.configuration=org.corral.daemon~dup-b))");
+        assertTrue(refused != null);
+        javax.management.ObjectName on = new javax.management.ObjectName(
+                "org.corral:type=Daemon,name=dup,configuration=\"org.corral.daemon~dup-b\"");
+        assertTrue(((String[]) java.lang.management.ManagementFactory.getPlatformMBeanServer().getAttribute(on,
+                "Problems"))[0].startsWith("name: daemon name 'dup' of configuration"));
         a.delete();
         ServiceReference<?> b = felix.await("(&(daemon.name=dup)(daemon.state=READY)(!(daemon.pid=" + first + ")))");
         assertTrue(TestSupport.cmdline(pid(b)).endsWith("601"), TestSupport.cmdline(pid(b)));
         assertFalse(TestSupport.alive(first));
+        assertFalse(felix.present("(&(daemon.name=dup)(daemon.state=INVALID))"), "the INVALID service is gone");
+        assertFalse(java.lang.management.ManagementFactory.getPlatformMBeanServer().isRegistered(on));
     }
 
     @Test
