@@ -75,6 +75,87 @@ public class OperatorIT extends DaemonTestBase {
         assertFalse("no log line holds a value", log.contains(SECRET) || log.contains(MISTYPED_SECRET));
     }
 
+    // ---------------------------------------------------------------- 12.3 invalid configurations, 12.9 cycles
+
+    /** The table row (a line of the output) of {@code name}. */
+    private static List<String> rows(String output, String name) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String l : output.split("\n")) {
+            if (java.util.Arrays.asList(l.trim().split("[\\s|\u2502]+")).contains(name)) {
+                out.add(l);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    public void everyConfigurationIsListedAlsoTheInvalidOnes() {
+        Path progs = progs("OperatorIT-invalid");
+        String sleep = progs.resolve("sleep_ms").toString();
+        cfg("op-good", sleep, "3600000");
+        cfg("op-bad", sleep, "3600000", "restart", "sometimes", "kill.grace", "5", "env.API_TOKEN", SECRET);
+        // a second configuration that claims the name op-good
+        track("op-good-twin");
+        writeDaemonCfg("op-good-twin", java.util.Map.of("name", "op-good", "command", sleep, "args", "1000"));
+        awaitDaemon("op-good", "running", RUNNING, Await.SECONDS);
+        awaitDaemon("op-bad", "INVALID", ref -> "INVALID".equals(ref.getProperty("daemon.state")), Await.SECONDS);
+        Await.until("the twin's INVALID service", Await.SECONDS, () -> daemonRefs("op-good").size() == 2);
+
+        String list = execute("corral:list");
+        List<String> bad = rows(list, "op-bad");
+        assertEquals(list, 1, bad.size());
+        assertTrue("state INVALID with the first problem:\n" + list, bad.get(0).contains("INVALID")
+                && bad.get(0).contains("kill.grace = '5': a duration needs a unit"));
+        List<String> good = rows(list, "op-good");
+        assertEquals("the daemon and the configuration that claims its name:\n" + list, 2, good.size());
+        assertTrue(list, good.get(0).contains("READY") || good.get(0).contains("RUNNING"));
+        assertTrue(list, good.get(1).contains("INVALID") && good.get(1).contains("is already used by"));
+
+        Subject viewer = login(VIEWER, VIEWER_PASSWORD);
+        CommandResult status = run(viewer, "corral:status op-bad");
+        assertFalse(status.toString(), status.failed());
+        String out = status.output;
+        assertTrue(out, out.contains("op-bad  INVALID"));
+        assertTrue("every problem:\n" + out, out.contains("kill.grace = '5': a duration needs a unit")
+                && out.contains("restart = 'sometimes': unknown restart policy"));
+        assertTrue("the file:\n" + out, out.contains("org.corral.daemon-op-bad.cfg"));
+        assertTrue("the keys, secrets masked:\n" + out, out.contains("restart = sometimes")
+                && out.contains("env.API_TOKEN = ****") && !out.contains(SECRET));
+
+        String twin = execute("corral:status op-good");
+        assertTrue("the running one, and the other configuration of the name:\n" + twin,
+                twin.contains("also named") && twin.contains("org.corral.daemon~op-good-twin"));
+
+        CommandResult start = run(admin(), "corral:start op-bad");
+        assertTrue(start.toString(), start.failed() && start.all().contains("corral: daemon 'op-bad' is INVALID:"));
+        assertFalse("one line, no trace:\n" + start, start.all().contains("\tat "));
+    }
+
+    @Test
+    public void aDependencyCycleIsInvalidAndAWaitingDaemonSaysWhatFor() {
+        Path progs = progs("OperatorIT-cycle");
+        String sleep = progs.resolve("sleep_ms").toString();
+        cfg("op-cyc-a", sleep, "3600000", "depends.on", "op-cyc-b");
+        cfg("op-cyc-b", sleep, "3600000", "depends.on", "op-cyc-a");
+        cfg("op-waits", sleep, "3600000", "depends.on", "op-nobody");
+        for (String n : List.of("op-cyc-a", "op-cyc-b")) {
+            awaitDaemon(n, "INVALID", ref -> "INVALID".equals(ref.getProperty("daemon.state")), Await.SECONDS);
+        }
+        String list = execute("corral:list");
+        assertTrue(list, rows(list, "op-cyc-a").get(0).contains("depends.on cycle: op-cyc-a -> op-cyc-b -> op-cyc-a"));
+        Await.until("op-waits says what it waits for", Await.SECONDS,
+                () -> rows(execute("corral:list"), "op-waits").get(0).contains("waits for op-nobody (no daemon has this name)"),
+                () -> execute("corral:list"));
+        String status = execute("corral:status op-waits");
+        assertTrue(status, status.contains("waiting for") && status.contains("op-nobody (no daemon has this name)"));
+        assertTrue("a WARN line names it", karafLogText().contains("no daemon is named op-nobody"));
+
+        // break the cycle: both start
+        cfg("op-cyc-b", sleep, "3600000");
+        awaitDaemon("op-cyc-a", "running", RUNNING, Await.SECONDS);
+        awaitDaemon("op-cyc-b", "running", RUNNING, Await.SECONDS);
+    }
+
     // ---------------------------------------------------------------- 12.2 escaped output
 
     @Test

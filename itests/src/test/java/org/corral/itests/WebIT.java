@@ -123,7 +123,7 @@ public class WebIT extends DaemonTestBase {
         // a program that writes an OSC title sequence, HTML and the console's variable syntax, then counts
         cfg("web-printer", "/bin/sh", "-c 'printf \"\\033]0;owned\\007<b>bold</b> \\044{brand.name}\\n\"; exec "
                 + progs.resolve("print_seq") + " 300'");
-        // invalid: a duration without a unit. No Daemon service: the table shows it from Config Admin.
+        // invalid: a duration without a unit. An INVALID Daemon service: a row with its first problem, no buttons.
         cfg("web-broken", sleep, "1000", "restart.delay", "5");
         Daemon sleeper = awaitDaemon("web-sleeper", "running", RUNNING, Await.SECONDS);
         long sleeperPid = sleeper.pid().getAsLong();
@@ -137,7 +137,12 @@ public class WebIT extends DaemonTestBase {
             b.open(page);
             awaitRowState(b, "web-sleeper", "RUNNING", "READY");
             awaitRowState(b, "web-printer", "RUNNING", "READY");
-            awaitRowState(b, "web-broken", "NO_DAEMON");
+            awaitRowState(b, "web-broken", "INVALID");
+            assertTrue("the INVALID row says why", String.valueOf(b.js("return document.querySelector("
+                    + "\"tr[data-name='web-broken'] td[data-label='State']\").textContent")).contains(
+                    "restart.delay = '5': a duration needs a unit"));
+            assertEquals("no buttons for a configuration that cannot run", 0L, ((Double) b.js("return document"
+                    + ".querySelectorAll(\"tr[data-name='web-broken'] button\").length")).longValue());
             awaitRowState(b, "example", "RUNNING", "READY", "BACKING_OFF", "STARTING");
             assertEquals("the admin sees Start, Stop and Restart in each daemon's row", 3L,
                     ((Double) b.js("return document.querySelectorAll(\"tr[data-name='web-sleeper'] button\").length"))
