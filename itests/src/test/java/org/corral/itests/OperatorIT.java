@@ -109,7 +109,7 @@ public class OperatorIT extends DaemonTestBase {
         List<String> good = rows(list, "op-good");
         assertEquals("the daemon and the configuration that claims its name:\n" + list, 2, good.size());
         assertTrue(list, good.get(0).contains("READY") || good.get(0).contains("RUNNING"));
-        assertTrue(list, good.get(1).contains("INVALID") && good.get(1).contains("is already used by"));
+        assertTrue(list, good.get(1).contains("INVALID") && good.get(1).contains("name: daemon name 'op-good' is taken by configuration"));
 
         Subject viewer = login(VIEWER, VIEWER_PASSWORD);
         CommandResult status = run(viewer, "corral:status op-bad");

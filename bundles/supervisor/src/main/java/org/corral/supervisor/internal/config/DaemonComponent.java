@@ -303,8 +303,8 @@ public final class DaemonComponent {
             if (owner.isPresent() && !owner.get().equals("configuration " + origin)) {
                 LOG.error("Daemon configuration {} is refused: {} - daemon '{}' not started (it starts when the"
                         + " name becomes free)", origin, e.getMessage(), spec.name());
-                refused(spec.name(), spec, List.of(new DaemonConfigParser.Problem("name", null, e.getMessage()
-                        + "; it starts when the name becomes free")));
+                refused(spec.name(), spec, List.of(new DaemonConfigParser.Problem("name", null, "daemon name '"
+                        + spec.name() + "' is taken by " + owner.get() + "; this one starts when the name is free")));
                 waitForName(spec.name());
             } else {
                 LOG.error("Daemon configuration {} is invalid: {} - daemon '{}' not started", origin, e.getMessage(),

@@ -446,7 +446,8 @@ class DaemonConfigIT {
         javax.management.ObjectName on = new javax.management.ObjectName(
                 "org.corral:type=Daemon,name=dup,configuration=\"org.corral.daemon~dup-b\"");
         assertTrue(((String[]) java.lang.management.ManagementFactory.getPlatformMBeanServer().getAttribute(on,
-                "Problems"))[0].startsWith("name: daemon name 'dup' of configuration"));
+                "Problems"))[0].startsWith("name: daemon name 'dup' is taken by configuration"
+                        + " /opt/corral/etc/org.corral.daemon-dup-a.cfg; this one starts when the name is free"));
         a.delete();
         ServiceReference<?> b = felix.await("(&(daemon.name=dup)(daemon.state=READY)(!(daemon.pid=" + first + ")))");
         assertTrue(TestSupport.cmdline(pid(b)).endsWith("601"), TestSupport.cmdline(pid(b)));
