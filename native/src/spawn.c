@@ -218,8 +218,40 @@ static int open_on(const char *path, int flags, int target)
     return 0;
 }
 
-/* In the child: never returns. */
-static void child(const struct spawn_spec *s, int errfd, int in_r, int out_w, int err_w, pid_t parent)
+/* ---- creating the child in its cgroup ---- */
+
+/*
+ * clone3() with CLONE_INTO_CGROUP (Linux 5.7): the child starts in its cgroup, so the kernel migrates nothing.
+ * A write to cgroup.procs is a migration, which waits for an RCU grace period when no migration happened just
+ * before (several ms on a busy machine, for every program). The kernel's ABI is spelled out here because libc
+ * headers (musl's) may lack it; the syscall number is the same on every architecture we build for.
+ */
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#define CORRAL_CLONE_INTO_CGROUP 0x200000000ULL
+
+struct corral_clone_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+/*
+ * Like fork(), with the child created in the cgroup whose directory cg_fd is open. -1 with errno when clone3
+ * cannot do it: ENOSYS (kernels before 5.3, QEMU user mode), E2BIG or EINVAL (before 5.7), or the cgroup
+ * refuses the process; the caller then forks and the child writes itself into cgroup.procs as before.
+ */
+static pid_t fork_into_cgroup(int cg_fd)
+{
+    struct corral_clone_args a;
+    memset(&a, 0, sizeof a);
+    a.flags = CORRAL_CLONE_INTO_CGROUP;
+    a.exit_signal = SIGCHLD;
+    a.cgroup = (uint64_t)cg_fd;
+    return (pid_t)syscall(SYS_clone3, &a, sizeof a);
+}
+
+/* In the child: never returns. joined: created in the cgroup already (fork_into_cgroup). */
+static void child(const struct spawn_spec *s, int errfd, int in_r, int out_w, int err_w, pid_t parent, int joined)
 {
     setsid();
     sig_child_default();
@@ -231,7 +263,7 @@ static void child(const struct spawn_spec *s, int errfd, int in_r, int out_w, in
     if (getppid() != parent)
         _exit(127); /* the helper died before we armed the death signal */
 
-    if (s->cgroup) {
+    if (s->cgroup && !joined) {
         char path[PATH_MAX];
         if (path_join(path, sizeof path, s->cgroup, "cgroup.procs") < 0) {
             errno = ENAMETOOLONG;
@@ -460,16 +492,28 @@ int spawn_program(const struct spawn_spec *s, struct spawned *r)
         goto failed;
     }
 
+    int cg_fd = s->cgroup ? open(s->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     sigset_t old;
     sig_block_all(&old);
     pid_t parent = getpid();
-    pid_t pid = fork();
+    int joined = 0;
+    pid_t pid = -1;
+    if (cg_fd >= 0) {
+        pid = fork_into_cgroup(cg_fd);
+        joined = pid >= 0;
+    }
+    if (!joined)
+        pid = fork(); /* no cgroup, or clone3 could not: the child joins the cgroup itself (or says why not) */
     if (pid == 0) {
         close(ep[0]);
-        child(s, ep[1], in[0], out[1], err[1], parent);
+        if (cg_fd >= 0)
+            close(cg_fd);
+        child(s, ep[1], in[0], out[1], err[1], parent, joined);
     }
     int fork_errno = errno;
     sig_restore(&old);
+    if (cg_fd >= 0)
+        close(cg_fd);
     if (pid < 0) {
         r->err = fork_errno;
         r->stage = STAGE_FORK;

@@ -148,6 +148,7 @@ public final class Bench {
                     + " (" + corral.containment().architecture() + ")";
             if (only.contains("latency")) {
                 latency(corral);
+                isolatedLatency(corral);
             }
             if (only.contains("throughput")) {
                 throughput(corral);
@@ -217,6 +218,40 @@ public final class Bench {
                 String.format("%.2f ms (p90 %.2f)", c, percentile(corralNs, 90) / 1e6),
                 String.format("%.2f ms (p90 %.2f)", p, percentile(pbNs, 90) / 1e6),
                 String.format("%.2f", c / p), "<= 1.1", "~1.4 vs System.cmd"));
+    }
+
+    /**
+     * run("true") with pauses between the runs, as daemons and occasional commands start on a gateway: in its
+     * default cgroup against defaultCgroup(false) (no cgroup). A cgroup migration right after another is cheap; an
+     * isolated one waits for an RCU grace period, which the helper avoids with clone3(CLONE_INTO_CGROUP).
+     */
+    private void isolatedLatency(Corral corral) throws Exception {
+        if (corral.containment().defaultCgroupBase().isEmpty()) {
+            rows.add(new Row("one-shot", "run(\"true\") 50 ms apart, default cgroup vs none", "not measured: no default"
+                    + " cgroup here", "-", "-", "-", "-"));
+            return;
+        }
+        int runs = quick ? 20 : 100;
+        CommandSpec inCgroup = CommandSpec.of("true");
+        CommandSpec noCgroup = CommandSpec.builder("true").defaultCgroup(false).build();
+        long[] cg = new long[runs];
+        long[] none = new long[runs];
+        for (int i = 0; i < runs; i++) {
+            Thread.sleep(50);
+            long t = System.nanoTime();
+            check(corral.run(inCgroup), "run(true) in its default cgroup");
+            cg[i] = System.nanoTime() - t;
+            Thread.sleep(50);
+            t = System.nanoTime();
+            check(corral.run(noCgroup), "run(true) in no cgroup");
+            none[i] = System.nanoTime() - t;
+        }
+        double c = median(cg) / 1e6;
+        double n = median(none) / 1e6;
+        rows.add(new Row("one-shot", "run(\"true\") 50 ms apart, in its default cgroup vs defaultCgroup(false) (" + runs
+                + " runs each)", String.format("%.2f ms (p90 %.2f)", c, percentile(cg, 90) / 1e6),
+                String.format("%.2f ms (p90 %.2f) no cgroup", n, percentile(none, 90) / 1e6),
+                String.format("%.2f", c / n), "-", "-"));
     }
 
     private static long timeCorral(Corral corral) throws InterruptedException {

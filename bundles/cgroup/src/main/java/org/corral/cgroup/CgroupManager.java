@@ -811,11 +811,15 @@ public final class CgroupManager implements AutoCloseable {
      * ({@code cgroup.kill}, {@code memory.reclaim}) and files the kernel refuses to read are left out.
      */
     public CgroupStats stats(Path dir) {
-        Path d = requireDir(dir);
+        return readStats(requireDir(dir));
+    }
+
+    /** {@link #stats} of a directory already checked (one of this manager's own). */
+    private CgroupStats readStats(Path d) {
         Map<String, CgroupValue> files = new TreeMap<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(d)) {
             for (Path f : ds) {
-                if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS) || !readableByMode(f)) {
+                if (!readableRegularFile(f)) {
                     continue;
                 }
                 String name = f.getFileName().toString();
@@ -833,13 +837,15 @@ public final class CgroupManager implements AutoCloseable {
         return new CgroupStats(relativize(d), files);
     }
 
-    private static boolean readableByMode(Path f) {
+    /** One lstat: a regular file that some read bit allows (write-only files such as cgroup.kill are skipped). */
+    private static boolean readableRegularFile(Path f) {
         try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(f, LinkOption.NOFOLLOW_LINKS);
-            return perms.contains(PosixFilePermission.OWNER_READ) || perms.contains(PosixFilePermission.GROUP_READ)
-                    || perms.contains(PosixFilePermission.OTHERS_READ);
+            PosixFileAttributes a = Files.readAttributes(f, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            Set<PosixFilePermission> perms = a.permissions();
+            return a.isRegularFile() && (perms.contains(PosixFilePermission.OWNER_READ)
+                    || perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ));
         } catch (IOException | UnsupportedOperationException e) {
-            return true;
+            return false;
         }
     }
 
@@ -1075,27 +1081,29 @@ public final class CgroupManager implements AutoCloseable {
         remove(prepared.removeAfterStats());
     }
 
+    /**
+     * rmdir first (the common case: a cgroup with no cgroup below it); only when the kernel refuses (EBUSY or
+     * ENOTEMPTY: cgroups below it, or processes in it) are the cgroups below removed, or the processes waited for
+     * (up to 10 s), before one more try.
+     */
     private void removeTree(Path d) {
-        for (Path child : childCgroups(d)) {
-            removeTree(child);
-        }
         for (int attempt = 0; ; attempt++) {
             try {
                 Files.deleteIfExists(d);
                 return;
-            } catch (DirectoryNotEmptyException e) {
-                if (attempt > 0) {
-                    throw new CgroupException("cannot remove cgroup " + d + ": cgroups were created below it meanwhile", e);
-                }
-                for (Path child : childCgroups(d)) {
-                    removeTree(child);
-                }
-            } catch (FileSystemException e) {
-                if (attempt > 0 || !isPopulated(d)) {
-                    throw new CgroupException("cannot remove cgroup " + d + ": " + reason(e)
+            } catch (FileSystemException e) { // DirectoryNotEmptyException included
+                List<Path> children = childCgroups(d);
+                if (attempt > 1 || (children.isEmpty() && (attempt > 0 || !isPopulated(d)))) {
+                    throw new CgroupException("cannot remove cgroup " + d + ": " + (children.isEmpty() ? reason(e)
+                            : "cgroups were created below it meanwhile")
                             + (isPopulated(d) ? " (processes " + pids(d) + " are still in it)" : ""), e);
                 }
-                awaitEmptyUninterruptibly(d, KILL_TIMEOUT);
+                for (Path child : children) {
+                    removeTree(child);
+                }
+                if (children.isEmpty()) {
+                    awaitEmptyUninterruptibly(d, KILL_TIMEOUT);
+                }
             } catch (IOException e) {
                 throw new CgroupException("cannot remove cgroup " + d + ": " + reason(e), e);
             }
@@ -1123,7 +1131,7 @@ public final class CgroupManager implements AutoCloseable {
      * @throws CgroupException when it still holds processes after 10 s (then nothing is removed)
      */
     public CgroupStats finish(PreparedCgroup prepared) {
-        Path d = requireDir(prepared.statsDir());
+        Path d = ownDir(prepared.statsDir());
         boolean interrupted = awaitEmptyUninterruptibly(d, KILL_TIMEOUT);
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -1131,9 +1139,27 @@ public final class CgroupManager implements AutoCloseable {
         if (isPopulated(d)) {
             throw new CgroupException("cgroup " + d + " still holds processes " + pids(d) + " after the program's teardown");
         }
-        CgroupStats last = stats(d);
-        remove(prepared.removeAfterStats());
+        CgroupStats last = readStats(d);
+        for (Path p : prepared.removeAfterStats()) {
+            Path o = ownDir(p);
+            if (o.equals(mount)) {
+                throw new CgroupException("refusing to remove the root cgroup " + o);
+            }
+            removeTree(o);
+        }
         return last;
+    }
+
+    /**
+     * A directory of a {@link PreparedCgroup} this manager made (or took over): checked lexically to lie below
+     * the mount. Its real path was checked when it was made, and cgroupfs has neither symbolic links nor renames.
+     */
+    private Path ownDir(Path dir) {
+        Path d = dir.toAbsolutePath().normalize();
+        if (!d.startsWith(mount)) {
+            throw new CgroupException("cgroup " + dir + " is not under the cgroup2 mount " + mount);
+        }
+        return d;
     }
 
     // ------------------------------------------------------------------ sweep
