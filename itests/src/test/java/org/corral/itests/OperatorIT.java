@@ -156,6 +156,111 @@ public class OperatorIT extends DaemonTestBase {
         awaitDaemon("op-cyc-b", "running", RUNNING, Await.SECONDS);
     }
 
+    // ---------------------------------------------------------------- 12.5 signal and reload; 12.9 Karaf's own ACLs
+
+    private static final String TRAPS = "-c \"trap 'echo got-hup' HUP; trap 'echo got-usr1' USR1; echo ready;"
+            + " while :; do sleep 1 & wait $!; done\"";
+
+    @Test
+    public void anAdminMaySignalAndReloadAViewerMayNot() throws Exception {
+        progs("OperatorIT-signals");
+        cfg("op-sig", "/bin/sh", TRAPS, "ready.log", "^ready$");
+        Daemon d = awaitDaemon("op-sig", "ready", runningIn(org.corral.api.DaemonState.READY), Await.SECONDS);
+        long pid = d.pid().getAsLong();
+
+        Subject viewer = login(VIEWER, VIEWER_PASSWORD);
+        for (String command : List.of("corral:signal op-sig HUP", "corral:reload op-sig")) {
+            CommandResult r = run(viewer, command);
+            assertTrue("the viewer is refused `" + command + "`:\n" + r, r.failed()
+                    && (r.all().contains("Insufficient credentials") || r.all().contains("Command not found")));
+        }
+        assertFalse("nothing was sent", d.recentLines(100).contains("got-hup"));
+
+        CommandResult sig = run(admin(), "corral:signal op-sig USR1");
+        assertFalse(sig.toString(), sig.failed());
+        assertTrue(sig.output, sig.output.contains("corral: op-sig: sent SIGUSR1 to pid " + pid));
+        awaitOutput(d, "got-usr1", Await.SECONDS, lines -> lines.contains("got-usr1"));
+        CommandResult reload = run(admin(), "corral:reload op-sig");
+        assertTrue(reload.output, reload.output.contains("corral: op-sig: sent SIGHUP to pid " + pid + " (reload)"));
+        awaitOutput(d, "got-hup", Await.SECONDS, lines -> lines.contains("got-hup"));
+        assertTrue("logged with the user who asked", karafLogText().contains("reload: sending SIGHUP to pid " + pid
+                + " (requested by " + ADMIN + ")"));
+        CommandResult bad = run(admin(), "corral:signal op-sig SIGNOPE");
+        assertTrue(bad.toString(), bad.failed() && bad.all().contains("corral: unknown signal 'SIGNOPE'"));
+        assertEquals("the same program all along", pid, d.pid().getAsLong());
+    }
+
+    /** Karaf's JMX connector, logged in as {@code user}. */
+    private static javax.management.remote.JMXConnector jmx(String user, String password) throws IOException {
+        java.util.Properties mgmt = new java.util.Properties();
+        try (java.io.Reader r = Files.newBufferedReader(karafEtc().resolve("org.apache.karaf.management.cfg"))) {
+            mgmt.load(r);
+        }
+        javax.management.remote.JMXServiceURL url = new javax.management.remote.JMXServiceURL(
+                "service:jmx:rmi:///jndi/rmi://127.0.0.1:" + mgmt.getProperty("rmiRegistryPort").trim() + "/karaf-root");
+        return javax.management.remote.JMXConnectorFactory.connect(url, java.util.Map.of(
+                javax.management.remote.JMXConnector.CREDENTIALS, new String[] {user, password}));
+    }
+
+    private static boolean refused(ThrowingRunnable r) {
+        try {
+            r.run();
+            return false;
+        } catch (SecurityException e) {
+            return true;
+        } catch (Exception e) {
+            return e.getCause() instanceof SecurityException || String.valueOf(e).contains("Insufficient roles");
+        }
+    }
+
+    private interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    /** 12.9: a viewer reads no org.corral.daemon values through Karaf's config commands or JMX. */
+    @Test
+    public void aViewerReadsNoDaemonConfigurationThroughKarafsOwnCommandsOrJmx() throws Exception {
+        Path progs = progs("OperatorIT-karaf-acl");
+        cfg("op-acl", progs.resolve("sleep_ms").toString(), "3600000", "env.API_TOKEN", SECRET);
+        awaitDaemon("op-acl", "running", RUNNING, Await.SECONDS);
+        String pid = "org.corral.daemon~op-acl";
+
+        Subject viewer = login(VIEWER, VIEWER_PASSWORD);
+        for (String command : List.of("config:list", "config:list '(service.pid=" + pid + ")'",
+                "config:property-list -p " + pid, "config:property-get -p " + pid + " env.API_TOKEN")) {
+            CommandResult r = run(viewer, command);
+            assertTrue("the viewer is refused `" + command + "`:\n" + r, r.failed());
+            assertFalse(r.all(), r.all().contains(SECRET));
+        }
+        CommandResult admin = run(admin(), "config:property-get -p " + pid + " env.API_TOKEN");
+        assertTrue("an admin may:\n" + admin, admin.output.contains(SECRET));
+
+        try (javax.management.remote.JMXConnector c = jmx(VIEWER, VIEWER_PASSWORD)) {
+            javax.management.MBeanServerConnection s = c.getMBeanServerConnection();
+            javax.management.ObjectName config = new javax.management.ObjectName("org.apache.karaf:type=config,name=root");
+            assertTrue("Karaf's config MBean: not for a viewer", refused(() -> s.invoke(config, "listProperties",
+                    new Object[] {pid}, new String[] {String.class.getName()})));
+            assertFalse("other configurations stay readable", refused(() -> s.invoke(config, "listProperties",
+                    new Object[] {"org.apache.karaf.shell"}, new String[] {String.class.getName()})));
+            javax.management.ObjectName cm = new javax.management.ObjectName("osgi.compendium:service=cm,version=1.3");
+            if (s.isRegistered(cm)) {
+                assertTrue("the ConfigurationAdmin MBean: not for a viewer", refused(() -> s.invoke(cm,
+                        "getProperties", new Object[] {pid}, new String[] {String.class.getName()})));
+            }
+            javax.management.ObjectName daemon = new javax.management.ObjectName("org.corral:type=Daemon,name=op-acl");
+            assertTrue(String.valueOf(s.getAttribute(daemon, "State")).matches("RUNNING|READY"));
+            String[] keys = (String[]) s.getAttribute(daemon, "ConfigurationKeys");
+            assertTrue(java.util.Arrays.toString(keys), java.util.Arrays.asList(keys).contains("env.API_TOKEN = ****"));
+            assertTrue("a viewer may not reload over JMX", refused(() -> s.invoke(daemon, "reload", new Object[0],
+                    new String[0])));
+        }
+        try (javax.management.remote.JMXConnector c = jmx(ADMIN, ADMIN_PASSWORD)) {
+            javax.management.ObjectName daemon = new javax.management.ObjectName("org.corral:type=Daemon,name=op-acl");
+            c.getMBeanServerConnection().invoke(daemon, "signal", new Object[] {"CONT"},
+                    new String[] {String.class.getName()});
+        }
+    }
+
     // ---------------------------------------------------------------- 12.2 escaped output
 
     @Test

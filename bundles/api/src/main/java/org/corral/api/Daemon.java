@@ -128,8 +128,37 @@ public interface Daemon {
         void close();
     }
 
-    /** Sends a signal to the program (SIGHUP to reload is common). */
+    /**
+     * Sends a signal to the program (its main process) while it runs (RUNNING or READY); posts
+     * {@link DaemonEvents#SIGNALED}.
+     *
+     * @throws IllegalStateException when no program runs
+     */
     void signal(Signal signal);
+
+    /**
+     * Sends a signal to the program's whole process group (the program and the children it did not move out of
+     * its group), like {@code kill -SIG -<pgid>}; posts {@link DaemonEvents#SIGNALED}.
+     *
+     * @throws IllegalStateException when no program runs
+     * @throws UnsupportedOperationException when this implementation cannot
+     * @since 1.2
+     */
+    default void signalGroup(Signal signal) {
+        throw new UnsupportedOperationException("daemon '" + name() + "': signalling the process group is not"
+                + " supported by " + getClass().getName());
+    }
+
+    /**
+     * Asks the program to reload its configuration: sends {@link DaemonSpec#reloadSignal()} (SIGHUP by default) to
+     * it, and posts {@link DaemonEvents#RELOADED}.
+     *
+     * @throws IllegalStateException when no program runs
+     * @since 1.2
+     */
+    default void reload() {
+        signal(spec().reloadSignal());
+    }
 
     /** Starts a STOPPED or FAILED daemon again (resets the intensity count). */
     void start();

@@ -22,6 +22,20 @@ public final class DaemonEvents {
      * @since 1.2
      */
     public static final String INVALID = TOPIC_PREFIX + "INVALID";
+    /**
+     * A signal was sent to the program on request ({@link Daemon#signal}, {@code corral:signal}, JMX): properties
+     * {@link #SIGNAL_SENT}, {@link #TARGET}, {@link #REQUESTED_BY}.
+     *
+     * @since 1.2
+     */
+    public static final String SIGNALED = TOPIC_PREFIX + "SIGNALED";
+    /**
+     * The program was asked to reload ({@link Daemon#reload}, {@code corral:reload}, JMX): properties
+     * {@link #SIGNAL_SENT}, {@link #REQUESTED_BY}.
+     *
+     * @since 1.2
+     */
+    public static final String RELOADED = TOPIC_PREFIX + "RELOADED";
 
     /** Event property: daemon name (String). */
     public static final String NAME = "daemon.name";
@@ -50,6 +64,17 @@ public final class DaemonEvents {
     public static final String RESTARTS = "daemon.restarts";
     /** Event property: a human-readable reason (String), on FAILED. */
     public static final String REASON = "reason";
+    /** Event property: the signal sent (String, e.g. {@code HUP}), on SIGNALED and RELOADED. @since 1.2 */
+    public static final String SIGNAL_SENT = "signal";
+    /** Event property: who got it (String: {@code program} or {@code group}), on SIGNALED. @since 1.2 */
+    public static final String TARGET = "signal.target";
+    /**
+     * Event property: the user who asked (String), on SIGNALED and RELOADED, when the request came with a JAAS
+     * Subject (the Karaf console, JMX in Karaf).
+     *
+     * @since 1.2
+     */
+    public static final String REQUESTED_BY = "requested.by";
     /** Event property: what is wrong (String[], one problem each), on INVALID. @since 1.2 */
     public static final String PROBLEMS = "problems";
     /** Event property: the PID of the daemon's configuration (String), when it has one. @since 1.2 */

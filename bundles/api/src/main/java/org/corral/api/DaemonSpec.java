@@ -37,6 +37,7 @@ public final class DaemonSpec {
     private final String logPrefix;
     private final int maxLineLength;
     private final int recentLines;
+    private final Signal reloadSignal;
     private final ExitStatusSet successExitStatus;
     private final ExitStatusSet restartPreventExitStatus;
     private final PreStart beforeStart;
@@ -57,6 +58,7 @@ public final class DaemonSpec {
         this.logPrefix = b.logPrefix;
         this.maxLineLength = b.maxLineLength;
         this.recentLines = b.recentLines;
+        this.reloadSignal = b.reloadSignal;
         this.successExitStatus = b.successExitStatus;
         this.restartPreventExitStatus = b.restartPreventExitStatus;
         this.beforeStart = b.beforeStart;
@@ -82,6 +84,7 @@ public final class DaemonSpec {
         b.logPrefix = logPrefix;
         b.maxLineLength = maxLineLength;
         b.recentLines = recentLines;
+        b.reloadSignal = reloadSignal;
         b.successExitStatus = successExitStatus;
         b.restartPreventExitStatus = restartPreventExitStatus;
         b.beforeStart = beforeStart;
@@ -112,6 +115,13 @@ public final class DaemonSpec {
     public int maxLineLength() { return maxLineLength; }
     /** How many recent output lines are kept for the console. */
     public int recentLines() { return recentLines; }
+    /**
+     * The signal that asks the program to reload its configuration ({@link Daemon#reload()}, {@code corral:reload}):
+     * SIGHUP unless set, like the {@code kill -HUP $MAINPID} of many systemd units.
+     *
+     * @since 1.2
+     */
+    public Signal reloadSignal() { return reloadSignal; }
 
     /**
      * Exit codes and signals that count as a clean end besides exit code 0 (systemd's {@code SuccessExitStatus=}):
@@ -192,6 +202,7 @@ public final class DaemonSpec {
         private String logPrefix;
         private int maxLineLength = 4096;
         private int recentLines = 200;
+        private Signal reloadSignal = Signal.HUP;
         private ExitStatusSet successExitStatus = ExitStatusSet.EMPTY;
         private ExitStatusSet restartPreventExitStatus = ExitStatusSet.EMPTY;
         private PreStart beforeStart;
@@ -270,6 +281,16 @@ public final class DaemonSpec {
                 throw new InvalidCommandException("max line length must be 16..1048576 bytes, got " + bytes);
             }
             this.maxLineLength = bytes;
+            return this;
+        }
+
+        /**
+         * The signal {@link Daemon#reload()} sends (default SIGHUP).
+         *
+         * @since 1.2
+         */
+        public Builder reloadSignal(Signal signal) {
+            this.reloadSignal = Objects.requireNonNull(signal, "reload signal");
             return this;
         }
 

@@ -140,6 +140,19 @@ public class CreateCommand extends ProgramOptions {
     @Option(name = "--stderr-level", description = "Log level of stderr lines (default warn) (log.stderr)")
     String stderrLevel;
 
+    @Key("reload.signal")
+    @Option(name = "--reload-signal", description = "Signal corral:reload sends, e.g. USR1 (default HUP)"
+            + " (reload.signal)")
+    String reloadSignal;
+
+    @Key("stdout")
+    @Option(name = "--stdout", description = "capture (default: logged and kept) or discard (/dev/null) (stdout)")
+    String stdout;
+
+    @Key("stderr")
+    @Option(name = "--stderr", description = "capture (default), stdout (merged into stdout) or discard (stderr)")
+    String stderr;
+
     @Option(name = "-p", aliases = "--property", description = "Any other configuration key: key=value (repeatable)",
             multiValued = true)
     List<String> properties;

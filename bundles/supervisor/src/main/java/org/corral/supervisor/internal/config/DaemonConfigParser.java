@@ -93,6 +93,7 @@ public final class DaemonConfigParser {
             .key("log.prefix", DaemonSpec.Builder::logPrefix)
             .key("log.maxline", (b, v) -> b.maxLineLength((int) sizeBetween(v, 16, 1 << 20, "16 and 1M bytes")))
             .key("log.lines", (b, v) -> b.recentLines((int) Values.integer(v, 0, 100_000)))
+            .key("reload.signal", (b, v) -> b.reloadSignal(Signal.parse(v)))
             .done();
 
     /**

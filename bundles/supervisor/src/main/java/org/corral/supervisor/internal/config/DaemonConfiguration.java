@@ -127,6 +127,11 @@ public @interface DaemonConfiguration {
             + " HUP, ... or a number); SIGKILL follows after kill.grace.")
     String kill_signal() default "TERM";
 
+    @AttributeDefinition(name = "Reload signal", required = false, description = "Signal that asks the program to"
+            + " reload its configuration, sent by corral:reload and the MBean's reload operation (HUP, USR1, ... or a"
+            + " number).")
+    String reload_signal() default "HUP";
+
     @AttributeDefinition(name = "Kill grace", required = false, description = "Wait between the kill signal and"
             + " SIGKILL.")
     String kill_grace() default "500ms";

@@ -202,5 +202,15 @@ public final class DaemonMBeans {
         public void restart() {
             d.restart();
         }
+
+        @Override
+        public void signal(String signal) {
+            d.signal(org.corral.api.Signal.parse(signal));
+        }
+
+        @Override
+        public void reload() {
+            d.reload();
+        }
     }
 }

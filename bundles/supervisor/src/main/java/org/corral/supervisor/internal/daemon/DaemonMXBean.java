@@ -57,4 +57,10 @@ public interface DaemonMXBean {
 
     /** Stops the program gracefully and starts it again. */
     void restart();
+
+    /** Sends a signal (a name such as HUP or SIGUSR1, or a number) to the program while it runs. */
+    void signal(String signal);
+
+    /** Sends the daemon's reload signal (reload.signal, default SIGHUP) to the program while it runs. */
+    void reload();
 }

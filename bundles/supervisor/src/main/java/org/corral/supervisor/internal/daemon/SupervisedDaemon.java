@@ -456,14 +456,53 @@ public final class SupervisedDaemon implements Daemon, Configured {
 
     @Override
     public void signal(Signal signal) {
-        synchronized (lock) {
+        send(signal, false, DaemonEvents.SIGNALED);
+    }
+
+    /** Sends {@code signal} to the program's process group. */
+    @Override
+    public void signalGroup(Signal signal) {
+        send(signal, true, DaemonEvents.SIGNALED);
+    }
+
+    /** Sends the spec's reload signal to the program. */
+    @Override
+    public void reload() {
+        send(spec.reloadSignal(), false, DaemonEvents.RELOADED);
+    }
+
+    /**
+     * Sends {@code signal} to the program (or its process group) while it runs, logs it with who asked, and posts
+     * {@code topic} ({@link DaemonEvents#SIGNALED} or {@link DaemonEvents#RELOADED}).
+     */
+    private void send(Signal signal, boolean group, String topic) {
+        String user = Requester.current();
+        locked(() -> {
             RunningProgram p = current == null ? null : current.program;
             if (p == null || !(state == DaemonState.RUNNING || state == DaemonState.READY)) {
-                throw new IllegalStateException("daemon '" + name + "' is " + state + ": no program to signal");
+                throw new IllegalStateException("daemon '" + name + "' is " + state + ": no program to "
+                        + (topic.equals(DaemonEvents.RELOADED) ? "reload" : "signal"));
             }
-            say(Level.INFO, "sending {} to pid {}", signal, p.pid().orElse(-1));
-            p.signal(signal);
-        }
+            long pid = p.pid().orElse(-1);
+            say(Level.INFO, "{}{} to {} {}{}", topic.equals(DaemonEvents.RELOADED) ? "reload: sending " : "sending ",
+                    signal, group ? "the process group of pid" : "pid", pid, user == null ? "" : " (requested by "
+                    + user + ")");
+            if (group) {
+                p.signalGroup(signal);
+            } else {
+                p.signal(signal);
+            }
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put(DaemonEvents.SIGNAL_SENT, signal.name());
+            if (topic.equals(DaemonEvents.SIGNALED)) {
+                extra.put(DaemonEvents.TARGET, group ? "group" : "program");
+            }
+            if (user != null) {
+                extra.put(DaemonEvents.REQUESTED_BY, user);
+            }
+            publish(topic, extra, machine.restarts(), pid, p.helperPid().orElse(-1));
+            return null;
+        });
     }
 
     @Override

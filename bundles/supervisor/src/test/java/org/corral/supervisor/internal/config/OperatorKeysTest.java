@@ -109,6 +109,19 @@ class OperatorKeysTest {
         assertTrue(DaemonConfigParser.parse(with("env.API_TOKEN", "x")).warnings().isEmpty());
     }
 
+    // ---------------------------------------------------------------- reload.signal (12.5)
+
+    @Test
+    void reloadSignalDefaultsToHup() {
+        assertEquals(org.corral.api.Signal.HUP, ok(base()).reloadSignal());
+        assertEquals(org.corral.api.Signal.USR1, ok(with("reload.signal", "SIGUSR1")).reloadSignal());
+        assertEquals(org.corral.api.Signal.USR2, ok(with("reload.signal", "12")).reloadSignal());
+        String e = errors(with("reload.signal", "SIGRELOAD"));
+        assertTrue(e.contains("reload.signal = 'SIGRELOAD': unknown signal 'SIGRELOAD' (expected e.g. TERM, SIGKILL or 9)"),
+                e);
+        assertEquals("reload.signal", DaemonConfigParser.closest("relaod.signal"));
+    }
+
     // ---------------------------------------------------------------- every key: a did-you-mean, a README row
 
     @Test
