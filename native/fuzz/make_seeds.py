@@ -41,6 +41,13 @@ seeds = {
     'detached_attached': frame(0x49, struct.pack('<QQ', 1 << 33, 12))
                          + frame(0x41, struct.pack('<HBI', 2, 2, 42) + tok)
                          + frame(0x4A, struct.pack('<IBBiQQ', 4242, 1, 1, 9, 1 << 33, 12) + b'daemon-a'),
+    # final statistics: CGROUP_STATS (28) in a SPAWN, a STATS frame (0x4E) before EXIT
+    'spawn_cgroup_stats': frame(1, minimal + field(10, b'/sys/fs/cgroup/c/x/program')
+                                + field(11, b'/sys/fs/cgroup/c/x/program') + field(11, b'/sys/fs/cgroup/c/x')
+                                + field(28, b'/sys/fs/cgroup/c/x')),
+    'stats_exit': frame(0x4E, struct.pack('<H', 13) + b'cgroup.events' + struct.pack('<I', 21)
+                        + b'populated 0\nfrozen 0\n' + struct.pack('<H', 12) + b'cgroup.procs' + struct.pack('<I', 0))
+                  + frame(0x46, struct.pack('<BiB', 0, 0, 0)),
 }
 os.makedirs('corpus', exist_ok=True)
 for name, data in seeds.items():

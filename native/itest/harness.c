@@ -737,6 +737,37 @@ static void on_frame(sess_t *s, const frame_t *f)
              s->att_state, s->att_kind, s->att_value, (unsigned long long)s->att_bytes[1],
              (unsigned long long)s->att_bytes[2]);
         break;
+    case P_STATS: {
+        /* entries: u16 name length, name, u32 value length, value */
+        s->n_stats++;
+        s->stats_before_exit = !s->exited;
+        s->stats.len = 0;
+        size_t at = 0;
+        while (at < n) {
+            if (n - at < 2) {
+                violation(s, "STATS entry at %zu truncated", at);
+                break;
+            }
+            size_t nl = get_u16(p + at);
+            if (nl == 0 || n - at - 2 < nl + 4) {
+                violation(s, "STATS entry at %zu: name length %zu", at, nl);
+                break;
+            }
+            size_t vl = get_u32(p + at + 2 + nl);
+            if (vl > n - at - 6 - nl) {
+                violation(s, "STATS entry at %zu: value length %zu beyond the payload", at, vl);
+                break;
+            }
+            buf_add(&s->stats, p + at + 2, nl);
+            buf_add(&s->stats, "=", 1);
+            for (size_t i = 0; i < vl; i++)
+                buf_add(&s->stats, p[at + 6 + nl + i] == '\n' ? "|" : (const char *)p + at + 6 + nl + i, 1);
+            buf_add(&s->stats, "\n", 1);
+            at += 6 + nl + vl;
+        }
+        vlog("%s: STATS %zu bytes", s->name, n);
+        break;
+    }
     case P_MESSAGE: {
         if (n < 1) {
             violation(s, "empty MESSAGE frame");

@@ -98,6 +98,10 @@ typedef struct sess {
     bool manual_credit;      /* true: the test sends CREDIT itself */
     size_t max_frame_data;
 
+    int n_stats;             /* STATS frames received */
+    buf_t stats;             /* the last one's entries as "name=value-with-newlines-as-|\n" lines */
+    bool stats_before_exit;  /* it came before EXIT */
+
     bool exited;
     uint8_t exit_kind, exit_flags;
     int32_t exit_value;

@@ -1252,6 +1252,46 @@ static void t_cgroup_nested_remove(void)
     CHECK(cg_exists(base), "%s (not in CGROUP_REMOVE) was removed", base);
 }
 
+/* CGROUP_STATS: the limits cgroup's files come in one STATS frame just
+ * before EXIT, read once the program's leaf was empty; then the leaf and the
+ * limits cgroup are removed (CGROUP_REMOVE, deepest first). */
+static void t_cgroup_stats_before_exit(void)
+{
+    const char *base = cg_make();
+    char leaf[700];
+    snprintf(leaf, sizeof leaf, "%s/program", base);
+    CHECK(mkdir(leaf, 0755) == 0, "mkdir %s: %s", leaf, strerror(errno));
+    buf_t spec = spec_prog("spawn_grandchildren", "3", NULL);
+    field_str(&spec, T_CGROUP, leaf);
+    field_str(&spec, T_CGROUP_REMOVE, leaf);
+    field_str(&spec, T_CGROUP_REMOVE, base);
+    field_str(&spec, T_CGROUP_STATS, base);
+    sess_t *s = start(spec);
+    CHECK(cg_contains(s->prog, leaf), "the program is not in %s", leaf);
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    CHECK(s->n_stats == 1, "%d STATS frames, expected 1", s->n_stats);
+    CHECK(s->stats_before_exit, "STATS came after EXIT");
+    const char *st = buf_str(&s->stats);
+    CHECK(strstr(st, "cgroup.events=populated 0|") != NULL, "STATS lacks cgroup.events with populated 0: %.300s", st);
+    CHECK(strstr(st, "cgroup.procs=\n") != NULL, "STATS lacks an empty cgroup.procs: %.300s", st);
+    CHECK(strstr(st, "cgroup.kill=") == NULL, "STATS carries the write-only cgroup.kill");
+    CHECK(strstr(st, "cpu.stat=usage_usec ") != NULL || strstr(st, "cgroup.stat=") != NULL,
+          "STATS lacks cpu.stat/cgroup.stat: %.300s", st);
+    CHECK(!cg_exists(leaf) && !cg_exists(base), "%s not removed after EXIT", cg_exists(leaf) ? leaf : base);
+    CHECK(!(s->exit_flags & XF_CGROUP_LEFT), "EXIT flags 0x%x say a cgroup could not be removed", s->exit_flags);
+}
+
+/* Without CGROUP_STATS no STATS frame comes. */
+static void t_cgroup_no_stats_unasked(void)
+{
+    const char *cg;
+    sess_t *s = start(spec_with_cgroup(spec_prog("exit_with", "0", NULL), &cg));
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    CHECK(s->n_stats == 0, "%d STATS frames though the SPAWN named no CGROUP_STATS", s->n_stats);
+}
+
 static void t_cgroup_missing(void)
 {
     char dir[512];
@@ -2679,6 +2719,8 @@ static const struct test tests[] = {
     { "cgroup-placement-and-removal", t_cgroup_placement, 30 },
     { "cgroup-removed-after-exit", t_cgroup_program_exit, 30 },
     { "cgroup-remove-nested-in-order", t_cgroup_nested_remove, 30 },
+    { "cgroup-stats-before-exit-then-removed", t_cgroup_stats_before_exit, 30 },
+    { "cgroup-no-stats-unasked", t_cgroup_no_stats_unasked, 30 },
     { "cgroup-missing-spawn-failed", t_cgroup_missing, 30 },
     { "cgroup-removed-after-spawn-failed", t_cgroup_removed_after_spawn_failed, 30 },
     { "run-mode-socket", t_run_mode, 30 },

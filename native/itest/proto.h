@@ -18,7 +18,7 @@
 enum { P_SPAWN = 0x01, P_CREDIT, P_STDIN, P_STDIN_EOF, P_SIGNAL, P_STOP, P_DETACH, P_ATTACH };
 /* helper -> JVM */
 enum { P_HELLO = 0x41, P_SPAWNED, P_SPAWN_FAILED, P_DATA, P_EOF, P_EXIT, P_MESSAGE, P_STDIN_ACK,
-       P_DETACHED, P_ATTACHED };
+       P_DETACHED, P_ATTACHED, P_STATS = 0x4E };
 #define P_VERSION 2
 
 /* SPAWN field tags */
@@ -27,7 +27,9 @@ enum {
     T_CGROUP, T_CGROUP_REMOVE, T_KILL_SIGNAL, T_GRACE_MS, T_WINDOW,
     T_STDERR_MODE, T_STDOUT_MODE, T_LABEL, T_FLAGS,
     /* hardening */
-    T_NO_NEW_PRIVS, T_CAPS, T_RLIMIT, T_NICE, T_OOM_SCORE_ADJ, T_UMASK
+    T_NO_NEW_PRIVS, T_CAPS, T_RLIMIT, T_NICE, T_OOM_SCORE_ADJ, T_UMASK,
+    /* final statistics (STATS before EXIT) */
+    T_CGROUP_STATS = 28
 };
 /* RLIMIT resources (Linux generic numbering) and the unlimited value */
 enum { RL_CPU, RL_FSIZE, RL_DATA, RL_STACK, RL_CORE, RL_RSS, RL_NPROC, RL_NOFILE, RL_MEMLOCK, RL_AS,

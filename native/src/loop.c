@@ -134,10 +134,24 @@ static void check_cgroup(struct helper *h)
         td_apply(h, td_event(&h->td, TD_EV_CGROUP_EMPTY, now_ms()));
 }
 
-static void remove_cgroups(struct helper *h)
+/* Removes the CGROUP_REMOVE directories.  final: the program's run is over
+ * (not a failed spawn): the CGROUP_STATS directory's files are read first,
+ * for the STATS frame that precedes EXIT. */
+static void remove_cgroups(struct helper *h, int final)
 {
+    const char *stats_dir = h->spec->cgroup_stats;
+    if (final && stats_dir && !h->stats && !h->stats_failed) {
+        h->stats = cgroup_stats_frame(stats_dir, &h->stats_len);
+        if (!h->stats) {
+            h->stats_failed = 1;
+            helper_msg(h, LVL_WARN, "cannot read the statistics of cgroup %s (%s): leaving it to the JVM",
+                       stats_dir, strerror(errno));
+        }
+    }
     for (size_t i = 0; i < h->spec->ncgroup_remove; i++) {
         const char *d = h->spec->cgroup_remove[i];
+        if (h->stats_failed && stats_dir && strcmp(d, stats_dir) == 0)
+            continue;
         if (rmdir(d) < 0 && errno != ENOENT) {
             h->cgroup_not_removed = 1;
             helper_msg(h, LVL_WARN, "cannot remove cgroup %s: %s", d, strerror(errno));
@@ -149,10 +163,15 @@ static void td_apply(struct helper *h, unsigned act)
 {
     const char *cg = h->spec->cgroup;
     if (act & TD_ACT_WATCH_CGROUP) {
-        h->ino_fd = cgroup_watch(cg);
-        if (h->ino_fd < 0)
-            helper_msg(h, LVL_WARN, "cannot watch %s/cgroup.events (%s): checking it on the re-kill timer",
-                       cg, strerror(errno));
+        /* Most programs leave an empty cgroup behind: then no inotify instance
+         * is needed (there are 128 per user by default). Otherwise watch, and
+         * look again: it may have emptied in between. */
+        if (cgroup_populated(cg) > 0) {
+            h->ino_fd = cgroup_watch(cg);
+            if (h->ino_fd < 0)
+                helper_msg(h, LVL_WARN, "cannot watch %s/cgroup.events (%s): checking it on the re-kill timer",
+                           cg, strerror(errno));
+        }
         check_cgroup(h); /* may finish the machine (and remove the cgroups) */
     }
     if (h->td.state != TD_DONE) {
@@ -165,7 +184,7 @@ static void td_apply(struct helper *h, unsigned act)
         helper_msg(h, LVL_WARN, "cgroup %s still populated %d ms after SIGKILL: giving up waiting",
                    cg, TD_CGROUP_GIVEUP_MS);
     if (act & TD_ACT_RMDIR)
-        remove_cgroups(h);
+        remove_cgroups(h, 1);
 }
 
 /* ---- children ---- */
@@ -865,7 +884,7 @@ static int spawn_failed(struct helper *h, struct spawned *r)
 {
     uint8_t f[600];
     helper_send(h, f, enc_spawn_failed(f, sizeof f, (uint32_t)r->err, r->stage, NULL, r->text));
-    remove_cgroups(h);
+    remove_cgroups(h, 0);
     return 0;
 }
 
@@ -903,9 +922,11 @@ int helper_serve(struct helper *h, struct spawn_spec *spec)
     for (;;) {
         if (h->connected && h->reaped && h->out[0].eof_sent && h->out[1].eof_sent) {
             if (h->td.state == TD_RUNNING) /* FLAGS: keep descendants */
-                remove_cgroups(h);
+                remove_cgroups(h, 1);
             if (h->td.state == TD_RUNNING || h->td.state == TD_DONE) {
                 stdin_ack_send(h);
+                if (h->stats)
+                    helper_send(h, h->stats, h->stats_len);
                 exit_frame(h);
                 close(h->sock);
                 return 0;

@@ -69,6 +69,12 @@ struct helper {
     struct teardown td;
     struct tree tree;        /* what the teardown must reach */
     int cgroup_not_removed;
+    /* the STATS frame of spec->cgroup_stats, read once the cgroup is empty,
+     * sent just before EXIT; stats_failed: reading it failed (the directory
+     * is then left for the JVM) */
+    uint8_t *stats;
+    size_t stats_len;
+    int stats_failed;
 };
 
 /* Initialises h for a connected socket; token is the one of the HELLO

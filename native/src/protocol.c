@@ -26,6 +26,7 @@ const char *proto_type_name(uint8_t type)
     case T_STDIN_ACK: return "STDIN_ACK";
     case T_DETACHED: return "DETACHED";
     case T_ATTACHED: return "ATTACHED";
+    case T_STATS: return "STATS";
     default: return NULL;
     }
 }
@@ -55,6 +56,7 @@ static const char *const tag_names[F_MAX_TAG + 1] = {
     [F_NICE] = "NICE",
     [F_OOM_SCORE_ADJ] = "OOM_SCORE_ADJ",
     [F_UMASK] = "UMASK",
+    [F_CGROUP_STATS] = "CGROUP_STATS",
 };
 
 static const char *const rlimit_names[PROTO_RLIMIT_COUNT] = {
@@ -108,6 +110,7 @@ static struct size_rule rule_for(enum proto_dir dir, uint8_t type)
         case T_STDIN_ACK: r = EXACT(4); break;
         case T_DETACHED: r = EXACT(DETACHED_LEN); break;
         case T_ATTACHED: r = RANGE(ATTACHED_MIN_LEN, ANY); break;
+        case T_STATS: r = RANGE(0, STATS_MAX); break;
         }
     }
     return r;
@@ -198,6 +201,7 @@ static int check_field(unsigned tag, const uint8_t *v, uint32_t n, size_t off,
     case F_CWD:
     case F_CGROUP:
     case F_CGROUP_REMOVE:
+    case F_CGROUP_STATS:
         if (n == 0)
             return ERR("field %s (tag %u) at offset %zu: must not be empty", name, tag, off);
         break;
@@ -319,7 +323,7 @@ int spawn_parse(const uint8_t *p, size_t len, struct spawn_spec *s, char *err, s
         unsigned tag = get_u16(p + off);
         uint32_t n = get_u32(p + off + 2);
         const uint8_t *v = p + off + 6;
-        if (tag == 0 || tag > F_MAX_TAG)
+        if (tag == 0 || tag > F_MAX_TAG || !tag_names[tag])
             return ERR("unknown SPAWN field tag %u at offset %zu", tag, off);
         if (n > len - off - 6)
             return ERR("field %s (tag %u) at offset %zu: length %lu exceeds the %zu bytes left",
@@ -390,6 +394,7 @@ int spawn_parse(const uint8_t *p, size_t len, struct spawn_spec *s, char *err, s
             break;
         case F_CGROUP: s->cgroup = arena_str(&arena, v, n); break;
         case F_CGROUP_REMOVE: s->cgroup_remove[s->ncgroup_remove++] = arena_str(&arena, v, n); break;
+        case F_CGROUP_STATS: s->cgroup_stats = arena_str(&arena, v, n); break;
         case F_KILL_SIGNAL: s->kill_signal = get_u32(v); break;
         case F_GRACE_MS: s->grace_ms = get_u32(v); break;
         case F_WINDOW: s->window = get_u32(v); break;
@@ -518,6 +523,26 @@ size_t enc_stdin_ack(uint8_t *buf, uint32_t n)
     enc_frame_hdr(buf, T_STDIN_ACK, 4);
     put_u32(buf + PROTO_HDR_LEN, n);
     return PROTO_HDR_LEN + 4;
+}
+
+int stats_put(uint8_t *buf, size_t cap, size_t *len, const char *name, const uint8_t *value, size_t n)
+{
+    size_t nl = strnlen(name, STATS_NAME_MAX + 1);
+    if (nl == 0 || nl > STATS_NAME_MAX || memchr(name, '/', nl))
+        return -1;
+    if (n > STATS_VALUE_MAX)
+        n = STATS_VALUE_MAX;
+    size_t need = 2 + nl + 4 + n;
+    if (*len > cap || need > cap - *len)
+        return -1;
+    uint8_t *p = buf + *len;
+    put_u16(p, (uint16_t)nl);
+    memcpy(p + 2, name, nl);
+    put_u32(p + 2 + nl, (uint32_t)n);
+    if (n > 0)
+        memcpy(p + 6 + nl, value, n);
+    *len += need;
+    return 0;
 }
 
 /* ---- DETACH / ATTACH ---- */

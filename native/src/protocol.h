@@ -50,6 +50,8 @@ enum {
     T_STDIN_ACK = 0x48,
     T_DETACHED = 0x49,
     T_ATTACHED = 0x4A,
+    /* 0x4B..0x4D: taken on other branches (HELPER_EXIT, STOPPING, NOTIFY) */
+    T_STATS = 0x4E,
 };
 
 enum { ROLE_BROKER = 1, ROLE_HELPER = 2 };
@@ -109,7 +111,10 @@ enum {
     F_NICE = 22,
     F_OOM_SCORE_ADJ = 23,
     F_UMASK = 24,
-    F_MAX_TAG = 24,
+    /* 25..27: taken on other branches (27 NOTIFY) */
+    /* final statistics: a cgroup whose interface files are sent in STATS before EXIT */
+    F_CGROUP_STATS = 28,
+    F_MAX_TAG = 28,
 };
 
 enum { STDIN_NULL = 0, STDIN_PIPE = 1, STDIN_FILE = 2 };
@@ -208,6 +213,7 @@ struct spawn_spec {
     const char *cgroup;       /* NULL: none */
     char **cgroup_remove;     /* NULL-terminated, in the order given */
     size_t ncgroup_remove;
+    const char *cgroup_stats; /* NULL: no STATS frame */
     uint32_t kill_signal;     /* default 15 */
     uint32_t grace_ms;        /* default 500 */
     uint32_t window;          /* default 262144 */
@@ -287,6 +293,16 @@ size_t enc_attach(uint8_t *buf, const uint8_t secret[PROTO_SECRET_LEN], uint32_t
 /* JVM-side frames, used by tests and the fuzz seeds */
 size_t enc_frame_hdr(uint8_t *buf, uint8_t type, uint32_t payload_len);
 size_t enc_field(uint8_t *buf, uint16_t tag, const void *val, uint32_t len);
+
+/* STATS: the payload is a list of entries "u16 name length, name, u32 value
+ * length, value", one per interface file.  stats_put appends one entry at
+ * buf[*len], value cut to STATS_VALUE_MAX bytes; 0, or -1 (nothing appended)
+ * when the name is empty, longer than STATS_NAME_MAX or holds a '/' or NUL,
+ * or when the entry would take the payload beyond cap. */
+#define STATS_NAME_MAX 255
+#define STATS_VALUE_MAX 65536u
+#define STATS_MAX PROTO_DATA_MAX                /* largest STATS payload */
+int stats_put(uint8_t *buf, size_t cap, size_t *len, const char *name, const uint8_t *value, size_t n);
 
 /* "0123..." (32 hex digits) -> 16 bytes; 0 on success */
 int token_from_hex(const char *hex, uint8_t token[PROTO_TOKEN_LEN]);

@@ -1,9 +1,11 @@
 #include "tree.h"
+#include "protocol.h"
 #include "util.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -386,4 +388,61 @@ void cgroup_watch_drain(int fd)
     char buf[1024];
     while (read(fd, buf, sizeof buf) > 0)
         ;
+}
+
+uint8_t *cgroup_stats_frame(const char *dir, size_t *frame_len)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    int dfd = dirfd(d);
+    size_t cap = 16384, len = 0;
+    uint8_t *buf = malloc(PROTO_HDR_LEN + cap);
+    static uint8_t value[STATS_VALUE_MAX];
+    struct dirent *e;
+    while (buf && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || (e->d_type != DT_REG && e->d_type != DT_UNKNOWN))
+            continue;
+        struct stat st; /* files nobody may read (cgroup.kill, memory.reclaim) are left out */
+        if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+            !(st.st_mode & (S_IRUSR | S_IRGRP | S_IROTH)))
+            continue;
+        int fd = openat(dfd, e->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+            continue;
+        size_t n = 0;
+        int bad = 0;
+        while (n < sizeof value) {
+            ssize_t r = read(fd, value + n, sizeof value - n);
+            if (r > 0) {
+                n += (size_t)r;
+            } else if (r < 0 && errno == EINTR) {
+                continue;
+            } else {
+                bad = r < 0; /* a file the kernel refuses to read (EOPNOTSUPP, EINVAL): left out */
+                break;
+            }
+        }
+        close(fd);
+        if (bad)
+            continue;
+        while (stats_put(buf + PROTO_HDR_LEN, cap, &len, e->d_name, value, n) < 0) {
+            if (cap >= STATS_MAX || strlen(e->d_name) > STATS_NAME_MAX)
+                break; /* full, or a name no entry can carry: left out */
+            size_t ncap = cap * 2 > STATS_MAX ? STATS_MAX : cap * 2;
+            uint8_t *nb = realloc(buf, PROTO_HDR_LEN + ncap);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap = ncap;
+        }
+    }
+    closedir(d);
+    if (!buf)
+        return NULL;
+    *frame_len = enc_frame_hdr(buf, T_STATS, (uint32_t)len) + len;
+    return buf;
 }

@@ -4,6 +4,7 @@
 #define CORRAL_TREE_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* What belongs to the program.  With a subreaper that is the process group,
@@ -49,5 +50,12 @@ int cgroup_populated(const char *cgroup);
 int cgroup_watch(const char *cgroup);
 /* Drain the inotify fd. */
 void cgroup_watch_drain(int fd);
+
+/* The whole STATS frame (docs/protocol.md) for the cgroup directory dir: one
+ * entry per regular interface file that any read permission bit allows and
+ * the kernel lets us read (at most STATS_VALUE_MAX bytes each, STATS_MAX in
+ * all), malloc'd; its size in *frame_len.  NULL when dir cannot be listed
+ * or memory runs out. */
+uint8_t *cgroup_stats_frame(const char *dir, size_t *frame_len);
 
 #endif

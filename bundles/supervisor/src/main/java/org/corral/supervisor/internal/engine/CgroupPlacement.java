@@ -26,10 +26,17 @@ public interface CgroupPlacement {
      * @param relativePath the cgroup path relative to the cgroup2 mount (what the API reports)
      * @param directory the absolute directory of the cgroup (the helper writes the pid to its cgroup.procs)
      * @param removeOnTeardown directories the helper removes at teardown, deepest first
+     * @param helperStats the cgroup whose final statistics the helper reads and sends (SPAWN field
+     *        CGROUP_STATS, before it removes {@code removeOnTeardown}), or null: {@link #finalStats(Placement)}
+     *        reads them
      */
-    record Placement(String relativePath, Path directory, List<Path> removeOnTeardown) {
+    record Placement(String relativePath, Path directory, List<Path> removeOnTeardown, Path helperStats) {
         public Placement {
             removeOnTeardown = List.copyOf(removeOnTeardown);
+        }
+
+        public Placement(String relativePath, Path directory, List<Path> removeOnTeardown) {
+            this(relativePath, directory, removeOnTeardown, null);
         }
     }
 
@@ -47,6 +54,17 @@ public interface CgroupPlacement {
      * off the IO thread; does not poll.
      */
     default Optional<CgroupStats> finalStats(Placement placement) {
+        return Optional.empty();
+    }
+
+    /**
+     * Final statistics of a placement with {@link Placement#helperStats()}, from the files the helper sent in
+     * its STATS frame; no file IO unless {@code helperRemoved} is false (the helper could not remove what it
+     * should have: this removes it, off the IO thread then). Called once per started program.
+     *
+     * @param files interface file name to content, as the helper read them
+     */
+    default Optional<CgroupStats> finalStats(Placement placement, Map<String, String> files, boolean helperRemoved) {
         return Optional.empty();
     }
 

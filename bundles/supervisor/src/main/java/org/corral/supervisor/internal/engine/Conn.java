@@ -629,6 +629,11 @@ final class Conn implements IoLoop.Handler, FrameHandler {
     }
 
     @Override
+    public void stats(java.util.Map<String, String> files) throws ProtocolException {
+        program("STATS").statsFrame(files);
+    }
+
+    @Override
     public void message(int level, String text) {
         if (level == Protocol.LVL_ERROR && program != null && text.startsWith("DETACH refused")) {
             program.detachRefused(text);

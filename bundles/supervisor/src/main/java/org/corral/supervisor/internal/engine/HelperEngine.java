@@ -421,6 +421,9 @@ public final class HelperEngine implements Engine {
             for (Path d : placement.removeOnTeardown()) {
                 f.field(Protocol.F_CGROUP_REMOVE, d.toString());
             }
+            if (placement.helperStats() != null) {
+                f.field(Protocol.F_CGROUP_STATS, placement.helperStats().toString());
+            }
         }
         if (s.killSignal().number() != 15) {
             f.u32(Protocol.F_KILL_SIGNAL, s.killSignal().number());

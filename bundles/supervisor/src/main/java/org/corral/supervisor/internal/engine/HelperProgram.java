@@ -59,6 +59,8 @@ final class HelperProgram extends ProgramBase {
     private volatile HandOff detachRequest;
     /** Taken over from a previous supervisor version (ATTACH): nothing is sent on HELLO. */
     private volatile boolean adopted;
+    /** The files of the STATS frame (final cgroup statistics read by the helper), or null. */
+    private volatile java.util.Map<String, String> helperStats;
 
     HelperProgram(HelperEngine engine, ResolvedCommand cmd, TokenKey token, OutputConsumer consumer,
             CgroupPlacement.Placement placement, int window, boolean stdinInline, Broker broker) {
@@ -330,6 +332,11 @@ final class HelperProgram extends ProgramBase {
         // nothing to do: EXIT follows after both EOFs
     }
 
+    /** STATS: the helper read the final statistics of the placement's cgroup; EXIT follows (processing thread). */
+    void statsFrame(java.util.Map<String, String> files) {
+        helperStats = files;
+    }
+
     /** EXIT (processing thread). */
     void exited(int kind, int value, int flags) {
         if (!end()) {
@@ -349,14 +356,36 @@ final class HelperProgram extends ProgramBase {
         if (d != null) {
             d.complete(null); // ended before the helper read the DETACH: nothing to hand over
         }
+        java.util.Map<String, String> stats = helperStats;
+        boolean removed = (flags & Protocol.EXITF_CGROUP_NOT_REMOVED) == 0;
         if (placement == null) {
             completion().complete(b.build());
+        } else if (stats != null && removed) {
+            completeWithHelperStats(b, stats, true); // parsing only, no file IO: on this thread (IO thread or lane)
+        } else if (stats != null) {
+            // the helper could not remove a directory: removing it is file IO, not for the IO thread
+            if (!engine.loop().inLoop()) {
+                completeWithHelperStats(b, stats, false);
+            } else {
+                lane.execute(() -> completeWithHelperStats(b, stats, false));
+            }
         } else if (!engine.loop().inLoop()) {
             completeWithStats(b); // on its lane, after its last output
         } else {
             // reading the cgroup's files and removing it is file IO: not on the IO thread (a lane never refuses)
             lane.execute(() -> completeWithStats(b));
         }
+    }
+
+    /** Adds the final cgroup statistics the helper sent and completes the result. */
+    private void completeWithHelperStats(ProcessResult.Builder b, java.util.Map<String, String> stats, boolean removed) {
+        try {
+            engine.cgroups().finalStats(placement, stats, removed).ifPresent(b::cgroupStats);
+        } catch (RuntimeException e) {
+            LOG.warn("could not use the final cgroup statistics of {} (cgroup {})", describe(),
+                    placement.relativePath(), e);
+        }
+        completion().complete(b.build());
     }
 
     /** Adds the final cgroup statistics (read after the helper's teardown) and completes the result. */

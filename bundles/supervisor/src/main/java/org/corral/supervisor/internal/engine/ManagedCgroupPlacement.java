@@ -9,11 +9,14 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.corral.api.CgroupLimits;
 import org.corral.api.CgroupStats;
+import org.corral.api.CgroupValue;
 import org.corral.api.CommandSpec;
+import org.corral.cgroup.CgroupFiles;
 import org.corral.cgroup.CgroupManager;
 import org.corral.cgroup.CgroupRequest;
 import org.corral.cgroup.DefaultBase;
@@ -97,6 +100,11 @@ public final class ManagedCgroupPlacement implements CgroupPlacement {
         PreparedCgroup p = manager.prepare(r.build()); // CgroupException names what failed
         if (stats) {
             withStats.put(p.dir(), p);
+            // the helper reads the final statistics once the program's leaf is empty, then removes the leaf
+            // and the cgroup with the limits: no file IO in the JVM after EXIT, done in parallel by the helpers
+            List<Path> teardown = new ArrayList<>(p.createdDirs());
+            teardown.addAll(p.removeAfterStats());
+            return Optional.of(new Placement(p.relativePath(), p.dir(), teardown, p.statsDir()));
         }
         return Optional.of(new Placement(p.relativePath(), p.dir(), p.createdDirs()));
     }
@@ -178,6 +186,30 @@ public final class ManagedCgroupPlacement implements CgroupPlacement {
             return Optional.empty();
         }
         return Optional.of(manager.finish(p)); // CgroupException names the cgroup and why
+    }
+
+    @Override
+    public Optional<CgroupStats> finalStats(Placement placement, Map<String, String> files, boolean helperRemoved) {
+        PreparedCgroup p = withStats.remove(placement.directory());
+        if (p == null) {
+            return Optional.empty();
+        }
+        Map<String, CgroupValue> parsed = new TreeMap<>();
+        for (Map.Entry<String, String> e : files.entrySet()) {
+            try {
+                parsed.put(e.getKey(), CgroupFiles.parse(e.getKey(), e.getValue()));
+            } catch (RuntimeException ex) {
+                LOG.debug("cannot parse {} of {}: {}", e.getKey(), p.statsDir(), ex.toString());
+            }
+        }
+        if (!helperRemoved) {
+            try {
+                manager.remove(p.removeAfterStats());
+            } catch (RuntimeException ex) {
+                LOG.warn("could not remove cgroup {} after its program's exit: {}", p.statsDir(), ex.toString());
+            }
+        }
+        return Optional.of(new CgroupStats(manager.relativize(p.statsDir()), parsed));
     }
 
     @Override

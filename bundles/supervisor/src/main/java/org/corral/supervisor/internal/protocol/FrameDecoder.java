@@ -3,6 +3,8 @@ package org.corral.supervisor.internal.protocol;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Decodes frames sent by a broker or helper from a little-endian buffer in read mode, without copying
@@ -135,10 +137,38 @@ public final class FrameDecoder {
                         buf.getLong(p + 10), buf.getLong(p + 18), label);
                 break;
             }
+            case Protocol.T_STATS:
+                h.stats(stats(buf, p, plen));
+                break;
             default:
                 throw new AssertionError(type);
         }
         return true;
+    }
+
+    /** The entries of a STATS payload: {@code u16 name length, name, u32 value length, value}, in order. */
+    private static Map<String, String> stats(ByteBuffer buf, int p, int plen) throws ProtocolException {
+        Map<String, String> files = new LinkedHashMap<>();
+        int at = p;
+        int end = p + plen;
+        while (at < end) {
+            if (end - at < 2) {
+                throw new ProtocolException("STATS entry at payload offset " + (at - p) + " is truncated");
+            }
+            int nl = buf.getShort(at) & 0xffff;
+            if (nl == 0 || end - at - 2 < nl + 4) {
+                throw new ProtocolException("STATS entry at payload offset " + (at - p) + ": name length " + nl
+                        + (nl == 0 ? " (must be at least 1)" : " exceeds the payload"));
+            }
+            String name = text(buf, at + 2, nl);
+            long vl = buf.getInt(at + 2 + nl) & 0xffffffffL;
+            if (vl > end - at - 6 - nl) {
+                throw new ProtocolException("STATS entry '" + name + "': value length " + vl + " exceeds the payload");
+            }
+            files.put(name, text(buf, at + 6 + nl, (int) vl));
+            at += 6 + nl + (int) vl;
+        }
+        return files;
     }
 
     private static void checkStream(int stream) throws ProtocolException {

@@ -55,4 +55,12 @@ public interface FrameHandler {
             byte[] label) throws ProtocolException {
         throw new ProtocolException("unexpected ATTACHED frame (no ATTACH was sent)");
     }
+
+    /**
+     * STATS: the interface files of the spawn's CGROUP_STATS cgroup (name to content), read by the helper once
+     * the program's cgroup was empty, just before EXIT.
+     */
+    default void stats(java.util.Map<String, String> files) throws ProtocolException {
+        throw new ProtocolException("unexpected STATS frame (the spawn named no CGROUP_STATS)");
+    }
 }

@@ -36,6 +36,9 @@ public final class Protocol {
     public static final int T_STDIN_ACK = 0x48;
     public static final int T_DETACHED = 0x49;
     public static final int T_ATTACHED = 0x4A;
+    // 0x4B..0x4D: taken on other branches
+    /** The final statistics of the CGROUP_STATS cgroup, just before EXIT. */
+    public static final int T_STATS = 0x4E;
 
     public static final int ROLE_BROKER = 1;
     public static final int ROLE_HELPER = 2;
@@ -84,6 +87,9 @@ public final class Protocol {
     public static final int F_NICE = 22;
     public static final int F_OOM_SCORE_ADJ = 23;
     public static final int F_UMASK = 24;
+    // 25..27: taken on other branches
+    /** A cgroup whose interface files the helper sends in STATS before EXIT (then removes it as CGROUP_REMOVE says). */
+    public static final int F_CGROUP_STATS = 28;
 
     public static final int STDIN_NULL = 0;
     public static final int STDIN_PIPE = 1;
@@ -134,6 +140,7 @@ public final class Protocol {
             case T_STDIN_ACK: return new long[] {4, 4};
             case T_DETACHED: return new long[] {16, 16};
             case T_ATTACHED: return new long[] {26, ANY};
+            case T_STATS: return new long[] {0, DATA_MAX};
             default: return null;
         }
     }
@@ -172,6 +179,7 @@ public final class Protocol {
             case T_STDIN_ACK: return "STDIN_ACK";
             case T_DETACHED: return "DETACHED";
             case T_ATTACHED: return "ATTACHED";
+            case T_STATS: return "STATS";
             default: return String.format("0x%02x", type);
         }
     }

@@ -59,6 +59,69 @@ class FrameDecoderTest {
         public void message(int level, String text) {
             events.add("MSG " + level + " " + text);
         }
+
+        @Override
+        public void stats(java.util.Map<String, String> files) {
+            events.add("STATS " + files);
+        }
+    }
+
+    /** A STATS payload: u16 name length, name, u32 value length, value per entry. */
+    static byte[] statsPayload(String... nameValue) {
+        ByteBuffer b = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < nameValue.length; i += 2) {
+            byte[] n = nameValue[i].getBytes(StandardCharsets.UTF_8);
+            byte[] v = nameValue[i + 1].getBytes(StandardCharsets.UTF_8);
+            b.putShort((short) n.length).put(n).putInt(v.length).put(v);
+        }
+        byte[] a = new byte[b.position()];
+        b.flip().get(a);
+        return a;
+    }
+
+    @Test
+    void statsEntriesArriveInOrderAndAnEmptyStatsIsNoFiles() throws Exception {
+        Recorder r = new Recorder();
+        ByteBuffer b = ByteBuffer.wrap(concat(frame(Protocol.T_STATS, statsPayload("cgroup.events",
+                "populated 0\nfrozen 0\n", "cgroup.procs", "", "cpu.stat", "usage_usec 7\n")),
+                frame(Protocol.T_STATS, new byte[0]))).order(ByteOrder.LITTLE_ENDIAN);
+        assertTrue(FrameDecoder.decode(b, r, false));
+        assertTrue(FrameDecoder.decode(b, r, false));
+        assertEquals(List.of("STATS {cgroup.events=populated 0\nfrozen 0\n, cgroup.procs=, cpu.stat=usage_usec 7\n}",
+                "STATS {}"), r.events);
+    }
+
+    @Test
+    void malformedStatsEntriesAreProtocolErrors() {
+        byte[] good = statsPayload("cpu.stat", "usage_usec 7\n");
+        // truncated entry header, empty name, value running past the payload
+        byte[][] bad = {
+            java.util.Arrays.copyOf(good, good.length + 1),
+            statsPayload("", "x"),
+            java.util.Arrays.copyOf(good, good.length - 1),
+        };
+        String[] why = {"is truncated", "name length 0", "value length 13 exceeds the payload"};
+        for (int i = 0; i < bad.length; i++) {
+            ByteBuffer b = ByteBuffer.wrap(frame(Protocol.T_STATS, bad[i])).order(ByteOrder.LITTLE_ENDIAN);
+            ProtocolException e = assertThrows(ProtocolException.class, () -> FrameDecoder.decode(b, new Recorder(), false));
+            assertTrue(e.getMessage().contains(why[i]), e.getMessage());
+        }
+    }
+
+    /** A handler that does not expect STATS refuses it (the spawn named no CGROUP_STATS). */
+    @Test
+    void statsIsRefusedByDefault() {
+        FrameHandler h = new FrameHandler() {
+            public void hello(int v, int r, long p, byte[] t) { }
+            public void spawned(long pid) { }
+            public void spawnFailed(int e, int s, byte[] t, String x) { }
+            public void data(int s, ByteBuffer b, int o, int l) { }
+            public void eof(int s) { }
+            public void exit(int k, int v, int f) { }
+            public void message(int l, String t) { }
+        };
+        ByteBuffer b = ByteBuffer.wrap(frame(Protocol.T_STATS, new byte[0])).order(ByteOrder.LITTLE_ENDIAN);
+        assertThrows(ProtocolException.class, () -> FrameDecoder.decode(b, h, false));
     }
 
     static byte[] frame(int type, byte[] payload) {
