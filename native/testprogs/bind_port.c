@@ -1,9 +1,11 @@
 /*
  * bind_port - bind a TCP socket on the loopback address.
  *
- * Usage:   bind_port PORT
+ * Usage:   bind_port PORT [--hold]
  * Does:    binds a TCP socket to 127.0.0.1:PORT and listens on it, then
- *          closes it.  Prints "bound 127.0.0.1:PORT" and exits 0, or prints
+ *          closes it (--hold: keeps listening, accepting and closing
+ *          connections, until killed).  Prints "bound 127.0.0.1:PORT" and
+ *          exits 0, or prints
  *          "bind 127.0.0.1:PORT: <strerror>" and exits 1 (2 when the socket
  *          cannot be made).  A port below net.ipv4.ip_unprivileged_port_start
  *          needs CAP_NET_BIND_SERVICE; EADDRINUSE comes after that check.
@@ -20,9 +22,10 @@
 int main(int argc, char *argv[])
 {
     char *end;
-    long port = argc == 2 ? strtol(argv[1], &end, 10) : -1;
-    if (argc != 2 || *end || port < 1 || port > 65535) {
-        fprintf(stderr, "usage: bind_port PORT\n");
+    int hold = argc == 3 && strcmp(argv[2], "--hold") == 0;
+    long port = argc == 2 || hold ? strtol(argv[1], &end, 10) : -1;
+    if ((argc != 2 && !hold) || *end || port < 1 || port > 65535) {
+        fprintf(stderr, "usage: bind_port PORT [--hold]\n");
         return 100;
     }
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -42,6 +45,12 @@ int main(int argc, char *argv[])
         return 1;
     }
     printf("bound 127.0.0.1:%ld\n", port);
+    fflush(stdout);
+    while (hold) {
+        int c = accept(fd, NULL, NULL);
+        if (c >= 0)
+            close(c);
+    }
     close(fd);
     return 0;
 }

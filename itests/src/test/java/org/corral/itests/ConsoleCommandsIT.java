@@ -236,6 +236,45 @@ public class ConsoleCommandsIT extends DaemonTestBase {
                 .isEmpty());
     }
 
+    /**
+     * Hardening options through Karaf's own parser, end to end (issue 12.4): nobody cannot bind port 80, nobody
+     * with CAP_NET_BIND_SERVICE can (corral:run); a daemon created that way is READY on port 80, its program
+     * holds exactly that capability (ambient), runs with no_new_privs and the given limits, and corral:status
+     * shows the settings.
+     */
+    @Test
+    public void hardeningOptionsLetNobodyServePort80() throws Exception {
+        Path progs = progs("ConsoleCommandsIT-hardening");
+        String bind = progs.resolve("bind_port").toString();
+        String refused = execute("corral:run --user nobody -- " + bind + " 80");
+        assertTrue("without the capability nobody cannot bind port 80:\n" + refused,
+                refused.contains("bind 127.0.0.1:80: Permission denied") && refused.contains("exit 1"));
+        String bound = execute("corral:run --user nobody --capabilities CAP_NET_BIND_SERVICE --nice -5 --rlimit"
+                + " nofile=64:128 --no-new-privileges --umask 077 -- " + bind + " 80");
+        assertTrue("with CAP_NET_BIND_SERVICE it can:\n" + bound, bound.contains("bound 127.0.0.1:80")
+                && bound.contains("exit 0"));
+        assertFailsNaming(run("corral:run --nice 25 -- " + bind + " 80"), "--nice", "25");
+        assertFailsNaming(run("corral:run --capabilities CAP_NET_BIND_SERVCE -- " + bind + " 80"),
+                "--capabilities", "did you mean CAP_NET_BIND_SERVICE?");
+        assertFailsNaming(run("corral:create --rlimit nofiles=10 cmd-hard-bad -- " + bind + " 80"), "--rlimit",
+                "did you mean rlimit.nofile?");
+
+        track("cmd-port80");
+        execute("corral:create --user nobody --capabilities CAP_NET_BIND_SERVICE --no-new-privileges --rlimit"
+                + " nofile=64:128 --ready-port 80 --restart temporary cmd-port80 -- " + bind + " 80 --hold");
+        Daemon d = awaitDaemon("cmd-port80", "READY on port 80", runningIn(DaemonState.READY), Await.SECONDS);
+        List<String> status = Files.readAllLines(Path.of("/proc/" + d.pid().getAsLong() + "/status"));
+        assertTrue("the program holds CAP_NET_BIND_SERVICE (ambient) as nobody with no_new_privs: " + status,
+                status.contains("CapAmb:\t0000000000000400") && status.contains("CapEff:\t0000000000000400")
+                        && status.contains("NoNewPrivs:\t1") && status.stream().anyMatch(l -> l.matches(
+                                "Uid:\\s+65534\\s.*")));
+        String shown = execute("corral:status cmd-port80");
+        assertTrue("status shows the hardening:\n" + shown, shown.contains(
+                "no.new.privileges, capabilities CAP_NET_BIND_SERVICE, rlimit.nofile 64:128"));
+        execute("corral:delete cmd-port80");
+        awaitNoDaemon("cmd-port80", Await.SECONDS);
+    }
+
     @Test
     public void statsShowsTheCgroupStatisticsOfARunningDaemon() {
         Path mount = Cgroups.cgroup2Mount().orElseThrow(() -> new AssertionError("no cgroup2 mount on this host"));

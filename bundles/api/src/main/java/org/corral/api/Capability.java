@@ -1,8 +1,11 @@
 package org.corral.api;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * A Linux capability (capabilities(7)), with the kernel's number. Used by
@@ -69,6 +72,38 @@ public enum Capability {
         String near = Nearest.of(t, names);
         throw new IllegalArgumentException("unknown capability '" + text + "'"
                 + (near != null ? " (did you mean CAP_" + near + "?)" : " (expected e.g. CAP_NET_BIND_SERVICE)"));
+    }
+
+    /**
+     * Parses a set as the {@code capabilities} configuration key writes it: names separated by commas or
+     * blanks ({@code CAP_NET_BIND_SERVICE, CAP_CHOWN}), or {@code none} for the empty set (no capability at
+     * all).
+     *
+     * @throws IllegalArgumentException for an empty text, an unknown name (with the nearest one), or
+     *     {@code none} together with names
+     * @since 1.2
+     */
+    public static Set<Capability> parseSet(String text) {
+        String t = text == null ? "" : text.trim();
+        if (t.isEmpty()) {
+            throw new IllegalArgumentException("empty (expected capability names such as CAP_NET_BIND_SERVICE, or"
+                    + " none)");
+        }
+        String[] names = t.split("[,\\s]+");
+        if (names.length == 1 && names[0].equalsIgnoreCase("none")) {
+            return Collections.unmodifiableSet(EnumSet.noneOf(Capability.class));
+        }
+        Set<Capability> out = EnumSet.noneOf(Capability.class);
+        for (String n : names) {
+            if (n.isEmpty()) {
+                continue;
+            }
+            if (n.equalsIgnoreCase("none")) {
+                throw new IllegalArgumentException("none means no capability at all: it cannot be given with others");
+            }
+            out.add(parse(n));
+        }
+        return Collections.unmodifiableSet(out);
     }
 
     /** {@link #capName()}. */

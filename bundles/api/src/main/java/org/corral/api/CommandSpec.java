@@ -653,6 +653,23 @@ public final class CommandSpec {
             return this;
         }
 
+        /**
+         * The program's umask written in octal, as the {@code umask} configuration key takes it:
+         * {@code 027}, {@code 0027}; null or blank: the JVM's.
+         *
+         * @since 1.2
+         */
+        public Builder umask(String octal) {
+            if (octal == null || octal.isBlank()) {
+                return umask((Integer) null);
+            }
+            String t = octal.trim();
+            if (!t.matches("[0-7]{1,4}")) {
+                throw new InvalidCommandException("umask must be octal digits, 0000 to 0777 (e.g. 0027 or 077)");
+            }
+            return umask(Integer.parseInt(t, 8));
+        }
+
         public CommandSpec build() {
             if (argv.isEmpty()) {
                 throw new InvalidCommandException("argv[0] (the program) is missing");

@@ -47,7 +47,7 @@ class HardeningOptionsTest {
             assertTrue(c.usesHardening());
         }
         CommandSpec cleared = s.toBuilder().noNewPrivileges(false).capabilities((Set<Capability>) null)
-                .rlimit(Rlimit.NOFILE, null).rlimit(Rlimit.CORE, null).nice(null).oomScoreAdj(null).umask(null).build();
+                .rlimit(Rlimit.NOFILE, null).rlimit(Rlimit.CORE, null).nice(null).oomScoreAdj(null).umask((Integer) null).build();
         assertFalse(cleared.usesHardening());
     }
 
@@ -122,6 +122,69 @@ class HardeningOptionsTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Rlimit.parse("nofiles"));
         assertTrue(e.getMessage().startsWith("unknown resource limit 'nofiles' (did you mean nofile?) (one of cpu, "),
                 e.getMessage());
+    }
+
+    private static String parseError(Rlimit r, String text) {
+        return assertThrows(IllegalArgumentException.class, () -> ResourceLimit.parse(r, text)).getMessage();
+    }
+
+    @Test
+    void resourceLimitsAsTheConfigurationWritesThem() {
+        assertEquals(ResourceLimit.of(1024, 4096), ResourceLimit.parse(Rlimit.NOFILE, "1024:4096"));
+        assertEquals(ResourceLimit.of(1024), ResourceLimit.parse(Rlimit.NOFILE, " 1024 "));
+        assertEquals(ResourceLimit.UNLIMITED, ResourceLimit.parse(Rlimit.NPROC, "unlimited"));
+        assertEquals(ResourceLimit.UNLIMITED, ResourceLimit.parse(Rlimit.NPROC, "Infinity"));
+        assertEquals(ResourceLimit.of(0, Rlimit.UNLIMITED), ResourceLimit.parse(Rlimit.CORE, "0:unlimited"));
+        assertEquals(ResourceLimit.of(64L << 20, 1L << 30), ResourceLimit.parse(Rlimit.MEMLOCK, "64M:1G"));
+        assertEquals(ResourceLimit.of(8 << 20), ResourceLimit.parse(Rlimit.STACK, "8M"));
+        assertEquals(ResourceLimit.of(4096), ResourceLimit.parse(Rlimit.AS, "4096"), "a bare size is bytes");
+        assertEquals(ResourceLimit.of(90, 3600), ResourceLimit.parse(Rlimit.CPU, "1m30s:1h"));
+        assertEquals(ResourceLimit.of(60), ResourceLimit.parse(Rlimit.CPU, "60"), "bare cpu: seconds, as ulimit -t");
+        assertEquals(ResourceLimit.of(500_000), ResourceLimit.parse(Rlimit.RTTIME, "500ms"));
+        assertEquals(ResourceLimit.of(200), ResourceLimit.parse(Rlimit.RTTIME, "200"), "bare rttime: microseconds");
+
+        assertEquals("the soft limit 4097 is above the hard limit 4096", parseError(Rlimit.NOFILE, "4097:4096"));
+        assertEquals("the soft limit unlimited is above the hard limit 0", parseError(Rlimit.CORE, "unlimited:0"));
+        assertEquals("not a whole number (expected a whole number, unlimited, or soft:hard such as 1024:4096)",
+                parseError(Rlimit.NOFILE, "1K"));
+        assertEquals("a limit cannot be negative (unlimited: no limit)", parseError(Rlimit.NOFILE, "-1"));
+        assertEquals("more than one ':' (expected a whole number, unlimited, or soft:hard such as 1024:4096)",
+                parseError(Rlimit.NOFILE, "1:2:3"));
+        assertEquals("the hard value is empty (expected a whole number, unlimited, or soft:hard such as 1024:4096)",
+                parseError(Rlimit.NOFILE, "1:"));
+        assertEquals("empty limit (expected a size such as 64M, unlimited, or soft:hard such as 8M:64M)",
+                parseError(Rlimit.STACK, " "));
+        assertEquals("not a size (expected e.g. 4096, 64K, 256M, 1G)", parseError(Rlimit.STACK, "lots"));
+        assertEquals("the limit counts whole seconds", parseError(Rlimit.CPU, "1500ms"));
+        assertEquals("number too large", parseError(Rlimit.NOFILE, "99999999999999999999"));
+    }
+
+    @Test
+    void capabilitySetsAsTheConfigurationWritesThem() {
+        assertEquals(Set.of(Capability.NET_BIND_SERVICE, Capability.CHOWN),
+                Capability.parseSet("CAP_NET_BIND_SERVICE, cap_chown"));
+        assertEquals(Set.of(Capability.NET_BIND_SERVICE, Capability.KILL), Capability.parseSet("net_bind_service kill"));
+        assertEquals(Set.of(), Capability.parseSet("none"));
+        assertEquals(Set.of(), Capability.parseSet(" NONE "));
+        assertEquals("none means no capability at all: it cannot be given with others",
+                assertThrows(IllegalArgumentException.class, () -> Capability.parseSet("none, CAP_KILL")).getMessage());
+        assertEquals("unknown capability 'CAP_SYS_ADMN' (did you mean CAP_SYS_ADMIN?)", assertThrows(
+                IllegalArgumentException.class, () -> Capability.parseSet("CAP_KILL, CAP_SYS_ADMN")).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Capability.parseSet(""));
+    }
+
+    @Test
+    void umaskInOctal() {
+        assertEquals(0027, CommandSpec.builder("x").umask("027").build().umask().getAsInt());
+        assertEquals(0027, CommandSpec.builder("x").umask("0027").build().umask().getAsInt());
+        assertEquals(0, CommandSpec.builder("x").umask("0").build().umask().getAsInt());
+        assertTrue(CommandSpec.builder("x").umask(" ").build().umask().isEmpty());
+        assertEquals("umask must be octal digits, 0000 to 0777 (e.g. 0027 or 077)",
+                refused(() -> CommandSpec.builder("x").umask("0o27")));
+        assertEquals("umask must be octal digits, 0000 to 0777 (e.g. 0027 or 077)",
+                refused(() -> CommandSpec.builder("x").umask("089")));
+        assertEquals("umask must be between 0000 and 0777 (octal), got 01000",
+                refused(() -> CommandSpec.builder("x").umask("1000")));
     }
 
     @Test

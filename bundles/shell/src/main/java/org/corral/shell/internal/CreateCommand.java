@@ -235,6 +235,10 @@ public class CreateCommand extends ProgramOptions {
             String[] kv = keyValue("--env", e, "an environment variable");
             p.put("env." + kv[0], kv[1]);
         }
+        for (String r : rlimits == null ? List.<String>of() : rlimits) {
+            String[] kv = keyValue("--rlimit", r, "a resource limit");
+            p.put("rlimit." + kv[0].trim().toLowerCase(java.util.Locale.ROOT), kv[1]);
+        }
         for (String kv : properties == null ? List.<String>of() : properties) {
             String[] pair = keyValue("--property", kv, "a property");
             p.put(pair[0].trim(), pair[1]);
@@ -279,6 +283,10 @@ public class CreateCommand extends ProgramOptions {
         }
         if (key.startsWith("env.") && env != null && env.stream().anyMatch(e -> e.startsWith(key.substring(4) + "="))) {
             return "--env: ";
+        }
+        if (key.startsWith("rlimit.") && rlimits != null && rlimits.stream()
+                .anyMatch(r -> ("rlimit." + r.split("=", 2)[0].trim()).equalsIgnoreCase(key))) {
+            return "--rlimit: ";
         }
         if (properties != null && properties.stream().anyMatch(kv -> kv.split("=", 2)[0].trim().equals(key))) {
             return "--property: ";

@@ -65,4 +65,34 @@ abstract class ProgramOptions implements Action {
     @Option(name = "--kill-grace", description = "Time between the kill signal and SIGKILL, e.g. 5s or 1m30s"
             + " (default 500ms) (kill.grace)")
     String killGrace;
+
+    // hardening, applied by the helper just before exec
+
+    @CreateCommand.Key("no.new.privileges")
+    @Option(name = "--no-new-privileges", description = "Run with no_new_privs: set-user-ID programs and file"
+            + " capabilities give the program and its descendants nothing (no.new.privileges)")
+    Boolean noNewPrivileges;
+
+    @CreateCommand.Key("capabilities")
+    @Option(name = "--capabilities", description = "Capabilities, comma-separated, e.g. CAP_NET_BIND_SERVICE, or"
+            + " none: with -u the program holds them (nobody binds port 80); a root program keeps only these"
+            + " (capabilities)")
+    String capabilities;
+
+    @Option(name = "--rlimit", description = "Resource limit NAME=VALUE, VALUE one value or soft:hard, e.g."
+            + " nofile=1024:4096, core=0, memlock=64M, as=2G:unlimited (repeatable; rlimit.NAME)", multiValued = true)
+    List<String> rlimits;
+
+    @CreateCommand.Key("nice")
+    @Option(name = "--nice", description = "Nice value, -20 (highest priority) to 19 (nice)")
+    Integer nice;
+
+    @CreateCommand.Key("oom.score.adj")
+    @Option(name = "--oom-score-adj", description = "oom_score_adj, -1000 (never chosen by the OOM killer) to 1000"
+            + " (oom.score.adj)")
+    Integer oomScoreAdj;
+
+    @CreateCommand.Key("umask")
+    @Option(name = "--umask", description = "umask in octal, e.g. 0027 (umask)")
+    String umask;
 }

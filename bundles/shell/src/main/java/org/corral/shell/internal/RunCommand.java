@@ -15,11 +15,14 @@ import org.apache.karaf.shell.api.action.lifecycle.Reference;
 import org.apache.karaf.shell.api.action.lifecycle.Service;
 import org.apache.karaf.shell.api.console.Session;
 import org.apache.karaf.shell.support.CommandException;
+import org.corral.api.Capability;
 import org.corral.api.CgroupLimits;
 import org.corral.api.CommandSpec;
 import org.corral.api.ProcessException;
 import org.corral.api.ProcessResult;
 import org.corral.api.ProcessService;
+import org.corral.api.ResourceLimit;
+import org.corral.api.Rlimit;
 import org.corral.api.Signal;
 import org.corral.api.StderrMode;
 import org.corral.api.Stdin;
@@ -177,11 +180,28 @@ public class RunCommand extends ProgramOptions {
             if (anyLimit) {
                 b.limits(limits.build());
             }
+            hardening(b);
             return b.build();
         } catch (IllegalArgumentException | ProcessException e) {
             // InvalidCommandException and the API's own checks name the value
             throw Commands.error("corral: " + e.getMessage());
         }
+    }
+
+    /** The hardening options, read as the .cfg keys they stand for are read. */
+    private void hardening(CommandSpec.Builder b) throws CommandException {
+        b.noNewPrivileges(Boolean.TRUE.equals(noNewPrivileges));
+        if (capabilities != null) {
+            b.capabilities(option("--capabilities", () -> Capability.parseSet(capabilities)));
+        }
+        for (String r : rlimits == null ? List.<String>of() : rlimits) {
+            String[] kv = option("--rlimit", () -> Commands.keyValue(r, "a resource limit"));
+            Rlimit resource = option("--rlimit", () -> Rlimit.parse(kv[0]));
+            b.rlimit(resource, option("--rlimit", () -> ResourceLimit.parse(resource, kv[1])));
+        }
+        option("--nice", () -> b.nice(nice));
+        option("--oom-score-adj", () -> b.oomScoreAdj(oomScoreAdj));
+        option("--umask", () -> b.umask(umask));
     }
 
     /** A duration option; the message names the option and the text (Values' messages do not repeat it). */

@@ -78,6 +78,9 @@ public class StatusCommand extends DaemonCommand {
                 row(out, "depends on", String.join(", ", spec.dependsOn()));
             }
             row(out, "kill", cmd.killSignal() + ", then SIGKILL after " + Format.setting(cmd.grace()));
+            if (cmd.usesHardening()) {
+                row(out, "hardening", hardening(cmd));
+            }
             row(out, "cgroup", d.cgroupPath().orElse(Format.NONE));
             d.limits().filter(l -> !l.isEmpty()).ifPresent(l -> row(out, "limits", l.files().entrySet().stream()
                     .map(f -> f.getKey() + "=" + f.getValue()).reduce((a, b) -> a + ", " + b).orElse("")));
@@ -160,5 +163,20 @@ public class StatusCommand extends DaemonCommand {
 
     private static void row(PrintStream out, String label, String value) {
         out.printf("  %-12s  %s%n", label, value);
+    }
+
+    /** The hardening settings of a program in the words of its configuration keys, e.g. {@code nice -5, umask 0027}. */
+    static String hardening(CommandSpec cmd) {
+        List<String> parts = new java.util.ArrayList<>();
+        if (cmd.noNewPrivileges()) {
+            parts.add("no.new.privileges");
+        }
+        cmd.capabilities().ifPresent(c -> parts.add("capabilities " + (c.isEmpty() ? "none"
+                : c.stream().map(org.corral.api.Capability::capName).collect(java.util.stream.Collectors.joining(",")))));
+        cmd.rlimits().forEach((r, l) -> parts.add("rlimit." + r.key() + " " + l));
+        cmd.nice().ifPresent(n -> parts.add("nice " + n));
+        cmd.oomScoreAdj().ifPresent(n -> parts.add("oom.score.adj " + n));
+        cmd.umask().ifPresent(m -> parts.add(String.format("umask %04o", m)));
+        return String.join(", ", parts);
     }
 }

@@ -13,12 +13,15 @@ import java.util.List;
 import java.util.Map;
 
 import org.corral.api.Capability;
+import org.corral.api.Daemon;
+import org.corral.api.DaemonState;
 import org.corral.api.CommandSpec;
 import org.corral.api.InvalidCommandException;
 import org.corral.api.ProcessException;
 import org.corral.api.ProcessResult;
 import org.corral.api.Rlimit;
 import org.corral.supervisor.Corral;
+import org.corral.supervisor.internal.config.DaemonConfigParser;
 import org.corral.supervisor.internal.engine.CommandResolver;
 import org.corral.supervisor.internal.engine.EngineConfig;
 import org.corral.supervisor.internal.engine.JavaFallbackEngine;
@@ -195,6 +198,41 @@ class HardeningTest {
         String caps = hex(Capability.NET_BIND_SERVICE);
         assertEquals("CapEff:\t" + caps + "\nCapAmb:\t" + caps + "\nNoNewPrivs:\t1\n0027\n100\n300\n7\n", got,
                 "the ambient capability survives no_new_privs and the exec of grep, cat and nice");
+    }
+
+    /** The .cfg keys end to end: a daemon configured as nobody with CAP_NET_BIND_SERVICE is READY on port 80. */
+    @Test
+    void aDaemonConfiguredAsNobodyServesPort80() throws Exception {
+        Map<String, Object> cfg = new java.util.HashMap<>();
+        cfg.put("service.pid", "org.corral.daemon~web80");
+        cfg.put("command", prog("bind_port"));
+        cfg.put("args", "80 --hold");
+        cfg.put("user", "nobody");
+        cfg.put("capabilities", "CAP_NET_BIND_SERVICE");
+        cfg.put("no.new.privileges", "true");
+        cfg.put("rlimit.nofile", "64:128");
+        cfg.put("umask", "077");
+        cfg.put("ready.port", "80");
+        cfg.put("ready.timeout", "20s");
+        cfg.put("restart", "temporary");
+        DaemonConfigParser.Result parsed = DaemonConfigParser.parse(cfg);
+        assertTrue(parsed.ok(), parsed::errorLine);
+        Daemon d = corral.start(parsed.spec().orElseThrow());
+        try {
+            DaemonState state = d.await(java.util.Set.of(DaemonState.READY, DaemonState.FAILED, DaemonState.STOPPED),
+                    java.time.Duration.ofSeconds(30));
+            assertEquals(DaemonState.READY, state, "recent lines: " + d.recentLines(10));
+            long pid = d.pid().getAsLong();
+            Map<String, String> st = status(String.join("\n", Files.readAllLines(Path.of("/proc/" + pid + "/status"))));
+            assertEquals("65534", st.get("Uid").split("\\s+")[0]);
+            assertEquals(hex(Capability.NET_BIND_SERVICE), st.get("CapAmb"));
+            assertEquals(hex(Capability.NET_BIND_SERVICE), st.get("CapEff"));
+            assertEquals("1", st.get("NoNewPrivs"));
+            assertTrue(Files.readAllLines(Path.of("/proc/" + pid + "/limits")).stream()
+                    .anyMatch(l -> l.matches("Max open files\\s+64\\s+128\\s+files\\s*")), "limits of " + pid);
+        } finally {
+            d.stop();
+        }
     }
 
     @Test

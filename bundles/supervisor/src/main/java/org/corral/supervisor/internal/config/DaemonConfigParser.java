@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
+import org.corral.api.Capability;
 import org.corral.api.CgroupLimits;
 import org.corral.api.CommandSpec;
 import org.corral.api.DaemonConfigValidator;
@@ -27,7 +28,9 @@ import org.corral.api.LogLevel;
 import org.corral.api.PreStart;
 import org.corral.api.ProgramNotFoundException;
 import org.corral.api.Readiness;
+import org.corral.api.ResourceLimit;
 import org.corral.api.RestartPolicy;
+import org.corral.api.Rlimit;
 import org.corral.api.Signal;
 import org.corral.api.StderrMode;
 import org.corral.api.StdoutMode;
@@ -80,6 +83,12 @@ public final class DaemonConfigParser {
             .key("stdio.window", (b, v) -> b.window((int) sizeBetween(v, 4096, 64L << 20, "4K and 64M")))
             .key("stdout", (b, v) -> b.stdout(stdoutMode(v)))
             .key("stderr", (b, v) -> b.stderr(stderrMode(v)))
+            // hardening, applied by the helper just before exec (capabilities, a list, is parsed by Run)
+            .key("no.new.privileges", (b, v) -> b.noNewPrivileges(Values.bool(v)))
+            .keys(rlimitKeys())
+            .key("nice", (b, v) -> b.nice((int) Values.integer(v, -20, 19)))
+            .key("oom.score.adj", (b, v) -> b.oomScoreAdj((int) Values.integer(v, -1000, 1000)))
+            .key("umask", CommandSpec.Builder::umask)
             .done();
 
     /** Keys of the daemon ({@link DaemonSpec}) that take one value each. */
@@ -102,7 +111,8 @@ public final class DaemonConfigParser {
      */
     static final Set<String> OTHER_KEYS = Set.of("name", "command", "args", "env.unset", "groups", "intensity",
             "intensity.period", "ready.log", "ready.port", "ready.file", "ready.timeout", "depends.on",
-            "success.exit.status", "restart.prevent.exit.status", "start.pre", "start.pre.timeout");
+            "success.exit.status", "restart.prevent.exit.status", "start.pre", "start.pre.timeout",
+            "capabilities");
 
     /** Families of keys: {@code env.<NAME>} sets a variable, {@code cgroup.<interface file>} a limit. */
     static final List<String> FAMILIES = List.of("env.", "cgroup.");
@@ -351,6 +361,12 @@ public final class DaemonConfigParser {
             if (!groups.isEmpty()) {
                 CommandSpec.Builder cb = b;
                 check("groups", props.get("groups"), () -> cb.supplementaryGroups(groups));
+            }
+            List<String> caps = list("capabilities");
+            if (!caps.isEmpty()) {
+                CommandSpec.Builder cb = b;
+                check("capabilities", props.get("capabilities"),
+                        () -> cb.capabilities(Capability.parseSet(String.join(",", caps))));
             }
             CgroupLimits limits = limits();
             if (limits != null) {
@@ -722,6 +738,15 @@ public final class DaemonConfigParser {
         }
     }
 
+    /** {@code rlimit.<key>} for each resource, in the kernel's order: {@link ResourceLimit#parse}. */
+    private static Map<String, Apply<CommandSpec.Builder>> rlimitKeys() {
+        Map<String, Apply<CommandSpec.Builder>> keys = new LinkedHashMap<>();
+        for (Rlimit r : Rlimit.values()) {
+            keys.put("rlimit." + r.key(), (b, v) -> b.rlimit(r, ResourceLimit.parse(r, v)));
+        }
+        return keys;
+    }
+
     private static long sizeBetween(String v, long min, long max, String range) {
         long n = Values.size(v);
         if (n < min || n > max) {
@@ -756,6 +781,11 @@ public final class DaemonConfigParser {
             if (keys.put(key, apply) != null) {
                 throw new IllegalStateException("key " + key + " twice in the table");
             }
+            return this;
+        }
+
+        Table<B> keys(Map<String, Apply<B>> more) {
+            more.forEach(this::key);
             return this;
         }
 

@@ -18,7 +18,8 @@ import org.osgi.service.metatype.annotations.Option;
         description = "A supervised OS program. Besides the keys below: env.<NAME> = value sets an environment"
                 + " variable; cgroup.<interface file> = value sets a cgroup v2 limit (cgroup.memory.max = 256M,"
                 + " cgroup.cpu.max = 50% or 'quota period', cgroup.pids.max = 100, cgroup.memory.oom.group = true,"
-                + " any other interface file raw).")
+                + " any other interface file raw). The hardening keys (no.new.privileges, capabilities, rlimit.<name>,"
+                + " nice, oom.score.adj, umask) are applied just before exec.")
 public @interface DaemonConfiguration {
 
     @AttributeDefinition(name = "Name", required = false, description = "Unique daemon name (letters, digits, '.',"
@@ -204,4 +205,109 @@ public @interface DaemonConfiguration {
             options = {@Option(value = "capture", label = "capture"), @Option(value = "stdout", label = "stdout"),
                 @Option(value = "discard", label = "discard")})
     String stderr() default "capture";
+
+    @AttributeDefinition(name = "No new privileges", required = false, description = "true: the program and its"
+            + " descendants run with no_new_privs: set-user-ID programs and file capabilities give them nothing.")
+    boolean no_new_privileges() default false;
+
+    @AttributeDefinition(name = "Capabilities", required = false, cardinality = Integer.MAX_VALUE,
+            description = "Linux capabilities, e.g. CAP_NET_BIND_SERVICE (comma-separated), or none. With a user"
+                    + " other than root the program holds exactly these (ambient set): user = nobody with"
+                    + " CAP_NET_BIND_SERVICE binds port 80. A root program keeps only these (bounding set). Needs"
+                    + " Karaf to run as root. Default: unchanged.")
+    String[] capabilities();
+
+    @AttributeDefinition(name = "rlimit CPU time", required = false,
+            description = "CPU time in seconds (a bare number) or a duration (1h); SIGXCPU at the soft limit,"
+                    + " SIGKILL at the hard one. One value for soft and hard, or soft:hard; unlimited for"
+                    + " none. Default: Karaf's.")
+    String rlimit_cpu();
+
+    @AttributeDefinition(name = "rlimit File size", required = false,
+            description = "Largest file the program may write: a size (1G). One value for soft and hard, or"
+                    + " soft:hard; unlimited for none. Default: Karaf's.")
+    String rlimit_fsize();
+
+    @AttributeDefinition(name = "rlimit Data segment", required = false,
+            description = "Data segment (heap): a size (512M). One value for soft and hard, or soft:hard;"
+                    + " unlimited for none. Default: Karaf's.")
+    String rlimit_data();
+
+    @AttributeDefinition(name = "rlimit Stack", required = false,
+            description = "Stack of the main thread: a size (8M). One value for soft and hard, or soft:hard;"
+                    + " unlimited for none. Default: Karaf's.")
+    String rlimit_stack();
+
+    @AttributeDefinition(name = "rlimit Core dumps", required = false,
+            description = "Core dump size: a size; 0 = no core dumps. One value for soft and hard, or"
+                    + " soft:hard; unlimited for none. Default: Karaf's.")
+    String rlimit_core();
+
+    @AttributeDefinition(name = "rlimit Resident set", required = false,
+            description = "Resident set size: a size (not enforced by Linux). One value for soft and hard, or"
+                    + " soft:hard; unlimited for none. Default: Karaf's.")
+    String rlimit_rss();
+
+    @AttributeDefinition(name = "rlimit Processes", required = false,
+            description = "Processes of the program's user (checked when the program starts and forks). One"
+                    + " value for soft and hard, or soft:hard; unlimited for none. Default: Karaf's.")
+    String rlimit_nproc();
+
+    @AttributeDefinition(name = "rlimit Open files", required = false,
+            description = "Open file descriptors, e.g. 1024:4096. One value for soft and hard, or soft:hard;"
+                    + " unlimited for none. Default: Karaf's.")
+    String rlimit_nofile();
+
+    @AttributeDefinition(name = "rlimit Locked memory", required = false,
+            description = "Memory locked into RAM (mlock): a size (64K). One value for soft and hard, or"
+                    + " soft:hard; unlimited for none. Default: Karaf's.")
+    String rlimit_memlock();
+
+    @AttributeDefinition(name = "rlimit Address space", required = false,
+            description = "Virtual address space: a size (2G). One value for soft and hard, or soft:hard;"
+                    + " unlimited for none. Default: Karaf's.")
+    String rlimit_as();
+
+    @AttributeDefinition(name = "rlimit File locks", required = false,
+            description = "File locks (flock, leases). One value for soft and hard, or soft:hard; unlimited for"
+                    + " none. Default: Karaf's.")
+    String rlimit_locks();
+
+    @AttributeDefinition(name = "rlimit Pending signals", required = false,
+            description = "Queued signals of the program's user. One value for soft and hard, or soft:hard;"
+                    + " unlimited for none. Default: Karaf's.")
+    String rlimit_sigpending();
+
+    @AttributeDefinition(name = "rlimit Message queues", required = false,
+            description = "POSIX message queue bytes of the program's user: a size. One value for soft and"
+                    + " hard, or soft:hard; unlimited for none. Default: Karaf's.")
+    String rlimit_msgqueue();
+
+    @AttributeDefinition(name = "rlimit Nice ceiling", required = false,
+            description = "Ceiling of the nice value the program may raise itself to: 20 - limit (0..40). One"
+                    + " value for soft and hard, or soft:hard; unlimited for none. Default: Karaf's.")
+    String rlimit_nice();
+
+    @AttributeDefinition(name = "rlimit Real-time priority", required = false,
+            description = "Ceiling of the real-time priority (0..99). One value for soft and hard, or"
+                    + " soft:hard; unlimited for none. Default: Karaf's.")
+    String rlimit_rtprio();
+
+    @AttributeDefinition(name = "rlimit Real-time CPU", required = false,
+            description = "Real-time CPU time without a blocking call: microseconds (a bare number) or a"
+                    + " duration (500ms). One value for soft and hard, or soft:hard; unlimited for none."
+                    + " Default: Karaf's.")
+    String rlimit_rttime();
+
+    @AttributeDefinition(name = "Nice", required = false, description = "Nice value, -20 (highest priority) to 19;"
+            + " default: Karaf's.")
+    String nice();
+
+    @AttributeDefinition(name = "OOM score adjustment", required = false, description = "oom_score_adj, -1000"
+            + " (never chosen by the OOM killer) to 1000 (chosen first); default: Karaf's.")
+    String oom_score_adj();
+
+    @AttributeDefinition(name = "umask", required = false, description = "File mode creation mask in octal, e.g."
+            + " 0027; default: Karaf's.")
+    String umask();
 }

@@ -340,6 +340,23 @@ class DaemonConfigParserTest {
         "start.pre|'/bin/sh -c ''x'|unterminated single quote",
         "start.pre.timeout|0|longer than 0",
         "start.pre.timeout|soon|not a duration",
+        "no.new.privileges|maybe|not a boolean",
+        "capabilities|CAP_NET_BIND_SERVCE|did you mean CAP_NET_BIND_SERVICE?",
+        "capabilities|'none, CAP_KILL'|none means no capability at all",
+        "rlimit.nofile|4097:4096|the soft limit 4097 is above the hard limit 4096",
+        "rlimit.nofile|lots|not a whole number",
+        "rlimit.nofile|-1|cannot be negative",
+        "rlimit.core|1:2:3|more than one ':'",
+        "rlimit.memlock|64X|not a size",
+        "rlimit.cpu|1500ms|whole seconds",
+        "rlimit.rttime|soon|not a duration",
+        "nice|20|between -20 and 19",
+        "nice|-21|between -20 and 19",
+        "nice|high|not a whole number",
+        "oom.score.adj|1001|between -1000 and 1000",
+        "oom.score.adj|-1001|between -1000 and 1000",
+        "umask|0o27|octal digits",
+        "umask|1000|between 0000 and 0777",
     })
     void badValueOfEveryKey(String key, String value, String expected) {
         Map<String, Object> p = base();
