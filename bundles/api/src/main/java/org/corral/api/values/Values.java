@@ -230,6 +230,20 @@ public final class Values {
         return v;
     }
 
+    /**
+     * What the program of a configuration or a console command may be: an absolute path, or a name looked up in
+     * {@code PATH}; never a relative path, which would be resolved against the JVM's working directory.
+     *
+     * @since 1.1
+     */
+    public static final String PROGRAM_RULE = "must be an absolute path (/usr/bin/foo) or a name looked up in PATH"
+            + " (foo), not a relative path";
+
+    /** Whether {@code program} is an absolute path or a bare name ({@link #PROGRAM_RULE}). @since 1.1 */
+    public static boolean isProgram(String program) {
+        return program != null && !program.isEmpty() && (program.startsWith("/") || program.indexOf('/') < 0);
+    }
+
     /** Whether {@code name} is a valid daemon name ({@link #DAEMON_NAME_RULE}). */
     public static boolean isDaemonName(String name) {
         return name != null && DAEMON_NAME.matcher(name).matches();

@@ -78,6 +78,10 @@ public class RunCommand extends ProgramOptions {
         if (program.isEmpty() || program.get(0).isBlank()) {
             throw Commands.error("corral: no program given: corral:run [options] -- <command> [args]");
         }
+        if (!Values.isProgram(program.get(0))) {
+            throw Commands.error("corral: the program '" + Format.text(program.get(0)) + "' " + Values.PROGRAM_RULE
+                    + " (Karaf's working directory is not yours)");
+        }
         ChunkQueue queue = new ChunkQueue(CONSOLE_BUFFER);
         CommandSpec spec = spec(program, queue);
         PrintStream out = session.getConsole();

@@ -399,4 +399,18 @@ class CommandOptionsTest {
         assertEquals("corral: killed by SIGKILL (pid 7, 5s, timed out)", RunCommand.status(ProcessResult.builder()
                 .pid(7).signal(Signal.KILL).duration(Duration.ofMillis(5_100)).timedOut(true).build()));
     }
+
+    /** Issue 12.9: a relative program would run from Karaf's working directory: corral:run refuses it. */
+    @Test
+    void runRefusesARelativeProgram() {
+        RunCommand r = new RunCommand();
+        r.processes = (org.corral.api.ProcessService) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {org.corral.api.ProcessService.class}, (p, m, a) -> {
+                    throw new AssertionError("nothing may run: " + m);
+                });
+        r.argv = List.of("--", "../../../../bin/sh", "-c", "id");
+        CommandException e = assertThrows(CommandException.class, r::execute);
+        assertEquals("corral: the program '../../../../bin/sh' must be an absolute path (/usr/bin/foo) or a name looked"
+                + " up in PATH (foo), not a relative path (Karaf's working directory is not yours)", e.getMessage());
+    }
 }

@@ -322,6 +322,9 @@ public final class DaemonConfigParser {
                 errors.add(new Problem("command", program, program == null ? "missing: set command = <program path or name>"
                         : "empty: set command = <program path or name>"));
                 program = null;
+            } else if (!Values.isProgram(program.trim())) {
+                // a relative path would be resolved against Karaf's working directory, whatever it is
+                errors.add(new Problem("command", program, Values.PROGRAM_RULE));
             }
             List<String> argv = new ArrayList<>();
             argv.add(program == null ? "placeholder" : program.trim());

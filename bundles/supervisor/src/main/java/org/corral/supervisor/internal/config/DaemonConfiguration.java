@@ -27,8 +27,8 @@ public @interface DaemonConfiguration {
             + " configuration name after 'org.corral.daemon-' (the .cfg file name).")
     String name();
 
-    @AttributeDefinition(name = "Command", description = "The program: an absolute path, or a name looked up in PATH."
-            + " Only the program: its arguments go into 'args'.")
+    @AttributeDefinition(name = "Command", description = "The program: an absolute path, or a name looked up in PATH"
+            + " (not a relative path). Only the program: its arguments go into 'args'.")
     String command();
 
     @AttributeDefinition(name = "Arguments", required = false, cardinality = Integer.MAX_VALUE,
@@ -71,7 +71,9 @@ public @interface DaemonConfiguration {
             + " or gids (default: the user's groups).")
     String groups();
 
-    @AttributeDefinition(name = "Allow root", required = false, description = "Allow user = root (uid 0).")
+    @AttributeDefinition(name = "Allow root", required = false, description = "Allow what is as good as root: user"
+            + " uid 0, and a group or groups (also the user's own) that is root-equivalent: gid 0, root, disk, kmem,"
+            + " shadow, docker, lxd.")
     boolean allow_root() default false;
 
     @AttributeDefinition(name = "cgroup base", required = false, description = "cgroup v2 path (relative to the"

@@ -300,6 +300,9 @@ public final class CommandResolver {
         } catch (IOException e) {
             throw new InvalidCommandException("cannot read the user database: " + e.getMessage(), e);
         }
+        if (!spec.allowRoot()) {
+            refusePrivilegedGroups(ids);
+        }
         boolean switching = (ids.uid >= 0 && ids.uid != selfUid) || ids.gid >= 0 || ids.groups != null;
         if (switching && selfUid != 0) {
             throw new InvalidCommandException("user/group switching needs root, but the JVM runs as uid " + selfUid);
@@ -341,6 +344,51 @@ public final class CommandResolver {
             keys.add("umask");
         }
         return String.join(", ", keys);
+    }
+
+    /**
+     * Groups whose membership is as good as root, so that running in one is refused unless allowRoot is set: gid 0,
+     * and the groups of these names in the group file. {@code disk}: raw access to block devices (read or rewrite
+     * any file system); {@code kmem}: kernel memory ({@code /dev/mem}, {@code /dev/kmem}); {@code shadow}: the
+     * password hashes; {@code docker} and {@code lxd}: their daemons run containers as root on request.
+     */
+    public static final List<String> ROOT_EQUIVALENT_GROUPS = List.of("root", "disk", "kmem", "shadow", "docker", "lxd");
+
+    /** Refuses a group or supplementary group that is root-equivalent ({@link #ROOT_EQUIVALENT_GROUPS}). */
+    private void refusePrivilegedGroups(Ids ids) {
+        java.util.List<Integer> given = new ArrayList<>();
+        if (ids.gid >= 0) {
+            given.add(ids.gid);
+        }
+        if (ids.groups != null) {
+            for (int g : ids.groups) {
+                given.add(g);
+            }
+        }
+        for (int gid : given) {
+            String name = null;
+            try {
+                name = users.groupById(gid).map(UserDb.Group::name).orElse(null);
+            } catch (IOException e) {
+                // the name is only for the message and the list; gid 0 is refused by number
+            }
+            if (gid == 0 || (name != null && ROOT_EQUIVALENT_GROUPS.contains(name))) {
+                throw new InvalidCommandException("group " + (name != null ? "'" + name + "' (gid " + gid + ")"
+                        : "gid " + gid) + " is root-equivalent (" + (name == null || name.equals("root") ? "root's group"
+                        : why(name)) + "): refused unless allowRoot is set (allow.root = true in a daemon"
+                        + " configuration), or leave it out (group, groups); root-equivalent groups: gid 0, "
+                        + String.join(", ", ROOT_EQUIVALENT_GROUPS));
+            }
+        }
+    }
+
+    private static String why(String group) {
+        switch (group) {
+            case "disk": return "raw access to the disks";
+            case "kmem": return "access to kernel memory";
+            case "shadow": return "reads the password hashes";
+            default: return "its daemon runs containers as root";
+        }
     }
 
     private int group(String g) throws IOException {

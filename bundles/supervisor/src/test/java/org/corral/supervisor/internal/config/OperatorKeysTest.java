@@ -109,6 +109,18 @@ class OperatorKeysTest {
         assertTrue(DaemonConfigParser.parse(with("env.API_TOKEN", "x")).warnings().isEmpty());
     }
 
+    // ---------------------------------------------------------------- command (12.9)
+
+    @Test
+    void aRelativeCommandIsRefused() {
+        String e = errors(with("command", "../../../../bin/sh"));
+        assertTrue(e.contains("command = '../../../../bin/sh': must be an absolute path (/usr/bin/foo) or a name looked"
+                + " up in PATH (foo), not a relative path"), e);
+        assertTrue(errors(with("command", "bin/sh")).contains("not a relative path"));
+        assertEquals("/bin/sh", ok(with("command", "/bin/sh")).command().argv().get(0));
+        assertEquals("sh", ok(with("command", "sh")).command().argv().get(0));
+    }
+
     // ---------------------------------------------------------------- reload.signal (12.5)
 
     @Test

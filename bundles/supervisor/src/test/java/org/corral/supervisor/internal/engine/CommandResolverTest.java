@@ -34,14 +34,20 @@ class CommandResolverTest {
                 "alice:x:1000:1000::/home/alice:/bin/sh",
                 "bob:x:1001:100::/home/bob:/bin/sh",
                 "broken:x:notanumber:1::/:/bin/sh",
-                "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin", ""));
+                "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin",
+                "carol:x:1002:1002::/home/carol:/bin/sh",
+                "op:x:11:0:a user whose primary group is root:/:/bin/sh", ""));
         Files.writeString(dir.resolve("group"), String.join("\n",
                 "root:x:0:",
                 "users:x:100:alice",
                 "alice:x:1000:",
                 "video:x:44:alice,bob",
                 "audio:x:29: bob ",
-                "nogroup:x:65534:", ""));
+                "nogroup:x:65534:",
+                "disk:x:6:carol",
+                "shadow:x:42:",
+                "docker:x:999:",
+                "carol:x:1002:", ""));
         users = new UserDb(dir.resolve("passwd"), dir.resolve("group"));
     }
 
@@ -84,6 +90,36 @@ class CommandResolverTest {
         assertThrows(InvalidCommandException.class, () -> res.resolve(CommandSpec.builder("true").user("root").build()));
         assertThrows(InvalidCommandException.class, () -> res.resolve(CommandSpec.builder("true").uid(0).build()));
         assertEquals(0, res.resolve(CommandSpec.builder("true").user("root").allowRoot(true).build()).uid());
+    }
+
+    /** Issue 12.9: gid 0, disk, kmem, shadow, docker and lxd are root-equivalent: refused unless allowRoot. */
+    @Test
+    void rootEquivalentGroupsAreRefusedUnlessRootIsAllowed() {
+        CommandResolver res = resolver(Map.of("PATH", "/usr/bin:/bin"), 0);
+        for (CommandSpec.Builder b : List.of(CommandSpec.builder("true").user("nobody").group("0"),
+                CommandSpec.builder("true").user("nobody").group("root"),
+                CommandSpec.builder("true").user("nobody").supplementaryGroups(List.of("root", "disk", "shadow")),
+                CommandSpec.builder("true").user("nobody").supplementaryGroups(List.of("users", "docker")),
+                CommandSpec.builder("true").user("carol"), // disk from /etc/group
+                CommandSpec.builder("true").user("op"), // primary group 0
+                CommandSpec.builder("true").group("shadow"))) {
+            InvalidCommandException e = assertThrows(InvalidCommandException.class, () -> res.resolve(b.build()));
+            assertTrue(e.getMessage().contains("is root-equivalent") && e.getMessage().contains("refused unless allowRoot"
+                    + " is set"), e.getMessage());
+            res.resolve(b.allowRoot(true).build()); // allowed with allowRoot
+        }
+        InvalidCommandException e = assertThrows(InvalidCommandException.class, () -> res.resolve(CommandSpec
+                .builder("true").user("nobody").group("0").build()));
+        assertEquals("group 'root' (gid 0) is root-equivalent (root's group): refused unless allowRoot is set (allow.root"
+                + " = true in a daemon configuration), or leave it out (group, groups); root-equivalent groups: gid 0,"
+                + " root, disk, kmem, shadow, docker, lxd", e.getMessage());
+        e = assertThrows(InvalidCommandException.class, () -> res.resolve(CommandSpec.builder("true").user("carol")
+                .build()));
+        assertTrue(e.getMessage().startsWith("group 'disk' (gid 6) is root-equivalent (raw access to the disks)"),
+                e.getMessage());
+        // carol without disk: fine
+        assertArrayEquals(new int[] {1002}, res.resolve(CommandSpec.builder("true").user("carol")
+                .supplementaryGroups(List.of("carol")).build()).groups());
     }
 
     @Test
