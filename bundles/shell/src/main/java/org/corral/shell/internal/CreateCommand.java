@@ -145,14 +145,6 @@ public class CreateCommand extends ProgramOptions {
             + " (reload.signal)")
     String reloadSignal;
 
-    @Key("stdout")
-    @Option(name = "--stdout", description = "capture (default: logged and kept) or discard (/dev/null) (stdout)")
-    String stdout;
-
-    @Key("stderr")
-    @Option(name = "--stderr", description = "capture (default), stdout (merged into stdout) or discard (stderr)")
-    String stderr;
-
     @Option(name = "-p", aliases = "--property", description = "Any other configuration key: key=value (repeatable)",
             multiValued = true)
     List<String> properties;

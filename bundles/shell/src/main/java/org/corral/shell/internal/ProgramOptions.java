@@ -66,6 +66,16 @@ abstract class ProgramOptions implements Action {
             + " (default 500ms) (kill.grace)")
     String killGrace;
 
+    @CreateCommand.Key("stdout")
+    @Option(name = "--stdout", description = "capture (default: read, shown or logged) or discard (/dev/null: never"
+            + " read, MuonTrap's capture_stderr_only) (stdout)")
+    String stdout;
+
+    @CreateCommand.Key("stderr")
+    @Option(name = "--stderr", description = "capture (default), stdout (merged into stdout) or discard (/dev/null)"
+            + " (stderr)")
+    String stderr;
+
     // hardening, applied by the helper just before exec
 
     @CreateCommand.Key("no.new.privileges")

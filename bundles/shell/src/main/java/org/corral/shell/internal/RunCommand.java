@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -25,6 +26,7 @@ import org.corral.api.ResourceLimit;
 import org.corral.api.Rlimit;
 import org.corral.api.Signal;
 import org.corral.api.StderrMode;
+import org.corral.api.StdoutMode;
 import org.corral.api.Stdin;
 import org.corral.api.values.Values;
 
@@ -52,7 +54,7 @@ public class RunCommand extends ProgramOptions {
     @Option(name = "--stdin", description = "Text given to the program on stdin (default: none, /dev/null)")
     String stdin;
 
-    @Option(name = "--merge", description = "Send stderr into stdout")
+    @Option(name = "--merge", description = "Send stderr into stdout (as --stderr stdout)")
     boolean merge;
 
     @Option(name = "-q", aliases = "--quiet", description = "Do not print the exit status line")
@@ -144,7 +146,7 @@ public class RunCommand extends ProgramOptions {
     CommandSpec spec(List<String> program, ChunkQueue queue) throws CommandException {
         try {
             CommandSpec.Builder b = CommandSpec.builder(program).collectOutput(false).consumer(queue)
-                    .stderr(merge ? StderrMode.MERGE : StderrMode.SEPARATE).clearEnv(Boolean.TRUE.equals(clearEnv));
+                    .stdout(stdoutMode()).stderr(stderrMode()).clearEnv(Boolean.TRUE.equals(clearEnv));
             if (timeout != null) {
                 b.timeout(duration("--timeout", timeout));
             }
@@ -189,6 +191,40 @@ public class RunCommand extends ProgramOptions {
         } catch (IllegalArgumentException | ProcessException e) {
             // InvalidCommandException and the API's own checks name the value
             throw Commands.error("corral: " + e.getMessage());
+        }
+    }
+
+    /** --stdout, read as the stdout key of a .cfg file: capture or discard. */
+    private StdoutMode stdoutMode() throws CommandException {
+        String v = stdout == null ? "capture" : stdout.trim().toLowerCase(Locale.ROOT);
+        switch (v) {
+            case "capture":
+                return StdoutMode.CAPTURE;
+            case "discard":
+                return StdoutMode.DISCARD;
+            default:
+                throw Commands.error("corral: --stdout '" + Format.text(stdout) + "': expected capture (shown here)"
+                        + " or discard (/dev/null)");
+        }
+    }
+
+    /** --stderr, read as the stderr key of a .cfg file (capture, stdout or discard); --merge is --stderr stdout. */
+    private StderrMode stderrMode() throws CommandException {
+        String v = stderr == null ? (merge ? "stdout" : "capture") : stderr.trim().toLowerCase(Locale.ROOT);
+        if (merge && !"stdout".equals(v)) {
+            throw Commands.error("corral: --merge is --stderr stdout: it cannot be combined with --stderr "
+                    + Format.text(stderr));
+        }
+        switch (v) {
+            case "capture":
+                return StderrMode.SEPARATE;
+            case "stdout":
+                return StderrMode.MERGE;
+            case "discard":
+                return StderrMode.DISCARD;
+            default:
+                throw Commands.error("corral: --stderr '" + Format.text(stderr) + "': expected capture (shown here),"
+                        + " stdout (merged into stdout) or discard (/dev/null)");
         }
     }
 

@@ -16,6 +16,7 @@ import org.corral.api.Daemon;
 import org.corral.api.DaemonConfigValidator;
 import org.corral.api.DaemonSpec;
 import org.corral.api.DaemonState;
+import org.corral.api.StdoutMode;
 import org.osgi.service.cm.Configuration;
 
 /** {@code corral:status <name>}: everything about one daemon. */
@@ -84,9 +85,7 @@ public class StatusCommand extends DaemonCommand {
             row(out, "cgroup", d.cgroupPath().orElse(Format.NONE));
             d.limits().filter(l -> !l.isEmpty()).ifPresent(l -> row(out, "limits", l.files().entrySet().stream()
                     .map(f -> f.getKey() + "=" + f.getValue()).reduce((a, b) -> a + ", " + b).orElse("")));
-            row(out, "output", "stdout " + Format.bytes(d.stdoutBytes()) + " (logged at " + spec.stdoutLevel()
-                    + "), stderr " + Format.bytes(d.stderrBytes()) + " (logged at " + spec.stderrLevel()
-                    + "), logger org.corral.daemon." + e.name);
+            row(out, "output", output(d, spec) + ", logger org.corral.daemon." + e.name);
             configuration(out, e);
             others(out, e);
             if (lines > 0) {
@@ -166,6 +165,25 @@ public class StatusCommand extends DaemonCommand {
     }
 
     /** The hardening settings of a program in the words of its configuration keys, e.g. {@code nice -5, umask 0027}. */
+    /** Where each stream goes and how much of it came: "stdout discarded (/dev/null), stderr 10 B (logged at WARN)". */
+    static String output(Daemon d, DaemonSpec spec) {
+        CommandSpec cmd = spec.command();
+        String out = cmd.stdoutMode() == StdoutMode.DISCARD ? "stdout discarded (/dev/null)"
+                : "stdout " + Format.bytes(d.stdoutBytes()) + " (logged at " + spec.stdoutLevel() + ")";
+        String err;
+        switch (cmd.stderrMode()) {
+            case MERGE:
+                err = "stderr merged into stdout";
+                break;
+            case DISCARD:
+                err = "stderr discarded (/dev/null)";
+                break;
+            default:
+                err = "stderr " + Format.bytes(d.stderrBytes()) + " (logged at " + spec.stderrLevel() + ")";
+        }
+        return out + ", " + err;
+    }
+
     static String hardening(CommandSpec cmd) {
         List<String> parts = new java.util.ArrayList<>();
         if (cmd.noNewPrivileges()) {

@@ -228,6 +228,8 @@ class CommandOptionsTest {
             {"dependsOn", "depends.on", new String[] {"db", "db, cache", "-x", "web"}},
             {"readyLog", "ready.log", new String[] {"^up$", "(["}},
             {"readyFile", "ready.file", new String[] {"/run/x.pid", "run/x.pid"}},
+            {"stdout", "stdout", new String[] {"capture", "discard", "DISCARD", "drop"}},
+            {"stderr", "stderr", new String[] {"capture", "stdout", "discard", "merge"}},
         };
         List<String> checked = new ArrayList<>();
         for (Object[] c : cases) {
@@ -363,6 +365,8 @@ class CommandOptionsTest {
             {"memoryMax", "cgroup.memory.max", new String[] {"64M", "64 MiB", "max", "lots", "-1"}},
             {"cpuMax", "cgroup.cpu.max", new String[] {"50%", "20000 100000", "20000", "max", "0.5%", "fast"}},
             {"pidsMax", "cgroup.pids.max", new String[] {"64", "max", "-3", "many"}},
+            {"stdout", "stdout", new String[] {"capture", "discard", "DISCARD", " discard ", "drop", "null"}},
+            {"stderr", "stderr", new String[] {"capture", "stdout", "discard", "Discard", "merge", "2>&1"}},
         };
         for (Object[] c : cases) {
             java.lang.reflect.Field field = field(RunCommand.class, (String) c[0]);
@@ -387,9 +391,40 @@ class CommandOptionsTest {
                     assertEquals(fromFile.grace(), spec.grace(), what);
                     assertEquals(fromFile.killSignal(), spec.killSignal(), what);
                     assertEquals(fromFile.limits(), spec.limits(), what);
+                    assertEquals(fromFile.stdoutMode(), spec.stdoutMode(), what);
+                    assertEquals(fromFile.stderrMode(), spec.stderrMode(), what);
                 }
             }
         }
+    }
+
+    /** Issue 12.8: corral:run --stdout discard sends stdout to /dev/null and keeps stderr, as a .cfg's stdout = discard. */
+    @Test
+    void runDiscardsStdoutOrStderr() throws Exception {
+        RunCommand r = new RunCommand();
+        r.stdout = "discard";
+        CommandSpec spec = r.spec(List.of("true"), new ChunkQueue(1));
+        assertEquals(org.corral.api.StdoutMode.DISCARD, spec.stdoutMode());
+        assertEquals(StderrMode.SEPARATE, spec.stderrMode());
+        RunCommand q = new RunCommand();
+        q.stderr = "discard";
+        spec = q.spec(List.of("true"), new ChunkQueue(1));
+        assertEquals(org.corral.api.StdoutMode.CAPTURE, spec.stdoutMode());
+        assertEquals(StderrMode.DISCARD, spec.stderrMode());
+        RunCommand both = new RunCommand();
+        both.merge = true;
+        both.stderr = "discard";
+        CommandException e = assertThrows(CommandException.class, () -> both.spec(List.of("true"), new ChunkQueue(1)));
+        assertEquals("corral: --merge is --stderr stdout: it cannot be combined with --stderr discard", e.getNiceHelp());
+        RunCommand into = new RunCommand();
+        into.stdout = "discard";
+        into.merge = true;
+        e = assertThrows(CommandException.class, () -> into.spec(List.of("true"), new ChunkQueue(1)));
+        assertTrue(e.getNiceHelp().startsWith("corral: stderr cannot be merged into a discarded stdout"), e.getNiceHelp());
+        RunCommand typo = new RunCommand();
+        typo.stdout = "drop";
+        e = assertThrows(CommandException.class, () -> typo.spec(List.of("true"), new ChunkQueue(1)));
+        assertEquals("corral: --stdout 'drop': expected capture (shown here) or discard (/dev/null)", e.getNiceHelp());
     }
 
     @Test
