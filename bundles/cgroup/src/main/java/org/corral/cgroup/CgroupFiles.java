@@ -86,19 +86,14 @@ public final class CgroupFiles {
     public static CgroupValue.FlatKeyed parseFlatKeyed(String file, String content) {
         String raw = stripNewline(content);
         Map<String, Long> values = new LinkedHashMap<>();
-        int n = 0;
-        for (String line : raw.split("\n", -1)) {
-            n++;
-            if (line.isBlank()) {
-                continue;
-            }
-            String[] t = line.trim().split("\\s+");
+        for (Line l : lines(file, raw)) {
+            String[] t = l.tokens;
             if (t.length != 2) {
-                throw new CgroupException(file + " line " + n + ": expected 'key value', got '" + line + "'");
+                throw new CgroupException(l.where + ": expected 'key value', got '" + l.text + "'");
             }
             OptionalLong v = parseLong(t[1]);
             if (v.isEmpty()) {
-                throw new CgroupException(file + " line " + n + ": value of '" + t[0] + "' is not a number: '" + t[1] + "'");
+                throw new CgroupException(l.where + ": value of '" + t[0] + "' is not a number: '" + t[1] + "'");
             }
             values.put(t[0], v.getAsLong());
         }
@@ -109,25 +104,11 @@ public final class CgroupFiles {
     public static CgroupValue.NestedKeyed parseNestedKeyed(String file, String content) {
         String raw = stripNewline(content);
         Map<String, Map<String, String>> values = new LinkedHashMap<>();
-        int n = 0;
-        for (String line : raw.split("\n", -1)) {
-            n++;
-            if (line.isBlank()) {
-                continue;
+        for (Line l : lines(file, raw)) {
+            if (l.tokens[0].indexOf('=') >= 0) {
+                throw new CgroupException(l.where + ": expected 'key sub=value ...', the key is missing in '" + l.text + "'");
             }
-            String[] t = line.trim().split("\\s+");
-            if (t[0].indexOf('=') >= 0) {
-                throw new CgroupException(file + " line " + n + ": expected 'key sub=value ...', the key is missing in '" + line + "'");
-            }
-            Map<String, String> sub = new LinkedHashMap<>();
-            for (int i = 1; i < t.length; i++) {
-                int eq = t[i].indexOf('=');
-                if (eq <= 0) {
-                    throw new CgroupException(file + " line " + n + ": expected 'sub=value', got '" + t[i] + "' in '" + line + "'");
-                }
-                sub.put(t[i].substring(0, eq), t[i].substring(eq + 1));
-            }
-            values.put(t[0], Map.copyOf(sub));
+            values.put(l.tokens[0], Map.copyOf(l.fields("sub=value", " in '" + l.text + "'")));
         }
         return new CgroupValue.NestedKeyed(raw, values);
     }
@@ -140,25 +121,13 @@ public final class CgroupFiles {
         String raw = stripNewline(content);
         CgroupValue.Psi some = null;
         CgroupValue.Psi full = null;
-        int n = 0;
-        for (String line : raw.split("\n", -1)) {
-            n++;
-            if (line.isBlank()) {
-                continue;
-            }
-            String[] t = line.trim().split("\\s+");
-            String where = file + " line " + n;
+        for (Line l : lines(file, raw)) {
+            String[] t = l.tokens;
+            String where = l.where;
             if (!t[0].equals("some") && !t[0].equals("full")) {
-                throw new CgroupException(where + ": expected 'some' or 'full' first, got '" + line + "'");
+                throw new CgroupException(where + ": expected 'some' or 'full' first, got '" + l.text + "'");
             }
-            Map<String, String> fields = new LinkedHashMap<>();
-            for (int i = 1; i < t.length; i++) {
-                int eq = t[i].indexOf('=');
-                if (eq <= 0) {
-                    throw new CgroupException(where + ": expected 'name=value', got '" + t[i] + "'");
-                }
-                fields.put(t[i].substring(0, eq), t[i].substring(eq + 1));
-            }
+            Map<String, String> fields = l.fields("name=value", "");
             CgroupValue.Psi psi = new CgroupValue.Psi(percent(where, fields, "avg10"), percent(where, fields, "avg60"),
                     percent(where, fields, "avg300"), total(where, fields));
             if (t[0].equals("some")) {
@@ -227,13 +196,49 @@ public final class CgroupFiles {
     }
 
     private static List<String[]> tokenLines(String raw) {
-        List<String[]> lines = new ArrayList<>();
-        for (String line : raw.split("\n")) {
-            if (!line.isBlank()) {
-                lines.add(line.trim().split("\\s+"));
+        List<String[]> tokens = new ArrayList<>();
+        for (Line l : lines("", raw)) {
+            tokens.add(l.tokens);
+        }
+        return tokens;
+    }
+
+    /** The lines of {@code raw} that are not blank, each with its number (from 1) and its blank-separated tokens. */
+    private static List<Line> lines(String file, String raw) {
+        List<Line> lines = new ArrayList<>();
+        String[] all = raw.split("\n", -1);
+        for (int i = 0; i < all.length; i++) {
+            if (!all[i].isBlank()) {
+                lines.add(new Line(file + " line " + (i + 1), all[i], all[i].trim().split("\\s+")));
             }
         }
         return lines;
+    }
+
+    /** One line of an interface file: where it is (for errors), its text and its tokens. */
+    private static final class Line {
+        final String where;
+        final String text;
+        final String[] tokens;
+
+        Line(String where, String text, String[] tokens) {
+            this.where = where;
+            this.text = text;
+            this.tokens = tokens;
+        }
+
+        /** The tokens after the first, each {@code name=value}; {@code shape} and {@code context} go in the error. */
+        Map<String, String> fields(String shape, String context) {
+            Map<String, String> fields = new LinkedHashMap<>();
+            for (int i = 1; i < tokens.length; i++) {
+                int eq = tokens[i].indexOf('=');
+                if (eq <= 0) {
+                    throw new CgroupException(where + ": expected '" + shape + "', got '" + tokens[i] + "'" + context);
+                }
+                fields.put(tokens[i].substring(0, eq), tokens[i].substring(eq + 1));
+            }
+            return fields;
+        }
     }
 
     static OptionalLong parseLong(String s) {

@@ -190,6 +190,24 @@ public final class Values {
         return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 
+    /**
+     * CPU time for people: seconds with three decimals below 10 s ({@code 0.004s}), two below a minute
+     * ({@code 12.34s}), then as {@link #formatBrief} ({@code 2m03s}). For the cpu usage of processes and
+     * cgroups. @since 1.1
+     *
+     * @throws IllegalArgumentException for a negative time
+     */
+    public static String formatCpu(Duration cpu) {
+        if (cpu.isNegative()) {
+            throw new IllegalArgumentException("a cpu time cannot be negative");
+        }
+        if (cpu.compareTo(Duration.ofMinutes(1)) < 0) {
+            double s = cpu.toNanos() / 1e9;
+            return String.format(Locale.ROOT, s < 10 ? "%.3fs" : "%.2fs", s);
+        }
+        return formatBrief(cpu);
+    }
+
     /** Parses a boolean: {@code true}/{@code false}, {@code yes}/{@code no}, {@code on}/{@code off}, {@code 1}/{@code 0}, any case. */
     public static boolean bool(String text) {
         switch (text == null ? "" : text.trim().toLowerCase(Locale.ROOT)) {
@@ -260,6 +278,30 @@ public final class Values {
             throw new IllegalArgumentException("not a valid daemon name (" + DAEMON_NAME_RULE + ")");
         }
         return n;
+    }
+
+    /**
+     * The edits (insert, delete, replace, swap of two neighbours: the optimal string alignment distance)
+     * that turn {@code a} into {@code b}, case-sensitive; for "did you mean" suggestions. @since 1.1
+     */
+    public static int editDistance(String a, String b) {
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
+        for (int j = 0; j <= b.length(); j++) {
+            d[0][j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
+            }
+        }
+        return d[a.length()][b.length()];
     }
 
     private static String plain(double v) {

@@ -115,6 +115,31 @@ class ValuesTest {
         assertThrows(IllegalArgumentException.class, () -> Values.formatSize(-1));
     }
 
+    @Test
+    void cpuTimeForPeople() {
+        assertEquals("0.000s", Values.formatCpu(Duration.ZERO));
+        assertEquals("0.004s", Values.formatCpu(Duration.ofNanos(4_321_000)));
+        assertEquals("9.999s", Values.formatCpu(Duration.ofMillis(9_999)));
+        assertEquals("12.34s", Values.formatCpu(Duration.ofMillis(12_340)));
+        assertEquals("59.99s", Values.formatCpu(Duration.ofMillis(59_990)));
+        assertEquals("1m00s", Values.formatCpu(Duration.ofMinutes(1)));
+        assertEquals("2m03s", Values.formatCpu(Duration.ofSeconds(123)));
+        assertEquals("3d04h", Values.formatCpu(Duration.ofHours(76)));
+        assertThrows(IllegalArgumentException.class, () -> Values.formatCpu(Duration.ofMillis(-1)));
+    }
+
+    @Test
+    void editDistanceCountsInsertDeleteReplaceAndSwap() {
+        assertEquals(0, Values.editDistance("log.lines", "log.lines"));
+        assertEquals(1, Values.editDistance("log.lines", "log.line"));
+        assertEquals(1, Values.editDistance("log.lines", "log.linse"));
+        assertEquals(1, Values.editDistance("user", "usar"));
+        assertEquals(1, Values.editDistance("user", "users"));
+        assertEquals(2, Values.editDistance("env.", "evn"));
+        assertEquals(1, Values.editDistance("Env.", "env."));
+        assertEquals(3, Values.editDistance("", "abc"));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "-1", "-5M", "12X", "M", "1..5M", "1 2", "4096iB", "99999999P", "max", "1,5M"})
     void badSizes(String text) {

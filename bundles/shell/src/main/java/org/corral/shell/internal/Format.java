@@ -1,6 +1,7 @@
 package org.corral.shell.internal;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,16 +36,9 @@ final class Format {
         return n < 0 ? NONE : Values.formatSize(n);
     }
 
-    /** CPU time given in microseconds: {@code 0.004s}, {@code 1.23s}, {@code 2m03s}. */
+    /** CPU time given in microseconds ({@link Values#formatCpu}: {@code 0.004s}, {@code 1.23s}, {@code 2m03s}), or {@link #NONE}. */
     static String cpuMicros(long micros) {
-        if (micros < 0) {
-            return NONE;
-        }
-        if (micros < 60_000_000L) {
-            double s = micros / 1_000_000.0;
-            return String.format(Locale.ROOT, s < 10 ? "%.3fs" : "%.2fs", s);
-        }
-        return duration(Duration.ofNanos(micros * 1000));
+        return micros < 0 ? NONE : Values.formatCpu(Duration.of(micros, ChronoUnit.MICROS));
     }
 
     /** The value of {@code memory.current} in the statistics, or -1. */

@@ -1,9 +1,17 @@
 package org.corral.web.internal;
 
 import java.time.Duration;
-import java.util.Locale;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.OptionalLong;
 
-/** How the page shows durations, sizes and cpu time (compact, as the console's table does). Pure. */
+import org.corral.api.values.Values;
+
+/**
+ * How the page shows elapsed times, sizes and cpu time: the forms of {@link Values} that {@code corral:status}
+ * uses, with {@link #NONE} for what is not known. Configured durations are shown with {@link Values#format}.
+ * Pure.
+ */
 final class Fmt {
 
     static final String NONE = "-";
@@ -11,57 +19,20 @@ final class Fmt {
     private Fmt() {
     }
 
-    /** {@code 850ms}, {@code 12s}, {@code 5m03s}, {@code 2h05m}, {@code 3d04h}. */
-    static String duration(Duration d) {
-        if (d == null || d.isNegative()) {
-            return NONE;
-        }
-        long ms = d.toMillis();
-        if (ms < 1000) {
-            return ms + "ms";
-        }
-        long s = ms / 1000;
-        if (s < 60) {
-            return s + "s";
-        }
-        long m = s / 60;
-        if (m < 60) {
-            return String.format(Locale.ROOT, "%dm%02ds", m, s % 60);
-        }
-        long h = m / 60;
-        if (h < 24) {
-            return String.format(Locale.ROOT, "%dh%02dm", h, m % 60);
-        }
-        return String.format(Locale.ROOT, "%dd%02dh", h / 24, h % 24);
+    /** The time from {@code from} to {@code now}, briefly ({@link Values#formatBrief}: {@code 5m03s}); 0ms when the clock went back. */
+    static String since(Instant from, Instant now) {
+        Duration d = Duration.between(from, now);
+        return Values.formatBrief(d.isNegative() ? Duration.ZERO : d);
     }
 
-    /** {@code 512 B}, {@code 1.5 KiB}, {@code 64.0 MiB}. */
-    static String bytes(long n) {
-        if (n < 0) {
-            return NONE;
-        }
-        if (n < 1024) {
-            return n + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    /** A byte count in binary units ({@link Values#formatSize}: {@code 1.5 KiB}), or {@link #NONE} when unknown. */
+    static String bytes(OptionalLong n) {
+        return n.isPresent() && n.getAsLong() >= 0 ? Values.formatSize(n.getAsLong()) : NONE;
     }
 
-    /** CPU time in microseconds: {@code 0.004s}, {@code 1.23s}, {@code 2m03s}. */
-    static String cpuMicros(long micros) {
-        if (micros < 0) {
-            return NONE;
-        }
-        if (micros < 60_000_000L) {
-            double s = micros / 1_000_000.0;
-            return String.format(Locale.ROOT, s < 10 ? "%.3fs" : "%.2fs", s);
-        }
-        return duration(Duration.ofNanos(micros * 1000));
+    /** CPU time given in microseconds ({@link Values#formatCpu}: {@code 0.004s}, {@code 2m03s}), or {@link #NONE}. */
+    static String cpu(OptionalLong micros) {
+        return micros.isPresent() && micros.getAsLong() >= 0
+                ? Values.formatCpu(Duration.of(micros.getAsLong(), ChronoUnit.MICROS)) : NONE;
     }
 }

@@ -2,7 +2,6 @@ package org.corral.web.internal;
 
 import static org.corral.web.internal.Html.text;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -17,6 +16,7 @@ import org.corral.api.DaemonConfigValidator;
 import org.corral.api.DaemonSpec;
 import org.corral.api.DaemonState;
 import org.corral.api.SupervisorStatus;
+import org.corral.api.values.Values;
 
 /**
  * The HTML of the plugin's pages, as pure functions of what was read. Every value from outside (names, argv,
@@ -90,15 +90,13 @@ final class Pages {
             cell(sb, "Name", "<a href='" + text(daemonHref(c, d.name())) + "'>" + text(d.name()) + "</a>");
             cell(sb, "State", state(d.state().name()) + hint(d));
             cell(sb, "PID", d.up() ? Long.toString(d.pid().getAsLong()) : Fmt.NONE);
-            cell(sb, "Uptime", d.up() ? d.startedAt().map(t -> Fmt.duration(Duration.between(t, c.now())))
+            cell(sb, "Uptime", d.up() ? d.startedAt().map(t -> Fmt.since(t, c.now()))
                     .orElse(Fmt.NONE) : Fmt.NONE);
             cell(sb, "Restarts", Integer.toString(d.restarts()));
-            cell(sb, "Memory", s == null ? Fmt.NONE : s.memoryCurrent().isPresent()
-                    ? Fmt.bytes(s.memoryCurrent().getAsLong()) : Fmt.NONE);
-            cell(sb, "CPU", s == null ? Fmt.NONE : s.cpuUsageMicros().isPresent()
-                    ? Fmt.cpuMicros(s.cpuUsageMicros().getAsLong()) : Fmt.NONE);
+            cell(sb, "Memory", s == null ? Fmt.NONE : Fmt.bytes(s.memoryCurrent()));
+            cell(sb, "CPU", s == null ? Fmt.NONE : Fmt.cpu(s.cpuUsageMicros()));
             cell(sb, "Last exit", d.lastExit().map(x -> text(x.toString()) + " <span class='corral-ago'>"
-                    + Fmt.duration(Duration.between(x.at(), c.now())) + " ago</span>").orElse(Fmt.NONE));
+                    + Fmt.since(x.at(), c.now()) + " ago</span>").orElse(Fmt.NONE));
             if (c.admin()) {
                 cell(sb, "Actions", d.state() == DaemonState.INVALID ? "" : actions(c, d.name(), "table"));
             }
@@ -172,35 +170,34 @@ final class Pages {
         cmd.user().ifPresent(u -> row(sb, "user", text(u + cmd.group().map(g -> ":" + g).orElse(""))));
         if (v.up()) {
             row(sb, "pid", v.pid().getAsLong() + v.helperPid().stream().mapToObj(h -> " (helper " + h + ")")
-                    .findFirst().orElse("") + v.startedAt().map(t -> ", up " + Fmt.duration(Duration.between(t,
-                            c.now())) + " since " + t.truncatedTo(ChronoUnit.SECONDS)).orElse(""));
+                    .findFirst().orElse("") + v.startedAt().map(t -> ", up " + Fmt.since(t, c.now())
+                            + " since " + t.truncatedTo(ChronoUnit.SECONDS)).orElse(""));
         } else {
             row(sb, "pid", Fmt.NONE);
         }
         row(sb, "restarts", v.restarts() + " (policy " + spec.restart().name().toLowerCase(Locale.ROOT) + ", delay "
-                + Fmt.duration(spec.restartDelay()) + " &times;" + spec.backoffFactor() + " up to "
-                + Fmt.duration(spec.maxRestartDelay()) + ", FAILED after more than " + spec.maxRestarts() + " in "
-                + Fmt.duration(spec.restartWindow()) + ")");
+                + Values.format(spec.restartDelay()) + " &times;" + spec.backoffFactor() + " up to "
+                + Values.format(spec.maxRestartDelay()) + ", FAILED after more than " + spec.maxRestarts() + " in "
+                + Values.format(spec.restartWindow()) + ")");
         row(sb, "last exit", v.lastExit().map(x -> text(x.toString()) + " (pid " + x.pid() + ") at "
                 + text(x.at().truncatedTo(ChronoUnit.SECONDS).toString())).orElse(Fmt.NONE));
-        row(sb, "readiness", text(spec.readiness() + ", timeout " + Fmt.duration(spec.readiness().timeout())));
+        row(sb, "readiness", text(spec.readiness() + ", timeout " + Values.format(spec.readiness().timeout())));
         if (!spec.dependsOn().isEmpty()) {
             row(sb, "depends on", text(String.join(", ", spec.dependsOn())));
         }
-        row(sb, "kill", text(cmd.killSignal() + ", then SIGKILL after " + Fmt.duration(cmd.grace())));
+        row(sb, "kill", text(cmd.killSignal() + ", then SIGKILL after " + Values.format(cmd.grace())));
         row(sb, "cgroup", d.cgroupPath().map(Html::text).orElse(Fmt.NONE));
         if (!d.limits().isEmpty()) {
             StringBuilder l = new StringBuilder();
             d.limits().forEach((k, val) -> l.append(l.length() == 0 ? "" : ", ").append(text(k + "=" + val)));
             row(sb, "limits", l.toString());
         }
-        v.stats().ifPresent(s -> row(sb, "usage", "memory " + s.memoryCurrent().stream().mapToObj(Fmt::bytes)
-                .findFirst().orElse(Fmt.NONE) + (s.memoryPeak().isPresent() ? " (peak " + Fmt.bytes(s.memoryPeak()
-                        .getAsLong()) + ")" : "") + ", cpu " + s.cpuUsageMicros().stream().mapToObj(Fmt::cpuMicros)
-                .findFirst().orElse(Fmt.NONE) + ", pids " + s.pidsCurrent().stream().mapToObj(Long::toString)
+        v.stats().ifPresent(s -> row(sb, "usage", "memory " + Fmt.bytes(s.memoryCurrent())
+                + (s.memoryPeak().isPresent() ? " (peak " + Fmt.bytes(s.memoryPeak()) + ")" : "") + ", cpu "
+                + Fmt.cpu(s.cpuUsageMicros()) + ", pids " + s.pidsCurrent().stream().mapToObj(Long::toString)
                 .findFirst().orElse(Fmt.NONE) + ", OOM kills " + s.oomKills()));
-        row(sb, "output", "stdout " + Fmt.bytes(v.stdoutBytes()) + " (logged at " + spec.stdoutLevel()
-                + "), stderr " + Fmt.bytes(v.stderrBytes()) + " (logged at " + spec.stderrLevel() + "), logger "
+        row(sb, "output", "stdout " + Values.formatSize(v.stdoutBytes()) + " (logged at " + spec.stdoutLevel()
+                + "), stderr " + Values.formatSize(v.stderrBytes()) + " (logged at " + spec.stderrLevel() + "), logger "
                 + text("org.corral.daemon." + v.name()));
         if (d.config().isPresent()) {
             config(sb, c, d.config().get());

@@ -842,7 +842,7 @@ public final class DaemonConfigParser {
         String best = null;
         int bestDistance = 3;
         for (String k : KEYS) {
-            int d = k.equalsIgnoreCase(key) ? 0 : distance(k, key.toLowerCase(Locale.ROOT));
+            int d = k.equalsIgnoreCase(key) ? 0 : Values.editDistance(k, key.toLowerCase(Locale.ROOT));
             if (d < bestDistance) {
                 best = k;
                 bestDistance = d;
@@ -852,32 +852,11 @@ public final class DaemonConfigParser {
         if (best == null && dot > 0) {
             String first = key.substring(0, dot + 1).toLowerCase(Locale.ROOT);
             for (String family : FAMILIES) {
-                if (distance(family, first) <= 1) {
+                if (Values.editDistance(family, first) <= 1) {
                     return family + key.substring(dot + 1);
                 }
             }
         }
         return best;
-    }
-
-    /** Edits (insert, delete, replace, swap of two neighbours) that turn {@code a} into {@code b}. */
-    private static int distance(String a, String b) {
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) {
-            d[i][0] = i;
-        }
-        for (int j = 0; j <= b.length(); j++) {
-            d[0][j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
-                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
-                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-                }
-            }
-        }
-        return d[a.length()][b.length()];
     }
 }

@@ -1,10 +1,8 @@
 package org.corral.supervisor.internal.config;
 
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -85,14 +83,7 @@ final class ServiceDependencyGate implements DependencyGate, AutoCloseable {
             return List.of();
         }
         open();
-        Set<String> readyNames = new HashSet<>(ready.values());
-        List<String> out = new ArrayList<>();
-        for (String n : names) {
-            if (!readyNames.contains(n)) {
-                out.add(n);
-            }
-        }
-        return out;
+        return DependencyGate.notReady(names, new HashSet<>(ready.values())::contains);
     }
 
     @Override

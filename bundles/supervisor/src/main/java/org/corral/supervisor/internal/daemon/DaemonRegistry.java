@@ -154,14 +154,7 @@ public final class DaemonRegistry implements DependencyGate {
 
     @Override
     public List<String> missing(List<String> names) {
-        List<String> out = new ArrayList<>();
-        for (String n : names) {
-            Optional<SupervisedDaemon> d = get(n);
-            if (d.isEmpty() || d.get().state() != DaemonState.READY) {
-                out.add(n);
-            }
-        }
-        return out;
+        return DependencyGate.notReady(names, n -> get(n).map(d -> d.state() == DaemonState.READY).orElse(false));
     }
 
     @Override
