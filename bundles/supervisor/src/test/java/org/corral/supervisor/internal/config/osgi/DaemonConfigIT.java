@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
 
 import org.corral.supervisor.internal.config.DaemonConfigParser;
 import org.corral.supervisor.internal.config.osgi.EmbeddedFelix.LogCapture;
@@ -314,6 +316,52 @@ class DaemonConfigIT {
         c.delete();
         eventually("web's service unregistered", () -> !felix.present("(daemon.name=web)"));
         eventually("every process of web gone", () -> processesWith(mark("web")).isEmpty());
+    }
+
+    /**
+     * Issue 11.3, "a .cfg deletion always ends the helper": the daemon's output is not consumed (its only
+     * follower blocks its delivery lane, as a delivery thread that died used to), so its program is stuck in
+     * write and its helper waits for credit. Deleting the configuration must still end the program and the
+     * helper, within the kill grace plus the stop deadline's margin (10 s), and unregister the service.
+     */
+    @Test
+    void deletingTheConfigurationOfADaemonStuckInWriteEndsItsHelper() throws Exception {
+        Configuration c = config("stuck", Map.of("command", prog("print_a_lot"), "args", Long.toString(1L << 50),
+                "kill.grace", "300ms", "log.stdout", "off"));
+        ServiceReference<?> ref = felix.await(ready("stuck"));
+        long pid = pid(ref);
+        long helper = (Long) ref.getProperty("daemon.helper.pid");
+        Object daemon = felix.service(ref);
+        CountDownLatch release = new CountDownLatch(1);
+        Consumer<String> blocking = line -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        call(daemon, "followLines", 0, blocking);
+        try {
+            long before;
+            long now = (Long) call(daemon, "stdoutBytes");
+            do { // until the output stops moving: the program blocks in write
+                before = now;
+                Thread.sleep(300);
+                now = (Long) call(daemon, "stdoutBytes");
+            } while (now != before);
+            assertTrue(TestSupport.alive(pid) && TestSupport.alive(helper));
+            long t0 = System.nanoTime();
+            c.delete();
+            List<Long> left = TestSupport.awaitGone(List.of(pid, helper), 30_000);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(List.of(), left, "program " + pid + " and helper " + helper + " still there " + ms
+                    + " ms after the configuration was deleted");
+            eventually("stuck's service unregistered", () -> !felix.present("(daemon.name=stuck)"));
+            System.out.println("DaemonConfigIT: stuck daemon's program and helper gone " + ms
+                    + " ms after the deletion");
+        } finally {
+            release.countDown();
+        }
     }
 
     @Test
