@@ -117,7 +117,7 @@ public final class DaemonScaleBenchmark {
             row("same " + n + " programs, ProcessBuilder: start / kill ms", fmt(median(pb[0])) + " / "
                     + fmt(median(pb[1])), "", "");
             row("ratio daemons / ProcessBuilder: start, stop", fmt(median(startMs) / Math.max(1, median(pb[0]))) + ", "
-                    + fmt(median(stopMs) / Math.max(1, median(pb[1]))), "", "");
+                    + fmt(median(stopMs) / Math.max(1, median(pb[1]))), "<= 1.0, <= 1.2", "");
             row("JVM threads: before Corral / Corral idle", threadsBeforeCorral + " / " + threadsIdle, "", "");
             row("JVM threads added by 10 daemons", Integer.toString(threadsAt10 - threadsIdle), "<= 4", "-");
             row("JVM threads added by " + n + " daemons", Integer.toString(threadsAtN - threadsIdle), "<= 4, const", "-");
