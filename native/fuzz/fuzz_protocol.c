@@ -3,7 +3,7 @@
  * input, the DETACH parser on every DETACH payload, the attach-connection
  * check on every prefix of the input, and encode/parse round trips of
  * whatever text the input holds (MESSAGE, ATTACHED with the input as LABEL,
- * DETACH with the input as path). */
+ * DETACH with the input as path, NOTIFY with the input as datagram). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +34,11 @@ static void check_spec(const struct spawn_spec *s)
     if ((s->has_nice && (s->nice < NICE_MIN || s->nice > NICE_MAX)) ||
         (s->has_oom_score_adj && (s->oom_score_adj < OOM_SCORE_ADJ_MIN || s->oom_score_adj > OOM_SCORE_ADJ_MAX)) ||
         (s->has_umask && s->umask > UMASK_MAX) || (s->rlimit_set >> PROTO_RLIMIT_COUNT))
+        abort();
+    /* NOTIFY: an absolute directory that leaves room for the socket name */
+    if (s->notify_dir && (s->notify_dir[0] != '/' || strlen(s->notify_dir) > NOTIFY_DIR_MAX))
+        abort();
+    if (!s->notify_dir && s->watchdog_usec != 0)
         abort();
     for (int r = 0; r < PROTO_RLIMIT_COUNT; r++)
         if ((s->rlimit_set & (1u << r)) ? s->rlimit[r].soft > s->rlimit[r].hard
@@ -158,5 +163,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int ok = detach_parse(f.payload, f.len, &d, err, sizeof err) == 0;
     if (ok == has_nul || (ok && memcmp(d.path, path, pn + 2) != 0))
         abort();
+
+    /* NOTIFY with the input as datagram (1..4096 bytes): parses back exactly */
+    if (size >= 1) {
+        static uint8_t nbuf[PROTO_HDR_LEN + NOTIFY_FRAME_MAX];
+        size_t mn = size < NOTIFY_MSG_MAX ? size : NOTIFY_MSG_MAX;
+        len = enc_notify(nbuf, (uint32_t)size, data, mn);
+        if (proto_frame_next(DIR_FROM_HELPER, nbuf, len, &f, &used, err, sizeof err) != FRAME_OK ||
+            used != len || f.type != T_NOTIFY || f.len != 4 + mn || get_u32(f.payload) != (uint32_t)size ||
+            memcmp(f.payload + 4, data, mn) != 0)
+            abort();
+    }
     return 0;
 }

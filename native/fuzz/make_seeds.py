@@ -38,6 +38,13 @@ seeds = {
     'detach_bad': frame(7, struct.pack('<I', 0) + bytes(16) + b'relative.sock'),
     'attach': frame(8, tok + struct.pack('<I', 65536)),
     'attach_then_credit': frame(8, tok + struct.pack('<I', 0)) + frame(2, b'\x02' + struct.pack('<I', 4096)),
+    # sd_notify: the NOTIFY field (27) and frame (0x4D)
+    'spawn_notify': frame(1, minimal + field(27, struct.pack('<Q', 30000000) + b'/run/corral-notify')),
+    'spawn_notify_bad': frame(1, minimal + field(27, struct.pack('<Q', 1) + b'relative/dir')
+                             + field(27, struct.pack('<Q', 0))),
+    'notify_frames': frame(0x4D, struct.pack('<I', 4242) + b'READY=1\nSTATUS=serving 3 clients')
+                     + frame(0x4D, struct.pack('<I', 4243) + b'WATCHDOG=1')
+                     + frame(0x4D, struct.pack('<I', 1) + b'MAINPID=1\nSTOPPING=1'),
     'detached_attached': frame(0x49, struct.pack('<QQ', 1 << 33, 12))
                          + frame(0x41, struct.pack('<HBI', 2, 2, 42) + tok)
                          + frame(0x4A, struct.pack('<IBBiQQ', 4242, 1, 1, 9, 1 << 33, 12) + b'daemon-a'),

@@ -102,6 +102,8 @@ static char cgroups[16][512];
 static int n_cgroups;
 static char detach_dirs[16][300];
 static int n_detach_dirs;
+static char notify_dirs[8][300];
+static int n_notify_dirs;
 static pid_t plain_children[16];
 static int n_plain;
 static int n_launched;
@@ -156,6 +158,25 @@ void test_cleanup(void)
     for (int i = 0; i < n_cgroups; i++)
         if (cg_exists(cgroups[i]))
             cg_destroy(cgroups[i]);
+    for (int i = 0; i < n_notify_dirs; i++) {
+        DIR *d = opendir(notify_dirs[i]);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL)
+            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+                unlinkat(dirfd(d), e->d_name, 0);
+        if (d)
+            closedir(d);
+        rmdir(notify_dirs[i]);
+    }
+}
+
+const char *notify_dir(void)
+{
+    CHECK(n_notify_dirs < 8, "too many notify directories in one test");
+    char *dir = notify_dirs[n_notify_dirs];
+    snprintf(dir, 300, "/tmp/corral-itest-%d-n%d-%d", suite_pid, test_number, n_notify_dirs);
+    n_notify_dirs++;
+    return dir;
 }
 
 /* ---- files --------------------------------------------------------------- */
@@ -785,6 +806,23 @@ static void on_frame(sess_t *s, const frame_t *f)
         if (strcasestr(text, "subreaper"))
             s->subreaper_warn = true;
         vlog("%s: MESSAGE %s", s->name, line);
+        break;
+    }
+    case P_NOTIFY: {
+        if (n < 5 || n > 4 + 4096) {
+            violation(s, "NOTIFY payload %zu bytes, expected 5..4100", n);
+            break;
+        }
+        if (!s->spawned)
+            violation(s, "NOTIFY before SPAWNED");
+        char line[4200];
+        int ln = snprintf(line, sizeof line, "%u: ", get_u32(p));
+        for (size_t i = 4; i < n && ln < (int)sizeof line - 2; i++)
+            line[ln++] = p[i] == '\n' ? '|' : (char)p[i];
+        line[ln++] = '\n';
+        buf_add(&s->notifies, line, ln);
+        s->n_notify++;
+        vlog("%s: NOTIFY %.*s", s->name, ln, line);
         break;
     }
     default:

@@ -125,6 +125,10 @@ typedef struct sess {
     uint64_t att_bytes[3];   /* totals sent before this connection */
     buf_t att_label;
 
+    /* sd_notify: every NOTIFY frame as "<pid>: <text with newlines as |>\n" */
+    buf_t notifies;
+    int n_notify;
+
     bool hup;                /* the helper closed (EOF/error on the socket) */
     char violation[300];     /* first protocol violation seen */
 } sess_t;
@@ -179,6 +183,13 @@ void expect_attached(sess_t *a);
 void expect_refused(sess_t *a, const char *what);
 int connect_unix(const char *path);      /* fd or -1 (errno) */
 bool is_socket(const char *path, mode_t *mode);
+
+/* ---- sd_notify ------------------------------------------------------------ */
+
+/* A fresh directory path for notify sockets under /tmp, not created (the
+ * helper creates it); it and everything in it are removed at the end of the
+ * test. */
+const char *notify_dir(void);
 
 /* Drives every open session for up to ms. */
 void pump(int ms);

@@ -2630,6 +2630,297 @@ struct test {
     int timeout_s;
 };
 
+/* ---- sd_notify (SPAWN field NOTIFY, frame NOTIFY) -------------------------------------------------- */
+
+static buf_t spec_notify(buf_t spec, uint64_t usec, const char *dir)
+{
+    buf_t v = { 0 };
+    buf_u64(&v, usec);
+    buf_add(&v, dir, strlen(dir));
+    field_bytes(&spec, T_NOTIFY, v.p, v.len);
+    buf_free(&v);
+    return spec;
+}
+
+/* Sends one datagram to path from this process (or as uid when uid > 0, in a child): 0, or errno. */
+static int send_dgram(const char *path, const void *msg, size_t n, uid_t uid)
+{
+    pid_t pid = uid > 0 ? fork() : 0;
+    CHECK(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        if (uid > 0 && (setgroups(0, NULL) != 0 || setgid(uid) != 0 || setuid(uid) != 0))
+            _exit(250);
+        struct sockaddr_un a = { .sun_family = AF_UNIX };
+        snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        int r = fd < 0 || sendto(fd, msg, n, MSG_NOSIGNAL, (struct sockaddr *)&a, sizeof a) < 0 ? errno : 0;
+        if (fd >= 0)
+            close(fd);
+        if (uid > 0)
+            _exit(r);
+        return r;
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 200;
+}
+
+static bool has_notify(sess_t *s, const char *line)
+{
+    const char *all = buf_str(&s->notifies);
+    size_t n = strlen(line);
+    for (const char *p = all; (p = strstr(p, line)); p++)
+        if ((p == all || p[-1] == '\n') && p[n] == '\n')
+            return true;
+    return false;
+}
+
+static void expect_notify(sess_t *s, pid_t from, const char *text)
+{
+    char line[600];
+    snprintf(line, sizeof line, "%d: %s", (int)from, text);
+    CHECK(WAIT_FOR(has_notify(s, line) || s->exited, WAIT) && has_notify(s, line),
+          "no NOTIFY \"%s\"; NOTIFY frames: %s; messages: %s; program output: %s", line, buf_str(&s->notifies),
+          buf_str(&s->msgs), out_str(s, S_STDOUT));
+}
+
+/* the NOTIFY_SOCKET the program printed (step env) */
+static const char *notify_path(sess_t *s)
+{
+    CHECK(WAIT_FOR(strstr(buf_str(&s->data[S_STDOUT]), "\npid=") || s->exited, WAIT),
+          "the program printed no environment: %s", out_str(s, S_STDOUT));
+    static char path[200];
+    snprintf(path, sizeof path, "%s", prog_value(s, "NOTIFY_SOCKET"));
+    return path;
+}
+
+static void t_notify_socket_and_env(void)
+{
+    const char *dir = notify_dir();
+    buf_t spec = spec_prog("notify_send", "env", "sleep=300", "send=READY=1\\nSTATUS=serving 3 clients", NULL);
+    spec_env(&spec, "NOTIFY_SOCKET=/run/systemd/notify"); /* the JVM's own, from its systemd unit */
+    spec_env(&spec, "WATCHDOG_USEC=1");
+    sess_t *s = start(spec_notify(spec, 5000000, dir));
+    const char *path = notify_path(s);
+    char want[300];
+    snprintf(want, sizeof want, "%s/%d-", dir, (int)helper_pid(s));
+    CHECK(strncmp(path, want, strlen(want)) == 0 && strlen(path) == strlen(want) + 16 + 5 &&
+          strcmp(path + strlen(path) - 5, ".sock") == 0,
+          "NOTIFY_SOCKET=%s, expected %s<16 hex>.sock", path, want);
+    struct stat st;
+    CHECK(stat(dir, &st) == 0 && S_ISDIR(st.st_mode) && (st.st_mode & 07777) == 0711 && st.st_uid == geteuid(),
+          "the helper made %s with mode 0%o owner %u, expected 0711 and ours", dir, st.st_mode & 07777, st.st_uid);
+    CHECK(lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) && (st.st_mode & 0777) == 0600,
+          "%s: mode 0%o, expected a socket with mode 0600", path, st.st_mode & 0777);
+    expect_value(s, "WATCHDOG_USEC", "5000000");
+    char pid[16];
+    snprintf(pid, sizeof pid, "%d", (int)s->prog);
+    expect_value(s, "WATCHDOG_PID", pid);
+    expect_value(s, "pid", pid);
+    expect_notify(s, s->prog, "READY=1|STATUS=serving 3 clients");
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    CHECK(strstr(out_str(s, S_STDOUT), "NOTIFY_SOCKET=/run/systemd/notify") == NULL,
+          "the inherited NOTIFY_SOCKET reached the program: %s", out_str(s, S_STDOUT));
+    CHECK(lstat(path, &st) < 0 && errno == ENOENT, "the socket %s is still there after EXIT", path);
+    CHECK(s->n_notify == 1, "%d NOTIFY frames: %s", s->n_notify, buf_str(&s->notifies));
+}
+
+static void t_notify_without_watchdog(void)
+{
+    const char *dir = notify_dir();
+    sess_t *s = start(spec_notify(spec_prog("notify_send", "env", NULL), 0, dir));
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    CHECK(prog_value(s, "NOTIFY_SOCKET")[0] == '/', "no NOTIFY_SOCKET: %s", out_str(s, S_STDOUT));
+    expect_value(s, "WATCHDOG_USEC", "-");
+    expect_value(s, "WATCHDOG_PID", "-");
+    /* and without the field there is no socket at all */
+    buf_t plain = spec_prog("notify_send", "env", NULL);
+    spec_env(&plain, "NOTIFY_SOCKET=/run/systemd/notify");
+    sess_t *p = start(plain);
+    finish(p, WAIT);
+    expect_value(p, "NOTIFY_SOCKET", "/run/systemd/notify"); /* untouched: the JVM decides what to pass */
+}
+
+static void notify_descendants(bool with_cgroup)
+{
+    const char *dir = notify_dir();
+    const char *cg = NULL;
+    buf_t spec = spec_notify(spec_prog("notify_send", "env", "child=STATUS=from a child",
+                                       "orphan=STATUS=from an orphan", "send=READY=1", "sleep=200", NULL), 0, dir);
+    if (with_cgroup)
+        spec = spec_with_cgroup(spec, &cg);
+    sess_t *s = start(spec);
+    expect_notify(s, s->prog, "READY=1");
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    CHECK(strstr(buf_str(&s->notifies), ": STATUS=from a child\n") != NULL,
+          "the child's datagram was not forwarded: %s; messages: %s", buf_str(&s->notifies), buf_str(&s->msgs));
+    const char *orphan = strstr(buf_str(&s->notifies), ": STATUS=from an orphan\n");
+    if (!with_cgroup && no_subreaper_under_qemu(s)) {
+        /* its parent is init, not the helper: only a cgroup says it belongs to the program */
+        printf("# notify-descendants-accepted: without a subreaper the orphan's datagram was %s\n",
+               orphan ? "forwarded (it was read before the orphan was reparented)" : "refused");
+        needs_subreaper(s);
+        return;
+    }
+    CHECK(orphan != NULL, "the orphan's datagram was not forwarded: %s; messages: %s", buf_str(&s->notifies),
+          buf_str(&s->msgs));
+    CHECK(strstr(buf_str(&s->msgs), "refused") == NULL, "a datagram was refused: %s",
+          strstr(buf_str(&s->msgs), "refused"));
+    /* each came with its own sender pid */
+    char prog_line[32];
+    snprintf(prog_line, sizeof prog_line, "%d: STATUS", (int)s->prog);
+    CHECK(strstr(buf_str(&s->notifies), prog_line) == NULL, "a descendant's datagram carries the program's pid: %s",
+          buf_str(&s->notifies));
+}
+
+static void t_notify_descendants(void) { notify_descendants(false); }
+static void t_notify_descendants_cgroup(void) { notify_descendants(true); }
+
+static void t_notify_outsider_refused(void)
+{
+    const char *dir = notify_dir();
+    sess_t *s = start(spec_notify(spec_prog("notify_send", "env", "sleep=1500", "send=READY=1", NULL), 0, dir));
+    const char *path = notify_path(s);
+    /* this process is no process of the program: refused, whatever it says */
+    CHECK(send_dgram(path, "READY=1\nMAINPID=1", 17, 0) == 0, "sendto %s: %s", path, strerror(errno));
+    char want[120];
+    snprintf(want, sizeof want, "refused a datagram from pid %d: the sender is no process of the program",
+             (int)getpid());
+    CHECK(WAIT_FOR(strstr(buf_str(&s->msgs), want) != NULL, WAIT), "no refusal \"%s\": %s", want,
+          buf_str(&s->msgs));
+    /* nor its malformed ones, refused for what they are before who sent them */
+    static char big[5000];
+    memset(big, 'x', sizeof big);
+    CHECK(send_dgram(path, big, sizeof big, 0) == 0, "sendto: %s", strerror(errno));
+    CHECK(send_dgram(path, "READY=1\0x", 9, 0) == 0, "sendto: %s", strerror(errno));
+    CHECK(send_dgram(path, "", 0, 0) == 0, "sendto: %s", strerror(errno));
+    CHECK(WAIT_FOR(strstr(buf_str(&s->msgs), "it contains a NUL byte") != NULL, WAIT), "messages: %s",
+          buf_str(&s->msgs));
+    CHECK(strstr(buf_str(&s->msgs), "it is longer than 4096 bytes") != NULL, "messages: %s", buf_str(&s->msgs));
+    /* the program's own still comes through */
+    expect_notify(s, s->prog, "READY=1");
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    CHECK(s->n_notify == 1, "%d NOTIFY frames, expected only the program's: %s", s->n_notify,
+          buf_str(&s->notifies));
+}
+
+static void t_notify_quick_sender(void)
+{
+    /* a sender that exits right after sendmsg may be gone when the helper reads: then it cannot be
+       checked, and the refusal says so (never "no process of the program") */
+    const char *dir = notify_dir();
+    sess_t *s = start(spec_notify(spec_prog("notify_send", "quick=STATUS=quick", "sleep=300", NULL), 0, dir));
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    bool forwarded = strstr(buf_str(&s->notifies), ": STATUS=quick\n") != NULL;
+    bool gone = strstr(buf_str(&s->msgs), "the sender exited before it could be checked") != NULL;
+    CHECK(forwarded != gone, "forwarded %d, refused as gone %d: %s; messages %s", forwarded, gone,
+          buf_str(&s->notifies), buf_str(&s->msgs));
+    CHECK(strstr(buf_str(&s->msgs), "no process of the program") == NULL, "messages: %s", buf_str(&s->msgs));
+    printf("# notify-quick-sender: %s\n", forwarded ? "the helper read it while the sender lived"
+                                                    : "the sender was gone: refused, reason given");
+}
+
+static void t_notify_barrier_fd_closed(void)
+{
+    /* systemd-notify and sd_notify_barrier() pass a pipe and wait until the receiver closed it */
+    const char *dir = notify_dir();
+    sess_t *s = start(spec_notify(spec_prog("notify_send", "send=READY=1", "barrier", NULL), 0, dir));
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    CHECK(strstr(out_str(s, S_STDOUT), "barrier ok") != NULL, "the passed fd was not closed: %s",
+          out_str(s, S_STDOUT));
+    expect_notify(s, s->prog, "READY=1");
+    expect_notify(s, s->prog, "BARRIER=1");
+}
+
+static void t_notify_as_nobody(void)
+{
+    unsigned uid, gid;
+    CHECK(nobody_ids(&uid, &gid), "no nobody in /etc/passwd");
+    const char *dir = notify_dir();
+    buf_t spec = spec_prog("notify_send", "env", "sleep=1000", "send=READY=1", NULL);
+    field_u32(&spec, T_UID, uid);
+    field_u32(&spec, T_GID, gid);
+    field_bytes(&spec, T_GROUPS, NULL, 0);
+    sess_t *s = start(spec_notify(spec, 0, dir));
+    const char *path = notify_path(s);
+    struct stat st;
+    CHECK(lstat(path, &st) == 0 && st.st_uid == uid && st.st_gid == gid && (st.st_mode & 0777) == 0600,
+          "%s: owner %u:%u mode 0%o, expected %u:%u 0600", path, st.st_uid, st.st_gid, st.st_mode & 0777, uid, gid);
+    /* another unprivileged user cannot even send */
+    int r = send_dgram(path, "READY=1", 7, 12345);
+    CHECK(r == EACCES, "uid 12345 sending to the program's socket: %s, expected EACCES", r ? strerror(r) : "sent");
+    expect_notify(s, s->prog, "READY=1");
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    CHECK(s->n_notify == 1, "%d NOTIFY frames: %s", s->n_notify, buf_str(&s->notifies));
+}
+
+static void t_notify_dir_refused(void)
+{
+    const char *dir = notify_dir();
+    CHECK(mkdir(dir, 0700) == 0 && chmod(dir, 0777) == 0, "mkdir %s: %s", dir, strerror(errno));
+    sess_t *s = launch_fd();
+    buf_t spec = spec_notify(spec_prog("notify_send", "env", NULL), 0, dir);
+    sess_spawn(s, &spec);
+    expect_spawn_failed(s, 8, EPERM, "is not a private directory");
+    CHECK(strstr(buf_str(&s->sf_text), "notify socket: ") == buf_str(&s->sf_text), "text %s",
+          buf_str(&s->sf_text));
+    /* a relative directory is refused by the parser */
+    sess_t *p = launch_fd();
+    buf_t rel = spec_notify(spec_prog("notify_send", NULL), 0, "tmp/x");
+    sess_spawn(p, &rel);
+    expect_spawn_failed(p, 1, EINVAL, "the directory must be an absolute path");
+}
+
+static void t_notify_stale_swept(void)
+{
+    const char *dir = notify_dir();
+    CHECK(mkdir(dir, 0711) == 0, "mkdir %s: %s", dir, strerror(errno));
+    char stale[400], live[400], other[400];
+    snprintf(stale, sizeof stale, "%s/999999999-0123456789abcdef.sock", dir); /* above any pid_max */
+    snprintf(live, sizeof live, "%s/%d-0123456789abcdef.sock", dir, (int)getpid());
+    snprintf(other, sizeof other, "%s/999999999-notasocketname", dir);
+    close(open(stale, O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+    close(open(live, O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+    close(open(other, O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+    sess_t *s = start(spec_notify(spec_prog("notify_send", "env", NULL), 0, dir));
+    finish(s, WAIT);
+    expect_exited(s, 0);
+    struct stat st;
+    CHECK(lstat(stale, &st) < 0, "%s of a helper that is gone was not removed", stale);
+    CHECK(lstat(live, &st) == 0, "%s of a live pid was removed", live);
+    CHECK(lstat(other, &st) == 0, "%s, not a notify socket name, was removed", other);
+}
+
+static void t_notify_waits_while_detached(void)
+{
+    /* datagrams sent while detached wait in the socket and arrive after ATTACHED */
+    const char *dir = notify_dir();
+    sess_t *first = start(spec_notify(spec_prog("notify_send", "env", "sleep=1500", "send=STATUS=while detached",
+                                                 "sleep=60000", NULL), 0, dir));
+    notify_path(first);
+    const char *path = detach_path();
+    uint8_t secret[16];
+    random_secret(secret);
+    send_detach(first, 60000, secret, path);
+    expect_detached(first);
+    sleep_ms(scaled(2500)); /* the program sends meanwhile */
+    CHECK(first->n_notify == 0, "NOTIFY before the detach: %s", buf_str(&first->notifies));
+    sess_t *a = attach_to(path, secret, 65536, false);
+    CHECK(a, "connect %s: %s", path, strerror(errno));
+    expect_attached(a);
+    expect_notify(a, first->prog, "STATUS=while detached");
+    send_stop(a, SIGTERM, 2000);
+    finish(a, WAIT);
+}
+
 static const struct test tests[] = {
     { "hello-and-subreaper-probe", t_hello_and_subreaper, 30 },
     { "echo-output-and-exit-0", t_echo, 30 },
@@ -2752,6 +3043,17 @@ static const struct test tests[] = {
     { "detach-refused-bad-requests", t_detach_refused_bad_requests, 30 },
     { "detach-stdin-continues", t_detach_stdin_continues, 30 },
     { "detach-broker-helper-reattached", t_detach_broker_helper, 30 },
+    { "notify-socket-env-private-and-removed", t_notify_socket_and_env, 30 },
+    { "notify-without-watchdog-and-without-field", t_notify_without_watchdog, 30 },
+    { "notify-descendants-accepted", t_notify_descendants, 30 },
+    { "notify-descendants-accepted-cgroup", t_notify_descendants_cgroup, 30 },
+    { "notify-outsider-and-malformed-refused", t_notify_outsider_refused, 30 },
+    { "notify-barrier-fd-closed", t_notify_barrier_fd_closed, 30 },
+    { "notify-quick-sender-gone-or-forwarded", t_notify_quick_sender, 30 },
+    { "notify-as-nobody-socket-owner", t_notify_as_nobody, 30 },
+    { "notify-dir-not-private-refused", t_notify_dir_refused, 30 },
+    { "notify-stale-sockets-swept", t_notify_stale_swept, 30 },
+    { "notify-datagrams-wait-while-detached", t_notify_waits_while_detached, 60 },
 };
 #define N_TESTS (int)(sizeof tests / sizeof tests[0])
 

@@ -184,6 +184,7 @@ const char *frame_name(uint8_t type)
     case P_STDIN_ACK: return "STDIN_ACK";
     case P_DETACHED: return "DETACHED";
     case P_ATTACHED: return "ATTACHED";
+    case P_NOTIFY: return "NOTIFY";
     default: return "unknown";
     }
 }

@@ -18,7 +18,7 @@
 enum { P_SPAWN = 0x01, P_CREDIT, P_STDIN, P_STDIN_EOF, P_SIGNAL, P_STOP, P_DETACH, P_ATTACH };
 /* helper -> JVM */
 enum { P_HELLO = 0x41, P_SPAWNED, P_SPAWN_FAILED, P_DATA, P_EOF, P_EXIT, P_MESSAGE, P_STDIN_ACK,
-       P_DETACHED, P_ATTACHED, P_STATS = 0x4E };
+       P_DETACHED, P_ATTACHED, P_NOTIFY = 0x4D, P_STATS = 0x4E };
 #define P_VERSION 2
 
 /* SPAWN field tags */
@@ -28,6 +28,8 @@ enum {
     T_STDERR_MODE, T_STDOUT_MODE, T_LABEL, T_FLAGS,
     /* hardening */
     T_NO_NEW_PRIVS, T_CAPS, T_RLIMIT, T_NICE, T_OOM_SCORE_ADJ, T_UMASK,
+    /* sd_notify: u64 watchdog_usec + the socket's directory */
+    T_NOTIFY = 27,
     /* final statistics (STATS before EXIT) */
     T_CGROUP_STATS = 28
 };

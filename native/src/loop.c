@@ -49,6 +49,7 @@ void helper_init(struct helper *h, int sock, int sigfd, const uint8_t token[PROT
         h->out[i].fd = -1;
         h->out[i].id = i + 1;
     }
+    notify_init(&h->nt);
 }
 
 static void td_apply(struct helper *h, unsigned act);
@@ -888,7 +889,51 @@ static int spawn_failed(struct helper *h, struct spawned *r)
     return 0;
 }
 
+/* Datagrams on the notify socket: forwarded as NOTIFY frames when they come
+ * from the program's processes; refusals are reported (the first few). */
+#define NOTIFY_REFUSALS_REPORTED 10
+static void notify_events(struct helper *h)
+{
+    static const char *const why[] = {
+        [NV_EMPTY] = "it is empty",
+        [NV_TOO_LONG] = "it is longer than 4096 bytes",
+        [NV_NO_CREDENTIALS] = "it carries no credentials",
+        [NV_NUL] = "it contains a NUL byte",
+        [NV_FOREIGN] = "the sender is no process of the program",
+        [NV_GONE] = "the sender exited before it could be checked (a sender must wait until its datagram"
+                    " was read: sd_notify_barrier, or systemd-notify without --no-block)",
+    };
+    static uint8_t frame[PROTO_HDR_LEN + NOTIFY_FRAME_MAX];
+    for (int i = 0; i < 64 && h->nt.fd >= 0; i++) { /* then let the rest of the loop run */
+        pid_t pid;
+        int verdict;
+        ssize_t n = notify_recv(&h->nt, frame + PROTO_HDR_LEN + 4, NOTIFY_MSG_MAX, &pid, &verdict, h->pid,
+                                getpid(), h->spec->cgroup);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                helper_msg(h, LVL_WARN, "notify socket: %s", strerror(errno));
+            return;
+        }
+        if (verdict == NV_FORWARD) {
+            uint8_t *msg = frame + PROTO_HDR_LEN + 4;
+            helper_send(h, frame, enc_notify(frame, (uint32_t)pid, msg, (size_t)n));
+        } else if (verdict != NV_EMPTY && h->nt.refused++ < NOTIFY_REFUSALS_REPORTED) {
+            helper_msg(h, LVL_WARN, "notify: refused a datagram from pid %ld: %s%s", (long)pid, why[verdict],
+                       h->nt.refused == NOTIFY_REFUSALS_REPORTED ? " (further refusals are not reported)" : "");
+        }
+    }
+}
+
+static int serve(struct helper *h, struct spawn_spec *spec);
+
 int helper_serve(struct helper *h, struct spawn_spec *spec)
+{
+    int rc = serve(h, spec);
+    notify_close(&h->nt);
+    return rc;
+}
+
+static int serve(struct helper *h, struct spawn_spec *spec)
 {
     h->spec = spec;
     td_init(&h->td, spec->cgroup != NULL);
@@ -899,6 +944,13 @@ int helper_serve(struct helper *h, struct spawn_spec *spec)
                    "process group can only be found through a cgroup", strerror(errno));
 
     struct spawned r;
+    char step[400];
+    if (notify_open(&h->nt, spec, step, sizeof step) < 0) {
+        r.err = errno;
+        r.stage = STAGE_OTHER;
+        snprintf(r.text, sizeof r.text, "notify socket: %s", step);
+        return spawn_failed(h, &r);
+    }
     if (spawn_program(spec, &r) < 0)
         return spawn_failed(h, &r);
     h->pid = r.pid;
@@ -941,7 +993,7 @@ int helper_serve(struct helper *h, struct spawn_spec *spec)
         }
         stdin_ack_send(h);
 
-        struct pollfd pfd[7 + ATTACH_PENDING_MAX];
+        struct pollfd pfd[8 + ATTACH_PENDING_MAX];
         pfd[0] = (struct pollfd){h->sigfd, POLLIN, 0};
         pfd[1] = (struct pollfd){h->connected ? h->sock : -1, (short)(h->ctl_blocked ? 0 : POLLIN), 0};
         for (int i = 0; i < 2; i++) {
@@ -959,6 +1011,8 @@ int helper_serve(struct helper *h, struct spawn_spec *spec)
         pfd[6] = (struct pollfd){h->detached ? h->listen_fd : -1, POLLIN, 0};
         for (int i = 0; i < ATTACH_PENDING_MAX; i++)
             pfd[7 + i] = (struct pollfd){h->detached ? h->pend[i].fd : -1, POLLIN, 0};
+        /* while detached, datagrams wait in the socket for the next connection */
+        pfd[7 + ATTACH_PENDING_MAX] = (struct pollfd){h->connected ? h->nt.fd : -1, POLLIN, 0};
 
         int64_t now = now_ms();
         int timeout = td_timeout(&h->td, now);
@@ -968,7 +1022,7 @@ int helper_serve(struct helper *h, struct spawn_spec *spec)
                 if (h->pend[i].fd >= 0)
                     timeout = min_timeout(timeout, h->pend[i].deadline, now);
         }
-        int n = poll(pfd, 7 + ATTACH_PENDING_MAX, timeout);
+        int n = poll(pfd, 8 + ATTACH_PENDING_MAX, timeout);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -1002,6 +1056,8 @@ int helper_serve(struct helper *h, struct spawn_spec *spec)
         }
         if (h->detached)
             detached_events(h, pfd + 6);
+        if (pfd[7 + ATTACH_PENDING_MAX].revents && h->connected)
+            notify_events(h);
         if (h->td.deadline >= 0 && now_ms() >= h->td.deadline) {
             reap(h);
             check_cgroup(h);

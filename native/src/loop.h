@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "notify.h"
 #include "protocol.h"
 #include "teardown.h"
 #include "tree.h"
@@ -75,6 +76,7 @@ struct helper {
     uint8_t *stats;
     size_t stats_len;
     int stats_failed;
+    struct notify nt;        /* the program's sd_notify socket (NOTIFY field) */
 };
 
 /* Initialises h for a connected socket; token is the one of the HELLO

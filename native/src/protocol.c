@@ -27,6 +27,7 @@ const char *proto_type_name(uint8_t type)
     case T_DETACHED: return "DETACHED";
     case T_ATTACHED: return "ATTACHED";
     case T_STATS: return "STATS";
+    case T_NOTIFY: return "NOTIFY";
     default: return NULL;
     }
 }
@@ -57,6 +58,7 @@ static const char *const tag_names[F_MAX_TAG + 1] = {
     [F_OOM_SCORE_ADJ] = "OOM_SCORE_ADJ",
     [F_UMASK] = "UMASK",
     [F_CGROUP_STATS] = "CGROUP_STATS",
+    [F_NOTIFY] = "NOTIFY",
 };
 
 static const char *const rlimit_names[PROTO_RLIMIT_COUNT] = {
@@ -111,6 +113,7 @@ static struct size_rule rule_for(enum proto_dir dir, uint8_t type)
         case T_DETACHED: r = EXACT(DETACHED_LEN); break;
         case T_ATTACHED: r = RANGE(ATTACHED_MIN_LEN, ANY); break;
         case T_STATS: r = RANGE(0, STATS_MAX); break;
+        case T_NOTIFY: r = RANGE(NOTIFY_FRAME_MIN, NOTIFY_FRAME_MAX); break;
         }
     }
     return r;
@@ -278,6 +281,16 @@ static int check_field(unsigned tag, const uint8_t *v, uint32_t n, size_t off,
             return ERR("field UMASK (tag 24) at offset %zu: 0%lo is not 0..0777", off, (unsigned long)get_u32(v));
         return 0;
     }
+    case F_NOTIFY:
+        if (n < NOTIFY_FIELD_MIN || n > NOTIFY_FIELD_MAX)
+            return ERR("field NOTIFY (tag 27) at offset %zu: length %lu, must be %u..%u (u64 watchdog_usec and a"
+                       " directory of 1..%u bytes)", off, (unsigned long)n, NOTIFY_FIELD_MIN, NOTIFY_FIELD_MAX,
+                       NOTIFY_DIR_MAX);
+        if (v[8] != '/')
+            return ERR("field NOTIFY (tag 27) at offset %zu: the directory must be an absolute path", off);
+        if (has_nul(v + 8, n - 8))
+            return ERR("field NOTIFY (tag 27) at offset %zu: the directory contains a NUL byte", off);
+        return 0;
     }
     if (has_nul(v, n))
         return ERR("field %s (tag %u) at offset %zu: contains a NUL byte", name, tag, off);
@@ -415,6 +428,10 @@ int spawn_parse(const uint8_t *p, size_t len, struct spawn_spec *s, char *err, s
         case F_NICE: s->has_nice = 1; s->nice = (int32_t)get_u32(v); break;
         case F_OOM_SCORE_ADJ: s->has_oom_score_adj = 1; s->oom_score_adj = (int32_t)get_u32(v); break;
         case F_UMASK: s->has_umask = 1; s->umask = get_u32(v); break;
+        case F_NOTIFY:
+            s->watchdog_usec = get_u64(v);
+            s->notify_dir = arena_str(&arena, v + 8, n - 8);
+            break;
         default: /* TOKEN: done in pass 1 */
             break;
         }
@@ -543,6 +560,15 @@ int stats_put(uint8_t *buf, size_t cap, size_t *len, const char *name, const uin
         memcpy(p + 6 + nl, value, n);
     *len += need;
     return 0;
+}
+
+size_t enc_notify(uint8_t *buf, uint32_t pid, const uint8_t *msg, size_t len)
+{
+    enc_frame_hdr(buf, T_NOTIFY, (uint32_t)(4 + len));
+    put_u32(buf + PROTO_HDR_LEN, pid);
+    if (len)
+        memcpy(buf + PROTO_HDR_LEN + 4, msg, len);
+    return PROTO_HDR_LEN + 4 + len;
 }
 
 /* ---- DETACH / ATTACH ---- */

@@ -50,7 +50,8 @@ enum {
     T_STDIN_ACK = 0x48,
     T_DETACHED = 0x49,
     T_ATTACHED = 0x4A,
-    /* 0x4B..0x4D: taken on other branches (HELPER_EXIT, STOPPING, NOTIFY) */
+    /* 0x4B, 0x4C: taken on other branches (HELPER_EXIT, STOPPING) */
+    T_NOTIFY = 0x4D,
     T_STATS = 0x4E,
 };
 
@@ -111,7 +112,9 @@ enum {
     F_NICE = 22,
     F_OOM_SCORE_ADJ = 23,
     F_UMASK = 24,
-    /* 25..27: taken on other branches (27 NOTIFY) */
+    /* 25, 26: taken on other branches */
+    /* sd_notify socket and watchdog (docs/protocol.md "sd_notify") */
+    F_NOTIFY = 27,
     /* final statistics: a cgroup whose interface files are sent in STATS before EXIT */
     F_CGROUP_STATS = 28,
     F_MAX_TAG = 28,
@@ -137,6 +140,18 @@ enum { OUT_PIPE = 0, OUT_MERGE = 1, OUT_NULL = 2 };
 #define OOM_SCORE_ADJ_MIN (-1000)
 #define OOM_SCORE_ADJ_MAX 1000
 #define UMASK_MAX 0777
+
+/* sd_notify: NOTIFY field = u64 watchdog_usec + directory; the socket is
+ * <dir>/<helper pid>-<16 hex>.sock, at most PROTO_PATH_MAX bytes, so the
+ * directory is at most 107 - 1 - 29 bytes.  NOTIFY frame = u32 sender pid +
+ * the datagram (1..NOTIFY_MSG_MAX bytes, as systemd's PIPE_BUF limit). */
+#define NOTIFY_DIR_MAX 77
+#define NOTIFY_FIELD_MIN (8 + 1)
+#define NOTIFY_FIELD_MAX (8 + NOTIFY_DIR_MAX)
+#define NOTIFY_MSG_MAX 4096
+#define NOTIFY_FRAME_MIN (4 + 1)
+#define NOTIFY_FRAME_MAX (4 + NOTIFY_MSG_MAX)
+#define NOTIFY_ENV_PID_LEN 32                   /* room for "WATCHDOG_PID=<pid>" */
 
 /* Which side's frames a parser accepts. */
 enum proto_dir { DIR_TO_HELPER, DIR_FROM_HELPER };
@@ -234,6 +249,10 @@ struct spawn_spec {
     int32_t oom_score_adj;
     int has_umask;
     uint32_t umask;
+    /* sd_notify */
+    const char *notify_dir;   /* NULL: no NOTIFY field */
+    uint64_t watchdog_usec;   /* 0: no watchdog */
+    char *watchdog_pid_env;   /* set by notify_open: "WATCHDOG_PID=..." the child fills in */
     void *mem_; /* the one allocation everything above points into */
 };
 
@@ -282,6 +301,8 @@ size_t enc_eof(uint8_t *buf, int stream);
 size_t enc_exit(uint8_t *buf, int kind, int32_t value, int flags);
 size_t enc_message(uint8_t *buf, size_t cap, int level, const char *text);
 size_t enc_stdin_ack(uint8_t *buf, uint32_t n);
+/* NOTIFY: buf must hold PROTO_HDR_LEN + 4 + len bytes (len <= NOTIFY_MSG_MAX). */
+size_t enc_notify(uint8_t *buf, uint32_t pid, const uint8_t *msg, size_t len);
 size_t enc_detached(uint8_t *buf, uint64_t stdout_bytes, uint64_t stderr_bytes); /* 21 bytes */
 /* ATTACHED: buf must hold PROTO_HDR_LEN + ATTACHED_MIN_LEN + label_len bytes. */
 size_t enc_attached(uint8_t *buf, uint32_t pid, int exited, int kind, int32_t value,

@@ -333,6 +333,8 @@ static void child(const struct spawn_spec *s, int errfd, int in_r, int out_w, in
     if (s->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
         fail(errfd, STAGE_NO_NEW_PRIVS);
 
+    if (s->watchdog_pid_env) /* sd_notify's WATCHDOG_PID: this process, the one that execs */
+        snprintf(s->watchdog_pid_env, NOTIFY_ENV_PID_LEN, "WATCHDOG_PID=%ld", (long)getpid());
     execve(s->path, s->argv, s->envp);
     fail(errfd, STAGE_EXEC);
 }

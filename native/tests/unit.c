@@ -1,11 +1,14 @@
 /* Unit tests of the helper's pure parts: framing, the SPAWN field parser,
- * the encoders and the teardown state machine (fake events, fake time). */
+ * the encoders, the teardown state machine (fake events, fake time) and the
+ * sd_notify environment and message checks. */
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
+#include "notify.h"
 #include "protocol.h"
 #include "teardown.h"
 
@@ -538,8 +541,10 @@ static void rlimit_names(void)
     CHECK(strcmp(proto_rlimit_name(15), "rttime") == 0);
     CHECK(proto_rlimit_name(16) == NULL);
     CHECK(strcmp(proto_tag_name(F_OOM_SCORE_ADJ), "OOM_SCORE_ADJ") == 0);
-    for (unsigned t = 1; t <= F_MAX_TAG; t++) /* 25..27: taken on other branches */
-        CHECK((t >= 25 && t <= 27) == (proto_tag_name(t) == NULL));
+    for (unsigned t = 1; t <= F_MAX_TAG; t++) /* 25, 26: taken on other branches */
+        CHECK((t == 25 || t == 26) == (proto_tag_name(t) == NULL));
+    CHECK(strcmp(proto_tag_name(F_NOTIFY), "NOTIFY") == 0);
+    CHECK(proto_tag_name(F_MAX_TAG + 1) == NULL);
 }
 
 static void spawn_cgroup_stats(void)
@@ -1097,6 +1102,141 @@ static void td_names(void)
     CHECK(strcmp(td_state_name(TD_DONE), "DONE") == 0);
 }
 
+/* ---- sd_notify: the NOTIFY field, the NOTIFY frame, environment, messages ---- */
+
+static void add_notify(struct buf *b, uint64_t usec, const char *dir, size_t dir_len)
+{
+    uint8_t x[8 + 200];
+    put_u64(x, usec);
+    memcpy(x + 8, dir, dir_len);
+    add_field(b, F_NOTIFY, x, (uint32_t)(8 + dir_len));
+}
+
+static void spawn_notify_field(void)
+{
+    struct buf b = minimal();
+    struct spawn_spec s;
+    CHECK_EQ(parse(&b, &s), 0);
+    CHECK(s.notify_dir == NULL && s.watchdog_usec == 0 && s.watchdog_pid_env == NULL);
+    spawn_spec_free(&s);
+
+    b = minimal();
+    add_notify(&b, 30000000, "/run/corral-notify", 18);
+    CHECK_EQ(parse(&b, &s), 0);
+    CHECK(s.notify_dir && strcmp(s.notify_dir, "/run/corral-notify") == 0);
+    CHECK(s.watchdog_usec == 30000000);
+    spawn_spec_free(&s);
+
+    /* the longest directory, and no watchdog */
+    char dir[NOTIFY_DIR_MAX + 2];
+    memset(dir, 'd', sizeof dir);
+    dir[0] = '/';
+    b = minimal();
+    add_notify(&b, 0, dir, NOTIFY_DIR_MAX);
+    CHECK_EQ(parse(&b, &s), 0);
+    CHECK(s.notify_dir && strlen(s.notify_dir) == NOTIFY_DIR_MAX && s.watchdog_usec == 0);
+    spawn_spec_free(&s);
+}
+
+static void spawn_notify_bad(void)
+{
+    struct buf b = minimal();
+    add_notify(&b, 1, "/", 0);
+    CHECK_CONTAINS(parse_err(&b), "field NOTIFY (tag 27) at offset");
+    CHECK_CONTAINS(err, "length 8, must be 9..85");
+    char dir[NOTIFY_DIR_MAX + 2];
+    memset(dir, 'd', sizeof dir);
+    dir[0] = '/';
+    b = minimal();
+    add_notify(&b, 1, dir, NOTIFY_DIR_MAX + 1);
+    CHECK_CONTAINS(parse_err(&b), "length 86, must be 9..85");
+    b = minimal();
+    add_notify(&b, 1, "run/x", 5);
+    CHECK_CONTAINS(parse_err(&b), "the directory must be an absolute path");
+    b = minimal();
+    add_notify(&b, 1, "/run\0x", 7);
+    b.b[b.n - 3] = 0;
+    CHECK_CONTAINS(parse_err(&b), "the directory contains a NUL byte");
+    b = minimal();
+    add_notify(&b, 1, "/a", 2);
+    add_notify(&b, 1, "/b", 2);
+    CHECK_CONTAINS(parse_err(&b), "field NOTIFY (tag 27) given twice");
+    /* tags between the hardening fields and NOTIFY that this helper does not know */
+    b = minimal();
+    add_str(&b, 26, "x");
+    CHECK_CONTAINS(parse_err(&b), "unknown SPAWN field tag 26");
+    b = minimal();
+    add_str(&b, 28, "x");
+    CHECK_CONTAINS(parse_err(&b), "unknown SPAWN field tag 28");
+}
+
+static void enc_notify_roundtrip(void)
+{
+    static uint8_t p[PROTO_HDR_LEN + NOTIFY_FRAME_MAX];
+    const char *msg = "READY=1\nSTATUS=up";
+    size_t n = enc_notify(p, 4242, (const uint8_t *)msg, strlen(msg));
+    CHECK_EQ(n, PROTO_HDR_LEN + 4 + strlen(msg));
+    struct frame f = decode(p, n);
+    CHECK_EQ(f.type, T_NOTIFY);
+    CHECK_EQ(get_u32(f.payload), 4242);
+    CHECK(f.len == 4 + strlen(msg) && memcmp(f.payload + 4, msg, strlen(msg)) == 0);
+    CHECK(strcmp(proto_type_name(T_NOTIFY), "NOTIFY") == 0);
+    CHECK(strcmp(proto_tag_name(F_NOTIFY), "NOTIFY") == 0);
+    /* the largest datagram fits, one byte more does not, an empty one is no frame */
+    static uint8_t big[NOTIFY_MSG_MAX + 1];
+    memset(big, 'x', sizeof big);
+    n = enc_notify(p, 1, big, NOTIFY_MSG_MAX);
+    decode(p, n);
+    struct frame g;
+    size_t used;
+    enc_frame_hdr(p, T_NOTIFY, 4 + NOTIFY_MSG_MAX + 1);
+    CHECK_EQ(proto_frame_next(DIR_FROM_HELPER, p, PROTO_HDR_LEN, &g, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "NOTIFY frame with payload length 4101: must be 5..4100");
+    enc_frame_hdr(p, T_NOTIFY, 4);
+    CHECK_EQ(proto_frame_next(DIR_FROM_HELPER, p, PROTO_HDR_LEN, &g, &used, err, sizeof err), FRAME_ERROR);
+    /* the JVM never sends one */
+    enc_frame_hdr(p, T_NOTIFY, 5);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, PROTO_HDR_LEN, &g, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "unknown frame type 0x4d");
+}
+
+static void notify_environment(void)
+{
+    char *envp[] = {"PATH=/bin", "NOTIFY_SOCKET=/run/systemd/notify", "WATCHDOG_USEC=1", "LANG=C",
+                    "WATCHDOG_PID=7", "NOTIFY_SOCKETX=kept? no: prefix", NULL};
+    char *extra[] = {"NOTIFY_SOCKET=/run/corral-notify/1-00.sock", "WATCHDOG_USEC=30000000", NULL};
+    char **e = notify_env(envp, extra);
+    CHECK(e != NULL);
+    CHECK(strcmp(e[0], "PATH=/bin") == 0);
+    CHECK(strcmp(e[1], "LANG=C") == 0);
+    CHECK(strcmp(e[2], "NOTIFY_SOCKETX=kept? no: prefix") == 0);
+    CHECK(strcmp(e[3], "NOTIFY_SOCKET=/run/corral-notify/1-00.sock") == 0);
+    CHECK(strcmp(e[4], "WATCHDOG_USEC=30000000") == 0);
+    CHECK(e[5] == NULL);
+    free(e);
+    char *none[] = {NULL};
+    e = notify_env(none, extra);
+    CHECK(e && e[2] == NULL);
+    free(e);
+}
+
+static void notify_messages(void)
+{
+    CHECK_EQ(notify_check_message((const uint8_t *)"READY=1", 7), NV_FORWARD);
+    CHECK_EQ(notify_check_message((const uint8_t *)"", 0), NV_EMPTY);
+    CHECK_EQ(notify_check_message((const uint8_t *)"READY=1\0STATUS=x", 17), NV_NUL);
+    /* pid 0 and init are no program processes; the program and the helper (its parent) are */
+    CHECK_EQ(notify_sender_ok(0, 100, 99, NULL), 0);
+    CHECK_EQ(notify_sender_ok(1, 100, 99, NULL), 0);
+    CHECK(notify_sender_ok(99, 100, 99, NULL));
+    CHECK(notify_sender_ok(100, 100, 99, NULL));
+    /* this process descends from its parent, not from a pid that is neither */
+    CHECK(notify_sender_ok(getpid(), getppid(), 99999999, NULL));
+    CHECK_EQ(notify_sender_ok(getppid(), getpid(), 99999999, NULL), 0);
+    /* a sender that no longer exists cannot be checked */
+    CHECK_EQ(notify_sender_ok(999999999, getpid(), 99999999, NULL), -1);
+}
+
 int main(void)
 {
     RUN(frame_complete);
@@ -1142,5 +1282,10 @@ int main(void)
     RUN(td_cgroup_never_empty_gives_up);
     RUN(td_cgroup_already_empty_at_start);
     RUN(td_names);
+    RUN(spawn_notify_field);
+    RUN(spawn_notify_bad);
+    RUN(enc_notify_roundtrip);
+    RUN(notify_environment);
+    RUN(notify_messages);
     return REPORT();
 }

@@ -80,6 +80,17 @@ public interface Daemon {
         return List.of();
     }
 
+    /**
+     * The last {@code STATUS=} text the program sent over sd_notify ({@link Readiness#notifySocket()},
+     * {@link DaemonSpec#watchdog()}), with control characters made visible ({@link org.corral.api.values.Printable});
+     * kept until the next program run starts. Empty when it sent none.
+     *
+     * @since 1.2
+     */
+    default Optional<String> statusText() {
+        return Optional.empty();
+    }
+
     /** Output bytes received since the daemon was started. */
     long stdoutBytes();
 

@@ -42,7 +42,14 @@ public record DaemonExit(long pid, int exitCode, Optional<Signal> signal, Instan
          */
         HELPER_LOST,
         /** The engine reported an error instead of the program's exit; no exit status is known. */
-        LOST
+        LOST,
+        /**
+         * Corral killed it because its sd_notify watchdog expired: no {@code WATCHDOG=1} within
+         * {@link DaemonSpec#watchdog()}, or {@code WATCHDOG=trigger} (SIGABRT first, then the kill signal and SIGKILL).
+         *
+         * @since 1.2
+         */
+        WATCHDOG
     }
 
     public DaemonExit {
@@ -74,6 +81,7 @@ public record DaemonExit(long pid, int exitCode, Optional<Signal> signal, Instan
                 how = signal.map(s -> "killed by " + s).orElse("exit " + exitCode);
         }
         return how + (oomKilled ? " (OOM)" : "") + (requested ? " (requested)" : "")
-                + (reason == Reason.READINESS_TIMEOUT ? " (readiness timeout)" : "");
+                + (reason == Reason.READINESS_TIMEOUT ? " (readiness timeout)" : "")
+                + (reason == Reason.WATCHDOG ? " (watchdog timeout)" : "");
     }
 }

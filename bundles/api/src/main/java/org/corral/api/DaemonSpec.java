@@ -41,6 +41,7 @@ public final class DaemonSpec {
     private final ExitStatusSet successExitStatus;
     private final ExitStatusSet restartPreventExitStatus;
     private final PreStart beforeStart;
+    private final Duration watchdog;
 
     private DaemonSpec(Builder b) {
         this.name = b.name;
@@ -62,6 +63,7 @@ public final class DaemonSpec {
         this.successExitStatus = b.successExitStatus;
         this.restartPreventExitStatus = b.restartPreventExitStatus;
         this.beforeStart = b.beforeStart;
+        this.watchdog = b.watchdog;
     }
 
     /** A builder for a daemon named {@code name} running {@code command}. */
@@ -88,6 +90,7 @@ public final class DaemonSpec {
         b.successExitStatus = successExitStatus;
         b.restartPreventExitStatus = restartPreventExitStatus;
         b.beforeStart = beforeStart;
+        b.watchdog = watchdog;
         return b;
     }
 
@@ -152,6 +155,30 @@ public final class DaemonSpec {
     public Optional<PreStart> beforeStart() { return Optional.ofNullable(beforeStart); }
 
     /**
+     * The sd_notify watchdog (systemd's {@code WatchdogSec=}): once the daemon is READY, its program must send
+     * {@code WATCHDOG=1} to {@code $NOTIFY_SOCKET} at least this often (it reads the interval from
+     * {@code WATCHDOG_USEC}; sending every half of it is the custom). When it stays silent longer, Corral sends it
+     * SIGABRT (for a core dump or a stack trace), then stops it the normal way (kill signal, grace, SIGKILL) after
+     * the kill grace, and the restart policy handles the end like a crash ({@link DaemonExit.Reason#WATCHDOG}).
+     * {@code WATCHDOG=trigger} fires it at once; {@code WATCHDOG_USEC=} changes the interval. A daemon with a
+     * watchdog gets a notify socket also when its readiness is not {@link Readiness#notifySocket()}. Needs Corral's
+     * native helper. {@link Duration#ZERO}: none (the default).
+     *
+     * @since 1.2
+     */
+    public Duration watchdog() { return watchdog; }
+
+    /**
+     * Whether the program gets an sd_notify socket: readiness by {@link Readiness#notifySocket()}, or a
+     * {@link #watchdog()}.
+     *
+     * @since 1.2
+     */
+    public boolean usesNotify() {
+        return readiness.kind() == Readiness.Kind.NOTIFY || !watchdog.isZero();
+    }
+
+    /**
      * Whether a program that ended with {@code exitCode} (when {@code signal} is empty) or by {@code signal} ended
      * cleanly: exit code 0, or a status of {@link #successExitStatus()}.
      *
@@ -206,6 +233,7 @@ public final class DaemonSpec {
         private ExitStatusSet successExitStatus = ExitStatusSet.EMPTY;
         private ExitStatusSet restartPreventExitStatus = ExitStatusSet.EMPTY;
         private PreStart beforeStart;
+        private Duration watchdog = Duration.ZERO;
 
         private Builder(String name, CommandSpec command) {
             if (!Values.isDaemonName(name)) {
@@ -341,6 +369,21 @@ public final class DaemonSpec {
          */
         public Builder beforeStart(CommandSpec command) {
             return beforeStart(PreStart.command(command));
+        }
+
+        /**
+         * The sd_notify watchdog interval (see {@link DaemonSpec#watchdog()}); {@link Duration#ZERO}: none. At
+         * least 1 ms.
+         *
+         * @since 1.2
+         */
+        public Builder watchdog(Duration interval) {
+            Duration w = nonNegative("watchdog", interval);
+            if (!w.isZero() && w.toMillis() < 1) {
+                throw new InvalidCommandException("watchdog must be at least 1ms (or 0 for none), got " + interval);
+            }
+            this.watchdog = w;
+            return this;
         }
 
         public DaemonSpec build() {

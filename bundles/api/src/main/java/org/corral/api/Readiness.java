@@ -10,13 +10,22 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * When a running daemon counts as READY: at once, when a line of its output matches a regular
- * expression, when a TCP port on loopback accepts connections, or when a file exists. A check that does
- * not pass within its timeout is a failed start, handled by the restart policy.
+ * expression, when a TCP port on loopback accepts connections, when a file exists, or when the program says
+ * so over sd_notify ({@code READY=1}). A check that does not pass within its timeout is a failed start,
+ * handled by the restart policy.
  */
 public final class Readiness {
 
     /** The kinds of readiness check. */
-    public enum Kind { IMMEDIATE, LOG_LINE, TCP_PORT, FILE }
+    public enum Kind {
+        IMMEDIATE, LOG_LINE, TCP_PORT, FILE,
+        /**
+         * The program sends {@code READY=1} to {@code $NOTIFY_SOCKET} (systemd's {@code Type=notify}).
+         *
+         * @since 1.2
+         */
+        NOTIFY
+    }
 
     /** Default time a check may take: 30 s. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
@@ -64,6 +73,20 @@ public final class Readiness {
         return new Readiness(Kind.FILE, null, 0, Objects.requireNonNull(file, "file"), DEFAULT_TIMEOUT);
     }
 
+    /**
+     * Ready when the program sends {@code READY=1} over the sd_notify protocol: it gets a {@code NOTIFY_SOCKET}
+     * that accepts datagrams from its own processes only (systemd's {@code Type=notify}); {@code STATUS=},
+     * {@code WATCHDOG=1} (see {@link DaemonSpec#watchdog()}), {@code STOPPING=1} and {@code MAINPID=} are understood
+     * too. Needs Corral's native helper.
+     *
+     * @since 1.2
+     */
+    public static Readiness notifySocket() {
+        return NOTIFY;
+    }
+
+    private static final Readiness NOTIFY = new Readiness(Kind.NOTIFY, null, 0, null, DEFAULT_TIMEOUT);
+
     /** The same check with another timeout. */
     public Readiness withTimeout(Duration timeout) {
         if (timeout == null || timeout.isNegative() || timeout.isZero()) {
@@ -84,6 +107,7 @@ public final class Readiness {
             case LOG_LINE: return "log line /" + pattern.pattern() + "/";
             case TCP_PORT: return "tcp port " + port;
             case FILE: return "file " + file;
+            case NOTIFY: return "sd_notify READY=1";
             default: return "immediate";
         }
     }

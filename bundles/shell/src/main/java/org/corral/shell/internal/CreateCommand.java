@@ -113,6 +113,16 @@ public class CreateCommand extends ProgramOptions {
     @Option(name = "--ready-file", description = "READY when this file exists (ready.file)")
     String readyFile;
 
+    @Key("ready.notify")
+    @Option(name = "--ready-notify", description = "READY when the program sends READY=1 over sd_notify: it gets a"
+            + " NOTIFY_SOCKET (ready.notify)")
+    Boolean readyNotify;
+
+    @Key("watchdog")
+    @Option(name = "--watchdog", description = "sd_notify watchdog, e.g. 30s: once READY the program must send"
+            + " WATCHDOG=1 this often, else SIGABRT and a restart (watchdog)")
+    String watchdog;
+
     @Key("ready.timeout")
     @Option(name = "--ready-timeout", description = "How long the readiness check may take, e.g. 30s"
             + " (ready.timeout)")

@@ -73,6 +73,10 @@ public class StatusCommand extends DaemonCommand {
             row(out, "last exit", d.lastExit().map(x -> x + (spec.isCleanExit(x) ? "" : ", a failure") + " (pid "
                     + x.pid() + ") at " + x.at()).orElse(Format.NONE));
             row(out, "readiness", spec.readiness().toString() + ", timeout " + Format.setting(spec.readiness().timeout()));
+            if (!spec.watchdog().isZero()) {
+                row(out, "watchdog", Format.setting(spec.watchdog()) + " (sd_notify WATCHDOG=1; then SIGABRT)");
+            }
+            d.statusText().ifPresent(t -> row(out, "status", t));
             spec.beforeStart().ifPresent(h -> row(out, "pre-start", h.command().map(c -> Format.argv(c.argv()))
                     .orElse("a Java call") + ", timeout " + Format.setting(h.timeout())));
             if (!spec.dependsOn().isEmpty()) {

@@ -161,6 +161,12 @@ class CommandOptionsTest {
         assertRefused(c -> c.startPre = "-/bin/true", "corral: --start-pre: start.pre = '-/bin/true': systemd's prefixes");
         assertRefused(c -> c.startPreTimeout = "5", "corral: --start-pre-timeout: start.pre.timeout = '5': a duration"
                 + " needs a unit");
+        assertRefused(c -> c.watchdog = "30", "corral: --watchdog: watchdog = '30': a duration needs a unit");
+        assertRefused(c -> {
+            c.readyNotify = true;
+            c.readyLog = "up";
+        }, "corral: --ready-notify: ready.notify = 'true': only one readiness check can be set, but ready.log and"
+                + " ready.notify are");
         assertRefused(c -> c.cpuMax = "fast", "corral: --cpu-max: cgroup.cpu.max = 'fast': cgroup limit cpu.max: 'fast'");
         assertRefused(c -> c.name = "bad name!", "corral: name = 'bad name!': not a valid daemon name (1-64 letters");
         assertRefused(c -> c.properties = List.of("restart.dealy=1s"),

@@ -152,7 +152,8 @@ public final class ConsolePlugin extends HttpServlet {
             Optional<ConfigView> own = pid == null ? config
                     : configs.stream().filter(cv -> cv.pid().equals(pid.toString())).findFirst().or(() -> config);
             return Pages.daemonBody(c, new Pages.Detail(DaemonView.of(name, d, true).withConfiguration(pid), d.spec(),
-                    d.cgroupPath(), limits, own, d.recentLines(lines), owner == null ? "?" : owner.getSymbolicName()));
+                    d.cgroupPath(), limits, own, d.recentLines(lines), owner == null ? "?" : owner.getSymbolicName(),
+                    d.statusText()));
         });
         if (body.isPresent()) {
             return body;

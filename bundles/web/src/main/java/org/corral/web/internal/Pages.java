@@ -28,9 +28,12 @@ final class Pages {
     record Ctx(String root, boolean admin, String csrf, Instant now, int refreshSeconds) {
     }
 
-    /** One daemon's page: the daemon as read, its spec and cgroup, its configuration, its last lines. */
+    /**
+     * One daemon's page: the daemon as read, its spec and cgroup, its configuration, its last lines, the last
+     * sd_notify STATUS= text of its program.
+     */
     record Detail(DaemonView view, DaemonSpec spec, Optional<String> cgroupPath, Map<String, String> limits,
-            Optional<ConfigView> config, List<String> lines, String owner) {
+            Optional<ConfigView> config, List<String> lines, String owner, Optional<String> statusText) {
     }
 
     /** Engine-wide figures shown above the table. */
@@ -182,6 +185,10 @@ final class Pages {
         row(sb, "last exit", v.lastExit().map(x -> text(x.toString()) + " (pid " + x.pid() + ") at "
                 + text(x.at().truncatedTo(ChronoUnit.SECONDS).toString())).orElse(Fmt.NONE));
         row(sb, "readiness", text(spec.readiness() + ", timeout " + Values.format(spec.readiness().timeout())));
+        if (!spec.watchdog().isZero()) {
+            row(sb, "watchdog", text(Values.format(spec.watchdog()) + " (sd_notify WATCHDOG=1; then SIGABRT)"));
+        }
+        d.statusText().ifPresent(t -> row(sb, "status", text(t)));
         if (!spec.dependsOn().isEmpty()) {
             row(sb, "depends on", text(String.join(", ", spec.dependsOn())));
         }

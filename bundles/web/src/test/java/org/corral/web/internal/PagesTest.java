@@ -37,7 +37,8 @@ class PagesTest {
         return Pages.daemonBody(ctx(admin), new Pages.Detail(EVIL, DaemonSpec.builder("evil",
                 CommandSpec.of("/bin/sh", "-c", "printf '\\033]0;x\\007'")).build(), Optional.empty(), Map.of(),
                 Optional.of(new ConfigView("org.corral.daemon~evil", "evil", Optional.empty(), props)),
-                List.of("<script>alert(1)</script>", "\u001b]0;retitled\u0007", "${brand.name}"), "x"));
+                List.of("<script>alert(1)</script>", "\u001b]0;retitled\u0007", "${brand.name}"), "x",
+                Optional.of("serving <b>3</b> clients")));
     }
 
     @Test
@@ -85,6 +86,7 @@ class PagesTest {
         assertFalse(v.contains("hunter2"), v);
         assertTrue(detail(true).contains("env.API_TOKEN = hunter2"), "an admin sees the value");
         assertTrue(v.contains("<code class='corral-arg'>printf &#39;\\033]0;x\\007&#39;</code>"), v);
+        assertTrue(v.contains("serving &lt;b&gt;3&lt;/b&gt; clients"), "the sd_notify STATUS= text, escaped: " + v);
     }
 
     @Test

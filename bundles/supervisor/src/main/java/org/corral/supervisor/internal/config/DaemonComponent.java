@@ -239,6 +239,7 @@ public final class DaemonComponent {
                 core.engine().validate(spec.command());
             }
             DaemonSupervisor.validateHook(core.engine(), spec);
+            DaemonSupervisor.validateNotify(core.engine(), spec);
         } catch (ProgramNotFoundException e) {
             DaemonConfigParser.Problem p = DaemonConfigParser.programNotFound(spec, e);
             LOG.error("Daemon configuration {} is invalid: {}; the running daemon keeps its previous configuration",

@@ -103,6 +103,7 @@ public final class DaemonConfigParser {
             .key("log.maxline", (b, v) -> b.maxLineLength((int) sizeBetween(v, 16, 1 << 20, "16 and 1M bytes")))
             .key("log.lines", (b, v) -> b.recentLines((int) Values.integer(v, 0, 100_000)))
             .key("reload.signal", (b, v) -> b.reloadSignal(Signal.parse(v)))
+            .key("watchdog", (b, v) -> b.watchdog(Values.duration(v)))
             .done();
 
     /**
@@ -110,7 +111,7 @@ public final class DaemonConfigParser {
      * rule across keys (intensity and its period, one readiness check with its timeout, dependencies).
      */
     static final Set<String> OTHER_KEYS = Set.of("name", "command", "args", "env.unset", "groups", "intensity",
-            "intensity.period", "ready.log", "ready.port", "ready.file", "ready.timeout", "depends.on",
+            "intensity.period", "ready.log", "ready.port", "ready.file", "ready.notify", "ready.timeout", "depends.on",
             "success.exit.status", "restart.prevent.exit.status", "start.pre", "start.pre.timeout",
             "capabilities");
 
@@ -524,6 +525,11 @@ public final class DaemonConfigParser {
             });
             opt("ready.port", v -> given.put("ready.port", Readiness.tcpPort((int) Values.integer(v, 1, 65535))));
             opt("ready.file", v -> given.put("ready.file", Readiness.file(absolutePath(v))));
+            opt("ready.notify", v -> {
+                if (Values.bool(v)) {
+                    given.put("ready.notify", Readiness.notifySocket());
+                }
+            });
             if (given.size() > 1) {
                 String second = new ArrayList<>(given.keySet()).get(1);
                 errors.add(new Problem(second, props.get(second), "only one readiness check can be set, but "

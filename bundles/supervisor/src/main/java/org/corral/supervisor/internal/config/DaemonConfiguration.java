@@ -174,6 +174,11 @@ public @interface DaemonConfiguration {
             + " daemon is READY when it exists.")
     String ready_file();
 
+    @AttributeDefinition(name = "Ready when the program says so (sd_notify)", required = false, description = "true:"
+            + " the program gets a NOTIFY_SOCKET (systemd's sd_notify protocol, Type=notify) and is READY when it sends"
+            + " READY=1; STATUS= shows in corral:status. Only datagrams of the program's own processes are accepted.")
+    boolean ready_notify() default false;
+
     @AttributeDefinition(name = "Readiness timeout", required = false, description = "A check that does not pass in"
             + " time is a failed start, handled by the restart policy.")
     String ready_timeout() default "30s";
@@ -187,6 +192,12 @@ public @interface DaemonConfiguration {
     @AttributeDefinition(name = "Pre-start timeout", required = false, description = "How long start.pre may run;"
             + " then it is killed (kill.signal, kill.grace, SIGKILL) and the start failed.")
     String start_pre_timeout() default "30s";
+
+    @AttributeDefinition(name = "Watchdog", required = false, description = "sd_notify watchdog, as systemd's"
+            + " WatchdogSec= (e.g. 30s; 0: none): once READY, the program must send WATCHDOG=1 to $NOTIFY_SOCKET at"
+            + " least this often (it reads WATCHDOG_USEC); else it gets SIGABRT, then kill.signal after kill.grace,"
+            + " and the restart policy handles the end.")
+    String watchdog() default "0";
 
     @AttributeDefinition(name = "Depends on", required = false, description = "Comma-separated names of daemons that"
             + " must be READY before this one starts (each start and restart waits for them; a running daemon is"

@@ -169,6 +169,11 @@ public final class DaemonMBeans {
         }
 
         @Override
+        public String getStatusText() {
+            return d.statusText().orElse("");
+        }
+
+        @Override
         public long getStdoutBytes() {
             return d.stdoutBytes();
         }

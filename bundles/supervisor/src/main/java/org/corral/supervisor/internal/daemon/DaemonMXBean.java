@@ -26,6 +26,9 @@ public interface DaemonMXBean {
 
     String getLastExit();
 
+    /** The last sd_notify {@code STATUS=} text of its program ("" when none). */
+    String getStatusText();
+
     long getStdoutBytes();
 
     long getStderrBytes();

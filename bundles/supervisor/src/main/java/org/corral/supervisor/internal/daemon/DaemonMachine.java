@@ -36,6 +36,7 @@ import org.slf4j.event.Level;
  *  PRE_START --PreStartDone(failed)--&gt; planner: failed start;  PRE_START --Stop/Close--&gt; STOPPED/CLOSED (hook killed)
  *  LAUNCHING --Spawned--&gt; RUNNING --ReadinessPassed--&gt; READY
  *  RUNNING --Abort (readiness timeout)--&gt; ABORTING --Ended--&gt; planner: failed start
+ *  READY --Abort (watchdog)--&gt; ABORTING (SIGABRT first) --Ended--&gt; planner: abnormal end
  *  RUNNING/READY --Ended--&gt; planner: BACKING_OFF | STOPPED | FAILED
  *  BACKING_OFF --BackoffElapsed--&gt; WAITING_FOR_DEPENDENCIES
  *  live --Stop--&gt; STOPPING --Ended--&gt; STOPPED
@@ -299,12 +300,25 @@ final class DaemonMachine {
     record StartReadiness(int run) implements Action {
     }
 
-    /** Cancel the readiness check and its timeout, if any. */
+    /** Cancel the run's checks: the readiness check and its timeout, and the watchdog, if any. */
     record CancelReadiness() implements Action {
     }
 
-    /** Stop the current program: the spec's kill signal, its grace, then SIGKILL. */
-    record StopProgram() implements Action {
+    /**
+     * Start the sd_notify watchdog of run {@code run} ({@link DaemonSpec#watchdog()}): a timer that each
+     * {@code WATCHDOG=1} resets; when it expires, answer with {@link Abort} ({@link DaemonExit.Reason#WATCHDOG}).
+     */
+    record ArmWatchdog(int run) implements Action {
+    }
+
+    /**
+     * Stop the current program: {@code first} (null: none) to the program alone, then after the grace (at once
+     * without {@code first}) the spec's kill signal, its grace, then SIGKILL.
+     */
+    record StopProgram(Signal first) implements Action {
+        StopProgram() {
+            this(null);
+        }
     }
 
     /** Answer with {@link BackoffElapsed}({@code run}) after {@code delay}. */
@@ -789,7 +803,7 @@ final class DaemonMachine {
             log(Level.INFO, "its program configuration changed during the hand-over: restarting the program");
             stopInto(Phase.RESTARTING);
         } else if (attachReady) {
-            to(Phase.READY);
+            ready();
         } else {
             out.add(new StartReadiness(run));
         }
@@ -800,7 +814,7 @@ final class DaemonMachine {
             return;
         }
         out.add(new CancelReadiness());
-        to(Phase.READY);
+        ready();
         if (r.how() != null) {
             log(Level.INFO, "ready (" + r.how() + ")");
         }
@@ -808,13 +822,22 @@ final class DaemonMachine {
     }
 
     private void abort(Abort a) {
-        if (a.run() != run || phase != Phase.RUNNING) {
+        // a readiness check can fail only before READY, the watchdog only after it (a late readiness timeout that
+        // raced with the check's success must not stop a READY daemon)
+        Phase expected = a.reason() == DaemonExit.Reason.WATCHDOG ? Phase.READY : Phase.RUNNING;
+        if (a.run() != run || phase != expected) {
             return;
         }
         abortReason = a.reason();
         abortWhy = a.why();
-        log(Level.WARN, a.why() + ": stopping the program");
-        stopInto(Phase.ABORTING);
+        if (a.reason() == DaemonExit.Reason.WATCHDOG) {
+            log(Level.WARN, a.why() + ": sending SIGABRT, then " + spec.command().killSignal() + " after "
+                    + spec.command().grace().toMillis() + " ms, then SIGKILL");
+            stopInto(Phase.ABORTING, Signal.ABRT);
+        } else {
+            log(Level.WARN, a.why() + ": stopping the program");
+            stopInto(Phase.ABORTING);
+        }
     }
 
     private void ended(Ended e, long now) {
@@ -858,7 +881,9 @@ final class DaemonMachine {
             return;
         }
         Decision d;
-        if (phase == Phase.ABORTING) {
+        if (phase == Phase.ABORTING && abortReason == DaemonExit.Reason.WATCHDOG) {
+            d = planner.abnormalEnd(now, abortWhy + " (" + (how != null ? how : "no result") + ")");
+        } else if (phase == Phase.ABORTING) {
             d = planner.failedStart(now, abortWhy + " (" + (how != null ? how : "no result") + ")");
         } else {
             switch (o.kind()) {
@@ -907,9 +932,22 @@ final class DaemonMachine {
 
     /** Stops the program on the way into {@code target} (ABORTING, STOPPING, RESTARTING, CLOSING). */
     private void stopInto(Phase target) {
+        stopInto(target, null);
+    }
+
+    /** ... with {@code first} sent to the program before the kill signal (SIGABRT for a watchdog timeout). */
+    private void stopInto(Phase target, Signal first) {
         out.add(new CancelReadiness());
         to(target);
-        out.add(new StopProgram());
+        out.add(new StopProgram(first));
+    }
+
+    /** Enters READY: the watchdog starts now (systemd: once start-up is complete). */
+    private void ready() {
+        to(Phase.READY);
+        if (!spec.watchdog().isZero()) {
+            out.add(new ArmWatchdog(run));
+        }
     }
 
     private void closed() {

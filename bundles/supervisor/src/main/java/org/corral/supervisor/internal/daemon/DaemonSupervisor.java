@@ -98,6 +98,7 @@ public final class DaemonSupervisor implements AutoCloseable {
         checkOutput(spec, registry.memory().budget());
         engine.validate(spec.command());
         validateHook(engine, spec);
+        validateNotify(engine, spec);
         return register(spec, ownerDescription, gate);
     }
 
@@ -133,6 +134,18 @@ public final class DaemonSupervisor implements AutoCloseable {
             } catch (ProgramNotFoundException e) {
                 throw new PreStartNotFoundException(e);
             }
+        }
+    }
+
+    /**
+     * Refuses a daemon with {@code ready.notify} or a watchdog on an engine without notify sockets (the Java
+     * fallback).
+     *
+     * @throws InvalidCommandException naming the keys and why
+     */
+    public static void validateNotify(Engine engine, DaemonSpec spec) {
+        if (spec.usesNotify() && !engine.supportsNotify()) {
+            throw new InvalidCommandException(engine.noNotify());
         }
     }
 

@@ -30,6 +30,8 @@ abstract class ReadinessCheck {
                 return new TcpPortCheck(r.port().getAsInt(), timers, passed);
             case FILE:
                 return new FileCheck(r.file().orElseThrow(), timers, passed);
+            case NOTIFY:
+                return new NotifyCheck(passed);
             default:
                 return new Immediate(passed);
         }

@@ -40,11 +40,14 @@ import org.corral.api.ProcessResult;
 import org.corral.api.Readiness;
 import org.corral.api.Signal;
 import org.corral.supervisor.internal.EnvFile;
+import org.corral.api.values.Printable;
+import org.corral.api.values.Values;
 import org.corral.supervisor.internal.daemon.DaemonMachine.Action;
 import org.corral.supervisor.internal.daemon.DaemonMachine.Outcome;
 import org.corral.supervisor.internal.daemon.DaemonMachine.Phase;
 import org.corral.supervisor.internal.engine.Engine;
 import org.corral.supervisor.internal.engine.HandOff;
+import org.corral.supervisor.internal.engine.NotifySocket;
 import org.corral.supervisor.internal.engine.RunningProgram;
 import org.corral.supervisor.internal.engine.Timers;
 import org.slf4j.event.Level;
@@ -112,6 +115,8 @@ public final class SupervisedDaemon implements Daemon, Configured {
     private long doneStderr;
     private String oomPath;
     private long oomKills;
+    /** The last STATUS= of the program (made printable), kept until the next run; null: none. */
+    private volatile String statusText;
 
     private volatile boolean ownerPublishes;
     private volatile List<DaemonConfigValidator.Problem> configurationProblems = List.of();
@@ -134,6 +139,13 @@ public final class SupervisedDaemon implements Daemon, Configured {
         /** Set once launched or attached; read by the output's MDC on its delivery lane. */
         volatile RunningProgram program;
         Timers.Timer readyTimer;
+        /** sd_notify watchdog: its interval (WATCHDOG_USEC= may change it), timer and generation (a pet bumps it). */
+        Duration watchdog;
+        Timers.Timer watchdogTimer;
+        long watchdogGen;
+        boolean watchdogArmed;
+        /** MAINPID= of the program, -1: none. */
+        volatile long mainPid = -1;
 
         Run(int id, byte[] stdoutTail, byte[] stderrTail) {
             this.id = id;
@@ -267,6 +279,19 @@ public final class SupervisedDaemon implements Daemon, Configured {
     public int restarts() {
         synchronized (lock) {
             return machine.restarts();
+        }
+    }
+
+    @Override
+    public Optional<String> statusText() {
+        return Optional.ofNullable(statusText);
+    }
+
+    /** The MAINPID= the program sent over sd_notify (its own claim; Corral follows the program it started). */
+    public OptionalLong notifyMainPid() {
+        synchronized (lock) {
+            long m = current == null ? -1 : current.mainPid;
+            return m > 0 ? OptionalLong.of(m) : OptionalLong.empty();
         }
     }
 
@@ -551,7 +576,13 @@ public final class SupervisedDaemon implements Daemon, Configured {
             if (before == Phase.CLOSING || before == Phase.CLOSED) {
                 throw new IllegalStateException("daemon '" + name + "' was removed");
             }
-            List<String> changes = ProgramIdentity.of(spec.command()).differences(ProgramIdentity.of(newSpec.command()));
+            List<String> changes = new ArrayList<>(
+                    ProgramIdentity.of(spec.command()).differences(ProgramIdentity.of(newSpec.command())));
+            if (spec.usesNotify() != newSpec.usesNotify()) {
+                changes.add("sd_notify socket"); // NOTIFY_SOCKET comes and goes with the program's environment
+            } else if (newSpec.usesNotify() && !spec.watchdog().equals(newSpec.watchdog())) {
+                changes.add("watchdog"); // WATCHDOG_USEC is in its environment
+            }
             spec = newSpec;
             output.reconfigure(newSpec);
             DaemonMachine.Step s = handle(new DaemonMachine.Reconfigure(newSpec, changes));
@@ -753,9 +784,15 @@ public final class SupervisedDaemon implements Daemon, Configured {
         } else if (a instanceof DaemonMachine.CancelReadiness) {
             cancelReadiness();
         } else if (a instanceof DaemonMachine.StopProgram) {
-            RunningProgram p = current == null ? null : current.program;
-            if (p != null) {
-                p.stop(spec.command().killSignal(), spec.command().grace());
+            stopProgram(((DaemonMachine.StopProgram) a).first());
+        } else if (a instanceof DaemonMachine.ArmWatchdog) {
+            Run r = current;
+            if (r != null && r.id == ((DaemonMachine.ArmWatchdog) a).run()) {
+                if (r.watchdog == null) {
+                    r.watchdog = spec.watchdog();
+                }
+                r.watchdogArmed = true;
+                petWatchdog(r);
             }
         } else if (a instanceof DaemonMachine.ScheduleBackoff) {
             DaemonMachine.ScheduleBackoff b = (DaemonMachine.ScheduleBackoff) a;
@@ -825,7 +862,9 @@ public final class SupervisedDaemon implements Daemon, Configured {
         current = r;
         try {
             // env.file is read here, at every start: a bad file is a failed start under the restart policy
-            r.program = engine.launch(launchCommand(EnvFile.apply(spec.command())), r.streams.consumer());
+            statusText = null; // a new program, a new status
+            r.program = engine.launch(launchCommand(EnvFile.apply(spec.command())), r.streams.consumer(),
+                    spec.usesNotify() ? new NotifySocket(spec.watchdog(), (pid, msg) -> datagram(r, pid, msg)) : null);
         } catch (RuntimeException e) {
             say(Level.ERROR, "cannot start: {}", e.getMessage());
             queue.add(new DaemonMachine.Ended(run, Outcome.notStarted(e.getMessage(), engine.isClosed())));
@@ -840,7 +879,8 @@ public final class SupervisedDaemon implements Daemon, Configured {
         current = r;
         HandOff off = h.program();
         try {
-            r.program = engine.attach(off, launchCommand(spec.command()), r.streams.consumer());
+            r.program = engine.attach(off, launchCommand(spec.command()), r.streams.consumer(),
+                    spec.usesNotify() ? (pid, msg) -> datagram(r, pid, msg) : null);
         } catch (RuntimeException e) {
             say(Level.ERROR, "cannot re-attach: {}", e.getMessage());
             queue.add(new DaemonMachine.Ended(run, Outcome.notStarted(e.getMessage(), engine.isClosed())));
@@ -867,7 +907,13 @@ public final class SupervisedDaemon implements Daemon, Configured {
                 RunningProgram p = h.program;
                 return p == null ? -1 : p.pid().orElse(-1);
             }, line -> { });
-            CommandSpec c = hook.command().orElseThrow().toBuilder().collectOutput(false).consumer(null).build();
+            CommandSpec c;
+            try {
+                c = EnvFile.apply(hook.command().orElseThrow()).toBuilder().collectOutput(false).consumer(null).build();
+            } catch (RuntimeException e) {
+                preEnded(h, false, "could not start: " + e.getMessage());
+                return;
+            }
             say(Level.INFO, "running its pre-start hook: {} (timeout {})", c.argv(), RestartPlanner.fmt(hook.timeout()));
             try {
                 h.program = engine.launch(c, streams.consumer());
@@ -1043,6 +1089,114 @@ public final class SupervisedDaemon implements Daemon, Configured {
             r.readyTimer.cancel();
             r.readyTimer = null;
         }
+        r.watchdogArmed = false;
+        if (r.watchdogTimer != null) {
+            r.watchdogTimer.cancel();
+            r.watchdogTimer = null;
+        }
+    }
+
+    /**
+     * Stops the current program; with {@code first} (SIGABRT for a watchdog timeout, as systemd's
+     * {@code WatchdogSignal=}) that signal goes to the program alone first, and the normal stop follows after the
+     * kill grace unless it ended by then. Under the lock.
+     */
+    private void stopProgram(Signal first) {
+        RunningProgram p = current == null ? null : current.program;
+        if (p == null) {
+            return;
+        }
+        Signal kill = spec.command().killSignal();
+        Duration grace = spec.command().grace();
+        if (first == null) {
+            p.stop(kill, grace);
+            return;
+        }
+        try {
+            p.signal(first);
+        } catch (RuntimeException e) {
+            say(Level.DEBUG, "cannot send {}: {}", first, e.toString());
+        }
+        schedule(grace, () -> {
+            if (!p.isDone()) {
+                p.stop(kill, grace);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ sd_notify
+
+    /** A datagram of run {@code r}'s program (an engine thread): what the daemon acts on, see {@link SdNotify}. */
+    private void datagram(Run r, long pid, byte[] message) {
+        SdNotify n = SdNotify.parse(message);
+        boolean mine;
+        synchronized (lock) {
+            mine = current == r;
+        }
+        if (!mine) {
+            return; // a late datagram of an earlier run
+        }
+        say(Level.TRACE, "sd_notify from pid {}: {}", pid, n.values());
+        String status = n.get(SdNotify.STATUS);
+        if (status != null) {
+            statusText = Printable.escape(status);
+        }
+        n.positive(SdNotify.MAINPID).ifPresent(m -> {
+            if (m != r.mainPid) {
+                r.mainPid = m;
+                say(Level.INFO, "the program says its main process is pid {} (MAINPID=; Corral keeps following pid {})",
+                        m, r.pid());
+            }
+        });
+        if (n.get(SdNotify.ERRNO) != null) {
+            say(Level.WARN, "the program reports errno {} (sd_notify ERRNO=)", Printable.escape(n.get(SdNotify.ERRNO)));
+        }
+        if (n.flag(SdNotify.RELOADING)) {
+            say(Level.INFO, "the program is reloading (RELOADING=1)");
+        }
+        if (n.flag(SdNotify.STOPPING)) {
+            say(Level.INFO, "the program says it is stopping (STOPPING=1)");
+        }
+        OptionalLong usec = n.positive(SdNotify.WATCHDOG_USEC);
+        String watchdog = n.get(SdNotify.WATCHDOG);
+        if (usec.isPresent() || watchdog != null) {
+            synchronized (lock) {
+                if (usec.isPresent()) {
+                    r.watchdog = Duration.ofNanos(Math.multiplyExact(Math.min(usec.getAsLong(), Long.MAX_VALUE / 1000), 1000L));
+                    say(Level.INFO, "the program sets its watchdog to {} (WATCHDOG_USEC=)", Values.format(r.watchdog));
+                }
+                if ("trigger".equals(watchdog)) {
+                    if (r.watchdogArmed) {
+                        r.watchdogGen++;
+                        fire(new DaemonMachine.Abort(r.id, DaemonExit.Reason.WATCHDOG,
+                                "the program triggered its watchdog (WATCHDOG=trigger)"));
+                    }
+                } else if (r.watchdogArmed && (usec.isPresent() || "1".equals(watchdog))) {
+                    petWatchdog(r);
+                }
+            }
+        }
+        if (n.flag(SdNotify.READY) && r.check instanceof NotifyCheck) {
+            ((NotifyCheck) r.check).ready();
+        }
+    }
+
+    /** (Re)starts the watchdog timer of {@code r}: it fires unless petted again within its interval. Under the lock. */
+    private void petWatchdog(Run r) {
+        if (r.watchdogTimer != null) {
+            r.watchdogTimer.cancel();
+        }
+        long gen = ++r.watchdogGen;
+        Duration interval = r.watchdog;
+        String why = "watchdog: no WATCHDOG=1 within " + Values.format(interval);
+        r.watchdogTimer = schedule(interval, () -> {
+            synchronized (lock) {
+                if (r.watchdogGen != gen || !r.watchdogArmed || current != r) {
+                    return;
+                }
+            }
+            fire(new DaemonMachine.Abort(r.id, DaemonExit.Reason.WATCHDOG, why));
+        });
     }
 
     /** The current program is gone: counters, last exit, EXITED and OOM events. */

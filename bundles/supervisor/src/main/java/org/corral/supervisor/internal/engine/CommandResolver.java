@@ -42,9 +42,22 @@ public final class CommandResolver {
         this.selfUid = selfUid;
     }
 
-    /** A resolver for this JVM: its environment, /etc/passwd and /etc/group, its uid. */
+    /**
+     * The JVM's sd_notify variables: they name the systemd unit Karaf runs in. No program inherits them (a daemon
+     * with {@code ready.notify} or a watchdog gets its own from its helper); a spec may still set them.
+     */
+    public static final List<String> NOTIFY_VARIABLES = List.of("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID");
+
+    /** A resolver for this JVM: its environment (without {@link #NOTIFY_VARIABLES}), /etc/passwd and /etc/group, its uid. */
     public static CommandResolver system() {
-        return new CommandResolver(System.getenv(), UserDb.system(), selfUid());
+        return new CommandResolver(inherited(System.getenv()), UserDb.system(), selfUid());
+    }
+
+    /** What programs inherit of the JVM's environment {@code jvm}: all of it but {@link #NOTIFY_VARIABLES}. */
+    static Map<String, String> inherited(Map<String, String> jvm) {
+        Map<String, String> env = new LinkedHashMap<>(jvm);
+        env.keySet().removeAll(NOTIFY_VARIABLES);
+        return env;
     }
 
     /** The JVM's uid (from /proc/self), or -1 when it cannot be read. */

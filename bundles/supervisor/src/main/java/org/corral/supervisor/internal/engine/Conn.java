@@ -634,6 +634,11 @@ final class Conn implements IoLoop.Handler, FrameHandler {
     }
 
     @Override
+    public void notify(long pid, byte[] message) throws ProtocolException {
+        program("NOTIFY").notifyFrame(pid, message);
+    }
+
+    @Override
     public void message(int level, String text) {
         if (level == Protocol.LVL_ERROR && program != null && text.startsWith("DETACH refused")) {
             program.detachRefused(text);

@@ -69,6 +69,30 @@ public interface Engine extends AutoCloseable {
      */
     RunningProgram launch(CommandSpec spec, OutputConsumer consumer);
 
+    /**
+     * {@link #launch(CommandSpec, OutputConsumer)} with an sd_notify socket for the program ({@code notify} null:
+     * none). Only the helper engine has one.
+     *
+     * @throws InvalidCommandException this engine cannot give a program a notify socket
+     */
+    default RunningProgram launch(CommandSpec spec, OutputConsumer consumer, NotifySocket notify) {
+        if (notify == null) {
+            return launch(spec, consumer);
+        }
+        throw new InvalidCommandException(noNotify());
+    }
+
+    /** Whether {@link #launch(CommandSpec, OutputConsumer, NotifySocket)} can give programs a notify socket. */
+    default boolean supportsNotify() {
+        return false;
+    }
+
+    /** Why this engine refuses a notify socket. */
+    default String noNotify() {
+        return "ready.notify, watchdog: sd_notify needs Corral's native helper, and this engine ("
+                + containment().mode() + ") has none: Java cannot receive Unix datagrams with their sender";
+    }
+
     /** Timers run on the IO thread (timeouts, graces, restart delays). Keep the tasks short and non-blocking. */
     Timers timers();
 
@@ -143,6 +167,18 @@ public interface Engine extends AutoCloseable {
      * other, with {@code spec} giving its kill signal, grace and output window.
      */
     default RunningProgram attach(HandOff handOff, CommandSpec spec, OutputConsumer consumer) {
+        throw new ProcessException("this engine (" + containment() + ") cannot take programs over");
+    }
+
+    /**
+     * {@link #attach(HandOff, CommandSpec, OutputConsumer)} of a program that has an sd_notify socket: its
+     * datagrams go to {@code listener} from now on (those sent while it was detached waited in the socket).
+     */
+    default RunningProgram attach(HandOff handOff, CommandSpec spec, OutputConsumer consumer,
+            NotifySocket.Listener listener) {
+        if (listener == null) {
+            return attach(handOff, spec, consumer);
+        }
         throw new ProcessException("this engine (" + containment() + ") cannot take programs over");
     }
 

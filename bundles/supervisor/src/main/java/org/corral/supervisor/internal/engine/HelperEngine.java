@@ -217,6 +217,33 @@ public final class HelperEngine implements Engine {
 
     @Override
     public RunningProgram launch(CommandSpec spec, OutputConsumer consumer) {
+        return launch(spec, consumer, null);
+    }
+
+    /** Root's shared parent of notify sockets: programs of other users must reach them (0711, names unguessable). */
+    static final Path ROOT_NOTIFY_DIR = Path.of("/run/corral-notify");
+    private static final int SELF_UID = CommandResolver.selfUid();
+
+    /**
+     * Where helpers put notify sockets: a root JVM's programs may run as other users, who cannot enter the 0700
+     * runtime directory, so root uses {@link #ROOT_NOTIFY_DIR}; another user's programs run as that user.
+     */
+    private Path notifyDir() {
+        Path d = SELF_UID == 0 ? ROOT_NOTIFY_DIR : runtimeDir;
+        if (d.toString().getBytes(StandardCharsets.UTF_8).length > Protocol.NOTIFY_DIR_MAX) {
+            throw new InvalidCommandException("ready.notify: the notify socket directory " + d + " is longer than "
+                    + Protocol.NOTIFY_DIR_MAX + " bytes (a Unix socket path holds 107)");
+        }
+        return d;
+    }
+
+    @Override
+    public boolean supportsNotify() {
+        return true;
+    }
+
+    @Override
+    public RunningProgram launch(CommandSpec spec, OutputConsumer consumer, NotifySocket notify) {
         if (closed) {
             throw new ProcessException("the Corral engine is closed");
         }
@@ -236,8 +263,8 @@ public final class HelperEngine implements Engine {
         TokenKey token = TokenKey.random();
         ByteBuffer frame;
         try {
-            frame = spawnFrame(rc, token, placement, window, stdinFile);
-        } catch (IllegalStateException | IllegalArgumentException e) {
+            frame = spawnFrame(rc, token, placement, window, stdinFile, notify);
+        } catch (IllegalStateException | IllegalArgumentException | InvalidCommandException e) {
             if (placement != null) {
                 cfg.cgroups().discard(placement);
             }
@@ -246,6 +273,9 @@ public final class HelperEngine implements Engine {
         }
         Broker b = currentBroker();
         HelperProgram p = new HelperProgram(this, rc, token, consumer, placement, window, stdinFile == null, b);
+        if (notify != null) {
+            p.notifyListener(notify.listener());
+        }
         if (stdinFile != null) {
             Path f = stdinFile;
             p.started().whenComplete((pid, x) -> deleteQuietly(f));
@@ -381,7 +411,7 @@ public final class HelperEngine implements Engine {
     }
 
     private ByteBuffer spawnFrame(ResolvedCommand rc, TokenKey token, CgroupPlacement.Placement placement, int window,
-            Path stdinFile) {
+            Path stdinFile, NotifySocket notify) {
         CommandSpec s = rc.spec();
         SpawnFrame f = new SpawnFrame();
         f.field(Protocol.F_TOKEN, token.bytes());
@@ -446,6 +476,10 @@ public final class HelperEngine implements Engine {
             f.u32(Protocol.F_FLAGS, Protocol.FLAG_KEEP_DESCENDANTS);
         }
         f.hardening(s);
+        if (notify != null) {
+            long usec = notify.watchdog().toNanos() / 1000;
+            f.notify(notifyDir().toString(), notify.watchdog().isZero() ? 0 : Math.max(1, usec));
+        }
         return f.build();
     }
 
@@ -528,10 +562,15 @@ public final class HelperEngine implements Engine {
 
     @Override
     public RunningProgram attach(HandOff h, CommandSpec spec, OutputConsumer consumer) {
+        return attach(h, spec, consumer, null);
+    }
+
+    @Override
+    public RunningProgram attach(HandOff h, CommandSpec spec, OutputConsumer consumer, NotifySocket.Listener listener) {
         if (closed) {
             throw new ProcessException("the Corral engine is closed");
         }
-        return handOver.attach(h, spec, consumer);
+        return handOver.attach(h, spec, consumer, listener);
     }
 
     /** Tracks a program until it ends; it waits for its helper's HELLO. */

@@ -103,7 +103,7 @@ final class HelperHandOver {
     }
 
     /** See {@link Engine#attach}. */
-    RunningProgram attach(HandOff h, CommandSpec spec, OutputConsumer consumer) {
+    RunningProgram attach(HandOff h, CommandSpec spec, OutputConsumer consumer, NotifySocket.Listener listener) {
         ResolvedCommand rc;
         try {
             rc = engine.resolver().resolve(spec);
@@ -126,6 +126,9 @@ final class HelperHandOver {
         HelperProgram p = new HelperProgram(engine, rc, key, consumer, placement,
                 HelperEngine.effectiveWindow(spec, consumer), true, null);
         p.adopt(h);
+        if (listener != null) {
+            p.notifyListener(listener); // before the connection: datagrams that waited come right after ATTACHED
+        }
         engine.register(p);
         SocketChannel ch = null;
         try {

@@ -61,6 +61,8 @@ final class HelperProgram extends ProgramBase {
     private volatile boolean adopted;
     /** The files of the STATS frame (final cgroup statistics read by the helper), or null. */
     private volatile java.util.Map<String, String> helperStats;
+    /** Receives the program's sd_notify datagrams (NOTIFY frames), or null. */
+    private volatile NotifySocket.Listener notifyListener;
 
     HelperProgram(HelperEngine engine, ResolvedCommand cmd, TokenKey token, OutputConsumer consumer,
             CgroupPlacement.Placement placement, int window, boolean stdinInline, Broker broker) {
@@ -112,6 +114,24 @@ final class HelperProgram extends ProgramBase {
     void noteBuffered(int n) {
         if (n > maxBuffered) {
             maxBuffered = n;
+        }
+    }
+
+    void notifyListener(NotifySocket.Listener l) {
+        notifyListener = l;
+    }
+
+    /** A NOTIFY frame: a datagram of the program's sd_notify socket. */
+    void notifyFrame(long senderPid, byte[] message) {
+        NotifySocket.Listener l = notifyListener;
+        if (l == null) {
+            LOG.debug("corral: sd_notify datagram from pid {} of {} dropped: nobody listens", senderPid, describe());
+            return;
+        }
+        try {
+            l.datagram(senderPid, message);
+        } catch (RuntimeException e) {
+            LOG.warn("corral: the sd_notify listener of {} failed", describe(), e);
         }
     }
 

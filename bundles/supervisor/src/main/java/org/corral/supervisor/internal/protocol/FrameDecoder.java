@@ -140,6 +140,12 @@ public final class FrameDecoder {
             case Protocol.T_STATS:
                 h.stats(stats(buf, p, plen));
                 break;
+            case Protocol.T_NOTIFY: {
+                byte[] message = new byte[plen - 4];
+                buf.get(p + 4, message);
+                h.notify(buf.getInt(p) & 0xffffffffL, message);
+                break;
+            }
             default:
                 throw new AssertionError(type);
         }

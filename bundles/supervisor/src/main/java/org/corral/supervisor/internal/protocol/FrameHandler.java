@@ -63,4 +63,12 @@ public interface FrameHandler {
     default void stats(java.util.Map<String, String> files) throws ProtocolException {
         throw new ProtocolException("unexpected STATS frame (the spawn named no CGROUP_STATS)");
     }
+
+    /**
+     * NOTIFY: a datagram that process {@code pid} of the program sent to its sd_notify socket (only when the
+     * SPAWN had a NOTIFY field). {@code message} is a fresh array of 1..4096 bytes.
+     */
+    default void notify(long pid, byte[] message) throws ProtocolException {
+        throw new ProtocolException("unexpected NOTIFY frame (the spawn asked for no notify socket)");
+    }
 }

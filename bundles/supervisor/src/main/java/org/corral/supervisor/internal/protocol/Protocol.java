@@ -36,7 +36,9 @@ public final class Protocol {
     public static final int T_STDIN_ACK = 0x48;
     public static final int T_DETACHED = 0x49;
     public static final int T_ATTACHED = 0x4A;
-    // 0x4B..0x4D: taken on other branches
+    // 0x4B, 0x4C: taken on other branches
+    /** A datagram from the program's sd_notify socket (docs/protocol.md "sd_notify"). */
+    public static final int T_NOTIFY = 0x4D;
     /** The final statistics of the CGROUP_STATS cgroup, just before EXIT. */
     public static final int T_STATS = 0x4E;
 
@@ -87,7 +89,13 @@ public final class Protocol {
     public static final int F_NICE = 22;
     public static final int F_OOM_SCORE_ADJ = 23;
     public static final int F_UMASK = 24;
-    // 25..27: taken on other branches
+    // 25, 26: taken on other branches
+    /** sd_notify: {@code u64 watchdog_usec}, then the directory of the program's notify socket. */
+    public static final int F_NOTIFY = 27;
+    /** Longest NOTIFY directory: the socket {@code <dir>/<pid>-<16 hex>.sock} must fit in 107 bytes. */
+    public static final int NOTIFY_DIR_MAX = 77;
+    /** Longest datagram a NOTIFY frame carries (as systemd: PIPE_BUF). */
+    public static final int NOTIFY_MSG_MAX = 4096;
     /** A cgroup whose interface files the helper sends in STATS before EXIT (then removes it as CGROUP_REMOVE says). */
     public static final int F_CGROUP_STATS = 28;
 
@@ -140,6 +148,7 @@ public final class Protocol {
             case T_STDIN_ACK: return new long[] {4, 4};
             case T_DETACHED: return new long[] {16, 16};
             case T_ATTACHED: return new long[] {26, ANY};
+            case T_NOTIFY: return new long[] {4 + 1, 4 + NOTIFY_MSG_MAX};
             case T_STATS: return new long[] {0, DATA_MAX};
             default: return null;
         }
@@ -179,6 +188,7 @@ public final class Protocol {
             case T_STDIN_ACK: return "STDIN_ACK";
             case T_DETACHED: return "DETACHED";
             case T_ATTACHED: return "ATTACHED";
+            case T_NOTIFY: return "NOTIFY";
             case T_STATS: return "STATS";
             default: return String.format("0x%02x", type);
         }

@@ -113,6 +113,25 @@ public final class SpawnFrame {
     }
 
     /** A u8 field. */
+    /**
+     * The NOTIFY field: the helper makes the program an sd_notify socket in {@code dir} (absolute, at most
+     * {@link Protocol#NOTIFY_DIR_MAX} bytes) and passes {@code NOTIFY_SOCKET}, and with {@code watchdogUsec > 0}
+     * also {@code WATCHDOG_USEC} and {@code WATCHDOG_PID}.
+     */
+    public SpawnFrame notify(String dir, long watchdogUsec) {
+        byte[] d = dir.getBytes(StandardCharsets.UTF_8);
+        if (d.length == 0 || d[0] != '/' || d.length > Protocol.NOTIFY_DIR_MAX) {
+            throw new IllegalArgumentException("notify socket directory '" + dir + "' must be absolute and at most "
+                    + Protocol.NOTIFY_DIR_MAX + " bytes");
+        }
+        if (watchdogUsec < 0) {
+            throw new IllegalArgumentException("watchdog " + watchdogUsec + " us");
+        }
+        byte[] v = new byte[8 + d.length];
+        ByteBuffer.wrap(v).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(watchdogUsec).put(d);
+        return field(Protocol.F_NOTIFY, v);
+    }
+
     public SpawnFrame u8(int tag, int value) {
         ensure(7);
         putU16(tag);

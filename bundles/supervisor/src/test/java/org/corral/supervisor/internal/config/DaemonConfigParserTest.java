@@ -339,6 +339,9 @@ class DaemonConfigParserTest {
         "start.pre|'-/bin/true'|systemd's prefixes (-, +, !, @) are not supported",
         "start.pre|'/bin/sh -c ''x'|unterminated single quote",
         "start.pre.timeout|0|longer than 0",
+        "ready.notify|maybe|not a boolean",
+        "watchdog|30|needs a unit",
+        "watchdog|-5s|negative",
         "start.pre.timeout|soon|not a duration",
         "no.new.privileges|maybe|not a boolean",
         "capabilities|CAP_NET_BIND_SERVCE|did you mean CAP_NET_BIND_SERVICE?",
@@ -399,6 +402,34 @@ class DaemonConfigParserTest {
         assertTrue(r.spec().orElseThrow().beforeStart().isEmpty());
         assertTrue(r.warningLines().get(0).endsWith("start.pre.timeout = '5s': has no effect without start.pre"),
                 r.warningLines().toString());
+    }
+
+    @Test
+    void readyNotifyAndWatchdog() {
+        Map<String, Object> p = base();
+        p.put("ready.notify", "yes");
+        p.put("ready.timeout", "1m");
+        p.put("watchdog", "30s");
+        DaemonSpec s = ok(p);
+        assertEquals(Readiness.Kind.NOTIFY, s.readiness().kind());
+        assertEquals(Duration.ofMinutes(1), s.readiness().timeout());
+        assertEquals(Duration.ofSeconds(30), s.watchdog());
+        assertTrue(s.usesNotify());
+        Map<String, Object> off = base();
+        off.put("ready.notify", "false");
+        off.put("watchdog", "0");
+        DaemonSpec o = ok(off);
+        assertEquals(Readiness.Kind.IMMEDIATE, o.readiness().kind());
+        assertFalse(o.usesNotify());
+        Map<String, Object> two = base();
+        two.put("ready.log", "up");
+        two.put("ready.notify", "true");
+        assertTrue(bad(two).errorLine().contains("only one readiness check can be set, but ready.log and ready.notify"
+                + " are"), bad(two).errorLine());
+        Map<String, Object> typo = base();
+        typo.put("watchdgo", "30s");
+        assertTrue(DaemonConfigParser.parse(typo).warningLines().get(0).endsWith(
+                "watchdgo: unknown key, ignored (did you mean watchdog?)"));
     }
 
     @Test

@@ -108,6 +108,7 @@ class DaemonMachineTest {
             STOPPED                  | backoff-over        | STOPPED                  | -
             STOPPED                  | pre-ok              | STOPPED                  | -
             STOPPED                  | pre-failed          | STOPPED                  | -
+            STOPPED                  | watchdog            | STOPPED                  | -
 
             FAILED                   | start               | WAITING_FOR_DEPENDENCIES | =STARTING deps?
             FAILED                   | restart             | WAITING_FOR_DEPENDENCIES | =STARTING deps?
@@ -129,6 +130,7 @@ class DaemonMachineTest {
             FAILED                   | backoff-over        | FAILED                   | -
             FAILED                   | pre-ok              | FAILED                   | -
             FAILED                   | pre-failed          | FAILED                   | -
+            FAILED                   | watchdog            | FAILED                   | -
 
             WAITING_FOR_DEPENDENCIES | start               | WAITING_FOR_DEPENDENCIES | -
             WAITING_FOR_DEPENDENCIES | restart             | WAITING_FOR_DEPENDENCIES | -
@@ -150,6 +152,7 @@ class DaemonMachineTest {
             WAITING_FOR_DEPENDENCIES | backoff-over        | WAITING_FOR_DEPENDENCIES | -
             WAITING_FOR_DEPENDENCIES | pre-ok              | WAITING_FOR_DEPENDENCIES | -
             WAITING_FOR_DEPENDENCIES | pre-failed          | WAITING_FOR_DEPENDENCIES | -
+            WAITING_FOR_DEPENDENCIES | watchdog            | WAITING_FOR_DEPENDENCIES | -
 
             DEPENDENCY_CYCLE         | start               | DEPENDENCY_CYCLE         | deps?
             DEPENDENCY_CYCLE         | restart             | DEPENDENCY_CYCLE         | deps?
@@ -192,6 +195,7 @@ class DaemonMachineTest {
             PRE_START                | backoff-over        | PRE_START                | -
             PRE_START                | pre-ok              | LAUNCHING                | launch
             PRE_START                | pre-failed          | BACKING_OFF              | =BACKING_OFF !RESTARTING backoff(100ms)
+            PRE_START                | watchdog            | PRE_START                | -
 
             LAUNCHING                | start               | LAUNCHING                | -
             LAUNCHING                | restart             | RESTARTING               | -check =STOPPING kill
@@ -213,6 +217,7 @@ class DaemonMachineTest {
             LAUNCHING                | backoff-over        | LAUNCHING                | -
             LAUNCHING                | pre-ok              | LAUNCHING                | -
             LAUNCHING                | pre-failed          | LAUNCHING                | -
+            LAUNCHING                | watchdog            | LAUNCHING                | -
 
             ATTACHING                | start               | ATTACHING                | -
             ATTACHING                | restart             | RESTARTING               | -check =STOPPING kill
@@ -234,6 +239,7 @@ class DaemonMachineTest {
             ATTACHING                | backoff-over        | ATTACHING                | -
             ATTACHING                | pre-ok              | ATTACHING                | -
             ATTACHING                | pre-failed          | ATTACHING                | -
+            ATTACHING                | watchdog            | ATTACHING                | -
 
             RUNNING                  | start               | RUNNING                  | -
             RUNNING                  | restart             | RESTARTING               | -check =STOPPING kill
@@ -255,6 +261,7 @@ class DaemonMachineTest {
             RUNNING                  | backoff-over        | RUNNING                  | -
             RUNNING                  | pre-ok              | RUNNING                  | -
             RUNNING                  | pre-failed          | RUNNING                  | -
+            RUNNING                  | watchdog            | RUNNING                  | -
 
             READY                    | start               | READY                    | -
             READY                    | restart             | RESTARTING               | -check =STOPPING kill
@@ -276,6 +283,7 @@ class DaemonMachineTest {
             READY                    | backoff-over        | READY                    | -
             READY                    | pre-ok              | READY                    | -
             READY                    | pre-failed          | READY                    | -
+            READY                    | watchdog            | ABORTING                 | -check =STOPPING kill(SIGABRT)
 
             ABORTING                 | start               | ABORTING                 | -
             ABORTING                 | restart             | RESTARTING               | -check kill
@@ -297,6 +305,7 @@ class DaemonMachineTest {
             ABORTING                 | backoff-over        | ABORTING                 | -
             ABORTING                 | pre-ok              | ABORTING                 | -
             ABORTING                 | pre-failed          | ABORTING                 | -
+            ABORTING                 | watchdog            | ABORTING                 | -
 
             STOPPING                 | start               | STOPPING                 | -
             STOPPING                 | restart             | RESTARTING               | -
@@ -318,6 +327,7 @@ class DaemonMachineTest {
             STOPPING                 | backoff-over        | STOPPING                 | -
             STOPPING                 | pre-ok              | STOPPING                 | -
             STOPPING                 | pre-failed          | STOPPING                 | -
+            STOPPING                 | watchdog            | STOPPING                 | -
 
             RESTARTING               | start               | RESTARTING               | -
             RESTARTING               | restart             | RESTARTING               | -
@@ -339,6 +349,7 @@ class DaemonMachineTest {
             RESTARTING               | backoff-over        | RESTARTING               | -
             RESTARTING               | pre-ok              | RESTARTING               | -
             RESTARTING               | pre-failed          | RESTARTING               | -
+            RESTARTING               | watchdog            | RESTARTING               | -
 
             BACKING_OFF              | start               | WAITING_FOR_DEPENDENCIES | -backoff =STARTING deps?
             BACKING_OFF              | restart             | WAITING_FOR_DEPENDENCIES | -backoff =STARTING deps?
@@ -360,6 +371,7 @@ class DaemonMachineTest {
             BACKING_OFF              | backoff-over        | WAITING_FOR_DEPENDENCIES | =STARTING deps?
             BACKING_OFF              | pre-ok              | BACKING_OFF              | -
             BACKING_OFF              | pre-failed          | BACKING_OFF              | -
+            BACKING_OFF              | watchdog            | BACKING_OFF              | -
 
             CLOSING                  | start               | CLOSING                  | error
             CLOSING                  | restart             | CLOSING                  | error
@@ -381,6 +393,7 @@ class DaemonMachineTest {
             CLOSING                  | backoff-over        | CLOSING                  | -
             CLOSING                  | pre-ok              | CLOSING                  | -
             CLOSING                  | pre-failed          | CLOSING                  | -
+            CLOSING                  | watchdog            | CLOSING                  | -
 
             CLOSED                   | start               | CLOSED                   | error
             CLOSED                   | restart             | CLOSED                   | error
@@ -402,6 +415,7 @@ class DaemonMachineTest {
             CLOSED                   | backoff-over        | CLOSED                   | -
             CLOSED                   | pre-ok              | CLOSED                   | -
             CLOSED                   | pre-failed          | CLOSED                   | -
+            CLOSED                   | watchdog            | CLOSED                   | -
             """;
 
     /** The events of the table, made for the machine's current run. */
@@ -430,6 +444,7 @@ class DaemonMachineTest {
         EVENTS.put("backoff-over", m -> new BackoffElapsed(m.run()));
         EVENTS.put("pre-ok", m -> new PreStartDone(m.run(), true, null));
         EVENTS.put("pre-failed", m -> new PreStartDone(m.run(), false, "exited with code 1"));
+        EVENTS.put("watchdog", m -> new Abort(m.run(), DaemonExit.Reason.WATCHDOG, "watchdog: no WATCHDOG=1 within 30s"));
     }
 
     private Step step(DaemonMachine m, Event e) {
@@ -533,7 +548,10 @@ class DaemonMachineTest {
         } else if (a instanceof DaemonMachine.CancelReadiness) {
             return "-check";
         } else if (a instanceof DaemonMachine.StopProgram) {
-            return "kill";
+            Signal first = ((DaemonMachine.StopProgram) a).first();
+            return first == null ? "kill" : "kill(" + first + ")";
+        } else if (a instanceof DaemonMachine.ArmWatchdog) {
+            return "watchdog";
         } else if (a instanceof DaemonMachine.ScheduleBackoff) {
             return "backoff(" + RestartPlanner.fmt(((DaemonMachine.ScheduleBackoff) a).delay()) + ")";
         } else if (a instanceof DaemonMachine.CancelBackoff) {
@@ -664,7 +682,8 @@ class DaemonMachineTest {
                 run -> new Ended(run, Outcome.helperLost(1, "x", null, false)),
                 run -> new BackoffElapsed(run),
                 run -> new PreStartDone(run, true, null),
-                run -> new PreStartDone(run, false, "x"));
+                run -> new PreStartDone(run, false, "x"),
+                run -> new Abort(run, DaemonExit.Reason.WATCHDOG, "x"));
         for (Phase p : Phase.values()) {
             for (int delta : new int[] {-1, 1}) {
                 for (Function<Integer, Event> f : programEvents) {
@@ -877,6 +896,56 @@ class DaemonMachineTest {
         assertEquals(List.of(), s.actions(), "the killed hook's late answer changes nothing");
         s = step(m, new PreStartDone(run, false, "killed by SIGTERM"));
         assertEquals(List.of(), s.actions());
+    }
+
+    @Test
+    void theWatchdogStartsAtReadyAndItsTimeoutIsAnAbnormalEnd() {
+        DaemonSpec watched = spec(RestartPolicy.PERMANENT).watchdog(Duration.ofSeconds(30))
+                .readiness(org.corral.api.Readiness.notifySocket()).build();
+        DaemonMachine m = in(Phase.RUNNING, watched);
+        Step s = step(m, "ready");
+        assertEquals("-check =READY watchdog !READY", codes(s.actions()));
+        assertEquals(new DaemonMachine.ArmWatchdog(m.run()), s.actions().stream()
+                .filter(a -> a instanceof DaemonMachine.ArmWatchdog).findFirst().orElseThrow());
+        s = step(m, "watchdog");
+        assertEquals(Phase.ABORTING, s.to());
+        assertEquals(List.of("watchdog: no WATCHDOG=1 within 30s: sending SIGABRT, then SIGTERM after 300 ms, then"
+                + " SIGKILL"), texts(s));
+        s = step(m, new Ended(m.run(), Outcome.of(ProcessResult.builder().pid(4242).signal(Signal.ABRT).build(), false)));
+        assertEquals("-check gone(WATCHDOG) =BACKING_OFF !RESTARTING backoff(100ms)", codes(s.actions()));
+        assertEquals("watchdog: no WATCHDOG=1 within 30s (killed by SIGABRT), restarting in 100ms",
+                publish(s, DaemonEvents.RESTARTING).extra().get(DaemonEvents.REASON));
+        assertFalse(gone(s).clean());
+
+        DaemonMachine t = in(Phase.READY, spec(RestartPolicy.TEMPORARY).watchdog(Duration.ofSeconds(5)).build());
+        step(t, "watchdog");
+        s = step(t, new Ended(t.run(), Outcome.of(exit(4242, 0), false)));
+        assertEquals(Phase.STOPPED, s.to(), "temporary: not restarted, whatever the status");
+        assertEquals(List.of(Level.WARN), levels(s), "a watchdog timeout is a failure");
+
+        DaemonMachine prevented = in(Phase.READY, spec(RestartPolicy.PERMANENT).watchdog(Duration.ofSeconds(5))
+                .restartPreventExitStatus(ExitStatusSet.parse("SIGABRT")).build());
+        step(prevented, "watchdog");
+        s = step(prevented, new Ended(prevented.run(), Outcome.of(ProcessResult.builder().pid(1).signal(Signal.ABRT)
+                .build(), false)));
+        assertEquals(Phase.BACKING_OFF, s.to(), "Corral's kill is no status of the program: the lists do not apply");
+    }
+
+    @Test
+    void aReadinessTimeoutThatRacedWithReadinessDoesNotStopAReadyDaemon() {
+        DaemonMachine m = in(Phase.READY);
+        Step s = step(m, "abort");
+        assertEquals(Phase.READY, s.to());
+        assertEquals(List.of(), s.actions());
+        DaemonMachine r = in(Phase.RUNNING);
+        assertEquals(Phase.RUNNING, step(r, "watchdog").to(), "the watchdog starts at READY");
+    }
+
+    @Test
+    void anAdoptedReadyDaemonArmsItsWatchdog() {
+        DaemonMachine m = new DaemonMachine(spec(RestartPolicy.PERMANENT).watchdog(Duration.ofSeconds(10)).build());
+        step(m, new Adopt(0, DaemonState.READY, true, false));
+        assertEquals("started(kept) =RUNNING =READY watchdog", codes(step(m, "spawned").actions()));
     }
 
     @Test

@@ -27,6 +27,7 @@ import org.corral.api.ProcessResult;
 import org.corral.api.Signal;
 import org.corral.api.StreamKind;
 import org.corral.supervisor.internal.engine.Engine;
+import org.corral.supervisor.internal.engine.NotifySocket;
 import org.corral.supervisor.internal.engine.RunningProgram;
 import org.corral.supervisor.internal.engine.Timers;
 
@@ -131,6 +132,18 @@ final class FakeEngine implements Engine {
     }
 
     @Override
+    public boolean supportsNotify() {
+        return true;
+    }
+
+    @Override
+    public RunningProgram launch(CommandSpec spec, OutputConsumer consumer, NotifySocket notify) {
+        FakeProgram p = (FakeProgram) launch(spec, consumer);
+        p.notify = notify;
+        return p;
+    }
+
+    @Override
     public RunningProgram launch(CommandSpec spec, OutputConsumer consumer) {
         RuntimeException f = failLaunch;
         if (f != null) {
@@ -192,6 +205,8 @@ final class FakeEngine implements Engine {
     final class FakeProgram implements RunningProgram {
         final CommandSpec spec;
         final OutputConsumer consumer;
+        /** The sd_notify socket it was launched with, or null. */
+        volatile NotifySocket notify;
         final long pid;
         final CompletableFuture<Long> started = new CompletableFuture<>();
         final CompletableFuture<ProcessResult> completion = new CompletableFuture<>();
@@ -224,6 +239,24 @@ final class FakeEngine implements Engine {
             ProcessException e = new ProcessException(why);
             started.completeExceptionally(e);
             completion.completeExceptionally(e);
+        }
+
+        /** The program (or {@code sender}) sends {@code text} to its sd_notify socket: delivered on the delivery thread. */
+        void notify(String text) {
+            notify(pid, text);
+        }
+
+        void notify(long sender, String text) {
+            NotifySocket n = notify;
+            if (n == null) {
+                throw new AssertionError("launched without a notify socket");
+            }
+            try {
+                deliver.submit(() -> n.listener().datagram(sender, text.getBytes(StandardCharsets.UTF_8)))
+                        .get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
         }
 
         void print(StreamKind stream, String text) {

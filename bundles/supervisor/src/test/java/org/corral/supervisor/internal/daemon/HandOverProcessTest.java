@@ -134,6 +134,46 @@ class HandOverProcessTest {
     }
 
     @Test
+    void aNotifyDaemonKeepsItsSocketAndWatchdogAcrossAHandOver() throws Exception {
+        // READY=1, then STATUS= and WATCHDOG=1 every 100 ms for 6 s: some of them while detached
+        DaemonSpec spec = DaemonSpec.builder("notified", CommandSpec.builder(prog("notify_send"), "env",
+                "send=READY=1\\nSTATUS=first", "sleep=800", "send=STATUS=second", "watchdog=60", "sleep=60000")
+                .grace(Duration.ofMillis(300)).build()).readiness(org.corral.api.Readiness.notifySocket())
+                .watchdog(Duration.ofMillis(400)).build();
+        DaemonHandOver h = handedOver(spec, Duration.ofSeconds(15), 100);
+        HandOff off = h.program();
+        assertNotNull(off);
+        assertEquals(DaemonState.READY, h.state());
+        Path file = tmp.resolve(HandOverFile.NAME);
+        HandOverFile.write(file, HandOverStore.thisJvm(), List.of(h));
+        Thread.sleep(1200); // STATUS=second is sent while nobody is attached
+        Corral b = TestSupport.open();
+        try {
+            HandOverStore store = new HandOverStore(b.engine(), file, Duration.ofSeconds(15));
+            store.loadIncoming(HandOverStore.thisJvm(), Duration.ofSeconds(2));
+            DaemonHandOver got = store.claim("notified").orElseThrow();
+            DaemonSupervisor sb = new DaemonSupervisor(b.engine(), "new version");
+            SupervisedDaemon d2 = sb.adopt(spec, "new version", DependencyGate.NONE, got);
+            d2.adopt(got);
+            assertEquals(DaemonState.READY, d2.await(Set.of(DaemonState.READY), WAIT));
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (d2.statusText().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(java.util.Optional.of("second"), d2.statusText(), "the datagram that waited in the socket");
+            Thread.sleep(2000); // the program keeps petting: the adopted daemon's watchdog runs and is satisfied
+            assertEquals(DaemonState.READY, d2.state());
+            assertEquals(off.pid(), d2.pid().getAsLong(), "same program");
+            assertEquals(0, d2.restarts());
+            d2.stop();
+            sb.close();
+            store.close();
+        } finally {
+            b.close();
+        }
+    }
+
+    @Test
     void leaseExpiryWithoutSuccessorTearsTheProgramDown() throws Exception {
         DaemonHandOver h = handedOver(seq("orphan", "5"), Duration.ofMillis(700), 50);
         HandOff off = h.program();

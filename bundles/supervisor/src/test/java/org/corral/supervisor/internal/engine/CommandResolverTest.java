@@ -56,6 +56,18 @@ class CommandResolverTest {
     }
 
     @Test
+    void programsDoNotInheritTheJvmsSdNotifyVariables() {
+        // Karaf as a systemd Type=notify service: its NOTIFY_SOCKET names Karaf's unit, not a program's
+        Map<String, String> jvm = Map.of("PATH", "/bin", "NOTIFY_SOCKET", "/run/systemd/notify", "WATCHDOG_USEC",
+                "30000000", "WATCHDOG_PID", "1", "LANG", "C");
+        Map<String, String> inherited = CommandResolver.inherited(jvm);
+        assertEquals(Map.of("PATH", "/bin", "LANG", "C"), inherited);
+        CommandResolver r = new CommandResolver(inherited, UserDb.system(), 0);
+        CommandSpec own = CommandSpec.builder("/bin/true").env("NOTIFY_SOCKET", "/run/x").build();
+        assertEquals("/run/x", r.environment(own).get("NOTIFY_SOCKET"), "a spec may still set one");
+    }
+
+    @Test
     void userByNameGetsPrimaryAndSupplementaryGroups() {
         ResolvedCommand r = resolver(Map.of("PATH", "/usr/bin:/bin"), 0).resolve(CommandSpec.builder("true").user("alice").build());
         assertEquals(1000, r.uid());
