@@ -174,6 +174,7 @@ class DaemonMachineTest {
             DEPENDENCY_CYCLE         | backoff-over        | DEPENDENCY_CYCLE         | -
             DEPENDENCY_CYCLE         | pre-ok              | DEPENDENCY_CYCLE         | -
             DEPENDENCY_CYCLE         | pre-failed          | DEPENDENCY_CYCLE         | -
+            DEPENDENCY_CYCLE         | watchdog            | DEPENDENCY_CYCLE         | -
 
             PRE_START                | start               | PRE_START                | -
             PRE_START                | restart             | PRE_START                | -

@@ -133,9 +133,10 @@ class NotifyProcessTest {
 
     @Test
     void aWatchdogThatCatchesSigabrtIsStoppedTheNormalWay() throws Exception {
-        // ignore_sigterm ignores SIGTERM only; a shell that traps ABRT survives it and then gets SIGTERM
+        // a shell that traps ABRT survives it and then gets SIGTERM. notify_send is a child of the shell: it waits
+        // for the barrier, else it could exit before its READY=1 was read and checked (refused as gone)
         Daemon d = corral.start(DaemonSpec.builder("nt-trap", CommandSpec.builder("/bin/sh", "-c",
-                "trap 'echo got ABRT' ABRT; " + prog("notify_send") + " send=READY=1; while :; do sleep 0.05; done")
+                "trap 'echo got ABRT' ABRT; " + prog("notify_send") + " send=READY=1 barrier; while :; do sleep 0.05; done")
                 .grace(Duration.ofMillis(300)).build()).readiness(Readiness.notifySocket())
                 .watchdog(Duration.ofMillis(300)).restart(RestartPolicy.TEMPORARY).build());
         assertEquals(DaemonState.STOPPED, await(d, DaemonState.STOPPED, DaemonState.FAILED));
@@ -154,10 +155,12 @@ class NotifyProcessTest {
         while ((socket = value(d, "NOTIFY_SOCKET")) == null && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
-        // another program of the same JVM, not of this daemon, says READY=1 on its socket: refused
-        var r = corral.run(CommandSpec.builder(prog("notify_send"), "send=READY=1\\nSTATUS=forged")
+        // another program of the same JVM, not of this daemon, says READY=1 on its socket: refused. It waits for the
+        // barrier, so it is still alive when the helper checks it (refused as foreign, not as gone)
+        var r = corral.run(CommandSpec.builder(prog("notify_send"), "send=READY=1\\nSTATUS=forged", "barrier")
                 .env("NOTIFY_SOCKET", socket).build());
         assertEquals(0, r.exitCode(), r.stderrText());
+        assertTrue(r.stdoutText().contains("barrier ok"), r.stdoutText());
         Thread.sleep(500);
         assertEquals(DaemonState.RUNNING, d.state(), "a datagram from outside the daemon changes nothing");
         assertTrue(d.statusText().isEmpty(), d.statusText().toString());
