@@ -126,7 +126,8 @@ class PagesTest {
         ConfigView cv = new ConfigView("org.corral.daemon~broken", "broken", Optional.of("/etc/x.cfg"), props,
                 List.of(), java.util.Set.of("evn.TOKEN"));
         String html = Pages.daemonBody(ctx(false), new Pages.Detail(INVALID, DaemonSpec.builder("broken",
-                CommandSpec.of("/bin/web")).build(), Optional.empty(), Map.of(), Optional.of(cv), List.of(), "x"));
+                CommandSpec.of("/bin/web")).build(), Optional.empty(), Map.of(), Optional.of(cv), List.of(), "x",
+                Optional.empty()));
         assertTrue(html.contains("corral-state-INVALID"), html);
         assertTrue(html.contains("restart = &#39;sometimes&#39;: unknown restart policy"), html);
         assertTrue(html.contains("kill.grace = &#39;5&#39;: a duration needs a unit"), html);

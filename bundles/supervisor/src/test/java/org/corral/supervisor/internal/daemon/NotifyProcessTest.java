@@ -134,10 +134,12 @@ class NotifyProcessTest {
     @Test
     void aWatchdogThatCatchesSigabrtIsStoppedTheNormalWay() throws Exception {
         // a shell that traps ABRT survives it and then gets SIGTERM. notify_send is a child of the shell: it waits
-        // for the barrier, else it could exit before its READY=1 was read and checked (refused as gone)
+        // for the barrier, else it could exit before its READY=1 was read and checked (refused as gone). The grace
+        // is long: dash blocks its signals while it vforks a command, so on a loaded machine SIGTERM may take a
+        // while to land (a SIGKILL after 300 ms was seen)
         Daemon d = corral.start(DaemonSpec.builder("nt-trap", CommandSpec.builder("/bin/sh", "-c",
                 "trap 'echo got ABRT' ABRT; " + prog("notify_send") + " send=READY=1 barrier; while :; do sleep 0.05; done")
-                .grace(Duration.ofMillis(300)).build()).readiness(Readiness.notifySocket())
+                .grace(Duration.ofSeconds(3)).build()).readiness(Readiness.notifySocket())
                 .watchdog(Duration.ofMillis(300)).restart(RestartPolicy.TEMPORARY).build());
         assertEquals(DaemonState.STOPPED, await(d, DaemonState.STOPPED, DaemonState.FAILED));
         DaemonExit x = d.lastExit().orElseThrow();
