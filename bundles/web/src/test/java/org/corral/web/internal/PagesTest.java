@@ -3,6 +3,7 @@ package org.corral.web.internal;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -140,6 +141,21 @@ class PagesTest {
         ConfigView cv = new ConfigView("org.corral.daemon~x", "x", Optional.empty(), Map.of("command", "/nope"),
                 List.of("command = '/nope': program /nope does not exist"), java.util.Set.of());
         assertTrue(Pages.configOnlyBody(ctx(false), cv).contains("program /nope does not exist"));
+    }
+
+    /** Configured durations as a configuration writes them (Values.format, as corral:status shows them). */
+    @Test
+    void settingsAreShownAsTheConfigurationWritesThem() {
+        DaemonSpec spec = DaemonSpec.builder("evil", CommandSpec.builder("/bin/sh").grace(Duration.ofSeconds(90))
+                .build()).restartDelay(Duration.ofMillis(1500)).maxRestartDelay(Duration.ofMinutes(2))
+                .intensity(5, Duration.ofSeconds(90)).build();
+        String html = Pages.daemonBody(ctx(false), new Pages.Detail(EVIL, spec, Optional.empty(), Map.of(),
+                Optional.empty(), List.of(), "x"));
+        assertTrue(html.contains("delay 1500ms &times;"), html);
+        assertTrue(html.contains("up to 2m, FAILED after more than"), html);
+        assertTrue(html.contains(" in 90s)"), html);
+        assertTrue(html.contains("then SIGKILL after 90s"), html);
+        assertTrue(html.contains(", up 1m05s since "), html);
     }
 
     @Test
