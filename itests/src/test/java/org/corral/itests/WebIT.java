@@ -120,9 +120,10 @@ public class WebIT extends DaemonTestBase {
         Path progs = progs("WebIT-console");
         String sleep = progs.resolve("sleep_ms").toString();
         cfg("web-sleeper", sleep, "3600000");
-        // a program that writes an OSC title sequence, HTML and the console's variable syntax, then counts
+        // a program that writes an OSC title sequence, HTML and the console's variable syntax, then counts, a line
+        // every 2 s: the first line stays among the page's last 50 for 100 s, on a loaded machine too
         cfg("web-printer", "/bin/sh", "-c 'printf \"\\033]0;owned\\007<b>bold</b> \\044{brand.name}\\n\"; exec "
-                + progs.resolve("print_seq") + " 300'");
+                + progs.resolve("print_seq") + " 2000'");
         // invalid: a duration without a unit. An INVALID Daemon service: a row with its first problem, no buttons.
         cfg("web-broken", sleep, "1000", "restart.delay", "5");
         Daemon sleeper = awaitDaemon("web-sleeper", "running", RUNNING, Await.SECONDS);
