@@ -407,7 +407,8 @@ public final class DaemonConfigParser {
             // env.fiel sets a variable 'fiel': most likely a typo of one of the env.* keys
             String near = closest(key);
             String var = key.substring("env.".length());
-            if (near != null && near.startsWith("env.") && var.equals(var.toLowerCase(Locale.ROOT))) {
+            if (near != null && KEYS.contains(near) && near.startsWith("env.") && !var.isEmpty()
+                    && var.equals(var.toLowerCase(Locale.ROOT))) {
                 warnings.add(new Problem(key, null, "sets the environment variable '" + var + "' (did you mean "
                         + near + "?)"));
             }
