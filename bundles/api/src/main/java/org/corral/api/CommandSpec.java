@@ -704,12 +704,10 @@ public final class CommandSpec {
             if (name == null || name.isEmpty() || name.indexOf('=') >= 0) {
                 throw new InvalidCommandException("invalid environment variable name '" + Printable.escape(name) + "'");
             }
-            for (int i = 0; i < name.length(); i++) {
-                char c = name.charAt(i);
-                if (c < 0x20 || c == 0x7f) {
-                    throw new InvalidCommandException("invalid environment variable name '" + Printable.escape(name)
-                            + "': it contains a control character");
-                }
+            // C0, DEL, C1, bidirectional overrides, line separators: whatever Printable would have to make visible
+            if (!Printable.escape(name).equals(name)) {
+                throw new InvalidCommandException("invalid environment variable name '" + Printable.escape(name)
+                        + "': it contains a control character");
             }
         }
     }

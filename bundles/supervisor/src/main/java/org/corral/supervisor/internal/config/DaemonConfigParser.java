@@ -143,6 +143,9 @@ public final class DaemonConfigParser {
         @Override
         public String toString() {
             // control characters of a key, a value or a message that quotes one never reach the log as they are
+            if (key.isEmpty()) { // about the configuration as a whole (a program that cannot be created)
+                return Printable.escape(message);
+            }
             if (value == null) {
                 return Printable.escape(key + ": " + message);
             }
@@ -590,6 +593,9 @@ public final class DaemonConfigParser {
                         || argv.get(0).startsWith("@")) {
                     throw new IllegalArgumentException("systemd's prefixes (-, +, !, @) are not supported: give the"
                             + " program itself (to ignore its failure: start.pre = /bin/sh -c 'prog || true')");
+                }
+                if (!Values.isProgram(argv.get(0))) { // as command: Karaf's working directory is nobody's
+                    throw new IllegalArgumentException("the program '" + argv.get(0) + "' " + Values.PROGRAM_RULE);
                 }
                 if (command == null) {
                     return; // the command is wrong: reported there

@@ -106,6 +106,14 @@ class EveryKeyTest {
         assertEquals(bad.size(), r.errors().size(), line);
     }
 
+    /** A problem of the configuration as a whole (no key) reads as its message, without a stray ": " before it. */
+    @Test
+    void aProblemWithoutAKeyIsItsMessage() {
+        assertEquals("cannot be created: no helper", new DaemonConfigParser.Problem("", null,
+                "cannot be created: no helper").toString());
+        assertEquals("restart = 'x': unknown", new DaemonConfigParser.Problem("restart", "x", "unknown").toString());
+    }
+
     /** An env value is never in an ERROR or WARN line, whatever is wrong with it or around it. */
     @Test
     void noEnvValueInAnyLine() {

@@ -97,6 +97,11 @@ class OperatorKeysTest {
         assertTrue(e.contains("env.A\\x0aB: invalid environment variable name 'A\\x0aB': it contains a control"
                 + " character"), e);
         assertFalse(e.contains("\n"), "the log line stays one line: " + e);
+        for (String name : new String[] {"A\rB", "A\u001bB", "A\u0085B", "A\u202eB", "A\u2028B", "A\u007fB"}) {
+            String bad = errors(with("env." + name, "x"));
+            assertTrue(bad.contains("': it contains a control character"), bad);
+        }
+        assertTrue(ok(with("env.GRÜSSE", "x")).command().env().containsKey("GRÜSSE"), "letters are not controls");
     }
 
     @Test
@@ -119,6 +124,10 @@ class OperatorKeysTest {
         assertTrue(errors(with("command", "bin/sh")).contains("not a relative path"));
         assertEquals("/bin/sh", ok(with("command", "/bin/sh")).command().argv().get(0));
         assertEquals("sh", ok(with("command", "sh")).command().argv().get(0));
+        String pre = errors(with("start.pre", "../../bin/sh -c 'id'"));
+        assertTrue(pre.contains("start.pre = '../../bin/sh -c 'id'': the program '../../bin/sh' must be an absolute path"
+                + " (/usr/bin/foo) or a name looked up in PATH (foo), not a relative path"), pre);
+        assertTrue(ok(with("start.pre", "sh -c true")).beforeStart().isPresent());
     }
 
     // ---------------------------------------------------------------- reload.signal (12.5)
