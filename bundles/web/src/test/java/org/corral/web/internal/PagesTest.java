@@ -150,7 +150,7 @@ class PagesTest {
                 .build()).restartDelay(Duration.ofMillis(1500)).maxRestartDelay(Duration.ofMinutes(2))
                 .intensity(5, Duration.ofSeconds(90)).build();
         String html = Pages.daemonBody(ctx(false), new Pages.Detail(EVIL, spec, Optional.empty(), Map.of(),
-                Optional.empty(), List.of(), "x"));
+                Optional.empty(), List.of(), "x", Optional.empty()));
         assertTrue(html.contains("delay 1500ms &times;"), html);
         assertTrue(html.contains("up to 2m, FAILED after more than"), html);
         assertTrue(html.contains(" in 90s)"), html);
