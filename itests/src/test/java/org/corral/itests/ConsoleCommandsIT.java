@@ -275,6 +275,42 @@ public class ConsoleCommandsIT extends DaemonTestBase {
         awaitNoDaemon("cmd-port80", Await.SECONDS);
     }
 
+    /**
+     * sd_notify end to end (issue 12.7): a daemon created with --ready-notify and --watchdog gets its own
+     * NOTIFY_SOCKET (a root Karaf's: under /run/corral-notify) and WATCHDOG_USEC, is READY once its program sends
+     * READY=1, and corral:status shows the watchdog and the program's STATUS= text; when the program stops petting,
+     * the watchdog ends it with SIGABRT (temporary: not restarted) and the status text stays visible.
+     */
+    @Test
+    public void sdNotifyReadinessStatusAndWatchdog() throws Exception {
+        Path progs = progs("ConsoleCommandsIT-notify");
+        String send = progs.resolve("notify_send").toString();
+        track("cmd-notify");
+        // pets 20 times every 500 ms (WATCHDOG_USEC/4), then falls silent
+        execute("corral:create --ready-notify --watchdog 2s --restart temporary --rlimit core=0 cmd-notify -- " + send
+                + " env send=READY=1 send=STATUS=serving-3-clients watchdog=20 sleep=3600000");
+        Daemon d = awaitDaemon("cmd-notify", "READY by sd_notify", runningIn(DaemonState.READY), Await.SECONDS);
+        long pid = d.pid().getAsLong();
+        String shown = execute("corral:status -n 20 cmd-notify");
+        assertTrue("the readiness check:\n" + shown, shown.contains("sd_notify"));
+        assertTrue("the watchdog row:\n" + shown, shown.lines().anyMatch(l -> l.matches(
+                "\\s*watchdog\\s+2s \\(sd_notify WATCHDOG=1; then SIGABRT\\)")));
+        assertTrue("the program's environment:\n" + shown, shown.contains("NOTIFY_SOCKET=/run/corral-notify/")
+                && shown.contains("WATCHDOG_USEC=2000000") && shown.contains("WATCHDOG_PID=" + pid));
+        Await.until("the STATUS= text in corral:status", Await.SECONDS, () -> execute("corral:status cmd-notify")
+                .lines().anyMatch(l -> l.matches("\\s*status\\s+serving-3-clients")),
+                () -> execute("corral:status cmd-notify"));
+
+        Await.until("the watchdog ends the silent program", Await.SECONDS,
+                () -> d.state() == DaemonState.STOPPED, () -> d.state() + " " + d.lastExit());
+        String after = execute("corral:status cmd-notify");
+        assertTrue("the last exit names SIGABRT and the watchdog:\n" + after, after.lines().anyMatch(l ->
+                l.contains("last exit") && l.contains("SIGABRT") && l.contains("watchdog") && l.contains("(pid " + pid)));
+        assertTrue("the status text stays until the next run:\n" + after, after.contains("serving-3-clients"));
+        execute("corral:delete cmd-notify");
+        awaitNoDaemon("cmd-notify", Await.SECONDS);
+    }
+
     @Test
     public void statsShowsTheCgroupStatisticsOfARunningDaemon() {
         Path mount = Cgroups.cgroup2Mount().orElseThrow(() -> new AssertionError("no cgroup2 mount on this host"));
