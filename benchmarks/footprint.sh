@@ -12,8 +12,12 @@
 #   arm.corral.*                  the boot time to "example READY" on the emulated armhf JVM (qemu-user, so
 #                                 only an indication), settings of a 512 MB board.
 #
-#   benchmarks/footprint.sh [--no-build] [--quick] [--no-host] [--no-vm] [--no-arm] [--out FILE]
+#   benchmarks/footprint.sh [--no-build] [--quick] [--no-host] [--no-vm] [--no-arm] [--no-stock] [--out FILE]
+#                           [--host-memory 512M] [--vm-max 160M]
 #
+# --host-memory: the settings bin/setenv picks for that much memory, on this machine (CORRAL_JVM_MEMORY).
+# --vm-max: the guest cgroup's memory.max; with another value than 160M the settings stay those of 160M, so that
+# the memory a given setting needs can be seen above the limit (memory.peak). --no-stock: Corral only.
 # --quick: 5 daemons, short settle and idle (to try it out; not for the record). A sibling of bench.sh (whose
 # table holds the process figures); docs/benchmarks.md holds both. Needs what bench.sh needs; the guest part
 # needs vm/run-in-vm's prerequisites, the ARM part those of emulated-arm (qemu-user-static, the JRE fetched by
@@ -21,7 +25,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-build=1 host=1 vm=1 arm=1 quick=0 inside=
+build=1 host=1 vm=1 arm=1 quick=0 inside= stock_too=1 host_memory=512M vm_max=160M
 out=
 while [ $# -gt 0 ]; do
   case $1 in
@@ -30,6 +34,9 @@ while [ $# -gt 0 ]; do
     --no-host) host=0 ;;
     --no-vm) vm=0 ;;
     --no-arm) arm=0 ;;
+    --no-stock) stock_too=0 ;;
+    --host-memory) host_memory=$2; shift ;;
+    --vm-max) vm_max=$2; shift ;;
     --out) out=$2; shift ;;
     --in-vm) inside=1 ;;
     *) echo "footprint.sh: unknown option $1 (see its header)" >&2; exit 2 ;;
@@ -127,21 +134,29 @@ if [ -n "$inside" ]; then
   ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up 2>/dev/null || true
   # the daemons' .cfg files are in etc/ before the boot: in the guest, Felix fileinstall picked up the example
   # at the boot but never a .cfg file added later (seen twice: 0 of 100 within 5 and 13 minutes)
-  one_run vm.corral "$dist" corral 160M PREPLACE="${fp_args[1]}" -- "${fp_args[@]}" --preplaced --boot-timeout 900 || status=1
-  one_run vm.stock "$stock" stock 160M -- --stock --settle $settle --boot-timeout 900 || status=1
+  settings=()
+  [ "$vm_max" = 160M ] || settings=(CORRAL_JVM_MEMORY=160M)
+  one_run vm.corral "$dist" corral "$vm_max" "${settings[@]}" PREPLACE="${fp_args[1]}" -- "${fp_args[@]}" --preplaced \
+      --boot-timeout 900 || status=1
+  if [ $stock_too = 1 ]; then
+    one_run vm.stock "$stock" stock "$vm_max" "${settings[@]}" -- --stock --settle $settle --boot-timeout 900 || status=1
+  fi
   cat "$results"
   rm -f "$results"
   exit $status
 fi
 
 if [ $host = 1 ]; then
-  one_run host.corral "$dist" corral "" CORRAL_JVM_MEMORY=512M -- "${fp_args[@]}" || status=1
-  one_run host.stock "$stock" stock "" CORRAL_JVM_MEMORY=512M -- --stock --settle $settle || status=1
+  one_run host.corral "$dist" corral "" CORRAL_JVM_MEMORY="$host_memory" -- "${fp_args[@]}" || status=1
+  if [ $stock_too = 1 ]; then
+    one_run host.stock "$stock" stock "" CORRAL_JVM_MEMORY="$host_memory" -- --stock --settle $settle || status=1
+  fi
 fi
 if [ $vm = 1 ]; then
-  echo "footprint.sh: the 160M test in the cgroup v2 guest (a few minutes: the guest is emulated)" >&2
+  echo "footprint.sh: the $vm_max test in the cgroup v2 guest (a few minutes: the guest is emulated)" >&2
   CORRAL_VM_TIMEOUT=${CORRAL_VM_TIMEOUT:-2400} "$root/vm/run-in-vm" -C "$target" -- \
-      "$here/footprint.sh" --in-vm $([ $quick = 1 ] && echo --quick) > "$work/vm.out" 2>&1 || status=1
+      "$here/footprint.sh" --in-vm --vm-max "$vm_max" $([ $stock_too = 0 ] && echo --no-stock) \
+      $([ $quick = 1 ] && echo --quick) > "$work/vm.out" 2>&1 || status=1
   grep '^vm\.' "$work/vm.out" >> "$results" || { echo "footprint.sh: the guest run gave no figures:" >&2; tail -n 40 "$work/vm.out" >&2; }
 fi
 if [ $arm = 1 ]; then

@@ -65,7 +65,7 @@ class JvmProfileIT {
     void aBoardOf512MbGetsTheSmallProfile() throws Exception {
         Sourced s = source(Map.of("CORRAL_JVM_MEMORY", "512M"));
         assertEquals("small/512M", s.profile(), s.toString());
-        for (String o : List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx102m", "-Xmn17m", "-XX:MaxMetaspaceSize=128m",
+        for (String o : List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx102m", "-XX:MaxNewSize=17m", "-XX:MaxMetaspaceSize=128m",
                 "-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=32m", "-Xss512k")) {
             assertTrue(s.opts().contains(o), o + " missing from " + s);
         }
@@ -77,7 +77,7 @@ class JvmProfileIT {
     void aCgroupLimitOf160MbGetsTheFloorOfEachSetting() throws Exception {
         Sourced s = source(Map.of("CORRAL_JVM_MEMORY", "167772160")); // bytes, as memory.max holds them
         assertEquals("small/160M", s.profile(), s.toString());
-        for (String o : List.of("-Xmx48m", "-Xmn8m", "-XX:MaxMetaspaceSize=96m")) {
+        for (String o : List.of("-Xmx48m", "-XX:MaxNewSize=8m", "-XX:MaxMetaspaceSize=96m")) {
             assertTrue(s.opts().contains(o), o + " missing from " + s);
         }
     }
