@@ -8,7 +8,9 @@
 #                                 (CORRAL_JVM_MEMORY=512M);
 #   vm.corral.*    vm.stock.*     in the cgroup v2 guest (vm/run-in-vm), each inside a cgroup of its own with
 #                                 memory.max = 160M (JVM, helpers and programs), the settings picked from that
-#                                 limit, as on a device;
+#                                 limit, as on a device; Corral's 100 daemons are configured before its boot
+#                                 (no idle phase without them: in the guest Felix fileinstall never picked up a
+#                                 .cfg file added after the boot); about 10 minutes per subject (emulated guest);
 #   arm.corral.*                  the boot time to "example READY" on the emulated armhf JVM (qemu-user, so
 #                                 only an indication), settings of a 512 MB board.
 #
