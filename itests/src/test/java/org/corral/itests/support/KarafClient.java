@@ -49,12 +49,15 @@ public final class KarafClient {
 
     /**
      * Runs one console command through {@code bin/client} (retrying the connection while Karaf's SSH server
-     * comes up); returns its output. Fails when the client fails, reports a command error, or does not return
-     * within {@code bound}.
+     * comes up, up to {@code bound}); returns its output. Fails when the client fails, reports a command error,
+     * or does not return within {@code bound}.
      */
     public static String execute(KarafProcess k, String command, Duration bound) {
         List<String> argv = new ArrayList<>(List.of(k.home().resolve("bin/client").toString(), "-h", "127.0.0.1",
-                "-a", sshPort(k), "-u", USER, "-p", PASSWORD, "-r", "60", "-d", "1", command));
+                "-a", sshPort(k), "-u", USER, "-p", PASSWORD, "-r", Long.toString(Math.max(60, bound.toSeconds())),
+                "-d", "1", command));
+        // one retry a second for as long as the caller waits: on a loaded machine Karaf's SSH server can take
+        // more than a minute to come up (FileModesIT failed at load 18 on 2 cores after 60 retries, 3 s before it did)
         // stdin stays an open pipe until the client has exited: at EOF on its input the client closes the session
         // before the command ran (it prints "Closed" and exits 1)
         ProcessBuilder pb = new ProcessBuilder(argv).directory(k.home().toFile()).redirectErrorStream(true);
