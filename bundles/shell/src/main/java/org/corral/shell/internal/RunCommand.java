@@ -4,7 +4,6 @@ import java.io.PrintStream;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -194,37 +193,30 @@ public class RunCommand extends ProgramOptions {
         }
     }
 
-    /** --stdout, read as the stdout key of a .cfg file: capture or discard. */
+    /** --stdout, read as the stdout key of a .cfg file ({@link StdoutMode#parse}): capture or discard. */
     private StdoutMode stdoutMode() throws CommandException {
-        String v = stdout == null ? "capture" : stdout.trim().toLowerCase(Locale.ROOT);
-        switch (v) {
-            case "capture":
-                return StdoutMode.CAPTURE;
-            case "discard":
-                return StdoutMode.DISCARD;
-            default:
-                throw Commands.error("corral: --stdout '" + Format.text(stdout) + "': expected capture (shown here)"
-                        + " or discard (/dev/null)");
+        try {
+            return stdout == null ? StdoutMode.CAPTURE : StdoutMode.parse(stdout);
+        } catch (IllegalArgumentException e) {
+            throw Commands.error("corral: --stdout '" + Format.text(stdout) + "': expected capture (shown here)"
+                    + " or discard (/dev/null)");
         }
     }
 
-    /** --stderr, read as the stderr key of a .cfg file (capture, stdout or discard); --merge is --stderr stdout. */
+    /**
+     * --stderr, read as the stderr key of a .cfg file ({@link StderrMode#parse}: capture, stdout or discard);
+     * --merge is --stderr stdout.
+     */
     private StderrMode stderrMode() throws CommandException {
-        String v = stderr == null ? (merge ? "stdout" : "capture") : stderr.trim().toLowerCase(Locale.ROOT);
-        if (merge && !"stdout".equals(v)) {
+        if (merge && stderr != null && !stderr.trim().equalsIgnoreCase(StderrMode.MERGE.word())) {
             throw Commands.error("corral: --merge is --stderr stdout: it cannot be combined with --stderr "
                     + Format.text(stderr));
         }
-        switch (v) {
-            case "capture":
-                return StderrMode.SEPARATE;
-            case "stdout":
-                return StderrMode.MERGE;
-            case "discard":
-                return StderrMode.DISCARD;
-            default:
-                throw Commands.error("corral: --stderr '" + Format.text(stderr) + "': expected capture (shown here),"
-                        + " stdout (merged into stdout) or discard (/dev/null)");
+        try {
+            return stderr == null ? (merge ? StderrMode.MERGE : StderrMode.SEPARATE) : StderrMode.parse(stderr);
+        } catch (IllegalArgumentException e) {
+            throw Commands.error("corral: --stderr '" + Format.text(stderr) + "': expected capture (shown here),"
+                    + " stdout (merged into stdout) or discard (/dev/null)");
         }
     }
 

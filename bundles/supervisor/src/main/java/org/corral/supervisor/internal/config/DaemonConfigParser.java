@@ -728,29 +728,23 @@ public final class DaemonConfigParser {
         return p;
     }
 
+    /** {@link StdoutMode#parse}, with what each word means here. */
     private static StdoutMode stdoutMode(String v) {
-        switch (v.trim().toLowerCase(Locale.ROOT)) {
-            case "capture":
-                return StdoutMode.CAPTURE;
-            case "discard":
-                return StdoutMode.DISCARD;
-            default:
-                throw new IllegalArgumentException("expected capture (read, logged at log.stdout) or discard"
-                        + " (/dev/null)");
+        try {
+            return StdoutMode.parse(v);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("expected capture (read, logged at log.stdout) or discard"
+                    + " (/dev/null)");
         }
     }
 
+    /** {@link StderrMode#parse}, with what each word means here. */
     private static StderrMode stderrMode(String v) {
-        switch (v.trim().toLowerCase(Locale.ROOT)) {
-            case "capture":
-                return StderrMode.SEPARATE;
-            case "stdout":
-                return StderrMode.MERGE;
-            case "discard":
-                return StderrMode.DISCARD;
-            default:
-                throw new IllegalArgumentException("expected capture (read, logged at log.stderr), stdout (merged"
-                        + " into stdout) or discard (/dev/null)");
+        try {
+            return StderrMode.parse(v);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("expected capture (read, logged at log.stderr), stdout (merged"
+                    + " into stdout) or discard (/dev/null)");
         }
     }
 
