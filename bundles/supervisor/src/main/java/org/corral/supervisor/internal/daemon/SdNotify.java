@@ -21,6 +21,7 @@ record SdNotify(Map<String, String> values) {
     static final String RELOADING = "RELOADING";
     static final String MAINPID = "MAINPID";
     static final String ERRNO = "ERRNO";
+    static final String EXTEND_TIMEOUT_USEC = "EXTEND_TIMEOUT_USEC";
     static final String BARRIER = "BARRIER";
 
     static SdNotify parse(byte[] datagram) {
@@ -49,7 +50,11 @@ record SdNotify(Map<String, String> values) {
         if (s == null || s.isEmpty() || s.length() > 19 || !s.chars().allMatch(c -> c >= '0' && c <= '9')) {
             return OptionalLong.empty();
         }
-        long n = Long.parseLong(s);
-        return n > 0 ? OptionalLong.of(n) : OptionalLong.empty();
+        try {
+            long n = Long.parseLong(s);
+            return n > 0 ? OptionalLong.of(n) : OptionalLong.empty();
+        } catch (NumberFormatException e) {
+            return OptionalLong.empty(); // 19 digits above Long.MAX_VALUE
+        }
     }
 }

@@ -139,6 +139,8 @@ public final class SupervisedDaemon implements Daemon, Configured {
         /** Set once launched or attached; read by the output's MDC on its delivery lane. */
         volatile RunningProgram program;
         Timers.Timer readyTimer;
+        /** When {@link #readyTimer} fires ({@link NanoClock} time); EXTEND_TIMEOUT_USEC= may move it later. */
+        long readyDeadline;
         /** sd_notify watchdog: its interval (WATCHDOG_USEC= may change it), timer and generation (a pet bumps it). */
         Duration watchdog;
         Timers.Timer watchdogTimer;
@@ -1073,6 +1075,7 @@ public final class SupervisedDaemon implements Daemon, Configured {
         Readiness rd = r.readiness;
         if (rd.kind() != Readiness.Kind.IMMEDIATE) {
             String why = "readiness check (" + rd + ") did not pass within " + RestartPlanner.fmt(rd.timeout());
+            r.readyDeadline = clock.nanoTime() + rd.timeout().toNanos();
             r.readyTimer = schedule(rd.timeout(),
                     () -> fire(new DaemonMachine.Abort(run, DaemonExit.Reason.READINESS_TIMEOUT, why)));
         }
@@ -1157,6 +1160,12 @@ public final class SupervisedDaemon implements Daemon, Configured {
         if (n.flag(SdNotify.STOPPING)) {
             say(Level.INFO, "the program says it is stopping (STOPPING=1)");
         }
+        OptionalLong extend = n.positive(SdNotify.EXTEND_TIMEOUT_USEC);
+        if (extend.isPresent()) {
+            synchronized (lock) {
+                extendReadiness(r, extend.getAsLong());
+            }
+        }
         OptionalLong usec = n.positive(SdNotify.WATCHDOG_USEC);
         String watchdog = n.get(SdNotify.WATCHDOG);
         if (usec.isPresent() || watchdog != null) {
@@ -1179,6 +1188,33 @@ public final class SupervisedDaemon implements Daemon, Configured {
         if (n.flag(SdNotify.READY) && r.check instanceof NotifyCheck) {
             ((NotifyCheck) r.check).ready();
         }
+    }
+
+    /**
+     * EXTEND_TIMEOUT_USEC= while the readiness check of {@code r} runs, with systemd's meaning for the start: the
+     * timeout fires no earlier than {@code usec} from now, and never earlier than the configured one. After READY
+     * (systemd's runtime and stop timeouts: Corral has neither a runtime limit nor a stop that waits for the program's
+     * word) it changes nothing. Under the lock.
+     */
+    private void extendReadiness(Run r, long usec) {
+        if (current != r || r.readyTimer == null || !r.check.active()) {
+            return;
+        }
+        long now = clock.nanoTime();
+        Duration asked = Duration.ofNanos(Math.min(usec, Long.MAX_VALUE / 4000) * 1000L);
+        long want = now + asked.toNanos();
+        if (want - r.readyDeadline <= 0) {
+            return;
+        }
+        r.readyTimer.cancel();
+        r.readyDeadline = want;
+        Duration left = Duration.ofNanos(want - now);
+        int run = r.id;
+        String why = "readiness check (" + r.readiness + ") did not pass within " + RestartPlanner.fmt(r.readiness.timeout())
+                + ", nor within the " + Values.format(asked) + " the program asked for"
+                + " (EXTEND_TIMEOUT_USEC=)";
+        say(Level.DEBUG, "the program extends its start by {} (EXTEND_TIMEOUT_USEC=)", Values.format(left));
+        r.readyTimer = schedule(left, () -> fire(new DaemonMachine.Abort(run, DaemonExit.Reason.READINESS_TIMEOUT, why)));
     }
 
     /** (Re)starts the watchdog timer of {@code r}: it fires unless petted again within its interval. Under the lock. */

@@ -117,6 +117,61 @@ class NotifyDaemonTest {
     }
 
     @Test
+    void extendTimeoutUsecMovesTheReadinessTimeoutLaterNeverEarlier() {
+        SupervisedDaemon d = started(spec("slow").restart(RestartPolicy.TEMPORARY)
+                .readiness(Readiness.notifySocket().withTimeout(Duration.ofSeconds(5))).build());
+        FakeProgram p = engine.last();
+        p.spawn();
+        p.notify("EXTEND_TIMEOUT_USEC=1000000"); // 1s from now: before the configured 5s, changes nothing
+        engine.advance(Duration.ofSeconds(4));
+        p.notify("EXTEND_TIMEOUT_USEC=3000000\nSTATUS=recovering the journal"); // until 7s
+        engine.advance(Duration.ofSeconds(2));
+        assertEquals(DaemonState.RUNNING, d.state(), "still starting at 6s: the program asked for more time");
+        assertNull(p.stopSignal);
+        p.notify("EXTEND_TIMEOUT_USEC=500000"); // 6.5s: earlier than the 7s already granted
+        engine.advance(Duration.ofMillis(999));
+        assertEquals(DaemonState.RUNNING, d.state());
+        assertNull(p.stopSignal);
+        engine.advance(Duration.ofMillis(1));
+        assertEquals(Signal.TERM, p.stopSignal, "at 7s the start failed");
+        await(d, DaemonState.FAILED);
+        assertEquals(DaemonExit.Reason.READINESS_TIMEOUT, d.lastExit().orElseThrow().reason());
+        engine.flush();
+        assertTrue(String.valueOf(props.get(events.indexOf("FAILED")).get(DaemonEvents.REASON)).contains(
+                "did not pass within 5s, nor within the 3s the program asked for (EXTEND_TIMEOUT_USEC=)"), props.toString());
+    }
+
+    @Test
+    void extendTimeoutUsecThenReadyOneAndNothingAfterReady() {
+        SupervisedDaemon d = started(spec("slow2").readiness(Readiness.notifySocket().withTimeout(Duration.ofSeconds(5)))
+                .build());
+        FakeProgram p = engine.last();
+        p.spawn();
+        p.notify("EXTEND_TIMEOUT_USEC=20000000");
+        engine.advance(Duration.ofSeconds(15));
+        p.notify("READY=1");
+        await(d, DaemonState.READY);
+        p.notify("EXTEND_TIMEOUT_USEC=1000000");
+        engine.advance(Duration.ofSeconds(30));
+        assertEquals(DaemonState.READY, d.state(), "after READY it starts no timer");
+        assertNull(p.stopSignal);
+    }
+
+    @Test
+    void numbersBeyondALongAreIgnoredNotFatal() {
+        SupervisedDaemon d = started(spec("big").watchdog(Duration.ofSeconds(10)).build());
+        FakeProgram p = engine.last();
+        p.spawn();
+        // 19 digits above Long.MAX_VALUE: the rest of the datagram still counts
+        p.notify("WATCHDOG_USEC=9999999999999999999\nEXTEND_TIMEOUT_USEC=9999999999999999999\nMAINPID=9999999999999999999"
+                + "\nREADY=1\nSTATUS=big numbers");
+        await(d, DaemonState.READY);
+        assertEquals(Optional.of("big numbers"), d.statusText());
+        engine.advance(Duration.ofSeconds(10));
+        assertEquals(List.of(Signal.ABRT), p.signals, "the configured interval still applies");
+    }
+
+    @Test
     void theWatchdogIsPettedThenFiresWithSigabrtThenTheNormalStop() {
         SupervisedDaemon d = started(spec("pet").watchdog(Duration.ofSeconds(10)).build());
         FakeProgram p = engine.last();

@@ -83,7 +83,12 @@ class NotifyProcessTest {
         assertTrue(Files.exists(Path.of(socket)));
         assertEquals("-", value(d, "WATCHDOG_USEC"), "no watchdog: no WATCHDOG_USEC");
         d.stop();
-        assertFalse(Files.exists(Path.of(socket)), "the socket goes with the program");
+        // the helper removes it as it exits, just after the EXIT frame that ended the stop
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (Files.exists(Path.of(socket)) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertFalse(Files.exists(Path.of(socket)), "the socket goes with the program's helper");
     }
 
     @Test
