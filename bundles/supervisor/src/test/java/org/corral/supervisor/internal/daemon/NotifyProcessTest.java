@@ -77,6 +77,8 @@ class NotifyProcessTest {
         await(d, DaemonState.STARTING, DaemonState.RUNNING);
         assertEquals(DaemonState.READY, await(d, DaemonState.READY, DaemonState.FAILED));
         assertEquals(Optional.of("serving"), d.statusText());
+        assertEquals("serving", java.lang.management.ManagementFactory.getPlatformMBeanServer()
+                .getAttribute(DaemonMBeans.objectName("nt-ready"), "StatusText"), "the MBean's StatusText");
         String socket = value(d, "NOTIFY_SOCKET");
         assertTrue(socket != null && socket.startsWith("/run/corral-notify/") && socket.endsWith(".sock"),
                 "a root JVM's notify sockets live in /run/corral-notify: " + socket);
