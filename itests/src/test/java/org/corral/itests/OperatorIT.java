@@ -288,6 +288,37 @@ public class OperatorIT extends DaemonTestBase {
         assertTrue("the forged line stays inside its own record", log.contains("[op-escapes] 2026-01-01 | INFO  | fake"));
     }
 
+    /**
+     * 12.2: corral:run shows a program's exact bytes on the admin's own terminal (ESC stays ESC), while the same
+     * program as a daemon is escaped; 12.8: --stdout discard keeps only stderr, for a run and for a daemon made
+     * by corral:create (its stdout never reaches the JVM: 0 bytes, no line).
+     */
+    @Test
+    public void runShowsExactBytesAndStdoutCanBeDiscarded() {
+        Path progs = progs("OperatorIT-run-discard");
+        String raw = execute("corral:run -- /bin/sh -c \"printf 'raw \\033[1mbold\\033[0m\\n'\"");
+        assertTrue("the exact bytes:\n" + raw, raw.contains("raw \u001b[1mbold\u001b[0m"));
+
+        String kept = execute("corral:run --stdout discard -- /bin/sh -c \"echo dropped-line; echo kept-line >&2\"");
+        assertTrue(kept, kept.contains("kept-line") && kept.contains("exit 0"));
+        assertFalse("stdout is /dev/null:\n" + kept, kept.contains("dropped-line"));
+        CommandResult bad = run(admin(), "corral:run --stdout drop -- /bin/true");
+        assertTrue(bad.toString(), bad.failed() && bad.all().contains("--stdout 'drop': expected capture"));
+
+        track("op-discard");
+        String created = execute("corral:create --stdout discard op-discard -- /bin/sh -c \"echo dropped-line;"
+                + " echo kept-line >&2; exec " + progs.resolve("sleep_ms") + " 3600000\"");
+        assertTrue(created, created.contains("created daemon 'op-discard'"));
+        Daemon d = awaitDaemon("op-discard", "running", RUNNING, Await.SECONDS);
+        awaitOutput(d, "kept-line", Await.SECONDS, lines -> lines.contains("kept-line"));
+        assertEquals(List.of("kept-line"), d.recentLines(10));
+        assertEquals(0, d.stdoutBytes());
+        String status = execute("corral:status op-discard");
+        assertTrue(status, status.contains("stdout discarded (/dev/null)") && status.contains("stdout = discard"));
+        execute("corral:delete op-discard"); // made through Config Admin: the clean-up's file deletion is not enough
+        awaitNoDaemon("op-discard", Await.SECONDS);
+    }
+
     // ---------------------------------------------------------------- 12.8 MDC
 
     /** The README's recipe: a routing appender on daemon.name gives each daemon a log file of its own. */
