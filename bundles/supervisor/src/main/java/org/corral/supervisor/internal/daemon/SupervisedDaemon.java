@@ -1193,8 +1193,8 @@ public final class SupervisedDaemon implements Daemon, Configured {
     /**
      * EXTEND_TIMEOUT_USEC= while the readiness check of {@code r} runs, with systemd's meaning for the start: the
      * timeout fires no earlier than {@code usec} from now, and never earlier than the configured one. After READY
-     * (systemd's runtime and stop timeouts: Corral has neither a runtime limit nor a stop that waits for the program's
-     * word) it changes nothing. Under the lock.
+     * (systemd's runtime and stop timeouts) it changes nothing: Corral has no runtime limit, and the helper owns the
+     * kill grace of a stop. Under the lock.
      */
     private void extendReadiness(Run r, long usec) {
         if (current != r || r.readyTimer == null || !r.check.active()) {
