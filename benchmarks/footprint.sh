@@ -15,7 +15,7 @@
 #                                 only an indication), settings of a 512 MB board.
 #
 #   benchmarks/footprint.sh [--no-build] [--quick] [--no-host] [--no-vm] [--no-arm] [--no-stock] [--out FILE]
-#                           [--host-memory 512M] [--vm-max 160M]
+#                           [--host-memory 512M] [--vm-max 160M] [--daemons 100]
 #
 # --host-memory: the settings bin/setenv picks for that much memory, on this machine (CORRAL_JVM_MEMORY).
 # --vm-max: the guest cgroup's memory.max; with another value than 160M the settings stay those of 160M, so that
@@ -27,7 +27,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-build=1 host=1 vm=1 arm=1 quick=0 inside= stock_too=1 host_memory=512M vm_max=160M
+build=1 host=1 vm=1 arm=1 quick=0 inside= stock_too=1 host_memory=512M vm_max=160M daemons=
 out=
 while [ $# -gt 0 ]; do
   case $1 in
@@ -37,6 +37,7 @@ while [ $# -gt 0 ]; do
     --no-vm) vm=0 ;;
     --no-arm) arm=0 ;;
     --no-stock) stock_too=0 ;;
+    --daemons) daemons=$2; shift ;;
     --host-memory) host_memory=$2; shift ;;
     --vm-max) vm_max=$2; shift ;;
     --out) out=$2; shift ;;
@@ -57,6 +58,7 @@ setenv=$root/distribution/src/main/resources/assembly/bin/setenv
 [ -f "$stock" ] || { echo "footprint.sh: $stock missing (mvn -pl benchmarks package copies it)" >&2; exit 1; }
 
 if [ $quick = 1 ]; then settle=5; fp_args=(--daemons 5 --settle $settle --idle 10); else settle=20; fp_args=(--daemons 100 --settle $settle --idle 60); fi
+[ -z "$daemons" ] || fp_args[1]=$daemons
 work=$target/footprint-work
 mkdir -p "$work"
 results=$(mktemp "$work/results.XXXXXX")
@@ -157,7 +159,7 @@ fi
 if [ $vm = 1 ]; then
   echo "footprint.sh: the $vm_max test in the cgroup v2 guest (a few minutes: the guest is emulated)" >&2
   CORRAL_VM_TIMEOUT=${CORRAL_VM_TIMEOUT:-2400} "$root/vm/run-in-vm" -C "$target" -- \
-      "$here/footprint.sh" --in-vm --vm-max "$vm_max" $([ $stock_too = 0 ] && echo --no-stock) \
+      "$here/footprint.sh" --in-vm --vm-max "$vm_max" $([ $stock_too = 0 ] && echo --no-stock) ${daemons:+--daemons $daemons} \
       $([ $quick = 1 ] && echo --quick) > "$work/vm.out" 2>&1 || status=1
   grep '^vm\.' "$work/vm.out" >> "$results" || { echo "footprint.sh: the guest run gave no figures:" >&2; tail -n 40 "$work/vm.out" >&2; }
 fi
