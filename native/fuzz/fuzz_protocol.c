@@ -3,7 +3,8 @@
  * input, the DETACH parser on every DETACH payload, the attach-connection
  * check on every prefix of the input, and encode/parse round trips of
  * whatever text the input holds (MESSAGE, ATTACHED with the input as LABEL,
- * DETACH with the input as path, NOTIFY with the input as datagram). */
+ * DETACH with the input as path, NOTIFY with the input as datagram),
+ * HELPER_EXIT and STOPPING with values from the input. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,5 +175,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             memcmp(f.payload + 4, data, mn) != 0)
             abort();
     }
+
+    /* HELPER_EXIT and STOPPING with values taken from the input parse back */
+    uint8_t tok[PROTO_TOKEN_LEN] = {0};
+    memcpy(tok, data, size < PROTO_TOKEN_LEN ? size : PROTO_TOKEN_LEN);
+    uint32_t v = size >= 4 ? get_u32(data) : (uint32_t)size;
+    uint8_t hbuf[PROTO_HDR_LEN + HELPER_EXIT_LEN];
+    len = enc_helper_exit(hbuf, tok, v, (int)(v & 1), (int32_t)v);
+    if (proto_frame_next(DIR_FROM_HELPER, hbuf, len, &f, &used, err, sizeof err) != FRAME_OK ||
+        used != len || f.type != T_HELPER_EXIT || memcmp(f.payload, tok, PROTO_TOKEN_LEN) != 0 ||
+        get_u32(f.payload + 16) != v || f.payload[20] != (v & 1) || get_u32(f.payload + 21) != v)
+        abort();
+    len = enc_stopping(hbuf, v, ~v);
+    if (proto_frame_next(DIR_FROM_HELPER, hbuf, len, &f, &used, err, sizeof err) != FRAME_OK ||
+        used != len || f.type != T_STOPPING || get_u32(f.payload) != v || get_u32(f.payload + 4) != ~v)
+        abort();
     return 0;
 }

@@ -55,6 +55,11 @@ seeds = {
     'stats_exit': frame(0x4E, struct.pack('<H', 13) + b'cgroup.events' + struct.pack('<I', 21)
                         + b'populated 0\nfrozen 0\n' + struct.pack('<H', 12) + b'cgroup.procs' + struct.pack('<I', 0))
                   + frame(0x46, struct.pack('<BiB', 0, 0, 0)),
+    # version 3: helper loss
+    'kill_helper': frame(9, tok),
+    'helper_exit_stopping': frame(0x4B, tok + struct.pack('<IBi', 4242, 1, 9))
+                            + frame(0x4C, struct.pack('<II', 15, 500))
+                            + frame(0x4B, tok + struct.pack('<IBi', 4243, 0, 0)),
 }
 os.makedirs('corpus', exist_ok=True)
 for name, data in seeds.items():

@@ -545,7 +545,28 @@ void queue_stdin(sess_t *s, const void *data, size_t n)
 void send_stop(sess_t *s, uint32_t signo, uint32_t grace_ms)
 {
     frame_stop(&s->out, signo, grace_ms);
+    s->stops_sent++;
     pump(0);
+}
+
+void send_kill_helper(sess_t *broker, const uint8_t token[16])
+{
+    frame_kill_helper(&broker->out, token);
+    pump(0);
+}
+
+static const struct helper_exit *find_helper_exit(sess_t *b, const uint8_t token[16])
+{
+    for (int i = 0; i < b->n_helper_exits; i++)
+        if (memcmp(b->helper_exits[i].token, token, 16) == 0)
+            return &b->helper_exits[i];
+    return NULL;
+}
+
+const struct helper_exit *await_helper_exit(sess_t *b, const uint8_t token[16], int ms)
+{
+    WAIT_FOR(find_helper_exit(b, token) != NULL, ms);
+    return find_helper_exit(b, token);
 }
 
 void send_signal(sess_t *s, uint8_t target, uint32_t signo)
@@ -789,6 +810,36 @@ static void on_frame(sess_t *s, const frame_t *f)
         vlog("%s: STATS %zu bytes", s->name, n);
         break;
     }
+    case P_HELPER_EXIT:
+        if (n != 25) {
+            violation(s, "HELPER_EXIT payload %zu bytes, expected 25", n);
+            break;
+        }
+        if (s->role != ROLE_BROKER)
+            violation(s, "HELPER_EXIT from a helper (only a broker sends it)");
+        if (s->n_helper_exits < 64) {
+            struct helper_exit *x = &s->helper_exits[s->n_helper_exits++];
+            memcpy(x->token, p, 16);
+            x->pid = get_u32(p + 16);
+            x->kind = p[20];
+            x->value = (int32_t)get_u32(p + 21);
+            vlog("%s: HELPER_EXIT pid %u kind %u value %d", s->name, x->pid, x->kind, x->value);
+            if (x->kind > EXIT_SIGNALED)
+                violation(s, "HELPER_EXIT kind %u", x->kind);
+        }
+        break;
+    case P_STOPPING:
+        if (n != 8) {
+            violation(s, "STOPPING payload %zu bytes, expected 8", n);
+            break;
+        }
+        s->n_stopping++;
+        s->stopping_signo = get_u32(p);
+        s->stopping_grace = get_u32(p + 4);
+        vlog("%s: STOPPING signal %u grace %u", s->name, s->stopping_signo, s->stopping_grace);
+        if (s->n_stopping > s->stops_sent)
+            violation(s, "STOPPING number %d, but only %d STOP frames were sent", s->n_stopping, s->stops_sent);
+        break;
     case P_MESSAGE: {
         if (n < 1) {
             violation(s, "empty MESSAGE frame");

@@ -129,6 +129,18 @@ typedef struct sess {
     buf_t notifies;
     int n_notify;
 
+    /* helper loss (version 3) */
+    int stops_sent;          /* STOP frames sent */
+    int n_stopping;          /* STOPPING frames received (one per STOP) */
+    uint32_t stopping_signo, stopping_grace; /* of the last one */
+    struct helper_exit {     /* HELPER_EXIT frames from a broker */
+        uint8_t token[16];
+        uint32_t pid;
+        uint8_t kind;
+        int32_t value;
+    } helper_exits[64];
+    int n_helper_exits;
+
     bool hup;                /* the helper closed (EOF/error on the socket) */
     char violation[300];     /* first protocol violation seen */
 } sess_t;
@@ -162,6 +174,9 @@ void send_frame(sess_t *s, uint8_t type, const void *payload, size_t n);
 void send_credit(sess_t *s, uint8_t stream, uint32_t bytes);
 void queue_stdin(sess_t *s, const void *data, size_t n); /* one STDIN frame */
 void send_stop(sess_t *s, uint32_t signo, uint32_t grace_ms);
+void send_kill_helper(sess_t *broker, const uint8_t token[16]);
+/* The broker's HELLO_EXIT for token, waiting up to ms; NULL when none came. */
+const struct helper_exit *await_helper_exit(sess_t *broker, const uint8_t token[16], int ms);
 void send_signal(sess_t *s, uint8_t target, uint32_t signo);
 void hang_up(sess_t *s);                 /* close our end */
 

@@ -1642,6 +1642,199 @@ static void t_broker_sigterm_helpers_live(void)
     expect_exited(h, 5);
 }
 
+/* ---- helper loss (protocol version 3) ------------------------------------------------------------- */
+
+static void t_stop_acknowledged(void)
+{
+    sess_t *s = start(spec_prog("ignore_sigterm", NULL));
+    wait_line(s, S_STDOUT, "ready");
+    send_stop(s, SIGTERM, 400);
+    if (!WAIT_FOR(s->n_stopping > 0 || s->exited || s->hup, WAIT))
+        fail("no STOPPING within %d ms of a STOP", scaled(WAIT));
+    CHECK(s->n_stopping == 1 && !s->exited, "STOPPING did not come before EXIT (%d STOPPING, %s)", s->n_stopping,
+          s->exited ? exit_str(s) : "not exited");
+    CHECK(s->stopping_signo == SIGTERM && s->stopping_grace == 400,
+          "STOPPING says signal %u grace %u ms, expected %d and 400", s->stopping_signo, s->stopping_grace, SIGTERM);
+    /* a second STOP (SIGKILL now) is acknowledged too */
+    send_stop(s, SIGKILL, 0);
+    finish(s, WAIT);
+    CHECK(s->n_stopping == 2, "%d STOPPING frames for two STOPs", s->n_stopping);
+    expect_signaled(s, SIGKILL);
+}
+
+static void t_kill_helper_is_for_the_broker(void)
+{
+    sess_t *s = start(spec_prog("sleep_ms", "60000", NULL));
+    uint8_t tok[16];
+    random16(tok);
+    send_frame(s, P_KILL_HELPER, tok, 16);
+    WAIT_FOR(s->n_error_msgs >= 1 || s->hup || s->exited, 2000);
+    CHECK(s->n_error_msgs == 1 && strstr(buf_str(&s->msgs), "KILL_HELPER"),
+          "expected MESSAGE(error) naming KILL_HELPER, got: %s", buf_str(&s->msgs));
+    CHECK(!s->hup && !s->exited && !proc_gone(s->prog), "KILL_HELPER to a helper was not ignored");
+    s->n_error_msgs = 0;
+    send_stop(s, SIGTERM, 0);
+    finish(s, WAIT);
+}
+
+/* The broker reports how each of its helpers ended (HELPER_EXIT), by token. */
+static void t_broker_reports_helper_exit(void)
+{
+    listener_t *l = listen_new();
+    sess_t *b = launch_broker(l);
+    uint8_t tok[2][16];
+    random16(tok[0]);
+    random16(tok[1]);
+    buf_t spec = spec_prog("sleep_ms", "60000", NULL);
+    spawn_raw(b, &spec, tok[0]);
+    buf_free(&spec);
+    spec = spec_prog("exit_with", "0", NULL);
+    spawn_raw(b, &spec, tok[1]);
+    buf_free(&spec);
+    sess_t *h0 = accept_helper(l, tok[0], WAIT);
+    sess_t *h1 = accept_helper(l, tok[1], WAIT);
+    CHECK(h0 && h1, "the helpers did not connect");
+    expect_spawned(h0);
+    expect_spawned(h1);
+    finish(h1, WAIT);
+    const struct helper_exit *x = await_helper_exit(b, tok[1], WAIT);
+    CHECK(x, "no HELPER_EXIT for a helper that exited after EXIT");
+    CHECK(x->pid == h1->hello_pid && x->kind == EXIT_EXITED && x->value == 0,
+          "HELPER_EXIT pid %u kind %u value %d, expected pid %u exited 0", x->pid, x->kind, x->value, h1->hello_pid);
+    pid_t prog = h0->prog;
+    kill((pid_t)h0->hello_pid, SIGKILL);
+    x = await_helper_exit(b, tok[0], WAIT);
+    CHECK(x, "no HELPER_EXIT for a helper killed with SIGKILL");
+    CHECK(x->pid == h0->hello_pid && x->kind == EXIT_SIGNALED && x->value == SIGKILL,
+          "HELPER_EXIT pid %u kind %u value %d, expected pid %u killed by %d", x->pid, x->kind, x->value,
+          h0->hello_pid, SIGKILL);
+    CHECK(wait_gone(&prog, 1, 3000), "the program survived kill -9 of its helper");
+    check_clean(b);
+    hang_up(b);
+    if (!WAIT_FOR(b->reaped, WAIT))
+        fail("the broker did not exit after its connection closed");
+}
+
+/* KILL_HELPER: the broker kills the helper forked for that token, and only that one. */
+static void t_broker_kill_helper(void)
+{
+    listener_t *l = listen_new();
+    sess_t *b = launch_broker(l);
+    uint8_t tok[16], other[16];
+    random16(tok);
+    random16(other);
+    buf_t spec = spec_prog("sleep_ms", "60000", NULL);
+    spawn_raw(b, &spec, tok);
+    buf_free(&spec);
+    sess_t *h = accept_helper(l, tok, WAIT);
+    CHECK(h, "no helper connected");
+    expect_spawned(h);
+    pid_t prog = h->prog;
+    send_kill_helper(b, other);
+    WAIT_FOR(h->hup, 300);
+    CHECK(!h->hup && b->n_helper_exits == 0, "KILL_HELPER with an unknown token ended a helper");
+    send_kill_helper(b, tok);
+    const struct helper_exit *x = await_helper_exit(b, tok, WAIT);
+    CHECK(x && x->kind == EXIT_SIGNALED && x->value == SIGKILL, "KILL_HELPER: %s",
+          x ? "the helper did not die of SIGKILL" : "no HELPER_EXIT");
+    CHECK(WAIT_FOR(h->hup, WAIT), "the killed helper's connection stayed open");
+    CHECK(!h->exited, "a killed helper sent EXIT");
+    CHECK(wait_gone(&prog, 1, 3000), "the program survived its helper's SIGKILL");
+    check_clean(b);
+    hang_up(b);
+    if (!WAIT_FOR(b->reaped, WAIT))
+        fail("the broker did not exit after its connection closed");
+}
+
+/* escape_storm N through the broker: its helper and the N worker pids. */
+static sess_t *storm(listener_t *l, sess_t *b, uint8_t tok[16], pid_t *pids, int n)
+{
+    char arg[16];
+    snprintf(arg, sizeof arg, "%d", n);
+    random16(tok);
+    buf_t spec = spec_prog("escape_storm", arg, NULL);
+    spawn_raw(b, &spec, tok);
+    buf_free(&spec);
+    sess_t *h = accept_helper(l, tok, WAIT);
+    CHECK(h, "no helper connected");
+    expect_spawned(h);
+    wait_line(h, S_STDOUT, "ready");
+    CHECK(parse_pids(buf_str(&h->data[S_STDOUT]), pids, n) == n, "escape_storm printed: %s", out_str(h, S_STDOUT));
+    return h;
+}
+
+/* Nothing carrying the test's tag is left (the broker is gone by now). */
+static void expect_nothing_tagged(const char *when)
+{
+    char list[512];
+    int64_t deadline = now_ms() + scaled(na_wait(3000));
+    int n;
+    while ((n = sweep_tagged(marker, false, list, sizeof list)) > 0 && now_ms() < deadline)
+        sleep_ms(20);
+    CHECK(n == 0, "%d process(es) left %s: %s", n, when, list);
+}
+
+/*
+ * kill -9 of a helper whose program's descendants daemonized, left the
+ * process group, block every signal and fork in a loop: they reparent to the
+ * broker (a child subreaper), which kills them with their descendants before
+ * it reports the helper's end.
+ */
+static void t_broker_kills_orphans_of_a_dead_helper(void)
+{
+    listener_t *l = listen_new();
+    sess_t *b = launch_broker(l);
+    WAIT_FOR(b->subreaper_warn, 200);
+    needs_subreaper(b);
+    uint8_t tok[16];
+    pid_t pids[5];
+    sess_t *h = storm(l, b, tok, pids, 5);
+    kill((pid_t)h->hello_pid, SIGKILL);
+    const struct helper_exit *x = await_helper_exit(b, tok, WAIT);
+    CHECK(x && x->kind == EXIT_SIGNALED && x->value == SIGKILL, "HELPER_EXIT: %s",
+          x ? "not SIGKILL" : "none");
+    char list[256];
+    if (!wait_gone(pids, 5, na_wait(3000))) {
+        alive_list(pids, 5, list, sizeof list);
+        fail("escaped workers alive after the broker reported the helper's death: %s", list);
+    }
+    hang_up(b);
+    if (!WAIT_FOR(b->reaped, WAIT))
+        fail("the broker did not exit after its connection closed");
+    expect_nothing_tagged("of the program's tree");
+}
+
+/*
+ * The broker is stopped while a helper dies, then its connection closes: it
+ * kills the orphans that reparented to it before it exits, so none goes on
+ * to init.
+ */
+static void t_broker_exit_leaves_no_orphan(void)
+{
+    listener_t *l = listen_new();
+    sess_t *b = launch_broker(l);
+    WAIT_FOR(b->subreaper_warn, 200);
+    needs_subreaper(b);
+    uint8_t tok[16];
+    pid_t pids[5];
+    sess_t *h = storm(l, b, tok, pids, 5);
+    kill(b->pid, SIGSTOP);
+    kill((pid_t)h->hello_pid, SIGKILL);
+    CHECK(WAIT_FOR(h->hup, WAIT), "the killed helper's connection stayed open");
+    sleep_ms(scaled(100)); /* the workers' parents die and they reparent to the stopped broker */
+    hang_up(b);
+    kill(b->pid, SIGCONT);
+    if (!WAIT_FOR(b->reaped, WAIT))
+        fail("the broker did not exit after its connection closed");
+    CHECK(WIFEXITED(b->wstatus) && WEXITSTATUS(b->wstatus) == 0, "the broker ended with status 0x%x", b->wstatus);
+    char list[256];
+    if (!wait_gone(pids, 5, na_wait(3000))) {
+        alive_list(pids, 5, list, sizeof list);
+        fail("orphans of a dead helper outlived the broker: %s", list);
+    }
+    expect_nothing_tagged("after the broker exited");
+}
+
 /* ---- the table ------------------------------------------------------------------------------------ */
 
 /* ---- detach and re-attach ------------------------------------------------------------------------ */
@@ -3029,6 +3222,12 @@ static const struct test tests[] = {
     { "broker-bad-frames", t_broker_bad_frames, 30 },
     { "broker-helper-cannot-connect", t_broker_helper_cannot_connect, 30 },
     { "broker-sigterm-helpers-live", t_broker_sigterm_helpers_live, 30 },
+    { "stop-acknowledged", t_stop_acknowledged, 30 },
+    { "kill-helper-is-for-the-broker", t_kill_helper_is_for_the_broker, 30 },
+    { "broker-reports-helper-exit", t_broker_reports_helper_exit, 30 },
+    { "broker-kill-helper", t_broker_kill_helper, 30 },
+    { "broker-kills-orphans-of-a-dead-helper", t_broker_kills_orphans_of_a_dead_helper, 30 },
+    { "broker-exit-leaves-no-orphan", t_broker_exit_leaves_no_orphan, 30 },
     { "detach-attach-seq-continuous-blocked", t_detach_attach_sequence, 120 },
     { "detach-program-exits-while-detached", t_detach_program_exits, 30 },
     { "detach-output-waits-in-pipe", t_detach_output_waits, 30 },

@@ -148,6 +148,13 @@ void frame_attach(buf_t *out, const uint8_t secret[16], uint32_t window)
     buf_u32(out, window);
 }
 
+void frame_kill_helper(buf_t *out, const uint8_t token[16])
+{
+    buf_u32(out, 17);
+    buf_u8(out, P_KILL_HELPER);
+    buf_add(out, token, 16);
+}
+
 uint64_t get_u64(const uint8_t *p)
 {
     return get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
@@ -184,6 +191,8 @@ const char *frame_name(uint8_t type)
     case P_STDIN_ACK: return "STDIN_ACK";
     case P_DETACHED: return "DETACHED";
     case P_ATTACHED: return "ATTACHED";
+    case P_HELPER_EXIT: return "HELPER_EXIT";
+    case P_STOPPING: return "STOPPING";
     case P_NOTIFY: return "NOTIFY";
     default: return "unknown";
     }

@@ -1,6 +1,6 @@
 /*
  * A small, independent encoder/decoder for the helper control protocol
- * (docs/protocol.md, version 2), written for the test suite only: it does
+ * (docs/protocol.md, version 3), written for the test suite only: it does
  * not share code with native/src on purpose, so a misreading of the
  * protocol on one side shows up as a test failure instead of cancelling out.
  */
@@ -15,11 +15,11 @@
 #define P_STDIN_WINDOW (1024 * 1024) /* unacknowledged STDIN bytes, with FLAGS bit 1 */
 
 /* JVM -> helper */
-enum { P_SPAWN = 0x01, P_CREDIT, P_STDIN, P_STDIN_EOF, P_SIGNAL, P_STOP, P_DETACH, P_ATTACH };
+enum { P_SPAWN = 0x01, P_CREDIT, P_STDIN, P_STDIN_EOF, P_SIGNAL, P_STOP, P_DETACH, P_ATTACH, P_KILL_HELPER };
 /* helper -> JVM */
 enum { P_HELLO = 0x41, P_SPAWNED, P_SPAWN_FAILED, P_DATA, P_EOF, P_EXIT, P_MESSAGE, P_STDIN_ACK,
-       P_DETACHED, P_ATTACHED, P_NOTIFY = 0x4D, P_STATS = 0x4E };
-#define P_VERSION 2
+       P_DETACHED, P_ATTACHED, P_HELPER_EXIT, P_STOPPING, P_NOTIFY, P_STATS };
+#define P_VERSION 3
 
 /* SPAWN field tags */
 enum {
@@ -79,6 +79,7 @@ void frame_signal(buf_t *out, uint8_t target, uint32_t signo);
 void frame_stop(buf_t *out, uint32_t signo, uint32_t grace_ms);
 void frame_detach(buf_t *out, uint32_t lease_ms, const uint8_t secret[16], const char *path);
 void frame_attach(buf_t *out, const uint8_t secret[16], uint32_t window);
+void frame_kill_helper(buf_t *out, const uint8_t token[16]);
 uint64_t get_u64(const uint8_t *p);
 
 /* A decoded frame from the helper; payload points into the receive buffer. */

@@ -701,6 +701,8 @@ static void handle_frame(struct helper *h, const struct frame *f)
             sig = h->spec->kill_signal;
         }
         h->stop_requested = 1;
+        uint8_t ack[PROTO_HDR_LEN + STOPPING_LEN];
+        helper_send(h, ack, enc_stopping(ack, sig, grace)); /* the JVM knows the helper answers */
         td_apply(h, td_start(&h->td, (int)sig, grace, !h->reaped, now_ms()));
         return;
     }
@@ -712,6 +714,9 @@ static void handle_frame(struct helper *h, const struct frame *f)
         return;
     case T_ATTACH:
         helper_msg(h, LVL_ERROR, "ATTACH on an attached control connection: ignored");
+        return;
+    case T_KILL_HELPER:
+        helper_msg(h, LVL_ERROR, "KILL_HELPER is for the broker: ignored");
         return;
     }
 }

@@ -16,6 +16,7 @@ const char *proto_type_name(uint8_t type)
     case T_STOP: return "STOP";
     case T_DETACH: return "DETACH";
     case T_ATTACH: return "ATTACH";
+    case T_KILL_HELPER: return "KILL_HELPER";
     case T_HELLO: return "HELLO";
     case T_SPAWNED: return "SPAWNED";
     case T_SPAWN_FAILED: return "SPAWN_FAILED";
@@ -26,6 +27,8 @@ const char *proto_type_name(uint8_t type)
     case T_STDIN_ACK: return "STDIN_ACK";
     case T_DETACHED: return "DETACHED";
     case T_ATTACHED: return "ATTACHED";
+    case T_HELPER_EXIT: return "HELPER_EXIT";
+    case T_STOPPING: return "STOPPING";
     case T_STATS: return "STATS";
     case T_NOTIFY: return "NOTIFY";
     default: return NULL;
@@ -99,6 +102,7 @@ static struct size_rule rule_for(enum proto_dir dir, uint8_t type)
         case T_STOP: r = EXACT(8); break;
         case T_DETACH: r = RANGE(DETACH_MIN_LEN, DETACH_MAX_LEN); break;
         case T_ATTACH: r = EXACT(ATTACH_LEN); break;
+        case T_KILL_HELPER: r = EXACT(KILL_HELPER_LEN); break;
         }
     } else {
         switch (type) {
@@ -112,6 +116,8 @@ static struct size_rule rule_for(enum proto_dir dir, uint8_t type)
         case T_STDIN_ACK: r = EXACT(4); break;
         case T_DETACHED: r = EXACT(DETACHED_LEN); break;
         case T_ATTACHED: r = RANGE(ATTACHED_MIN_LEN, ANY); break;
+        case T_HELPER_EXIT: r = EXACT(HELPER_EXIT_LEN); break;
+        case T_STOPPING: r = EXACT(STOPPING_LEN); break;
         case T_STATS: r = RANGE(0, STATS_MAX); break;
         case T_NOTIFY: r = RANGE(NOTIFY_FRAME_MIN, NOTIFY_FRAME_MAX); break;
         }
@@ -661,6 +667,32 @@ size_t enc_attach(uint8_t *buf, const uint8_t secret[PROTO_SECRET_LEN], uint32_t
     memcpy(buf + PROTO_HDR_LEN, secret, PROTO_SECRET_LEN);
     put_u32(buf + PROTO_HDR_LEN + PROTO_SECRET_LEN, window);
     return ATTACH_FRAME_LEN;
+}
+
+size_t enc_helper_exit(uint8_t *buf, const uint8_t token[PROTO_TOKEN_LEN], uint32_t pid, int kind, int32_t value)
+{
+    enc_frame_hdr(buf, T_HELPER_EXIT, HELPER_EXIT_LEN);
+    uint8_t *p = buf + PROTO_HDR_LEN;
+    memcpy(p, token, PROTO_TOKEN_LEN);
+    put_u32(p + PROTO_TOKEN_LEN, pid);
+    p[PROTO_TOKEN_LEN + 4] = (uint8_t)kind;
+    put_u32(p + PROTO_TOKEN_LEN + 5, (uint32_t)value);
+    return PROTO_HDR_LEN + HELPER_EXIT_LEN;
+}
+
+size_t enc_stopping(uint8_t *buf, uint32_t signo, uint32_t grace_ms)
+{
+    enc_frame_hdr(buf, T_STOPPING, STOPPING_LEN);
+    put_u32(buf + PROTO_HDR_LEN, signo);
+    put_u32(buf + PROTO_HDR_LEN + 4, grace_ms);
+    return PROTO_HDR_LEN + STOPPING_LEN;
+}
+
+size_t enc_kill_helper(uint8_t *buf, const uint8_t token[PROTO_TOKEN_LEN])
+{
+    enc_frame_hdr(buf, T_KILL_HELPER, KILL_HELPER_LEN);
+    memcpy(buf + PROTO_HDR_LEN, token, PROTO_TOKEN_LEN);
+    return PROTO_HDR_LEN + KILL_HELPER_LEN;
 }
 
 static int hexval(char c)

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTO_VERSION 2
+#define PROTO_VERSION 3
 #define PROTO_TOKEN_LEN 16
 #define PROTO_DATA_MAX (1024u * 1024u)          /* largest DATA/STDIN payload */
 #define PROTO_FRAME_MAX (PROTO_DATA_MAX + 16u)  /* largest length field */
@@ -26,6 +26,11 @@
 #define ATTACHED_MIN_LEN 26
 #define LEASE_MAX_MS 2147483647u
 
+/* Helper loss (version 3) */
+#define KILL_HELPER_LEN PROTO_TOKEN_LEN
+#define HELPER_EXIT_LEN (PROTO_TOKEN_LEN + 4 + 1 + 4)
+#define STOPPING_LEN 8
+
 /* JVM -> broker/helper */
 enum {
     T_SPAWN = 0x01,
@@ -36,6 +41,7 @@ enum {
     T_STOP = 0x06,
     T_DETACH = 0x07,
     T_ATTACH = 0x08,
+    T_KILL_HELPER = 0x09,
 };
 
 /* broker/helper -> JVM */
@@ -50,7 +56,8 @@ enum {
     T_STDIN_ACK = 0x48,
     T_DETACHED = 0x49,
     T_ATTACHED = 0x4A,
-    /* 0x4B, 0x4C: taken on other branches (HELPER_EXIT, STOPPING) */
+    T_HELPER_EXIT = 0x4B,
+    T_STOPPING = 0x4C,
     T_NOTIFY = 0x4D,
     T_STATS = 0x4E,
 };
@@ -307,6 +314,13 @@ size_t enc_detached(uint8_t *buf, uint64_t stdout_bytes, uint64_t stderr_bytes);
 /* ATTACHED: buf must hold PROTO_HDR_LEN + ATTACHED_MIN_LEN + label_len bytes. */
 size_t enc_attached(uint8_t *buf, uint32_t pid, int exited, int kind, int32_t value,
                     uint64_t stdout_bytes, uint64_t stderr_bytes, const uint8_t *label, size_t label_len);
+/* HELPER_EXIT (broker): the helper forked for token ended with this wait
+ * status (kind EXIT_EXITED/EXIT_SIGNALED, value code or signal); 30 bytes. */
+size_t enc_helper_exit(uint8_t *buf, const uint8_t token[PROTO_TOKEN_LEN], uint32_t pid, int kind, int32_t value);
+/* STOPPING (helper): a STOP was read; the teardown signal and grace; 13 bytes. */
+size_t enc_stopping(uint8_t *buf, uint32_t signo, uint32_t grace_ms);
+/* JVM-side KILL_HELPER (tests, fuzz seeds); 21 bytes. */
+size_t enc_kill_helper(uint8_t *buf, const uint8_t token[PROTO_TOKEN_LEN]);
 /* JVM-side DETACH and ATTACH frames (tests, fuzz seeds); DETACH needs
  * PROTO_HDR_LEN + DETACH_MAX_LEN bytes, ATTACH ATTACH_FRAME_LEN. */
 size_t enc_detach(uint8_t *buf, uint32_t lease_ms, const uint8_t secret[PROTO_SECRET_LEN], const char *path);

@@ -196,7 +196,7 @@ void tree_free(struct tree *t)
 
 struct pstat {
     char state;
-    pid_t pgrp, session;
+    pid_t ppid, pgrp, session;
     unsigned long long start;
 };
 
@@ -221,6 +221,7 @@ static int read_pstat(pid_t pid, struct pstat *ps)
     if (n < 20)
         return -1;
     ps->state = tok[0][0];
+    ps->ppid = (pid_t)atoi(tok[1]);
     ps->pgrp = (pid_t)atoi(tok[2]);
     ps->session = (pid_t)atoi(tok[3]);
     ps->start = strtoull(tok[19], NULL, 10);
@@ -349,6 +350,51 @@ int tree_strays(struct tree *t)
     int n = (int)pv.n;
     free(pv.v);
     return n + (int)prune_known(t);
+}
+
+size_t tree_kill_strays(const pid_t *keep, size_t nkeep)
+{
+    char buf[4096];
+    struct pidvec kids = {0}, all = {0};
+    pid_t self = getpid();
+    int have_children_file = children_of(self, &kids, buf, sizeof buf) == 0;
+    if (!have_children_file) {
+        struct pidvec every = {0};
+        descendants_by_scan(self, &every);
+        for (size_t i = 0; i < every.n; i++) {
+            struct pstat ps;
+            if (read_pstat(every.v[i], &ps) == 0 && ps.ppid == self)
+                pv_add(&kids, every.v[i]);
+        }
+        free(every.v);
+    }
+    for (size_t i = 0; i < kids.n; i++) {
+        pid_t p = kids.v[i];
+        int kept = 0;
+        for (size_t k = 0; k < nkeep && !kept; k++)
+            kept = keep[k] == p;
+        if (kept)
+            continue;
+        size_t from = all.n;
+        pv_add(&all, p);
+        if (!have_children_file) {
+            descendants_by_scan(p, &all);
+            continue;
+        }
+        for (size_t j = from; j < all.n; j++) /* all grows while we walk it */
+            children_of(all.v[j], &all, buf, sizeof buf);
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < all.n; i++) {
+        struct pstat ps;
+        if (read_pstat(all.v[i], &ps) == 0 && ps.state == 'Z')
+            continue; /* dead already, waits to be reaped */
+        if (kill(all.v[i], SIGKILL) == 0)
+            n++;
+    }
+    free(kids.v);
+    free(all.v);
+    return n;
 }
 
 int cgroup_populated(const char *cgroup)

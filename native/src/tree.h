@@ -44,6 +44,12 @@ void tree_signal(struct tree *t, int sig);
  * outside our children is left.  With one: 0 (waitpid tells). */
 int tree_strays(struct tree *t);
 
+/* The broker's clean-up of orphans: SIGKILL to every child of this process
+ * that is not in keep[0..nkeep) (the helpers), with all its descendants,
+ * found first, then signalled.  Zombies are not counted.  Returns how many
+ * processes were signalled. */
+size_t tree_kill_strays(const pid_t *keep, size_t nkeep);
+
 /* 1 populated, 0 empty, -1 unreadable (errno). */
 int cgroup_populated(const char *cgroup);
 /* An inotify fd watching <cgroup>/cgroup.events for IN_MODIFY, or -1. */

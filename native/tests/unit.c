@@ -167,9 +167,11 @@ static void frame_unknown_types(void)
     uint8_t p[8] = {0};
     struct frame f;
     size_t used;
-    enc_frame_hdr(p, 0x09, 0);
+    enc_frame_hdr(p, 0x0A, 0);
     CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
-    CHECK_CONTAINS(err, "unknown frame type 0x09");
+    CHECK_CONTAINS(err, "unknown frame type 0x0a");
+    enc_frame_hdr(p, 0x4D, 0); /* reserved (sd_notify), not a frame yet */
+    CHECK_EQ(proto_frame_next(DIR_FROM_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
     enc_frame_hdr(p, 0x00, 0);
     CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
     /* helper frames are unknown in the JVM->helper direction and vice versa */
@@ -672,7 +674,7 @@ static void enc_roundtrip(void)
     uint8_t p[700];
     struct frame f = decode(p, enc_hello(p, ROLE_HELPER, 4242, TOKEN));
     CHECK_EQ(f.type, T_HELLO);
-    CHECK_EQ(get_u16(f.payload), 2);
+    CHECK_EQ(get_u16(f.payload), 3);
     CHECK_EQ(f.payload[2], ROLE_HELPER);
     CHECK_EQ(get_u32(f.payload + 3), 4242);
     CHECK(memcmp(f.payload + 7, TOKEN, 16) == 0);
@@ -721,6 +723,59 @@ static void enc_roundtrip(void)
     CHECK_EQ(f.type, T_MESSAGE);
     CHECK_EQ(f.payload[0], LVL_WARN);
     CHECK_EQ(f.len, 6);
+}
+
+/* Version 3: helper loss.  HELPER_EXIT and STOPPING come from a broker or
+ * helper, KILL_HELPER goes to a broker; each has one size. */
+static void helper_loss_frames(void)
+{
+    uint8_t p[64];
+    size_t used;
+    struct frame f;
+    size_t n = enc_helper_exit(p, TOKEN, 4242, EXIT_SIGNALED, 9);
+    CHECK_EQ(n, PROTO_HDR_LEN + 25);
+    f = decode(p, n);
+    CHECK_EQ(f.type, T_HELPER_EXIT);
+    CHECK(memcmp(f.payload, TOKEN, 16) == 0);
+    CHECK_EQ(get_u32(f.payload + 16), 4242);
+    CHECK_EQ(f.payload[20], EXIT_SIGNALED);
+    CHECK_EQ((int32_t)get_u32(f.payload + 21), 9);
+    f = decode(p, enc_helper_exit(p, TOKEN, 7, EXIT_EXITED, 3));
+    CHECK_EQ(f.payload[20], EXIT_EXITED);
+    CHECK_EQ((int32_t)get_u32(f.payload + 21), 3);
+
+    n = enc_stopping(p, 15, 500);
+    CHECK_EQ(n, PROTO_HDR_LEN + 8);
+    f = decode(p, n);
+    CHECK_EQ(f.type, T_STOPPING);
+    CHECK_EQ(get_u32(f.payload), 15);
+    CHECK_EQ(get_u32(f.payload + 4), 500);
+
+    n = enc_kill_helper(p, TOKEN);
+    CHECK_EQ(n, PROTO_HDR_LEN + 16);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, n, &f, &used, err, sizeof err), FRAME_OK);
+    CHECK_EQ(f.type, T_KILL_HELPER);
+    CHECK(memcmp(f.payload, TOKEN, 16) == 0);
+    CHECK(strcmp(proto_type_name(T_KILL_HELPER), "KILL_HELPER") == 0);
+    CHECK(strcmp(proto_type_name(T_HELPER_EXIT), "HELPER_EXIT") == 0);
+    CHECK(strcmp(proto_type_name(T_STOPPING), "STOPPING") == 0);
+
+    /* each in its own direction only */
+    CHECK_EQ(proto_frame_next(DIR_FROM_HELPER, p, n, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "unknown frame type 0x09");
+    n = enc_stopping(p, 15, 500);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, n, &f, &used, err, sizeof err), FRAME_ERROR);
+
+    /* wrong sizes are framing errors, seen from the header alone */
+    enc_frame_hdr(p, T_KILL_HELPER, 15);
+    CHECK_EQ(proto_frame_next(DIR_TO_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "KILL_HELPER frame with payload length 15: must be 16");
+    enc_frame_hdr(p, T_HELPER_EXIT, 26);
+    CHECK_EQ(proto_frame_next(DIR_FROM_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "HELPER_EXIT frame with payload length 26: must be 25");
+    enc_frame_hdr(p, T_STOPPING, 0);
+    CHECK_EQ(proto_frame_next(DIR_FROM_HELPER, p, 5, &f, &used, err, sizeof err), FRAME_ERROR);
+    CHECK_CONTAINS(err, "STOPPING frame with payload length 0: must be 8");
 }
 
 static void enc_truncates_text(void)
@@ -1261,6 +1316,7 @@ int main(void)
     RUN(spawn_token_known_on_error);
     RUN(spawn_many_fields);
     RUN(enc_roundtrip);
+    RUN(helper_loss_frames);
     RUN(enc_truncates_text);
     RUN(spawn_frame_roundtrip);
     RUN(token_hex);

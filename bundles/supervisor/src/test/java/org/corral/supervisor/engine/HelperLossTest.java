@@ -14,12 +14,22 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import java.time.Duration;
+import java.util.Set;
+
 import org.corral.api.CommandSpec;
+import org.corral.api.Daemon;
+import org.corral.api.DaemonExit;
+import org.corral.api.DaemonSpec;
+import org.corral.api.DaemonState;
 import org.corral.api.HelperLostException;
+import org.corral.api.Readiness;
+import org.corral.api.RestartPolicy;
 import org.corral.cgroup.CgroupManager;
 import org.corral.supervisor.Corral;
 import org.corral.supervisor.internal.engine.RunningProgram;
 import org.corral.supervisor.support.NoLeftovers;
+import org.corral.supervisor.support.Storm;
 import org.corral.supervisor.support.TestSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,7 +46,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class HelperLossTest {
 
     static final int TRIALS = Integer.getInteger("corral.test.helperLossTrials", 5);
-    static final int WORKERS = 10;
 
     static Corral corral;
     static CgroupManager m;
@@ -62,45 +71,8 @@ class HelperLossTest {
         }
     }
 
-    /** A spec of escape_storm whose whole tree carries {@code tag} (instead of this JVM's). */
-    static CommandSpec storm(String tag, boolean cgroup) {
-        CommandSpec.Builder b = CommandSpec.builder(prog("escape_storm"), Integer.toString(WORKERS))
-                .env(TestSupport.TAG_VAR, tag);
-        if (cgroup) {
-            b.cgroupBase(base);
-        }
-        return b.build();
-    }
 
-    /** Kills (SIGKILL) every process carrying {@code tag} until none is left; returns how many were found at first. */
-    static int killAll(String tag) throws InterruptedException {
-        int first = -1;
-        for (int round = 0; round < 200; round++) {
-            List<String> left = TestSupport.tagged(tag);
-            if (first < 0) {
-                first = left.size();
-            }
-            if (left.isEmpty()) {
-                return first;
-            }
-            for (String s : left) {
-                ProcessHandle.of(Long.parseLong(s.substring(0, s.indexOf(' ')))).ifPresent(ProcessHandle::destroyForcibly);
-            }
-            Thread.sleep(20);
-        }
-        return first;
-    }
 
-    /** Waits up to {@code millis} for every process carrying {@code tag} to be gone; returns those left. */
-    static List<String> awaitNoneTagged(String tag, long millis) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
-        List<String> left = TestSupport.tagged(tag);
-        while (!left.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-            left = TestSupport.tagged(tag);
-        }
-        return left;
-    }
 
     /** One trial: start the storm, SIGKILL its helper, count what is left after 10 s. */
     static void helperSigkill(boolean cgroup) throws Exception {
@@ -109,17 +81,17 @@ class HelperLossTest {
         for (int trial = 0; trial < TRIALS; trial++) {
             String tag = TestSupport.TAG + ".loss-" + UUID.randomUUID();
             KillTest.Lines lines = new KillTest.Lines();
-            RunningProgram p = corral.engine().launch(storm(tag, cgroup), lines);
+            RunningProgram p = corral.engine().launch(Storm.spec(tag, cgroup ? base : null), lines);
             p.started().get(30, TimeUnit.SECONDS);
             lines.awaitReady();
-            assertEquals(WORKERS, lines.pids().size(), lines.text.toString());
+            assertEquals(Storm.WORKERS, lines.pids().size(), lines.text.toString());
             long helper = p.helperPid().orElseThrow();
             String cgroupPath = p.cgroupPath().orElse(null);
             ProcessHandle.of(helper).orElseThrow().destroyForcibly();
             ExecutionException e = assertThrows(ExecutionException.class, () -> p.completion().get(30, TimeUnit.SECONDS));
-            List<String> left = awaitNoneTagged(tag, 10_000);
+            List<String> left = Storm.awaitNoneTagged(tag, 10_000);
             survivors.add(left.size());
-            killAll(tag);
+            Storm.killAll(tag);
             if (!(e.getCause() instanceof HelperLostException)) {
                 failures.add("trial " + trial + ": not a HelperLostException: " + e.getCause());
                 continue;
@@ -141,7 +113,7 @@ class HelperLossTest {
             }
         }
         System.out.println("HelperLossTest: helper SIGKILL " + (cgroup ? "with" : "without") + " a cgroup, "
-                + TRIALS + " trials of escape_storm " + WORKERS + ": survivors after 10 s per trial " + survivors);
+                + TRIALS + " trials of escape_storm " + Storm.WORKERS + ": survivors after 10 s per trial " + survivors);
         assertTrue(survivors.stream().allMatch(n -> n == 0), "survivors per trial: " + survivors);
         assertEquals(List.of(), failures);
     }
@@ -157,15 +129,152 @@ class HelperLossTest {
         helperSigkill(false);
     }
 
+    /** A daemon of escape_storm: kill -9 of its helper ends its tree, counts as HELPER_LOST, and it restarts. */
+    static void daemonHelperSigkill(boolean cgroup) throws Exception {
+        List<Integer> survivors = new ArrayList<>();
+        for (int trial = 0; trial < TRIALS; trial++) {
+            String tag = TestSupport.TAG + ".dloss-" + UUID.randomUUID();
+            String name = "loss-" + (cgroup ? "cg-" : "nocg-") + trial;
+            Daemon d = corral.start(DaemonSpec.builder(name, Storm.spec(tag, cgroup ? base : null))
+                    .restart(RestartPolicy.PERMANENT).restartDelay(Duration.ofMillis(50))
+                    .readiness(Readiness.logLine("^ready$")).build());
+            try {
+                assertEquals(DaemonState.READY, d.await(Set.of(DaemonState.READY), Duration.ofSeconds(30)));
+                long pid = d.pid().orElseThrow();
+                long helper = d.helperPid().orElseThrow();
+                int restarts = d.restarts();
+                List<Long> workers = TestSupport.pidsIn(String.join("\n", d.recentLines(100)));
+                assertEquals(Storm.WORKERS, workers.size(), "worker pids in " + d.recentLines(100));
+                ProcessHandle.of(helper).orElseThrow().destroyForcibly();
+                // the tree of the first run goes; the restarted run carries the same tag, so look at the old pids
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while ((d.restarts() == restarts || d.pid().orElse(pid) == pid) && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertEquals(restarts + 1, d.restarts(), name + ": restarted once after its helper was lost");
+                assertEquals(DaemonExit.Reason.HELPER_LOST, d.lastExit().orElseThrow().reason(),
+                        name + ": " + d.lastExit());
+                assertEquals(DaemonState.READY, d.await(Set.of(DaemonState.READY), Duration.ofSeconds(30)));
+                long newHelper = d.helperPid().orElseThrow();
+                long newPid = d.pid().orElseThrow();
+                List<String> left = new ArrayList<>();
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                do {
+                    left = TestSupport.tagged(tag);
+                    left.removeIf(l -> isOfRun(l, newPid, newHelper));
+                    if (!left.isEmpty()) {
+                        Thread.sleep(20);
+                    }
+                } while (!left.isEmpty() && System.nanoTime() < until);
+                List<Long> oldWorkers = TestSupport.awaitGone(workers, 1000);
+                assertEquals(List.of(), oldWorkers, name + ": workers of the lost run still alive");
+                survivors.add(left.size());
+            } finally {
+                d.stop();
+                Storm.killAll(tag);
+            }
+        }
+        System.out.println("HelperLossTest: daemon helper SIGKILL " + (cgroup ? "with" : "without") + " a cgroup, "
+                + TRIALS + " trials: survivors of the lost run per trial " + survivors);
+        assertTrue(survivors.stream().allMatch(n -> n == 0), "survivors per trial: " + survivors);
+    }
+
+    /** Whether the process in a {@code tagged()} line belongs to the run of program {@code pid}: its session. */
+    static boolean isOfRun(String line, long pid, long helper) {
+        long p = Long.parseLong(line.substring(0, line.indexOf(' ')));
+        if (p == pid || p == helper) {
+            return true;
+        }
+        // escape_storm's workers leave the program's session: find their run by the cgroup or ancestry is not
+        // possible once orphaned, so count a process as the new run's when it started after the new program
+        return startTime(p) >= startTime(pid);
+    }
+
+    static long startTime(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[19]);
+        } catch (IOException | RuntimeException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    @Test
+    void daemonHelperSigkillWithACgroupRestartsAndLeavesNothing() throws Exception {
+        daemonHelperSigkill(true);
+        assertEquals(List.of(), childCgroups(), "no cgroup left below the test base");
+    }
+
+    @Test
+    void daemonHelperSigkillWithoutACgroupRestartsAndLeavesNothing() throws Exception {
+        daemonHelperSigkill(false);
+    }
+
+    /**
+     * A helper that stops answering (SIGSTOP) is lost when it does not acknowledge a STOP in time: Corral
+     * kills it (through the broker) and the program's tree.
+     */
+    static void stoppedHelper(boolean cgroup) throws Exception {
+        for (int trial = 0; trial < Math.min(TRIALS, 2); trial++) {
+            String tag = TestSupport.TAG + ".stopped-" + UUID.randomUUID();
+            KillTest.Lines lines = new KillTest.Lines();
+            RunningProgram p = corral.engine().launch(Storm.spec(tag, cgroup ? base : null), lines);
+            lines.awaitReady();
+            long helper = p.helperPid().orElseThrow();
+            new ProcessBuilder("kill", "-STOP", Long.toString(helper)).inheritIO().start().waitFor();
+            try {
+                p.stop(org.corral.api.Signal.TERM, Duration.ZERO);
+                ExecutionException e = assertThrows(ExecutionException.class,
+                        () -> p.completion().get(60, TimeUnit.SECONDS));
+                assertTrue(e.getCause() instanceof HelperLostException, String.valueOf(e.getCause()));
+                String m = e.getCause().getMessage();
+                assertTrue(m.startsWith("helper pid " + helper + " died: SIGKILL (it stopped answering (it did not "
+                        + "acknowledge a STOP within 5000 ms), so Corral killed it)"), m);
+                assertEquals(List.of(), Storm.awaitNoneTagged(tag, 10_000), "survivors of a stopped helper's tree");
+                assertTrue(TestSupport.awaitGone(List.of(helper), 10_000).isEmpty(), "the stopped helper is gone");
+            } finally {
+                new ProcessBuilder("kill", "-CONT", Long.toString(helper)).start().waitFor();
+                Storm.killAll(tag);
+            }
+        }
+    }
+
+    @Test
+    void aStoppedHelperWithACgroupIsLostAndItsTreeKilled() throws Exception {
+        stoppedHelper(true);
+        assertEquals(List.of(), childCgroups(), "no cgroup left below the test base");
+    }
+
+    @Test
+    void aStoppedHelperWithoutACgroupIsLostAndItsTreeKilled() throws Exception {
+        stoppedHelper(false);
+    }
+
+    /**
+     * No false alarm: a STOP whose acknowledgement waits behind a consumer that holds the output for longer
+     * than the answer timeout is not a lost helper.
+     */
+    @Test
+    void aSlowConsumerDuringAStopIsNoLostHelper() throws Exception {
+        java.util.concurrent.CountDownLatch inConsumer = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean slept = new java.util.concurrent.atomic.AtomicBoolean();
+        RunningProgram p = corral.engine().launch(CommandSpec.of(prog("print_seq"), "1"), (stream, data) -> {
+            if (slept.compareAndSet(false, true)) {
+                inConsumer.countDown();
+                try {
+                    Thread.sleep(7000); // longer than the answer timeout (5 s)
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        assertTrue(inConsumer.await(30, TimeUnit.SECONDS));
+        org.corral.api.ProcessResult r = p.stop(org.corral.api.Signal.TERM, Duration.ZERO).get(60, TimeUnit.SECONDS);
+        assertTrue(r.killed(), r.toString());
+    }
+
     static List<String> childCgroups() throws IOException {
-        Path dir = m.resolve(base);
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        List<String> out = new ArrayList<>();
-        try (var s = Files.list(dir)) {
-            s.filter(Files::isDirectory).forEach(d -> out.add(d.getFileName().toString()));
-        }
-        return out;
+        return Storm.childCgroups(m, base);
     }
 }

@@ -72,6 +72,19 @@ public interface CgroupPlacement {
     default void abandon(Placement placement) {
     }
 
+    /**
+     * The program's helper was lost (it ended without reporting EXIT, or stopped answering): kills every
+     * process of the placement now ({@code cgroup.kill}), waits until it is empty ({@code cgroup.events}, no
+     * polling), removes what Corral created for it and returns the final statistics when there are any.
+     * Called once per lost program, off the IO thread; blocks until the cgroup is empty (bounded).
+     *
+     * @throws RuntimeException naming the cgroup and what failed
+     */
+    default Optional<CgroupStats> killNow(Placement placement) {
+        abandon(placement);
+        return Optional.empty();
+    }
+
     /** Removes what {@link #prepare} created when the program could not be started. */
     default void discard(Placement placement) {
     }

@@ -69,6 +69,8 @@ final class Conn implements IoLoop.Handler, FrameHandler {
     private final java.util.concurrent.atomic.AtomicReference<State> state =
             new java.util.concurrent.atomic.AtomicReference<>(State.READING);
     private ReadBuf rb;
+    /** When bytes last came from the peer (System.nanoTime); written by the thread that reads. */
+    private volatile long lastRead = System.nanoTime();
     private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
     private final ByteBuffer small = ByteBuffer.allocate(64).order(ByteOrder.LITTLE_ENDIAN);
     /** Bytes of received-but-uncredited data per stream; written by the processing thread. */
@@ -87,6 +89,23 @@ final class Conn implements IoLoop.Handler, FrameHandler {
 
     boolean isClosed() {
         return state.get() == State.CLOSED;
+    }
+
+    /** Reads what is there when this connection has not said HELLO yet (IO thread). */
+    void readIfUnidentified() {
+        if (role == Role.UNKNOWN && attachFor == null && state.get() == State.READING) {
+            onReadable();
+        }
+    }
+
+    /** When bytes last came from the peer (System.nanoTime). */
+    long lastReadNanos() {
+        return lastRead;
+    }
+
+    /** Whether reading waits for the JVM (an output consumer holds the buffer), not for the peer. */
+    boolean readPaused() {
+        return state.get().lent();
     }
 
     /** The last frame was handled (by the buffer's owner): nothing more is read. */
@@ -131,6 +150,9 @@ final class Conn implements IoLoop.Handler, FrameHandler {
             n = ch.read(buf);
         } catch (IOException e) {
             n = -1;
+        }
+        if (n > 0) {
+            lastRead = System.nanoTime();
         }
         rb.buffered = buf.position();
         if (program != null) {
@@ -238,6 +260,9 @@ final class Conn implements IoLoop.Handler, FrameHandler {
                     n = ch.read(rb.buf);
                 } catch (IOException e) {
                     n = -1;
+                }
+                if (n > 0) {
+                    lastRead = System.nanoTime();
                 }
                 rb.buffered = rb.buf.position();
                 program.noteBuffered(rb.buffered);
@@ -560,7 +585,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
             }
             this.role = Role.HELPER;
             this.program = p;
-            p.attached(this, pid);
+            p.attached(this, pid, version);
         } else {
             throw new ProtocolException("HELLO with unknown role " + role);
         }
@@ -636,6 +661,19 @@ final class Conn implements IoLoop.Handler, FrameHandler {
     @Override
     public void notify(long pid, byte[] message) throws ProtocolException {
         program("NOTIFY").notifyFrame(pid, message);
+    }
+
+    @Override
+    public void helperExit(byte[] token, long pid, int kind, int value) throws ProtocolException {
+        if (role != Role.BROKER) {
+            throw new ProtocolException("HELPER_EXIT frame from a helper (only the broker sends it)");
+        }
+        engine.helperExited(broker, TokenKey.of(token), pid, kind, value);
+    }
+
+    @Override
+    public void stopping(int signo, long graceMs) throws ProtocolException {
+        program("STOPPING").stopping(signo, graceMs);
     }
 
     @Override

@@ -19,9 +19,12 @@ import java.util.Objects;
  * @param cgroups cgroup placement (the seam for the cgroup bundle)
  * @param architecture the helper's architecture (x86_64, aarch64, armhf) or the JVM's os.arch
  * @param deliveryThreads threads of the delivery pool ({@link Delivery}), 1 to 16
+ * @param answerTimeout how long a helper asked to stop may take to acknowledge it (and may stay silent
+ *     afterwards beyond its grace and teardown bound) before it counts as lost
  */
 public record EngineConfig(Path runtimeParent, Path helper, java.net.URL helperResource, List<String> helperPrefix, Duration brokerStartTimeout,
-        CommandResolver resolver, CgroupPlacement cgroups, String architecture, int deliveryThreads) {
+        CommandResolver resolver, CgroupPlacement cgroups, String architecture, int deliveryThreads,
+        Duration answerTimeout) {
 
     public EngineConfig {
         Objects.requireNonNull(runtimeParent, "runtimeParent");
@@ -32,6 +35,7 @@ public record EngineConfig(Path runtimeParent, Path helper, java.net.URL helperR
         if (deliveryThreads < 1 || deliveryThreads > 16) {
             throw new IllegalArgumentException("delivery threads must be 1 to 16, got " + deliveryThreads);
         }
+        Objects.requireNonNull(answerTimeout, "answerTimeout");
     }
 
     public static Builder builder() {
@@ -49,6 +53,7 @@ public record EngineConfig(Path runtimeParent, Path helper, java.net.URL helperR
         private CgroupPlacement cgroups = CgroupPlacement.NONE;
         private String architecture = HelperLocator.architecture();
         private int deliveryThreads = Delivery.threads(System.getProperty(Delivery.THREADS_PROPERTY));
+        private Duration answerTimeout = Duration.ofSeconds(5);
 
         public Builder runtimeParent(Path p) {
             this.runtimeParent = Objects.requireNonNull(p);
@@ -96,9 +101,19 @@ public record EngineConfig(Path runtimeParent, Path helper, java.net.URL helperR
             return this;
         }
 
+        /** How long a helper asked to stop may take to acknowledge it (default 5 s). */
+        public Builder answerTimeout(Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("answerTimeout must be positive: " + d);
+            }
+            this.answerTimeout = d;
+            return this;
+        }
+
         public EngineConfig build() {
             return new EngineConfig(runtimeParent, helper, helperResource, helperPrefix, brokerStartTimeout,
-                    resolver != null ? resolver : CommandResolver.system(), cgroups, architecture, deliveryThreads);
+                    resolver != null ? resolver : CommandResolver.system(), cgroups, architecture, deliveryThreads,
+                    answerTimeout);
         }
     }
 }

@@ -46,6 +46,13 @@ public final class HelperEngine implements Engine {
 
     /** How long close() waits for the programs beyond the longest grace. */
     private static final java.time.Duration CLOSE_MARGIN = java.time.Duration.ofSeconds(5);
+    /**
+     * How long a helper's teardown may take beyond the grace: it gives a cgroup that does not empty 10 s
+     * after SIGKILL (docs/protocol.md, "Exit and teardown").
+     */
+    static final java.time.Duration TEARDOWN_GIVE_UP = java.time.Duration.ofSeconds(10);
+    /** How long a lost helper's run waits for the broker's report of how the helper ended. */
+    static final java.time.Duration FATE_WAIT = java.time.Duration.ofSeconds(2);
 
     private final EngineConfig cfg;
     private final Path helper;
@@ -57,6 +64,8 @@ public final class HelperEngine implements Engine {
     private final Conn.Pool pool = new Conn.Pool();
     private final Map<TokenKey, HelperProgram> pending = new ConcurrentHashMap<>();
     private final Set<HelperProgram> live = ConcurrentHashMap.newKeySet();
+    /** Every program by its spawn token until its completion is done (the broker reports helpers by token). */
+    private final Map<TokenKey, HelperProgram> byToken = new ConcurrentHashMap<>();
     private final Set<Conn> conns = ConcurrentHashMap.newKeySet();
     private final Set<String> warned = ConcurrentHashMap.newKeySet();
     private final Object brokerLock = new Object();
@@ -286,6 +295,13 @@ public final class HelperEngine implements Engine {
             return p;
         }
         p.armTimeout();
+        loop.schedule(cfg.brokerStartTimeout(), () -> {
+            if (pending.remove(token, p)) {
+                killHelper(p);
+                p.fail(new ProcessException("the helper of " + p.cmd.executable() + " did not connect within "
+                        + cfg.brokerStartTimeout().toMillis() + " ms"));
+            }
+        });
         if (b == null || !b.send(frame)) {
             p.fail(new ProcessException("the helper broker is not running; see earlier errors"));
         }
@@ -520,7 +536,8 @@ public final class HelperEngine implements Engine {
         Containment.Mode mode = cfg.cgroups().mount().isPresent() ? Containment.Mode.HELPER_CGROUP : Containment.Mode.HELPER;
         if (mode == Containment.Mode.HELPER) {
             lim.add("No cgroup v2 support is in use: descendants are found through the process group and the helper's "
-                    + "subreaper role; one that left both and whose helper is SIGKILLed can survive.");
+                    + "subreaper role; when a helper dies, the broker kills the orphans it left, so one that left the "
+                    + "process group survives only when the broker is gone too.");
             lim.add("No resource limits or cgroup statistics.");
         }
         String arch = HelperLocator.elfArchitecture(helper).orElse(cfg.architecture());
@@ -576,7 +593,51 @@ public final class HelperEngine implements Engine {
     /** Tracks a program until it ends; it waits for its helper's HELLO. */
     void register(HelperProgram p) {
         live.add(p);
+        byToken.put(p.token, p);
+        p.completion().whenComplete((r, x) -> byToken.remove(p.token, p));
         pending.put(p.token, p);
+    }
+
+    /** How long a helper asked to stop may take to acknowledge it. */
+    java.time.Duration answerTimeout() {
+        return cfg.answerTimeout();
+    }
+
+    /**
+     * Kills the helper of {@code p} (it stopped answering): through the broker that forked it (KILL_HELPER:
+     * the broker's child, so no other process can be hit), else as the process that said HELLO (a
+     * {@link ProcessHandle} checks its start time).
+     */
+    void killHelper(HelperProgram p) {
+        Broker b = p.liveBroker();
+        if (b != null && b.send(org.corral.supervisor.internal.protocol.FrameEncoder.killHelper(p.token.bytes()))) {
+            return;
+        }
+        ProcessHandle h = p.helperProcess();
+        if (h != null) {
+            h.destroyForcibly();
+        }
+    }
+
+    /** The broker {@code b} reaped the helper forked for {@code token} (IO thread). */
+    void helperExited(Broker b, TokenKey token, long helperPid, int kind, int value) {
+        HelperProgram p = byToken.get(token);
+        if (p == null || !p.spawnedBy(b)) {
+            return; // ended and reported already
+        }
+        p.helperEnded(kind, value);
+        if (pending.containsKey(token)) {
+            // its connection and HELLO may wait in the backlog or the socket, written before it exited: read them
+            accept();
+            for (Conn c : new ArrayList<>(conns)) {
+                c.readIfUnidentified();
+            }
+        }
+        if (pending.remove(token, p)) {
+            String how = kind == Protocol.EXIT_SIGNALED ? "was killed by signal " + value : "exited with status " + value;
+            p.fail(new ProcessException("the helper (pid " + helperPid + ") of " + p.cmd.executable() + " " + how
+                    + " before it connected"));
+        }
     }
 
     /** The program's helper will not say HELLO (any thread). */
@@ -679,19 +740,40 @@ public final class HelperEngine implements Engine {
             r.completeExceptionally(new ProcessException("the broker (pid " + b.pid() + ") exited"
                     + (proc == null || proc.isAlive() ? "" : " with status " + proc.exitValue())));
         }
-        if (!closed && c == null && up) {
-            LOG.error("corral: a new helper broker (pid {}) ended before it connected{}", b.pid(),
-                    brokerLog().isEmpty() ? "" : "; its output: " + brokerLog());
-        } else if (!closed && c != null) { // one that never said HELLO at start-up is reported by start()
-            LOG.error("corral: the helper broker (pid {}) is gone{}; programs not yet started fail, running ones are not "
-                    + "affected; a new broker starts with the next program", b.pid(), cause != null ? " (" + cause.getMessage() + ")" : "");
-        }
         for (HelperProgram p : pending.values()) {
             if (p.spawnedBy(b) && pending.remove(p.token, p)) {
                 p.fail(new ProcessException("the helper broker exited before the helper of " + p.cmd.executable()
                         + " connected"));
             }
         }
+        for (HelperProgram p : byToken.values()) {
+            if (p.spawnedBy(b)) {
+                p.helperFateUnknown("its broker (pid " + b.pid() + ") is gone");
+            }
+        }
+        if (closed) {
+            return;
+        }
+        if (c == null) {
+            if (up) { // one that never said HELLO at start-up is reported by start()
+                LOG.error("corral: a new helper broker (pid {}) ended before it connected{}; the next program "
+                        + "start tries again", b.pid(), brokerLog().isEmpty() ? "" : "; its output: " + brokerLog());
+            }
+            return;
+        }
+        Broker next;
+        synchronized (brokerLock) {
+            next = closed ? null : broker == b ? null : broker;
+            if (!closed && next == null) {
+                startBroker();
+                next = broker;
+            }
+        }
+        LOG.error("corral: the helper broker (pid {}) is gone{}; a new broker{} was started. Programs not yet "
+                + "started failed; running ones are not affected (each helper has a connection of its own), but "
+                + "without a cgroup the descendants of their helpers are no longer caught by a broker should a "
+                + "helper die too", b.pid(), cause != null ? " (" + cause.getMessage() + ")" : "",
+                next == null || next.isDead() ? " could not be" : " (pid " + next.pid() + ")");
     }
 
     /** A re-attach connection ended before HELLO: the helper is gone, its lease ended, or it refused us. */
@@ -718,10 +800,17 @@ public final class HelperEngine implements Engine {
             }
             closed = true;
         }
-        // helpers of programs that did not end by then tear down when their connection closes below
         StopAll.stopAndAwait(live, RunningProgram::stop, p -> p.spec().grace(), CLOSE_MARGIN);
         CompletableFuture<Void> closedAll = new CompletableFuture<>();
         loop.execute(() -> {
+            // a helper that did not end its program by now is not to be trusted with it: kill both
+            for (HelperProgram p : new ArrayList<>(live)) {
+                if (p.helperPid().isPresent()) {
+                    killHelper(p);
+                    p.lose("the engine was closed and the helper had not ended the program within its grace plus "
+                            + CLOSE_MARGIN.toSeconds() + " s", false);
+                }
+            }
             Broker b = broker;
             if (b != null) {
                 b.markDead();

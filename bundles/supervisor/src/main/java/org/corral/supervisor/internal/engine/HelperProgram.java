@@ -6,6 +6,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
+import org.corral.api.CgroupStats;
+import org.corral.api.HelperLostException;
 import org.corral.api.OutputConsumer;
 import org.corral.api.ProcessException;
 import org.corral.api.ProcessResult;
@@ -63,6 +65,20 @@ final class HelperProgram extends ProgramBase {
     private volatile java.util.Map<String, String> helperStats;
     /** Receives the program's sd_notify datagrams (NOTIFY frames), or null. */
     private volatile NotifySocket.Listener notifyListener;
+
+    // helper loss (protocol version 3)
+    /** The helper's protocol version (from its HELLO). */
+    private volatile int helperVersion;
+    /** The helper as a process (from its HELLO pid and start time): killed when it stops answering. */
+    private volatile ProcessHandle helperProcess;
+    /** The helper acknowledged a STOP (STOPPING). IO thread. */
+    private boolean stopAcked;
+    /** Checks that a helper asked to stop goes on answering. IO thread. */
+    private Timers.Timer watchdog;
+    /** How the helper ended, as the broker reported it ("died: SIGKILL"), or null when that is not known. */
+    private final CompletableFuture<String> helperFate = new CompletableFuture<>();
+    /** Why the helper's fate is unknown, when it is. */
+    private volatile String fateUnknown;
 
     HelperProgram(HelperEngine engine, ResolvedCommand cmd, TokenKey token, OutputConsumer consumer,
             CgroupPlacement.Placement placement, int window, boolean stdinInline, Broker broker) {
@@ -188,6 +204,7 @@ final class HelperProgram extends ProgramBase {
         Conn c = conn;
         if (c != null) {
             c.send(FrameEncoder.stop(ByteBuffer.allocate(FrameEncoder.STOP_SIZE), signo, graceMs).flip());
+            watchStop();
         }
         Timers.Timer previous = stopDeadline;
         if (previous != null) {
@@ -202,6 +219,19 @@ final class HelperProgram extends ProgramBase {
      */
     private void stopOverdue() {
         if (isDone()) {
+            return;
+        }
+        Conn quiet = conn;
+        if (quiet != null && !quiet.readPaused()
+                && System.nanoTime() - quiet.lastReadNanos() >= engine.answerTimeout().toNanos()) {
+            // not a consumer that holds the output: the helper itself fell silent. It is lost, and killed
+            // with its program's tree (a hang-up would not reach a stopped helper)
+            LOG.error("corral: the helper (pid {}) of {} fell silent after a stop; killing it and its program's tree",
+                    helperPid, describe());
+            engine.killHelper(this);
+            lose("it fell silent after a stop and sent no exit within the grace plus " + STOP_DRAIN.toSeconds()
+                    + " s, so Corral killed it", true);
+            quiet.hangUpNow(new ProcessException("the helper fell silent after a stop"));
             return;
         }
         String why = "no end reported within the grace plus " + STOP_DRAIN.toSeconds() + " s after the stop"
@@ -309,12 +339,15 @@ final class HelperProgram extends ProgramBase {
     // ---------------------------------------------------------------- from the connection
 
     /** HELLO matched (processing thread = IO thread). */
-    void attached(Conn c, long helper) {
+    void attached(Conn c, long helper, int version) {
         this.helperPid = helper;
+        this.helperVersion = version;
+        this.helperProcess = ProcessHandle.of(helper).orElse(null);
         this.conn = c;
         if (adopted) {
             if (stopRequested) {
                 c.send(FrameEncoder.stop(ByteBuffer.allocate(FrameEncoder.STOP_SIZE), stopSignal, stopGraceMs).flip());
+                watchStop();
             }
             return;
         }
@@ -331,6 +364,7 @@ final class HelperProgram extends ProgramBase {
         }
         if (stopRequested) {
             c.send(FrameEncoder.stop(ByteBuffer.allocate(FrameEncoder.STOP_SIZE), stopSignal, stopGraceMs).flip());
+            watchStop();
         }
     }
 
@@ -419,16 +453,185 @@ final class HelperProgram extends ProgramBase {
         completion().complete(b.build());
     }
 
-    /** The helper's connection ended (IO thread). */
-    void helperGone(Exception cause) {
+    // ---------------------------------------------------------------- helper loss (issue 10)
+
+    /**
+     * A STOP went out (IO thread): the helper must acknowledge it (STOPPING) within the answer timeout and
+     * then end the program within its grace plus the teardown's own bound; a helper that falls silent
+     * meanwhile (stopped, hung) is lost. A helper older than protocol version 3 acknowledges nothing: it is
+     * given the whole bound at once.
+     */
+    private void watchStop() {
         if (isDone()) {
             return;
         }
-        String msg = "the helper" + (helperPid > 0 ? " (pid " + helperPid + ")" : "") + " of " + describe()
-                + " ended without reporting the program's exit"
-                + (cause != null ? " (" + cause.getMessage() + ")" : "")
-                + "; it tears its program down when its connection ends";
-        fail(new ProcessException(msg));
+        if (helperVersion >= Protocol.VERSION_STOPPING && !stopAcked) {
+            if (watchdog == null) {
+                armWatchdog(engine.answerTimeout());
+            }
+            return;
+        }
+        armWatchdog(teardownBound(stopGraceMs));
+    }
+
+    /** The longest a helper may stay silent after it acknowledged a STOP with {@code graceMs}. */
+    private Duration teardownBound(long graceMs) {
+        return Duration.ofMillis(Math.max(0, graceMs)).plus(HelperEngine.TEARDOWN_GIVE_UP).plus(engine.answerTimeout());
+    }
+
+    private void armWatchdog(Duration d) {
+        if (watchdog != null) {
+            watchdog.cancel();
+        }
+        watchdog = engine.loop().schedule(d, this::watchdogFired);
+    }
+
+    /** STOPPING: the helper read a STOP and tears down with this signal and grace (processing thread). */
+    void stopping(int signo, long graceMs) {
+        engine.loop().execute(() -> {
+            stopAcked = true;
+            if (!isDone()) {
+                armWatchdog(teardownBound(graceMs));
+            }
+        });
+    }
+
+    /** IO thread. */
+    private void watchdogFired() {
+        watchdog = null;
+        Conn c = conn;
+        if (isDone() || c == null || c.isClosed()) {
+            return;
+        }
+        long quiet = System.nanoTime() - c.lastReadNanos();
+        Duration answer = engine.answerTimeout();
+        if (c.readPaused() || quiet < answer.toNanos()) {
+            // the JVM itself is behind (a slow consumer), or the helper spoke lately: look again later
+            armWatchdog(answer);
+            return;
+        }
+        String why = stopAcked
+                ? "it acknowledged a STOP but fell silent without ending the program within the grace ("
+                    + stopGraceMs + " ms) plus " + HelperEngine.TEARDOWN_GIVE_UP.toSeconds() + " s"
+                : "it did not acknowledge a STOP within " + answer.toMillis() + " ms";
+        LOG.error("corral: the helper (pid {}) of {} stopped answering: {}; killing it and its program's tree",
+                helperPid, describe(), why);
+        engine.killHelper(this);
+        lose("it stopped answering (" + why + "), so Corral killed it", true);
+    }
+
+    /** The helper's connection ended without EXIT or DETACHED (IO thread). */
+    void helperGone(Exception cause) {
+        lose(cause == null ? null : "its connection ended after: " + cause.getMessage(), true);
+    }
+
+    /** The broker reported how the helper ended (any thread). */
+    void helperEnded(int kind, int value) {
+        String fate;
+        if (kind == Protocol.EXIT_SIGNALED) {
+            String name;
+            try {
+                name = "SIG" + Signal.of(value).name();
+            } catch (IllegalArgumentException e) {
+                name = "signal " + value;
+            }
+            fate = "died: " + name;
+        } else {
+            fate = "exited with status " + value;
+        }
+        helperFate.complete(fate);
+    }
+
+    /** How the helper ended cannot be learnt any more ({@code why}); any thread. */
+    void helperFateUnknown(String why) {
+        if (!helperFate.isDone()) {
+            fateUnknown = why;
+            helperFate.complete(null);
+        }
+    }
+
+    /** Whether this program's helper was forked by a broker of this engine that can still report its end. */
+    Broker liveBroker() {
+        Broker b = broker;
+        return b != null && !b.isDead() && !adopted ? b : null;
+    }
+
+    /** The helper as a process (for killing it when no broker can), or null. */
+    ProcessHandle helperProcess() {
+        return helperProcess;
+    }
+
+    /**
+     * The helper is lost (its connection ended without an exit report, or it stopped answering): the end of
+     * the run. Kills the program's cgroup at once, waits until it is empty and removes it (off the IO
+     * thread), learns from the broker how the helper ended, and fails the run with a
+     * {@link HelperLostException} naming both. Without a cgroup, PR_SET_PDEATHSIG kills the program and the
+     * broker (the helpers' subreaper) the descendants that reparent to it.
+     *
+     * @param detail what happened, beyond the helper's fate, or null
+     * @param waitForFate whether to wait (bounded) for the broker's report of the helper's end
+     */
+    void lose(String detail, boolean waitForFate) {
+        if (!end()) {
+            return;
+        }
+        finish();
+        if (liveBroker() == null) {
+            helperFateUnknown(adopted ? "it was taken over from an earlier supervisor version, whose broker was its parent"
+                    : "its broker is gone");
+        } else if (!waitForFate) {
+            helperFateUnknown("the engine is closing");
+        } else if (!helperFate.isDone()) {
+            engine.loop().schedule(HelperEngine.FATE_WAIT, () -> helperFateUnknown("the broker did not report it within "
+                    + HelperEngine.FATE_WAIT.toMillis() + " ms"));
+        }
+        String cgroupName = placement == null ? null : engine.cgroups().limitsPath(placement);
+        CompletableFuture<Optional<CgroupStats>> killed = new CompletableFuture<>();
+        if (placement == null) {
+            killed.complete(Optional.empty());
+        } else {
+            Runnable kill = () -> {
+                try {
+                    killed.complete(engine.cgroups().killNow(placement));
+                } catch (RuntimeException e) {
+                    killed.completeExceptionally(e);
+                }
+            };
+            lane.execute(kill); // file IO and a wait: not on the IO thread (a lane never refuses)
+        }
+        killed.handle((stats, err) -> err).thenCombine(helperFate, (err, fate) -> {
+            lost(detail, fate, cgroupName, err,
+                    killed.isCompletedExceptionally() ? Optional.<CgroupStats>empty() : killed.join());
+            return null;
+        });
+    }
+
+    private void lost(String detail, String fate, String cgroupName, Throwable cgroupError,
+            Optional<CgroupStats> stats) {
+        StringBuilder m = new StringBuilder("helper pid ").append(helperPid > 0 ? helperPid : -1).append(' ');
+        m.append(fate != null ? fate : "ended; how is unknown (" + fateUnknown + ")");
+        if (detail != null) {
+            m.append(" (").append(detail).append(')');
+        }
+        m.append("; it did not report the exit of ").append(describe());
+        if (placement == null) {
+            m.append(", whose descendants were killed as far as possible without a cgroup");
+        } else if (cgroupError == null) {
+            m.append("; its cgroup ").append(cgroupName).append(" was killed and removed");
+        } else {
+            Throwable c = cgroupError instanceof java.util.concurrent.CompletionException && cgroupError.getCause() != null
+                    ? cgroupError.getCause() : cgroupError;
+            m.append("; killing its cgroup ").append(cgroupName).append(" failed: ").append(c.getMessage());
+        }
+        HelperLostException e = new HelperLostException(m.toString(), helperPid > 0 ? helperPid : -1,
+                pid > 0 ? pid : -1, stats.orElse(null));
+        LOG.warn("corral: {}", e.getMessage());
+        CompletableFuture<HandOff> d = detaching;
+        if (d != null) {
+            d.completeExceptionally(e);
+        }
+        started().completeExceptionally(e);
+        completion().completeExceptionally(e);
     }
 
     /** Fails the program (any thread; the first terminal transition wins). */
@@ -467,5 +670,11 @@ final class HelperProgram extends ProgramBase {
         if (d != null) {
             d.cancel();
         }
+        engine.loop().execute(() -> {
+            if (watchdog != null) {
+                watchdog.cancel();
+                watchdog = null;
+            }
+        });
     }
 }

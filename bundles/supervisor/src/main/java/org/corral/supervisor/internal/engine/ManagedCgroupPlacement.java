@@ -246,6 +246,22 @@ public final class ManagedCgroupPlacement implements CgroupPlacement {
                 p.statsDir());
     }
 
+    /**
+     * Kills a lost program's cgroup at once ({@code cgroup.kill}: {@link CgroupManager#kill} with no grace,
+     * waiting on {@code cgroup.events}), then, for a cgroup made under a base, reads its final statistics and
+     * removes it ({@link CgroupManager#close}); a fixed path is killed and what Corral created is removed.
+     */
+    @Override
+    public Optional<CgroupStats> killNow(Placement placement) {
+        PreparedCgroup p = withStats.remove(placement.directory());
+        if (p != null) {
+            return Optional.of(manager.close(p, java.time.Duration.ZERO));
+        }
+        manager.kill(placement.directory(), java.time.Duration.ZERO);
+        manager.remove(placement.removeOnTeardown());
+        return Optional.empty();
+    }
+
     @Override
     public Optional<String> mount() {
         return Optional.of(manager.mount().toString());

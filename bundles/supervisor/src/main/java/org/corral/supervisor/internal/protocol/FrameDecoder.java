@@ -140,6 +140,15 @@ public final class FrameDecoder {
             case Protocol.T_STATS:
                 h.stats(stats(buf, p, plen));
                 break;
+            case Protocol.T_HELPER_EXIT: {
+                byte[] token = new byte[Protocol.TOKEN_LEN];
+                buf.get(p, token);
+                h.helperExit(token, buf.getInt(p + 16) & 0xffffffffL, buf.get(p + 20) & 0xff, buf.getInt(p + 21));
+                break;
+            }
+            case Protocol.T_STOPPING:
+                h.stopping(buf.getInt(p), buf.getInt(p + 4) & 0xffffffffL);
+                break;
             case Protocol.T_NOTIFY: {
                 byte[] message = new byte[plen - 4];
                 buf.get(p + 4, message);

@@ -87,6 +87,16 @@ public final class FrameEncoder {
         return b.flip();
     }
 
+    /** KILL_HELPER (version 3, to the broker): SIGKILL the helper forked for {@code token}, if it still runs. */
+    public static ByteBuffer killHelper(byte[] token) {
+        if (token.length != Protocol.TOKEN_LEN) {
+            throw new IllegalArgumentException("KILL_HELPER token must be 16 bytes");
+        }
+        ByteBuffer b = ByteBuffer.allocate(5 + Protocol.TOKEN_LEN);
+        hdr(b, Protocol.T_KILL_HELPER, Protocol.TOKEN_LEN).put(token);
+        return b.flip();
+    }
+
     /** A whole frame of {@code type} with {@code payload} (for tests and simulated peers). */
     public static ByteBuffer frame(int type, byte[] payload) {
         ByteBuffer b = ByteBuffer.allocate(5 + payload.length);

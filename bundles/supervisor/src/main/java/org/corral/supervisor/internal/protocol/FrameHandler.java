@@ -71,4 +71,17 @@ public interface FrameHandler {
     default void notify(long pid, byte[] message) throws ProtocolException {
         throw new ProtocolException("unexpected NOTIFY frame (the spawn asked for no notify socket)");
     }
+
+    /**
+     * HELPER_EXIT (version 3, from the broker): the helper forked for {@code token} was reaped with this
+     * wait status ({@code kind} and {@code value} as in EXIT).
+     */
+    default void helperExit(byte[] token, long pid, int kind, int value) throws ProtocolException {
+        throw new ProtocolException("unexpected HELPER_EXIT frame (only a broker sends it)");
+    }
+
+    /** STOPPING (version 3): the helper read a STOP and tears down with this signal and grace. */
+    default void stopping(int signo, long graceMs) throws ProtocolException {
+        throw new ProtocolException("unexpected STOPPING frame (no STOP was sent)");
+    }
 }

@@ -1,12 +1,17 @@
 package org.corral.supervisor.internal.protocol;
 
-/** Constants of the helper control protocol, version 1 (docs/protocol.md). All integers little-endian. */
+/** Constants of the helper control protocol (docs/protocol.md). All integers little-endian. */
 public final class Protocol {
 
     /** The protocol version this JVM speaks (HELLO from a helper may carry {@link #MIN_VERSION}..this). */
-    public static final int VERSION = 2;
-    /** The oldest helper protocol version accepted (version 2 only added detach/re-attach). */
+    public static final int VERSION = 3;
+    /**
+     * The oldest helper protocol version accepted (version 2 added detach/re-attach, version 3 the frames of
+     * helper loss: a helper of an older version, taken over at a hand-over, acknowledges no STOP).
+     */
     public static final int MIN_VERSION = 1;
+    /** The first version whose helpers acknowledge STOP with STOPPING. */
+    public static final int VERSION_STOPPING = 3;
     public static final int TOKEN_LEN = 16;
     /** Largest DATA/STDIN payload. */
     public static final int DATA_MAX = 1024 * 1024;
@@ -24,6 +29,7 @@ public final class Protocol {
     public static final int T_STOP = 0x06;
     public static final int T_DETACH = 0x07;
     public static final int T_ATTACH = 0x08;
+    public static final int T_KILL_HELPER = 0x09;
 
     // broker/helper -> JVM
     public static final int T_HELLO = 0x41;
@@ -36,7 +42,8 @@ public final class Protocol {
     public static final int T_STDIN_ACK = 0x48;
     public static final int T_DETACHED = 0x49;
     public static final int T_ATTACHED = 0x4A;
-    // 0x4B, 0x4C: taken on other branches
+    public static final int T_HELPER_EXIT = 0x4B;
+    public static final int T_STOPPING = 0x4C;
     /** A datagram from the program's sd_notify socket (docs/protocol.md "sd_notify"). */
     public static final int T_NOTIFY = 0x4D;
     /** The final statistics of the CGROUP_STATS cgroup, just before EXIT. */
@@ -134,6 +141,7 @@ public final class Protocol {
                 case T_STOP: return new long[] {8, 8};
                 case T_DETACH: return new long[] {4 + TOKEN_LEN + 1, 4 + TOKEN_LEN + 107};
                 case T_ATTACH: return new long[] {TOKEN_LEN + 4, TOKEN_LEN + 4};
+                case T_KILL_HELPER: return new long[] {TOKEN_LEN, TOKEN_LEN};
                 default: return null;
             }
         }
@@ -148,6 +156,8 @@ public final class Protocol {
             case T_STDIN_ACK: return new long[] {4, 4};
             case T_DETACHED: return new long[] {16, 16};
             case T_ATTACHED: return new long[] {26, ANY};
+            case T_HELPER_EXIT: return new long[] {TOKEN_LEN + 9, TOKEN_LEN + 9};
+            case T_STOPPING: return new long[] {8, 8};
             case T_NOTIFY: return new long[] {4 + 1, 4 + NOTIFY_MSG_MAX};
             case T_STATS: return new long[] {0, DATA_MAX};
             default: return null;
@@ -178,6 +188,7 @@ public final class Protocol {
             case T_STOP: return "STOP";
             case T_DETACH: return "DETACH";
             case T_ATTACH: return "ATTACH";
+            case T_KILL_HELPER: return "KILL_HELPER";
             case T_HELLO: return "HELLO";
             case T_SPAWNED: return "SPAWNED";
             case T_SPAWN_FAILED: return "SPAWN_FAILED";
@@ -188,6 +199,8 @@ public final class Protocol {
             case T_STDIN_ACK: return "STDIN_ACK";
             case T_DETACHED: return "DETACHED";
             case T_ATTACHED: return "ATTACHED";
+            case T_HELPER_EXIT: return "HELPER_EXIT";
+            case T_STOPPING: return "STOPPING";
             case T_NOTIFY: return "NOTIFY";
             case T_STATS: return "STATS";
             default: return String.format("0x%02x", type);

@@ -61,6 +61,16 @@ class FrameDecoderTest {
         }
 
         @Override
+        public void helperExit(byte[] token, long pid, int kind, int value) {
+            events.add("HELPER_EXIT t" + token[0] + "," + token[15] + " p" + pid + " " + kind + " " + value);
+        }
+
+        @Override
+        public void stopping(int signo, long graceMs) {
+            events.add("STOPPING " + signo + " " + graceMs);
+        }
+
+        @Override
         public void stats(java.util.Map<String, String> files) {
             events.add("STATS " + files);
         }
@@ -190,6 +200,35 @@ class FrameDecoderTest {
         assertEquals(List.of("HELLO v1 r2 p4242 t7,9", "SPAWNED 513", "DATA 1 6", "DATA 2 4", "DATA 1 5", "EOF 1",
                 "EOF 2", "EXIT 1 9 3"), r.events);
         assertEquals("hello oopsworld", r.out.toString(StandardCharsets.UTF_8));
+    }
+
+    static byte[] helperExit(long pid, int kind, int value) {
+        ByteBuffer b = ByteBuffer.allocate(25).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] token = new byte[16];
+        token[0] = 3;
+        token[15] = 4;
+        b.put(token).putInt((int) pid).put((byte) kind).putInt(value);
+        return frame(Protocol.T_HELPER_EXIT, b.array());
+    }
+
+    @Test
+    void helperLossFramesOfVersion3() throws ProtocolException {
+        byte[] stopping = frame(Protocol.T_STOPPING, ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(15).putInt(-1).array());
+        byte[] all = concat(helperExit(4_000_000_000L, 1, 9), stopping, helperExit(7, 0, 3));
+        for (int step = 1; step <= all.length; step += 7) {
+            assertEquals(List.of("HELPER_EXIT t3,4 p4000000000 1 9", "STOPPING 15 4294967295",
+                    "HELPER_EXIT t3,4 p7 0 3"), feed(all, step).events, "step " + step);
+        }
+        ByteBuffer wrong = ByteBuffer.wrap(frame(Protocol.T_HELPER_EXIT, new byte[24])).order(ByteOrder.LITTLE_ENDIAN);
+        ProtocolException e = assertThrows(ProtocolException.class, () -> FrameDecoder.decode(wrong, new Recorder(), true));
+        assertTrue(e.getMessage().contains("HELPER_EXIT frame with payload size 24 (must be 25)"), e.getMessage());
+        ByteBuffer kill = FrameEncoder.killHelper(new byte[16]);
+        assertEquals(21, kill.remaining());
+        assertEquals(Protocol.T_KILL_HELPER, kill.get(4));
+        ProtocolException fromHelper = assertThrows(ProtocolException.class,
+                () -> FrameDecoder.decode(kill.duplicate().order(ByteOrder.LITTLE_ENDIAN), new Recorder(), true));
+        assertTrue(fromHelper.getMessage().contains("unknown frame type KILL_HELPER"), fromHelper.getMessage());
     }
 
     @Test
