@@ -87,6 +87,7 @@ class HelperLossTest {
             assertEquals(Storm.WORKERS, lines.pids().size(), lines.text.toString());
             long helper = p.helperPid().orElseThrow();
             String cgroupPath = p.cgroupPath().orElse(null);
+            assertEquals(cgroup, cgroupPath != null, "runs in a cgroup: " + cgroupPath);
             ProcessHandle.of(helper).orElseThrow().destroyForcibly();
             ExecutionException e = assertThrows(ExecutionException.class, () -> p.completion().get(30, TimeUnit.SECONDS));
             List<String> left = Storm.awaitNoneTagged(tag, 10_000);
@@ -142,6 +143,7 @@ class HelperLossTest {
                 assertEquals(DaemonState.READY, d.await(Set.of(DaemonState.READY), Duration.ofSeconds(30)));
                 long pid = d.pid().orElseThrow();
                 long helper = d.helperPid().orElseThrow();
+                assertEquals(cgroup, d.cgroupPath().isPresent(), "runs in a cgroup: " + d.cgroupPath());
                 int restarts = d.restarts();
                 List<Long> workers = TestSupport.pidsIn(String.join("\n", d.recentLines(100)));
                 assertEquals(Storm.WORKERS, workers.size(), "worker pids in " + d.recentLines(100));

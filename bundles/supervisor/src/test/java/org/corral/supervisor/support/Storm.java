@@ -23,12 +23,17 @@ public final class Storm {
     private Storm() {
     }
 
-    /** escape_storm with {@link #WORKERS} workers, its tree tagged {@code tag}, in a cgroup below {@code cgroupBase} (null: none). */
+    /**
+     * escape_storm with {@link #WORKERS} workers, its tree tagged {@code tag}, in a cgroup below
+     * {@code cgroupBase}, or in no cgroup at all (null: not even the default one).
+     */
     public static CommandSpec spec(String tag, String cgroupBase) {
         CommandSpec.Builder b = CommandSpec.builder(TestSupport.prog("escape_storm"), Integer.toString(WORKERS))
                 .env(TestSupport.TAG_VAR, tag);
         if (cgroupBase != null) {
             b.cgroupBase(cgroupBase);
+        } else {
+            b.defaultCgroup(false);
         }
         return b.build();
     }
