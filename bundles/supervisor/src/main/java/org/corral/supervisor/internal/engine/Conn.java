@@ -69,6 +69,8 @@ final class Conn implements IoLoop.Handler, FrameHandler {
     private final java.util.concurrent.atomic.AtomicReference<State> state =
             new java.util.concurrent.atomic.AtomicReference<>(State.READING);
     private ReadBuf rb;
+    /** Accepted on ctl.sock and no HELLO yet: its deadline (IO thread), else null. */
+    private Timers.Timer helloDeadline;
     /** When bytes last came from the peer (System.nanoTime); written by the thread that reads. */
     private volatile long lastRead = System.nanoTime();
     private final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
@@ -89,6 +91,28 @@ final class Conn implements IoLoop.Handler, FrameHandler {
 
     boolean isClosed() {
         return state.get() == State.CLOSED;
+    }
+
+    /** Counts as waiting for its HELLO until it says it or closes; {@code deadline} closes it (IO thread). */
+    void awaitHello(Timers.Timer deadline) {
+        helloDeadline = deadline;
+    }
+
+    /** The HELLO deadline passed (IO thread). */
+    void helloOverdue() {
+        if (helloDeadline != null && state.get() != State.CLOSED) {
+            LOG.debug("corral: closing a control connection that sent no HELLO in time");
+            close();
+        }
+    }
+
+    private void helloSettled() {
+        Timers.Timer t = helloDeadline;
+        if (t != null) {
+            helloDeadline = null;
+            t.cancel();
+            engine.helloDone();
+        }
     }
 
     /** Reads what is there when this connection has not said HELLO yet (IO thread). */
@@ -434,6 +458,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
         if (!was.lent()) {
             releaseBuffer();
         }
+        helloSettled();
         engine.connClosed(this);
     }
 
@@ -570,6 +595,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
                     + Protocol.MIN_VERSION + ".." + Protocol.VERSION + "): the helper does not match this Corral version");
         }
         peerPid = pid;
+        helloSettled();
         TokenKey t = TokenKey.of(token);
         if (role == Protocol.ROLE_BROKER) {
             Broker b = engine.brokerHello(t, this);

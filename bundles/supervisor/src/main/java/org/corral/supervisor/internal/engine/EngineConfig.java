@@ -21,10 +21,12 @@ import java.util.Objects;
  * @param deliveryThreads threads of the delivery pool ({@link Delivery}), 1 to 16
  * @param answerTimeout how long a helper asked to stop may take to acknowledge it (and may stay silent
  *     afterwards beyond its grace and teardown bound) before it counts as lost
+ * @param helloTimeout how long a connection to the control socket may stay without its HELLO before it is
+ *     closed
  */
 public record EngineConfig(Path runtimeParent, Path helper, java.net.URL helperResource, List<String> helperPrefix, Duration brokerStartTimeout,
         CommandResolver resolver, CgroupPlacement cgroups, String architecture, int deliveryThreads,
-        Duration answerTimeout) {
+        Duration answerTimeout, Duration helloTimeout) {
 
     public EngineConfig {
         Objects.requireNonNull(runtimeParent, "runtimeParent");
@@ -36,6 +38,7 @@ public record EngineConfig(Path runtimeParent, Path helper, java.net.URL helperR
             throw new IllegalArgumentException("delivery threads must be 1 to 16, got " + deliveryThreads);
         }
         Objects.requireNonNull(answerTimeout, "answerTimeout");
+        Objects.requireNonNull(helloTimeout, "helloTimeout");
     }
 
     public static Builder builder() {
@@ -54,6 +57,7 @@ public record EngineConfig(Path runtimeParent, Path helper, java.net.URL helperR
         private String architecture = HelperLocator.architecture();
         private int deliveryThreads = Delivery.threads(System.getProperty(Delivery.THREADS_PROPERTY));
         private Duration answerTimeout = Duration.ofSeconds(5);
+        private Duration helloTimeout = Duration.ofSeconds(10);
 
         public Builder runtimeParent(Path p) {
             this.runtimeParent = Objects.requireNonNull(p);
@@ -110,10 +114,19 @@ public record EngineConfig(Path runtimeParent, Path helper, java.net.URL helperR
             return this;
         }
 
+        /** How long a control connection may stay without its HELLO (default 10 s). */
+        public Builder helloTimeout(Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("helloTimeout must be positive: " + d);
+            }
+            this.helloTimeout = d;
+            return this;
+        }
+
         public EngineConfig build() {
             return new EngineConfig(runtimeParent, helper, helperResource, helperPrefix, brokerStartTimeout,
                     resolver != null ? resolver : CommandResolver.system(), cgroups, architecture, deliveryThreads,
-                    answerTimeout);
+                    answerTimeout, helloTimeout);
         }
     }
 }

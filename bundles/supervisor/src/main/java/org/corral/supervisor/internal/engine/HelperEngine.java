@@ -44,6 +44,11 @@ public final class HelperEngine implements Engine {
 
     private static final Logger LOG = LoggerFactory.getLogger(HelperEngine.class);
 
+    /**
+     * Connections accepted on ctl.sock that have not said HELLO, beyond the spawns waiting for their
+     * helper's HELLO, above which new ones are refused (the HELLO deadline clears idle ones).
+     */
+    static final int UNAUTHENTICATED_MAX = 64;
     /** How long close() waits for the programs beyond the longest grace. */
     private static final java.time.Duration CLOSE_MARGIN = java.time.Duration.ofSeconds(5);
     /**
@@ -63,6 +68,10 @@ public final class HelperEngine implements Engine {
     private final ServerSocketChannel server;
     private final Conn.Pool pool = new Conn.Pool();
     private final Map<TokenKey, HelperProgram> pending = new ConcurrentHashMap<>();
+    /** Who may connect: the JVM's own user. */
+    private final PeerCredentials peers;
+    /** Accepted connections without HELLO yet (IO thread). */
+    private int unauthenticated;
     private final Set<HelperProgram> live = ConcurrentHashMap.newKeySet();
     /** Every program by its spawn token until its completion is done (the broker reports helpers by token). */
     private final Map<TokenKey, HelperProgram> byToken = new ConcurrentHashMap<>();
@@ -97,6 +106,7 @@ public final class HelperEngine implements Engine {
             throw new ProcessException("control socket path " + socket + " is " + len + " bytes, more than the "
                     + RuntimeDir.MAX_SOCKET_PATH + " a Unix socket allows: choose a shorter runtime directory");
         }
+        this.peers = new PeerCredentials(runtimeDir);
         this.server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(socket), 512);
         server.configureBlocking(false);
@@ -168,6 +178,16 @@ public final class HelperEngine implements Engine {
 
     CommandResolver resolver() {
         return cfg.resolver();
+    }
+
+    /** Checks the user at the other end of a Unix connection. */
+    PeerCredentials peers() {
+        return peers;
+    }
+
+    /** The control socket (for tests). */
+    public Path controlSocket() {
+        return socket;
     }
 
     /** The runtime directory (socket, broker log). */
@@ -677,8 +697,24 @@ public final class HelperEngine implements Engine {
                 return;
             }
             try {
+                Optional<String> foreign = peers.foreignUser(ch);
+                if (foreign.isPresent()) {
+                    warnOnce("corral: refused a connection to " + socket + " from user " + foreign.get()
+                            + ": helpers and the broker run as " + peers.self(), "foreign-peer");
+                    ch.close();
+                    continue;
+                }
+                int cap = UNAUTHENTICATED_MAX + pending.size();
+                if (unauthenticated >= cap) {
+                    warnOnce("corral: refused a connection to " + socket + ": " + unauthenticated
+                            + " connections are waiting for their HELLO already (at most " + cap + ")", "hello-cap");
+                    ch.close();
+                    continue;
+                }
                 ch.configureBlocking(false);
                 Conn c = new Conn(this, ch, null);
+                unauthenticated++;
+                c.awaitHello(loop.schedule(cfg.helloTimeout(), c::helloOverdue));
                 conns.add(c);
                 c.register(ch.register(loop.selector(), SelectionKey.OP_READ, c));
                 c.onReadable(); // HELLO is usually there already
@@ -690,6 +726,11 @@ public final class HelperEngine implements Engine {
                 }
             }
         }
+    }
+
+    /** A connection accepted on ctl.sock said HELLO or was closed before (IO thread). */
+    void helloDone() {
+        unauthenticated--;
     }
 
     void connClosed(Conn c) {

@@ -134,6 +134,11 @@ final class HelperHandOver {
         try {
             ch = SocketChannel.open(StandardProtocolFamily.UNIX);
             ch.connect(UnixDomainSocketAddress.of(h.socket()));
+            java.util.Optional<String> foreign = engine.peers().foreignUser(ch);
+            if (foreign.isPresent()) {
+                throw new IOException("the process listening there runs as user " + foreign.get() + ", not as "
+                        + engine.peers().self() + " like every helper: refused before the attach secret was sent");
+            }
             ByteBuffer frame = FrameEncoder.attach(secret, p.window());
             while (frame.hasRemaining()) {
                 ch.write(frame);
