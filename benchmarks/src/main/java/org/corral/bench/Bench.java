@@ -35,7 +35,7 @@ import org.corral.supervisor.Corral;
  *
  * <pre>
  * java -cp ... org.corral.bench.Bench --testprogs DIR [--results DIR] [--daemon-bench CLASSES_DIR] [--quick]
- *     [--only latency,throughput,lost,owner,daemons,isolation]
+ *     [--only latency,throughput,lost,owner,helper,daemons,isolation]
  * </pre>
  *
  * Figures (see ../shared/spec/TESTING.md "Benchmarks"):
@@ -48,6 +48,9 @@ import org.corral.supervisor.Corral;
  * <li>owner death: 100 child JVMs each run a fork tree with setsid'd members, a double-forked setsid
  *     daemon and orphaned grandchildren through Corral and are {@code kill -9}ed: survivors, and the time
  *     from the kill to the last descendant gone (median, p95);</li>
+ * <li>helper death ({@link HelperLossBench}): {@code kill -9} of a program's helper while this JVM lives, the
+ *     program {@code escape_storm}, with and without a cgroup: the time to the last descendant gone (p95) and
+ *     the survivors; and the survivors when the broker was killed first (no cgroup: the documented limit);</li>
  * <li>daemon scale (100 daemons): the rows of the supervisor's {@code DaemonScaleBenchmark} (its test
  *     classes directory given by {@code --daemon-bench}), run in a child JVM;</li>
  * <li>isolation: the delay of a quiet daemon's lines ({@code print_clock}, one line per 10 ms carrying its
@@ -73,7 +76,8 @@ public final class Bench {
     }
 
     /** The sections, in the order they run ({@code --only} picks some). */
-    static final List<String> SECTIONS = List.of("latency", "throughput", "lost", "owner", "daemons", "isolation");
+    static final List<String> SECTIONS = List.of("latency", "throughput", "lost", "owner", "helper", "daemons",
+            "isolation");
 
     private final List<String> only;
 
@@ -111,7 +115,8 @@ public final class Bench {
             throw new IllegalArgumentException("--testprogs DIR is required (make -C native testprogs OUT=...)");
         }
         Path progs = Path.of(opts.get("--testprogs")).toAbsolutePath();
-        for (String p : List.of("print_a_lot", "fork_tree", "double_fork_setsid", "spawn_grandchildren", "print_clock")) {
+        for (String p : List.of("print_a_lot", "fork_tree", "double_fork_setsid", "spawn_grandchildren", "print_clock",
+                "escape_storm")) {
             if (!Files.isExecutable(progs.resolve(p))) {
                 throw new IllegalArgumentException("test program " + progs.resolve(p) + " is missing or not executable");
             }
@@ -159,6 +164,14 @@ public final class Bench {
         }
         if (only.contains("owner")) {
             ownerDeath();
+        }
+        if (only.contains("helper")) {
+            HelperLossBench h = new HelperLossBench(testprogs, quick);
+            h.run();
+            for (HelperLossBench.Result r : h.results) {
+                rows.add(new Row("helper death", r.figure(), r.measured(), "-", "-", r.target(), "-"));
+            }
+            notes.addAll(h.notes);
         }
         if (only.contains("daemons")) {
             daemonScale();
