@@ -74,13 +74,27 @@ public interface CgroupPlacement {
 
     /**
      * The program's helper was lost (it ended without reporting EXIT, or stopped answering): kills every
-     * process of the placement now ({@code cgroup.kill}), waits until it is empty ({@code cgroup.events}, no
-     * polling), removes what Corral created for it and returns the final statistics when there are any.
-     * Called once per lost program, off the IO thread; blocks until the cgroup is empty (bounded).
+     * process of the placement now ({@code cgroup.kill}) and waits until it is empty ({@code cgroup.events}, no
+     * polling). Removes nothing and reads nothing: the helper may still be alive and finishing its own teardown
+     * (reading the final statistics, removing the cgroups), see {@link #releaseLost}. Called once per lost
+     * program, off the IO thread; blocks until the cgroup is empty (bounded). A cgroup already gone is no error.
      *
+     * @throws RuntimeException naming the cgroup and what failed (processes survived)
+     */
+    default void killNow(Placement placement) {
+    }
+
+    /**
+     * After {@link #killNow}, once the lost helper is known to be gone (its broker reaped it) or nothing more can
+     * be learnt about it: the final statistics and the removal of what is left. A helper that got through its
+     * teardown before it was lost removed the cgroups itself: then the statistics it sent ({@code helperStats},
+     * when its STATS frame arrived) are used, else there are none, and the missing directories are no error.
+     * Called once per lost program, off the IO thread.
+     *
+     * @param helperStats the files of the helper's STATS frame, or null when none arrived
      * @throws RuntimeException naming the cgroup and what failed
      */
-    default Optional<CgroupStats> killNow(Placement placement) {
+    default Optional<CgroupStats> releaseLost(Placement placement, Map<String, String> helperStats) {
         abandon(placement);
         return Optional.empty();
     }

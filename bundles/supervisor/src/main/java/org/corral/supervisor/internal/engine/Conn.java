@@ -111,7 +111,7 @@ final class Conn implements IoLoop.Handler, FrameHandler {
         if (t != null) {
             helloDeadline = null;
             t.cancel();
-            engine.helloDone();
+            engine.helloDone(this);
         }
     }
 

@@ -46,7 +46,9 @@ public final class HelperEngine implements Engine {
 
     /**
      * Connections accepted on ctl.sock that have not said HELLO, beyond the spawns waiting for their
-     * helper's HELLO, above which new ones are refused (the HELLO deadline clears idle ones).
+     * helper's HELLO, above which the oldest of them is closed to make room for a new one (the HELLO deadline
+     * clears idle ones). New connections are never refused: a helper's HELLO follows its connect at once, so
+     * a flood of idle connections cannot keep a helper out.
      */
     static final int UNAUTHENTICATED_MAX = 64;
     /** How long close() waits for the programs beyond the longest grace. */
@@ -70,8 +72,8 @@ public final class HelperEngine implements Engine {
     private final Map<TokenKey, HelperProgram> pending = new ConcurrentHashMap<>();
     /** Who may connect: the JVM's own user. */
     private final PeerCredentials peers;
-    /** Accepted connections without HELLO yet (IO thread). */
-    private int unauthenticated;
+    /** Accepted connections without HELLO yet, oldest first (IO thread). */
+    private final java.util.LinkedHashSet<Conn> awaitingHello = new java.util.LinkedHashSet<>();
     private final Set<HelperProgram> live = ConcurrentHashMap.newKeySet();
     /** Every program by its spawn token until its completion is done (the broker reports helpers by token). */
     private final Map<TokenKey, HelperProgram> byToken = new ConcurrentHashMap<>();
@@ -705,15 +707,14 @@ public final class HelperEngine implements Engine {
                     continue;
                 }
                 int cap = UNAUTHENTICATED_MAX + pending.size();
-                if (unauthenticated >= cap) {
-                    warnOnce("corral: refused a connection to " + socket + ": " + unauthenticated
-                            + " connections are waiting for their HELLO already (at most " + cap + ")", "hello-cap");
-                    ch.close();
-                    continue;
+                while (awaitingHello.size() >= cap) {
+                    warnOnce("corral: " + awaitingHello.size() + " connections to " + socket + " are waiting for"
+                            + " their HELLO already (at most " + cap + "): closing the oldest ones", "hello-cap");
+                    awaitingHello.iterator().next().close(); // helloDone removes it
                 }
                 ch.configureBlocking(false);
                 Conn c = new Conn(this, ch, null);
-                unauthenticated++;
+                awaitingHello.add(c);
                 c.awaitHello(loop.schedule(cfg.helloTimeout(), c::helloOverdue));
                 conns.add(c);
                 c.register(ch.register(loop.selector(), SelectionKey.OP_READ, c));
@@ -729,8 +730,8 @@ public final class HelperEngine implements Engine {
     }
 
     /** A connection accepted on ctl.sock said HELLO or was closed before (IO thread). */
-    void helloDone() {
-        unauthenticated--;
+    void helloDone(Conn c) {
+        awaitingHello.remove(c);
     }
 
     void connClosed(Conn c) {

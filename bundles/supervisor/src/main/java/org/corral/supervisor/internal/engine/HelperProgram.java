@@ -590,14 +590,30 @@ final class HelperProgram extends ProgramBase {
         if (placement == null) {
             killed.complete(Optional.empty());
         } else {
-            Runnable kill = () -> {
+            // file IO and waits: not on the IO thread (a lane never refuses). The kill comes at once; the final
+            // statistics and the removal only once the helper is known to be gone (or nothing more can be learnt
+            // about it): a helper that is still alive may be reading them and removing the cgroups itself
+            lane.execute(() -> {
                 try {
-                    killed.complete(engine.cgroups().killNow(placement));
+                    engine.cgroups().killNow(placement);
                 } catch (RuntimeException e) {
-                    killed.completeExceptionally(e);
+                    try {
+                        engine.cgroups().abandon(placement); // kept for close() and the sweep
+                    } catch (RuntimeException ignored) {
+                        // the kill's failure is what is reported
+                    }
+                    killed.completeExceptionally(new ProcessException("killing it failed: " + e.getMessage(), e));
+                    return;
                 }
-            };
-            lane.execute(kill); // file IO and a wait: not on the IO thread (a lane never refuses)
+                helperFate.whenComplete((fate, x) -> lane.execute(() -> {
+                    try {
+                        killed.complete(engine.cgroups().releaseLost(placement, helperStats));
+                    } catch (RuntimeException e) {
+                        killed.completeExceptionally(new ProcessException("it was killed, but removing it failed: "
+                                + e.getMessage(), e));
+                    }
+                }));
+            });
         }
         killed.handle((stats, err) -> err).thenCombine(helperFate, (err, fate) -> {
             lost(detail, fate, cgroupName, err,
@@ -621,7 +637,7 @@ final class HelperProgram extends ProgramBase {
         } else {
             Throwable c = cgroupError instanceof java.util.concurrent.CompletionException && cgroupError.getCause() != null
                     ? cgroupError.getCause() : cgroupError;
-            m.append("; killing its cgroup ").append(cgroupName).append(" failed: ").append(c.getMessage());
+            m.append("; its cgroup ").append(cgroupName).append(": ").append(c.getMessage());
         }
         HelperLostException e = new HelperLostException(m.toString(), helperPid > 0 ? helperPid : -1,
                 pid > 0 ? pid : -1, stats.orElse(null));

@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.corral.api.CgroupException;
 import org.corral.api.CgroupLimits;
 import org.corral.api.CgroupStats;
 import org.corral.api.CgroupValue;
@@ -194,6 +195,18 @@ public final class ManagedCgroupPlacement implements CgroupPlacement {
         if (p == null) {
             return Optional.empty();
         }
+        if (!helperRemoved) {
+            try {
+                manager.remove(p.removeAfterStats());
+            } catch (RuntimeException ex) {
+                LOG.warn("could not remove cgroup {} after its program's exit: {}", p.statsDir(), ex.toString());
+            }
+        }
+        return Optional.of(parse(p, files));
+    }
+
+    /** The statistics the helper read (STATS frame), parsed by shape; a file that does not parse is left out. */
+    private CgroupStats parse(PreparedCgroup p, Map<String, String> files) {
         Map<String, CgroupValue> parsed = new TreeMap<>();
         for (Map.Entry<String, String> e : files.entrySet()) {
             try {
@@ -202,14 +215,7 @@ public final class ManagedCgroupPlacement implements CgroupPlacement {
                 LOG.debug("cannot parse {} of {}: {}", e.getKey(), p.statsDir(), ex.toString());
             }
         }
-        if (!helperRemoved) {
-            try {
-                manager.remove(p.removeAfterStats());
-            } catch (RuntimeException ex) {
-                LOG.warn("could not remove cgroup {} after its program's exit: {}", p.statsDir(), ex.toString());
-            }
-        }
-        return Optional.of(new CgroupStats(manager.relativize(p.statsDir()), parsed));
+        return new CgroupStats(manager.relativize(p.statsDir()), parsed);
     }
 
     @Override
@@ -248,18 +254,60 @@ public final class ManagedCgroupPlacement implements CgroupPlacement {
 
     /**
      * Kills a lost program's cgroup at once ({@code cgroup.kill}: {@link CgroupManager#kill} with no grace,
-     * waiting on {@code cgroup.events}), then, for a cgroup made under a base, reads its final statistics and
-     * removes it ({@link CgroupManager#close}); a fixed path is killed and what Corral created is removed.
+     * waiting on {@code cgroup.events}): for a cgroup made under a base the one with the limits (the program's
+     * leaf is below it), for a fixed path that cgroup. Nothing is read or removed yet ({@link #releaseLost}). A
+     * cgroup that is gone (a helper that finished its teardown removed it) is no error.
      */
     @Override
-    public Optional<CgroupStats> killNow(Placement placement) {
-        PreparedCgroup p = withStats.remove(placement.directory());
-        if (p != null) {
-            return Optional.of(manager.close(p, java.time.Duration.ZERO));
+    public void killNow(Placement placement) {
+        PreparedCgroup p = withStats.get(placement.directory());
+        Path target = p != null ? p.statsDir() : placement.directory();
+        try {
+            manager.kill(target, java.time.Duration.ZERO);
+        } catch (CgroupException e) {
+            if (java.nio.file.Files.isDirectory(target)) {
+                throw e;
+            }
+            LOG.debug("cgroup {} went away while it was killed: {}", target, e.toString());
         }
-        manager.kill(placement.directory(), java.time.Duration.ZERO);
-        manager.remove(placement.removeOnTeardown());
-        return Optional.empty();
+    }
+
+    /**
+     * After {@link #killNow} and once the lost helper is gone: for a cgroup made under a base, its final
+     * statistics (read now, or the helper's STATS frame when that arrived: then the helper may have removed
+     * the cgroup already) and the removal of everything Corral created for it, skipping what is already gone;
+     * for a fixed path, the removal of what Corral created. When the removal fails the cgroup is kept for
+     * {@link #close()} and the sweep, and the failure is thrown.
+     */
+    @Override
+    public Optional<CgroupStats> releaseLost(Placement placement, Map<String, String> helperStats) {
+        PreparedCgroup p = withStats.remove(placement.directory());
+        if (p == null) {
+            manager.remove(placement.removeOnTeardown()); // directories already gone are skipped
+            return Optional.empty();
+        }
+        Optional<CgroupStats> stats = Optional.empty();
+        if (helperStats != null) {
+            stats = Optional.of(parse(p, helperStats));
+        } else if (java.nio.file.Files.isDirectory(p.statsDir())) {
+            try {
+                manager.kill(p.statsDir(), java.time.Duration.ZERO); // empty already: returns at once
+                stats = Optional.of(manager.stats(p.statsDir()));
+            } catch (CgroupException e) {
+                if (java.nio.file.Files.isDirectory(p.statsDir())) {
+                    abandoned.add(p);
+                    throw e;
+                }
+                LOG.debug("cgroup {} went away before its final statistics were read: {}", p.statsDir(), e.toString());
+            }
+        }
+        try {
+            manager.remove(p);
+        } catch (CgroupException e) {
+            abandoned.add(p);
+            throw e;
+        }
+        return stats;
     }
 
     @Override
