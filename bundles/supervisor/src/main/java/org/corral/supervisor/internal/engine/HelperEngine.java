@@ -729,6 +729,13 @@ public final class HelperEngine implements Engine {
         }
     }
 
+    /** How many accepted connections wait for their HELLO now (any thread but the IO thread; for tests). */
+    int awaitingHelloCount() {
+        CompletableFuture<Integer> n = new CompletableFuture<>();
+        loop.execute(() -> n.complete(awaitingHello.size()));
+        return n.join();
+    }
+
     /** A connection accepted on ctl.sock said HELLO or was closed before (IO thread). */
     void helloDone(Conn c) {
         awaitingHello.remove(c);

@@ -36,8 +36,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Issue 11: the control socket closes connections that say no HELLO in time, refuses more than a bounded
- * number of them at once, and refuses connections of other users (SO_PEERCRED); the JVM does not re-attach to
+ * Issue 11: the control socket closes connections that say no HELLO in time, holds no more than a bounded
+ * number of them at once (the oldest makes room for a new one), and refuses connections of other users (SO_PEERCRED); the JVM does not re-attach to
  * a socket of another user (nor send it the attach secret).
  */
 @ExtendWith(NoLeftovers.class)
@@ -61,8 +61,12 @@ class ControlSocketTest {
     }
 
     private static SocketChannel connect() throws IOException {
+        return connect(engine);
+    }
+
+    private static SocketChannel connect(HelperEngine e) throws IOException {
         SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
-        c.connect(UnixDomainSocketAddress.of(engine.controlSocket()));
+        c.connect(UnixDomainSocketAddress.of(e.controlSocket()));
         return c;
     }
 
@@ -126,6 +130,43 @@ class ControlSocketTest {
             for (SocketChannel c : idle) {
                 c.close();
             }
+        }
+    }
+
+    /**
+     * At the cap, a new connection closes the oldest one waiting for its HELLO instead of being refused: idle
+     * connections that came first (still in the backlog when a spawn's helper connects) cannot keep the
+     * helper out. A HELLO deadline of a minute here, so that only the cap closes anything.
+     */
+    @Test
+    void atTheCapTheOldestWaitingConnectionMakesRoomForTheNewOne() throws Exception {
+        HelperEngine e = HelperEngine.start(EngineConfig.builder().runtimeParent(TestSupport.runtimeParent())
+                .helperResource(HelperLocator.fromClassLoader(ControlSocketTest.class.getClassLoader(),
+                        HelperLocator.architecture()).orElseThrow())
+                .helloTimeout(Duration.ofMinutes(1)).build());
+        List<SocketChannel> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < HelperEngine.UNAUTHENTICATED_MAX; i++) {
+                idle.add(connect(e));
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (e.awaitingHelloCount() < HelperEngine.UNAUTHENTICATED_MAX && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(HelperEngine.UNAUTHENTICATED_MAX, e.awaitingHelloCount(), "every idle connection accepted");
+            SocketChannel newest = connect(e);
+            idle.add(newest);
+            assertEquals(List.of(), stillOpen(List.of(idle.get(0)), 30_000), "the oldest waiting connection is closed");
+            assertEquals(List.of(newest), stillOpen(List.of(newest), 300), "the newest connection is held");
+            assertEquals(HelperEngine.UNAUTHENTICATED_MAX, e.awaitingHelloCount(), "still at the cap, not above");
+            RunningProgram p = e.launch(CommandSpec.of("echo", "at the cap"));
+            assertEquals("at the cap\n", new String(p.completion().get(60, TimeUnit.SECONDS).stdout(),
+                    StandardCharsets.UTF_8));
+        } finally {
+            for (SocketChannel c : idle) {
+                c.close();
+            }
+            e.close();
         }
     }
 
