@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import org.corral.itests.support.Await;
+import org.corral.itests.support.Cgroups;
 import org.corral.itests.support.DaemonLines;
 import org.corral.itests.support.HandOverTestBase;
 import org.corral.itests.support.ItestPaths;
@@ -167,6 +168,7 @@ class HandOverKillIT {
         assertEquals(helperPids.size(), helpers.size(), "every helper in " + handOverFile + " is alive: " + helperPids);
 
         long jvm = k.process().pid();
+        assertFalse(Cgroups.ofJvm(jvm).isEmpty(), "the detached daemons run in cgroups of the JVM " + jvm);
         k.kill9(Duration.ofSeconds(30));
         long killed = System.nanoTime();
         List<ProcessHandle> goneRightAfter = new ArrayList<>(programs);
@@ -199,7 +201,7 @@ class HandOverKillIT {
         for (Path dir : socketDirs) {
             removeTree(dir);
         }
-        // the programs' (empty) cgroups are left too, to the next start of Corral, which sweeps them; the supervisor
+        // the helpers removed the programs' cgroups at the end of the lease; any left are the next start's to sweep; the supervisor
         // was stopped before the kill, so Karaf starts again without it: start it
         k.restartAndCheckTheSweep(jvm, BOOT, COMMAND,
                 started -> KarafClient.execute(started, "bundle:start " + supervisor, COMMAND));

@@ -1,6 +1,7 @@
 package org.corral.itests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 import org.corral.itests.support.Await;
+import org.corral.itests.support.Cgroups;
 import org.corral.itests.support.ItestPaths;
 import org.corral.itests.support.KarafProcess;
 import org.corral.itests.support.Procs;
@@ -155,6 +157,7 @@ class KarafStopAndKillIT {
         assertSetsidMembers(progs);
 
         long killed = k.process().pid();
+        assertFalse(Cgroups.ofJvm(killed).isEmpty(), "the daemons run in cgroups of the JVM " + killed);
         k.kill9(Duration.ofSeconds(30));
         long reaped = System.nanoTime();
 
@@ -164,7 +167,7 @@ class KarafStopAndKillIT {
         assertEquals(List.of(), survivors, "survivors of kill -9 of the Karaf JVM:\n" + Procs.describe(survivors)
                 + k.logExcerpt());
         assertEquals(List.of(), everything(k, progs), "nothing runs from the test programs or the Karaf home");
-        // the daemons' cgroups outlive the JVM: the next start of this Karaf sweeps them
+        // the helpers removed the daemons' cgroups at their teardown; the next start of this Karaf sweeps any left
         k.restartAndCheckTheSweep(killed, BOOT, Duration.ofMinutes(2), started -> { });
     }
 }

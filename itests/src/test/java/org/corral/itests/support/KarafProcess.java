@@ -142,8 +142,9 @@ public final class KarafProcess implements AutoCloseable {
 
     /**
      * After a {@code kill -9}: removes the daemon configurations, starts this Karaf again, waits until Corral's
-     * start-up sweep ran (its line in karaf.log), checks that it removed every cgroup the killed JVM {@code killed}
-     * had left, and stops Karaf the normal way; then nothing of either JVM may be left in the cgroup hierarchy.
+     * start-up sweep ran (its line in karaf.log), checks that no cgroup of the killed JVM {@code killed} is left
+     * (its helpers remove their programs' cgroups at their teardown; the sweep removes what they left), and stops
+     * Karaf the normal way; then nothing of either JVM may be left in the cgroup hierarchy.
      *
      * @param afterStart run once Karaf is started again (e.g. start the supervisor bundle the test had stopped)
      */
@@ -157,10 +158,10 @@ public final class KarafProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        // the helpers of the killed JVM remove their programs' cgroups at their own teardown (CGROUP_STATS, since
+        // the helper-side teardown): what they could not remove, or what a helper that died too left, is the sweep's
         List<Path> left = Cgroups.ofJvm(killed);
-        if (left.isEmpty()) {
-            throw new AssertionError("the killed JVM " + killed + " left no cgroup: its daemons ran in none");
-        }
+        System.out.println("KarafProcess: cgroups the killed JVM " + killed + " left for the sweep: " + left);
         int sweeps = sweepLines();
         start();
         afterStart.accept(this);
