@@ -1344,6 +1344,19 @@ void cg_destroy(const char *dir)
         }
         sleep_ms(20);
     }
+    /* children first (a failed test may leave its program's leaf below the base): rmdir of a
+     * cgroup with a child fails with EBUSY */
+    DIR *d = opendir(dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (e->d_type != DT_DIR || strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            cg_destroy(path);
+        }
+        closedir(d);
+    }
     rmdir(dir);
 }
 
