@@ -96,6 +96,21 @@ final class Guest {
         }
     }
 
+    /** A {@code user.} extended attribute of a file, e.g. systemd's {@code user.delegate} mark on a cgroup. */
+    static Optional<String> xattr(Path file, String name) {
+        try {
+            var view = Files.getFileAttributeView(file, java.nio.file.attribute.UserDefinedFileAttributeView.class);
+            if (view == null || !view.list().contains(name)) {
+                return Optional.empty();
+            }
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(view.size(name));
+            view.read(name, buf);
+            return Optional.of(new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8));
+        } catch (IOException | UnsupportedOperationException e) {
+            return Optional.of("(unreadable: " + e + ")");
+        }
+    }
+
     static void write(Path file, String text) {
         try {
             Files.createDirectories(file.getParent());

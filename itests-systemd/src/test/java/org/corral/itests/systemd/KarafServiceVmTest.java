@@ -168,7 +168,12 @@ class KarafServiceVmTest {
         long ms = Guest.await("Karaf to boot and run its five daemons", BOOT, this::allDaemonsUp, this::diagnosis);
         log("karaf.service started: JVM pid %d, every daemon's processes up %d ms after `systemctl enable --now`"
                 + " (%d ms of it waiting)", jvmPid, (System.nanoTime() - t0) / 1_000_000, ms);
-        log("the service's cgroup tree:\n%s", Guest.tree(unitCgroup));
+        log("the service's cgroup %s: user.delegate xattr %s, cgroup.controllers [%s], cgroup.subtree_control [%s]",
+                unitCgroup, Guest.xattr(Guest.dir(unitCgroup), "delegate").orElse("(none)"),
+                Guest.read(Guest.dir(unitCgroup).resolve("cgroup.controllers")).orElse("").trim(),
+                Guest.read(Guest.dir(unitCgroup).resolve("cgroup.subtree_control")).orElse("").trim());
+        log("systemd-cgls -u %s:\n%s", UNIT, Guest.run(COMMAND, "systemd-cgls", "--no-pager", "-l", "-u", UNIT).output()
+                .replaceAll("(?m)^(.{0,160}).*$", "$1"));
     }
 
     private static String prog(String daemon, String program) {
@@ -358,6 +363,9 @@ class KarafServiceVmTest {
             views.put(d, v);
             assertTrue(v.helperPid() > 0, d + " has no helper pid: " + v);
             Guest.cgroupOf(v.pid()).ifPresent(cgroups::add);
+            if (!v.cgroupPath().isEmpty() && !cgroups.contains("/" + v.cgroupPath())) {
+                cgroups.add("/" + v.cgroupPath());
+            }
         }
         long sessions = before.stream().map(p -> Guest.read(Path.of("/proc/" + p.pid() + "/stat")).orElse("")
                 .replaceFirst("^.*\\) ", "").split(" ")[3]).distinct().count();
