@@ -153,6 +153,14 @@ final class Guest {
         }
     }
 
+    /** The session id of a process, empty when it is gone. */
+    static Optional<Long> sessionOf(long pid) {
+        return read(Path.of("/proc/" + pid + "/stat")).flatMap(stat -> {
+            String[] rest = stat.substring(stat.lastIndexOf(')') + 1).trim().split(" ");
+            return rest.length > 3 ? Optional.of(Long.parseLong(rest[3])) : Optional.empty();
+        });
+    }
+
     static List<Long> allPids() {
         try (Stream<Path> s = Files.list(Path.of("/proc"))) {
             return s.map(p -> p.getFileName().toString()).filter(n -> n.chars().allMatch(Character::isDigit))

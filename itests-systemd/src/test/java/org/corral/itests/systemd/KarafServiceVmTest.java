@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -67,7 +68,9 @@ class KarafServiceVmTest {
     private static final Duration SOON = Duration.ofSeconds(90);
 
     /** Daemons without any cgroup.* key. */
-    private static final List<String> PLAIN = List.of("plain", "tree", "dfs", "graceful");
+    private static final List<String> PLAIN = List.of("plain", "tree", "dfs", "storm", "graceful");
+    /** Every daemon of the test. */
+    private static final List<String> ALL = List.of("plain", "hog", "tree", "dfs", "storm", "graceful");
 
     private final Path karaf = Path.of(required("corral.systemd.karaf"));
     private final Path testprogs = Path.of(required("corral.systemd.testprogs"));
@@ -96,7 +99,7 @@ class KarafServiceVmTest {
                 + ": build the distribution module first (mvn install -pl distribution -am)");
         Path shipped = karaf.resolve("bin/contrib/karaf.service");
         assertTrue(Files.isRegularFile(shipped), "the distribution ships no unit file at " + shipped);
-        for (String p : List.of("print_seq", "memory_hog", "fork_tree", "double_fork_setsid")) {
+        for (String p : List.of("print_seq", "memory_hog", "fork_tree", "double_fork_setsid", "escape_storm")) {
             assertTrue(Files.isExecutable(testprogs.resolve(p)), "test program " + testprogs.resolve(p) + " missing");
         }
         String controllers = Guest.read(Guest.CGROUP_ROOT.resolve("cgroup.controllers")).orElse("");
@@ -117,7 +120,7 @@ class KarafServiceVmTest {
         Guest.ok(COMMAND, "rm", "-rf", HOME.resolve("data").toString());     // a first boot, whatever ran before
 
         // Each daemon runs its own copy of the test programs, so /proc/<pid>/exe tells whose a process is.
-        for (String d : List.of("plain", "hog", "tree", "dfs")) {
+        for (String d : List.of("plain", "hog", "tree", "dfs", "storm")) {
             Files.createDirectories(PROGS.resolve(d));
             try (Stream<Path> s = Files.list(testprogs)) {
                 for (Path p : s.collect(Collectors.toList())) {
@@ -128,6 +131,9 @@ class KarafServiceVmTest {
         daemon("plain", Map.of("command", prog("plain", "print_seq"), "args", "1000"));
         daemon("tree", Map.of("command", prog("tree", "fork_tree"), "args", "7"));
         daemon("dfs", Map.of("command", prog("dfs", "double_fork_setsid"), "args", "--stay"));
+        // issue 10's program: 3 workers that daemonize, leave the process group, block every signal and fork
+        // children (200 ms each) in a loop; not restarted, so after its helper's kill nothing may run from it
+        daemon("storm", Map.of("command", prog("storm", "escape_storm"), "args", "3 200", "restart", "temporary"));
         // stopped with SIGINT (its own kill.signal): the trap records which signal came; systemd would send TERM
         daemon("graceful", Map.of("command", "/bin/sh", "kill.signal", "INT", "kill.grace", "20s", "args",
                 "-c 'trap \"echo INT > " + MARKER + "; exit 0\" INT; trap \"echo TERM > " + MARKER + "; exit 0\" TERM;"
@@ -165,7 +171,7 @@ class KarafServiceVmTest {
         assertEquals("/system.slice/" + UNIT, unitCgroup);
 
         jmx = KarafJmx.attach(jvmPid);
-        long ms = Guest.await("Karaf to boot and run its five daemons", BOOT, this::allDaemonsUp, this::diagnosis);
+        long ms = Guest.await("Karaf to boot and run its six daemons", BOOT, this::allDaemonsUp, this::diagnosis);
         log("karaf.service started: JVM pid %d, every daemon's processes up %d ms after `systemctl enable --now`"
                 + " (%d ms of it waiting)", jvmPid, (System.nanoTime() - t0) / 1_000_000, ms);
         log("the service's cgroup %s: user.delegate xattr %s, cgroup.controllers [%s], cgroup.subtree_control [%s]",
@@ -190,12 +196,12 @@ class KarafServiceVmTest {
         if (!Guest.Proc.of(jvmPid).isPresent()) {
             throw new AssertionError("Karaf's JVM (pid " + jvmPid + ") is gone:\n" + diagnosis());
         }
-        for (String d : List.of("plain", "hog", "tree", "dfs", "graceful")) {
+        for (String d : ALL) {
             if (jmx.daemon(d).map(v -> v.pid() <= 0).orElse(true)) {
                 return false;
             }
         }
-        return Guest.runningFrom(PROGS.resolve("tree")).size() == 7 && dfsSettled()
+        return Guest.runningFrom(PROGS.resolve("tree")).size() == 7 && dfsSettled() && stormUp()
                 && !Guest.runningFrom(PROGS.resolve("plain")).isEmpty();
     }
 
@@ -208,6 +214,11 @@ class KarafServiceVmTest {
         Set<Long> pids = dfs.stream().map(Proc::pid).collect(Collectors.toSet());
         return dfs.stream().noneMatch(p -> ProcessHandle.of(p.pid()).flatMap(ProcessHandle::parent)
                 .map(parent -> pids.contains(parent.pid())).orElse(false));
+    }
+
+    /** escape_storm 3: the program and its three workers (plus their short-lived children). */
+    private static boolean stormUp() {
+        return Guest.runningFrom(PROGS.resolve("storm")).size() >= 4;
     }
 
     private DaemonView view(String name) {
@@ -268,11 +279,14 @@ class KarafServiceVmTest {
         }
         assertEquals(PLAIN.size(), new HashSet<>(cgroupOf.values()).size(), "one cgroup per daemon: " + cgroupOf);
         // the escaping members are in the daemon's cgroup too: that is what makes them killable
-        for (String d : List.of("tree", "dfs")) {
-            for (Proc p : Guest.runningFrom(PROGS.resolve(d))) {
-                assertEquals(cgroupOf.get(d), Guest.cgroupOf(p.pid()).orElse("gone"),
-                        "process " + p + " of daemon " + d + " is outside its cgroup");
+        for (String d : List.of("tree", "dfs", "storm")) {
+            List<Proc> procs = Guest.runningFrom(PROGS.resolve(d));
+            for (Proc p : procs) {
+                String cg = Guest.cgroupOf(p.pid()).orElse(null);      // null: a storm child that just ended
+                assertTrue(cg == null || cg.equals(cgroupOf.get(d)),
+                        "process " + p + " of daemon " + d + " is in " + cg + ", outside its cgroup " + cgroupOf.get(d));
             }
+            log("daemon %-8s: %d processes, every one in %s", d, procs.size(), cgroupOf.get(d));
         }
     }
 
@@ -330,7 +344,7 @@ class KarafServiceVmTest {
                 + Guest.tree(unitCgroup));
         assertEquals("", Guest.read(Guest.dir(unitCgroup).resolve("cgroup.procs")).orElse("?").trim(),
                 "processes left directly in the service's cgroup:\n" + Guest.tree(unitCgroup));
-        for (String d : List.of("plain", "hog", "tree", "dfs", "graceful")) {
+        for (String d : ALL) {
             DaemonView v = view(d);
             if (!v.cgroupPath().isEmpty()) {
                 assertFalse(Guest.within(jvmCgroup, "/" + v.cgroupPath()), "Karaf's JVM is in " + jvmCgroup
@@ -352,13 +366,15 @@ class KarafServiceVmTest {
     @Test
     @Order(4)
     void killOfTheHelperLeavesNoEscapedDescendant() {
-        Guest.await("tree and dfs to run all their processes", SOON,
-                () -> Guest.runningFrom(PROGS.resolve("tree")).size() == 7 && dfsSettled(), this::diagnosis);
+        Guest.await("tree, dfs and storm to run all their processes", SOON,
+                () -> Guest.runningFrom(PROGS.resolve("tree")).size() == 7 && dfsSettled() && stormUp(), this::diagnosis);
         Set<Proc> before = new LinkedHashSet<>(Guest.runningFrom(PROGS.resolve("tree")));
         before.addAll(Guest.runningFrom(PROGS.resolve("dfs")));
+        int treeAndDfs = before.size();
+        before.addAll(Guest.runningFrom(PROGS.resolve("storm")));
         Map<String, DaemonView> views = new LinkedHashMap<>();
         List<String> cgroups = new ArrayList<>();
-        for (String d : List.of("tree", "dfs")) {
+        for (String d : List.of("tree", "dfs", "storm")) {
             DaemonView v = view(d);
             views.put(d, v);
             assertTrue(v.helperPid() > 0, d + " has no helper pid: " + v);
@@ -367,22 +383,27 @@ class KarafServiceVmTest {
                 cgroups.add("/" + v.cgroupPath());
             }
         }
-        long sessions = before.stream().map(p -> Guest.read(Path.of("/proc/" + p.pid() + "/stat")).orElse("")
-                .replaceFirst("^.*\\) ", "").split(" ")[3]).distinct().count();
-        log("before: %d processes of tree and dfs in %d sessions, helpers %d and %d, cgroups %s", before.size(),
-                sessions, views.get("tree").helperPid(), views.get("dfs").helperPid(), cgroups);
-        assertEquals(9, before.size(), "fork_tree 7 and double_fork_setsid --stay:\n" + Guest.describe(new ArrayList<>(before)));
+        long sessions = before.stream().map(p -> Guest.sessionOf(p.pid())).flatMap(Optional::stream).distinct().count();
+        log("before: %d processes of tree, dfs and storm in %d sessions, helpers %d, %d and %d, cgroups %s",
+                before.size(), sessions, views.get("tree").helperPid(), views.get("dfs").helperPid(),
+                views.get("storm").helperPid(), cgroups);
+        assertEquals(9, treeAndDfs, "fork_tree 7 and double_fork_setsid --stay:\n" + Guest.describe(new ArrayList<>(before)));
 
+        long t0 = System.nanoTime();
         Guest.ok(COMMAND, "kill", "-KILL", String.valueOf(views.get("tree").helperPid()),
-                String.valueOf(views.get("dfs").helperPid()));
-        long gone = Guest.await("every process of tree and dfs to be gone after kill -9 of their helpers", SOON,
-                () -> Guest.alive(before).isEmpty(), () -> "survivors:\n" + Guest.describe(Guest.alive(before)) + diagnosis());
-        log("kill -9 of both helpers: all %d processes gone after %d ms", before.size(), gone);
+                String.valueOf(views.get("dfs").helperPid()), String.valueOf(views.get("storm").helperPid()));
+        Guest.await("every process of tree, dfs and storm to be gone after kill -9 of their helpers", SOON,
+                () -> Guest.alive(before).isEmpty() && Guest.runningFrom(PROGS.resolve("storm")).isEmpty(),
+                () -> "survivors:\n" + Guest.describe(Guest.alive(before)) + "running from storm:\n"
+                        + Guest.describe(Guest.runningFrom(PROGS.resolve("storm"))) + diagnosis());
+        log("kill -9 of the three helpers: all %d processes (and every later storm child) gone %d ms after the kill",
+                before.size(), (System.nanoTime() - t0) / 1_000_000);
         for (String cg : cgroups) {
-            long removed = Guest.await("cgroup " + cg + " to be removed", SOON, () -> !Files.exists(Guest.dir(cg)),
+            Guest.await("cgroup " + cg + " to be removed", SOON, () -> !Files.exists(Guest.dir(cg)),
                     () -> Guest.tree(unitCgroup));
-            log("cgroup %s removed %d ms after the processes were gone", cg, removed);
         }
+        log("their %d cgroups removed %d ms after the kill", cgroups.size(), (System.nanoTime() - t0) / 1_000_000);
+        assertTrue(view("storm").lastExit().startsWith("helper lost"), "storm's last exit: " + view("storm").lastExit());
         for (String d : List.of("tree", "dfs")) {
             DaemonView old = views.get(d);
             Guest.await(d + " to be restarted by its policy", SOON, () -> {
@@ -390,10 +411,12 @@ class KarafServiceVmTest {
                 return v.restarts() > old.restarts() && v.pid() > 0 && v.pid() != old.pid();
             }, () -> d + ": " + jmx.daemon(d) + "\n" + diagnosis());
             DaemonView now = view(d);
+            assertTrue(now.lastExit().startsWith("helper lost"), d + "'s last exit: " + now.lastExit());
             log("%s restarted: restarts %d -> %d, last exit '%s', new pid %d, helper %d", d, old.restarts(),
                     now.restarts(), now.lastExit(), now.pid(), now.helperPid());
         }
         assertEquals(List.of(), Guest.alive(before), "survivors");
+        assertEquals(List.of(), Guest.runningFrom(PROGS.resolve("storm")), "storm (restart = temporary) after its helper's kill");
     }
 
     // ------------------------------------------------------------------ 5. systemctl stop
@@ -404,7 +427,7 @@ class KarafServiceVmTest {
         Guest.await("tree and dfs to run again", SOON, () -> view("tree").pid() > 0 && view("dfs").pid() > 0
                 && Guest.runningFrom(PROGS.resolve("tree")).size() >= 7, this::diagnosis);
         Set<Proc> before = new LinkedHashSet<>(Guest.procsInTree(unitCgroup));
-        for (String d : List.of("plain", "hog", "tree", "dfs")) {
+        for (String d : List.of("plain", "hog", "tree", "dfs", "storm")) {
             before.addAll(Guest.runningFrom(PROGS.resolve(d)));
         }
         long helpers = before.stream().filter(p -> p.comm().startsWith("corral-helper")).count();
@@ -434,7 +457,7 @@ class KarafServiceVmTest {
                 "karaf.service did not stop cleanly: " + result + "\n" + journal);
         assertEquals("INT", marker, "daemon graceful was not stopped by Corral with its kill.signal (INT)"
                 + " before systemd's final SIGKILL");
-        for (String d : List.of("plain", "hog", "tree", "dfs")) {
+        for (String d : List.of("plain", "hog", "tree", "dfs", "storm")) {
             assertEquals(List.of(), Guest.runningFrom(PROGS.resolve(d)), "processes of " + d + " after the stop");
         }
     }
