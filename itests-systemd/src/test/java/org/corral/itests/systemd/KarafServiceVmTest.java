@@ -3,6 +3,7 @@ package org.corral.itests.systemd;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,10 +46,15 @@ import org.junit.jupiter.api.Timeout;
  * <li>a daemon with {@code cgroup.memory.max} is OOM-killed by the kernel, Corral counts the restart, and systemd
  * keeps the service running;</li>
  * <li>Karaf's JVM is in none of the programs' limited cgroups;</li>
- * <li>{@code kill -9} of a daemon's helper leaves none of its escaped descendants (setsid'd, double-forked);</li>
+ * <li>{@code kill -9} of a daemon's helper leaves none of its escaped descendants (setsid'd, double-forked,
+ * and {@code escape_storm}'s signal-blocking fork loops);</li>
  * <li>{@code systemctl stop} leaves nothing: every program, descendant and helper gone, the daemons stopped by
- * Corral with their own kill signal, the service's cgroup removed.</li>
+ * Corral with their own kill signal (none of the test's programs left for systemd's final SIGKILL), the service's
+ * cgroup removed.</li>
  * </ol>
+ * Check 4 needs the test program {@code escape_storm} and the engine's "helper loss kills the tree" (issue 10.1),
+ * which arrive together; without {@code escape_storm} the daemon {@code storm} is not configured and check 4 is
+ * skipped (an assumption, reported as ABORTED by {@link SystemdVmSuite}).
  * Every bound is a hang guard for the emulated guest; measured times are printed ({@code [systemd-vm] ...}).
  */
 @Tag("vm")
@@ -67,13 +73,19 @@ class KarafServiceVmTest {
     private static final Duration COMMAND = Duration.ofMinutes(2);
     private static final Duration SOON = Duration.ofSeconds(90);
 
-    /** Daemons without any cgroup.* key. */
-    private static final List<String> PLAIN = List.of("plain", "tree", "dfs", "storm", "graceful");
-    /** Every daemon of the test. */
-    private static final List<String> ALL = List.of("plain", "hog", "tree", "dfs", "storm", "graceful");
-
     private final Path karaf = Path.of(required("corral.systemd.karaf"));
     private final Path testprogs = Path.of(required("corral.systemd.testprogs"));
+    /** escape_storm comes with the engine's fix for issue 10.1: without it the helper-loss check is skipped. */
+    private final boolean storm = Files.isExecutable(testprogs.resolve("escape_storm"));
+
+    /** Daemons without any cgroup.* key. */
+    private final List<String> plain = storm ? List.of("plain", "tree", "dfs", "storm", "graceful")
+            : List.of("plain", "tree", "dfs", "graceful");
+    /** Every daemon of the test. */
+    private final List<String> all = storm ? List.of("plain", "hog", "tree", "dfs", "storm", "graceful")
+            : List.of("plain", "hog", "tree", "dfs", "graceful");
+    /** The daemons whose helpers check 4 kills. */
+    private final List<String> escaping = storm ? List.of("tree", "dfs", "storm") : List.of("tree", "dfs");
 
     private long jvmPid;
     private String unitCgroup;
@@ -99,11 +111,15 @@ class KarafServiceVmTest {
                 + ": build the distribution module first (mvn install -pl distribution -am)");
         Path shipped = karaf.resolve("bin/contrib/karaf.service");
         assertTrue(Files.isRegularFile(shipped), "the distribution ships no unit file at " + shipped);
-        for (String p : List.of("print_seq", "memory_hog", "fork_tree", "double_fork_setsid", "escape_storm")) {
+        for (String p : List.of("print_seq", "memory_hog", "fork_tree", "double_fork_setsid")) {
             assertTrue(Files.isExecutable(testprogs.resolve(p)), "test program " + testprogs.resolve(p) + " missing");
         }
         String controllers = Guest.read(Guest.CGROUP_ROOT.resolve("cgroup.controllers")).orElse("");
         assertTrue(controllers.contains("memory"), "the guest's cgroup2 root offers no memory controller: " + controllers);
+        if (!storm) {
+            log("NOTE: no test program %s: the daemon storm is not configured and the helper-loss check is skipped",
+                    testprogs.resolve("escape_storm"));
+        }
         log("systemd %s, kernel %s", Guest.ok(COMMAND, "systemctl", "--version").lines().findFirst().orElse("?"),
                 Guest.ok(COMMAND, "uname", "-r").trim());
 
@@ -133,7 +149,9 @@ class KarafServiceVmTest {
         daemon("dfs", Map.of("command", prog("dfs", "double_fork_setsid"), "args", "--stay"));
         // issue 10's program: 3 workers that daemonize, leave the process group, block every signal and fork
         // children (200 ms each) in a loop; not restarted, so after its helper's kill nothing may run from it
-        daemon("storm", Map.of("command", prog("storm", "escape_storm"), "args", "3 200", "restart", "temporary"));
+        if (storm) {
+            daemon("storm", Map.of("command", prog("storm", "escape_storm"), "args", "3 200", "restart", "temporary"));
+        }
         // stopped with SIGINT (its own kill.signal): the trap records which signal came; systemd would send TERM
         daemon("graceful", Map.of("command", "/bin/sh", "kill.signal", "INT", "kill.grace", "20s", "args",
                 "-c 'trap \"echo INT > " + MARKER + "; exit 0\" INT; trap \"echo TERM > " + MARKER + "; exit 0\" TERM;"
@@ -171,7 +189,7 @@ class KarafServiceVmTest {
         assertEquals("/system.slice/" + UNIT, unitCgroup);
 
         jmx = KarafJmx.attach(jvmPid);
-        long ms = Guest.await("Karaf to boot and run its six daemons", BOOT, this::allDaemonsUp, this::diagnosis);
+        long ms = Guest.await("Karaf to boot and run its " + all.size() + " daemons", BOOT, this::allDaemonsUp, this::diagnosis);
         log("karaf.service started: JVM pid %d, every daemon's processes up %d ms after `systemctl enable --now`"
                 + " (%d ms of it waiting)", jvmPid, (System.nanoTime() - t0) / 1_000_000, ms);
         log("the service's cgroup %s: user.delegate xattr %s, cgroup.controllers [%s], cgroup.subtree_control [%s]",
@@ -196,12 +214,12 @@ class KarafServiceVmTest {
         if (!Guest.Proc.of(jvmPid).isPresent()) {
             throw new AssertionError("Karaf's JVM (pid " + jvmPid + ") is gone:\n" + diagnosis());
         }
-        for (String d : ALL) {
+        for (String d : all) {
             if (jmx.daemon(d).map(v -> v.pid() <= 0).orElse(true)) {
                 return false;
             }
         }
-        return Guest.runningFrom(PROGS.resolve("tree")).size() == 7 && dfsSettled() && stormUp()
+        return Guest.runningFrom(PROGS.resolve("tree")).size() == 7 && dfsSettled() && (!storm || stormUp())
                 && !Guest.runningFrom(PROGS.resolve("plain")).isEmpty();
     }
 
@@ -263,7 +281,7 @@ class KarafServiceVmTest {
     void daemonsWithoutCgroupKeysRunInCgroupsOfTheirOwnBelowTheService() {
         String jvmCgroup = Guest.cgroupOf(jvmPid).orElseThrow();
         Map<String, String> cgroupOf = new LinkedHashMap<>();
-        for (String d : PLAIN) {
+        for (String d : plain) {
             DaemonView v = view(d);
             String cg = Guest.cgroupOf(v.pid()).orElseThrow(() -> new AssertionError(d + "'s program is gone"));
             cgroupOf.put(d, cg);
@@ -277,9 +295,9 @@ class KarafServiceVmTest {
             assertTrue(Guest.within(cg, "/" + v.cgroupPath()),
                     d + ": its processes are in " + cg + ", outside its Daemon.cgroupPath() " + v.cgroupPath());
         }
-        assertEquals(PLAIN.size(), new HashSet<>(cgroupOf.values()).size(), "one cgroup per daemon: " + cgroupOf);
+        assertEquals(plain.size(), new HashSet<>(cgroupOf.values()).size(), "one cgroup per daemon: " + cgroupOf);
         // the escaping members are in the daemon's cgroup too: that is what makes them killable
-        for (String d : List.of("tree", "dfs", "storm")) {
+        for (String d : escaping) {
             List<Proc> procs = Guest.runningFrom(PROGS.resolve(d));
             for (Proc p : procs) {
                 String cg = Guest.cgroupOf(p.pid()).orElse(null);      // null: a storm child that just ended
@@ -344,7 +362,7 @@ class KarafServiceVmTest {
                 + Guest.tree(unitCgroup));
         assertEquals("", Guest.read(Guest.dir(unitCgroup).resolve("cgroup.procs")).orElse("?").trim(),
                 "processes left directly in the service's cgroup:\n" + Guest.tree(unitCgroup));
-        for (String d : ALL) {
+        for (String d : all) {
             DaemonView v = view(d);
             if (!v.cgroupPath().isEmpty()) {
                 assertFalse(Guest.within(jvmCgroup, "/" + v.cgroupPath()), "Karaf's JVM is in " + jvmCgroup
@@ -366,6 +384,8 @@ class KarafServiceVmTest {
     @Test
     @Order(4)
     void killOfTheHelperLeavesNoEscapedDescendant() {
+        assumeTrue(storm, "no test program " + testprogs.resolve("escape_storm") + ": it comes with the engine's"
+                + " 'helper loss kills the tree' (issue 10.1), which this build does not have yet");
         Guest.await("tree, dfs and storm to run all their processes", SOON,
                 () -> Guest.runningFrom(PROGS.resolve("tree")).size() == 7 && dfsSettled() && stormUp(), this::diagnosis);
         Set<Proc> before = new LinkedHashSet<>(Guest.runningFrom(PROGS.resolve("tree")));
@@ -460,5 +480,12 @@ class KarafServiceVmTest {
         for (String d : List.of("plain", "hog", "tree", "dfs", "storm")) {
             assertEquals(List.of(), Guest.runningFrom(PROGS.resolve(d)), "processes of " + d + " after the stop");
         }
+        // Corral ended every program itself: systemd's final SIGKILL (KillMode=mixed) found none of them
+        Pattern killed = Pattern.compile("Killing process \\d+ \\((.*)\\) with signal");
+        List<String> programsKilledBySystemd = systemdKills.stream().filter(l -> {
+            Matcher k = killed.matcher(l);
+            return !k.find() || !k.group(1).startsWith("corral-helper");
+        }).collect(Collectors.toList());
+        assertEquals(List.of(), programsKilledBySystemd, "programs left for systemd's final SIGKILL by Corral's stop");
     }
 }

@@ -19,8 +19,10 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
  * Runs the tests tagged {@code vm} of the given packages inside {@code vm/run-in-vm --systemd} and exits 0 only
- * when at least one ran and none failed, was skipped or aborted. Outside such a guest (no {@code RUN_IN_VM=1}, or
- * PID 1 is not systemd) it exits 2 at once: these tests never skip.
+ * when at least one succeeded and none failed or was skipped. A test aborted by an assumption (a test program this
+ * build does not have) is printed with its reason ({@code ABORTED}) and does not fail the run; a guest that lacks
+ * something the tests need is an error, never an assumption. Outside such a guest (no {@code RUN_IN_VM=1}, or PID 1
+ * is not systemd) it exits 2 at once.
  *
  * <p>Usage: {@code java -cp <test classpath> org.corral.itests.systemd.SystemdVmSuite PACKAGE...}
  */
@@ -76,8 +78,8 @@ public final class SystemdVmSuite {
         System.out.printf("[systemd-vm] %d tests found, %d succeeded, %d failed, %d skipped, %d aborted; suite %.1f s inside the VM%n",
                 s.getTestsFoundCount(), s.getTestsSucceededCount(), s.getTotalFailureCount(), s.getTestsSkippedCount(),
                 s.getTestsAbortedCount(), (System.nanoTime() - t0) / 1e9);
-        boolean ok = s.getTestsFoundCount() > 0 && s.getTotalFailureCount() == 0 && s.getTestsSkippedCount() == 0
-                && s.getTestsAbortedCount() == 0 && s.getContainersFailedCount() == 0;
+        boolean ok = s.getTestsSucceededCount() > 0 && s.getTotalFailureCount() == 0 && s.getTestsSkippedCount() == 0
+                && s.getContainersFailedCount() == 0 && s.getContainersAbortedCount() == 0;
         System.exit(ok ? 0 : 1);
     }
 }
